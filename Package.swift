@@ -1,0 +1,61 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Layout (one job per module, dependencies pointing one way):
+//   CuboidIO                      file access adapter, atomic writes, error locations
+//   CuboidImages                  camera frames: Image, PNG and JPEG codecs (system libpng, libjpeg-turbo)
+//   CuboidPointClouds             point clouds: PointCloud, KITTI/nuScenes .bin, PCD, PLY
+//   Cuboid                        umbrella: re-exports the public modules
+//   CuboidCLI (product `cuboid`)  argument parsing and printing only; no algorithms
+let package = Package(
+    name: "Cuboid",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Cuboid", targets: ["Cuboid"]),
+        .library(name: "CuboidIO", targets: ["CuboidIO"]),
+        .library(name: "CuboidImages", targets: ["CuboidImages"]),
+        .library(name: "CuboidPointClouds", targets: ["CuboidPointClouds"]),
+        .executable(name: "cuboid", targets: ["CuboidCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // System libraries and the tiny C shim that turns their longjmp/exit errors into return codes.
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .target(
+            name: "CCodecShims",
+            dependencies: ["CPNG", "CJPEG"],
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
+
+        .target(name: "CuboidIO"),
+        .target(name: "CuboidImages", dependencies: ["CuboidIO", "CCodecShims"]),
+        .target(name: "CuboidPointClouds", dependencies: ["CuboidIO"]),
+        .target(name: "Cuboid", dependencies: ["CuboidIO", "CuboidImages", "CuboidPointClouds"]),
+        .executableTarget(
+            name: "CuboidCLI",
+            dependencies: [
+                "Cuboid",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        // libFuzzer entry points, one per decoder (see Scripts/fuzz). In a plain `swift build` they are
+        // executables that do nothing; only the fuzzer build gives them a main.
+        .executableTarget(name: "FuzzPCD", dependencies: ["CuboidPointClouds"], path: "Fuzz/FuzzPCD"),
+        .executableTarget(name: "FuzzPLY", dependencies: ["CuboidPointClouds"], path: "Fuzz/FuzzPLY"),
+        .executableTarget(name: "FuzzKITTIBin", dependencies: ["CuboidPointClouds"], path: "Fuzz/FuzzKITTIBin"),
+        .executableTarget(name: "FuzzPNG", dependencies: ["CuboidImages"], path: "Fuzz/FuzzPNG"),
+        .executableTarget(name: "FuzzJPEG", dependencies: ["CuboidImages"], path: "Fuzz/FuzzJPEG"),
+
+        // Tests: one target per module plus shared support.
+        .target(name: "CuboidTestSupport", dependencies: ["CuboidIO"], path: "Tests/CuboidTestSupport"),
+        .testTarget(name: "CuboidIOTests", dependencies: ["CuboidIO", "CuboidTestSupport"]),
+        .testTarget(name: "CuboidImagesTests", dependencies: ["CuboidImages", "CuboidTestSupport"]),
+        .testTarget(name: "CuboidPointCloudsTests", dependencies: ["CuboidPointClouds", "CuboidTestSupport"]),
+        .testTarget(name: "CuboidCLITests", dependencies: ["CuboidCLI", "CuboidTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

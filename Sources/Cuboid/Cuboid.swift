@@ -1,0 +1,4 @@
+// The umbrella module: `import Cuboid` brings in every public module of the toolkit.
+@_exported import CuboidIO
+@_exported import CuboidImages
+@_exported import CuboidPointClouds

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Cuboid
+import Foundation
+
+struct Convert: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Convert a point cloud between KITTI .bin, nuScenes .pcd.bin, PCD and PLY, or an image between PNG and JPEG.",
+        discussion: """
+            The output format follows OUT's extension (.bin, .pcd.bin, .pcd = PCD binary, .ply = PLY \
+            binary little-endian, .png, .jpg) unless --to names one. Anything the target format cannot \
+            hold (an attribute, an organised layout) is listed as a warning. The output is written to a \
+            temporary file and renamed, so OUT is never left half-written; IN is never modified.
+            """)
+
+    @Argument(help: "The file to read.")
+    var input: String
+
+    @Argument(help: "The file to write.")
+    var output: String
+
+    @Option(help: "Output format: \(PointCloudFormat.allCases.map(\.rawValue).joined(separator: ", ")), png, jpeg.")
+    var to: String?
+
+    @Option(help: "JPEG quality, 1-100.")
+    var quality = 90
+
+    func validate() throws {
+        guard (1...100).contains(quality) else { throw ValidationError("--quality must be 1...100") }
+        if let to, PointCloudFormat(rawValue: to) == nil, ImageFormat(rawValue: to) == nil {
+            throw ValidationError("unknown format '\(to)'")
+        }
+    }
+
+    func run() throws {
+        do {
+            try convert()
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            FileHandle.standardError.write(Data("error: \(describe(error, path: input))\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    private func convert() throws {
+        let bytes = try FileBytes.read(input)
+        let imageTarget = to.flatMap(ImageFormat.init(rawValue:)) ?? (to == nil ? ImageFormat(pathExtensionOf: output) : nil)
+        if let sourceFormat = ImageFormat.detect(bytes) {
+            guard let imageTarget else {
+                throw ValidationError("\(input) is a \(sourceFormat.rawValue) image; OUT must be .png or .jpg (or --to png|jpeg)")
+            }
+            let image: Image
+            do { image = try ImageCodec.decode(bytes) } catch { throw FileDecodingError(path: input, underlying: error) }
+            let encoded =
+                imageTarget == .png
+                ? try ImageCodec.encodePNG(image) : try ImageCodec.encodeJPEG(image, quality: quality)
+            try FileBytes.writeAtomically(encoded, to: output)
+            return
+        }
+        guard let target = to.flatMap(PointCloudFormat.init(rawValue:)) ?? PointCloudFormat(pathExtensionOf: output) else {
+            throw ValidationError("cannot tell the output format from '\(output)': use --to")
+        }
+        let decoded: DecodedPointCloud
+        do { decoded = try PointCloudCodec.decode(bytes, path: input) } catch { throw FileDecodingError(path: input, underlying: error) }
+        for note in decoded.notes { Log.shared.warning("\(input): \(note)") }
+        for loss in PointCloudCodec.losses(encoding: decoded.cloud, as: target) { Log.shared.warning("\(output): \(loss)") }
+        try PointCloudCodec.write(decoded.cloud, to: output, format: target)
+    }
+}

@@ -1,0 +1,104 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Thin adapters between files and the byte-oriented decoders and encoders.
+public enum FileBytes {
+    /// Reads a whole file into memory with one allocation sized from `fstat`.
+    ///
+    /// - Parameter path: The file to read.
+    /// - Returns: The file's bytes.
+    /// - Throws: ``FileAccessError`` when the file cannot be opened or read.
+    /// - Complexity: O(n) in the file size; one copy from the page cache.
+    public static func read(_ path: String) throws(FileAccessError) -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw FileAccessError(path: path, operation: .open, errno: errno) }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else {
+            throw FileAccessError(path: path, operation: .read, errno: errno)
+        }
+        if (status.st_mode & S_IFMT) == S_IFDIR {
+            throw FileAccessError(path: path, operation: .read, errno: EISDIR)
+        }
+        let expected = max(Int(status.st_size), 0)
+        var failure: Int32 = 0
+        // One read sized from fstat; the extra byte sees a file that grew since.
+        var result = [UInt8](unsafeUninitializedCapacity: expected + 1) { buffer, initialized in
+            initialized = readFully(descriptor, into: UnsafeMutableRawBufferPointer(buffer), failure: &failure)
+        }
+        while failure == 0 && result.count > expected {
+            var chunk = [UInt8](unsafeUninitializedCapacity: 1 << 20) { buffer, initialized in
+                initialized = readFully(descriptor, into: UnsafeMutableRawBufferPointer(buffer), failure: &failure)
+            }
+            if chunk.isEmpty { break }
+            result.append(contentsOf: chunk)
+            chunk.removeAll()
+        }
+        if failure != 0 { throw FileAccessError(path: path, operation: .read, errno: failure) }
+        return result
+    }
+
+    private static func readFully(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, failure: inout Int32) -> Int {
+        var count = 0
+        while count < buffer.count {
+            let got = Glibc.read(descriptor, buffer.baseAddress! + count, buffer.count - count)
+            if got < 0 {
+                if errno == EINTR { continue }
+                failure = errno
+                return count
+            }
+            if got == 0 { break }
+            count += got
+        }
+        return count
+    }
+
+    /// Writes `bytes` to `path` atomically: to a temporary file in the same folder, flushed to disk,
+    /// then renamed over the destination. Readers see the old file or the new one, never a part.
+    ///
+    /// - Parameters:
+    ///   - bytes: The complete new contents.
+    ///   - path: The destination; its folder must exist.
+    /// - Throws: ``FileAccessError`` naming the destination; a failed write leaves the destination
+    ///   untouched and removes the temporary file.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(FileAccessError) {
+        let result = bytes.withUnsafeBytes { raw in
+            Result { () throws(FileAccessError) in try writeAtomically(raw, to: path) }
+        }
+        try result.get()
+    }
+
+    /// Writes raw bytes atomically; see ``writeAtomically(_:to:)-([UInt8],_)``.
+    public static func writeAtomically(_ bytes: UnsafeRawBufferPointer, to path: String) throws(FileAccessError) {
+        let folderEnd = path.lastIndex(of: "/")
+        let folder = folderEnd.map { String(path[..<$0]) } ?? "."
+        let name = folderEnd.map { String(path[path.index(after: $0)...]) } ?? path
+        var template = Array("\(folder.isEmpty ? "/" : folder)/.\(name).tmp-XXXXXX".utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard descriptor >= 0 else { throw FileAccessError(path: path, operation: .createTemporary, errno: errno) }
+        let temporary = String(cString: template)
+        var succeeded = false
+        defer {
+            if !succeeded { unlink(temporary) }
+        }
+        do {
+            defer { close(descriptor) }
+            var written = 0
+            while written < bytes.count {
+                let result = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
+                if result < 0 {
+                    if errno == EINTR { continue }
+                    throw FileAccessError(path: path, operation: .write, errno: errno)
+                }
+                written += result
+            }
+            guard fsync(descriptor) == 0 else { throw FileAccessError(path: path, operation: .sync, errno: errno) }
+            _ = fchmod(descriptor, 0o644)
+        }
+        guard rename(temporary, path) == 0 else { throw FileAccessError(path: path, operation: .rename, errno: errno) }
+        succeeded = true
+    }
+}

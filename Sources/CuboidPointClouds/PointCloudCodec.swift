@@ -1,0 +1,220 @@
+import CuboidIO
+
+/// Every point cloud file format Cuboid reads and writes.
+public enum PointCloudFormat: String, Sendable, Hashable, Codable, CaseIterable {
+    case kittiBin = "kitti-bin"
+    case nuScenesBin = "nuscenes-bin"
+    case pcdASCII = "pcd-ascii"
+    case pcdBinary = "pcd-binary"
+    case pcdBinaryCompressed = "pcd-binary-compressed"
+    case plyASCII = "ply-ascii"
+    case plyBinaryLittleEndian = "ply-binary-le"
+    case plyBinaryBigEndian = "ply-binary-be"
+
+    /// The format a path's extension implies for writing: `.pcd.bin` nuScenes, `.bin` KITTI, `.pcd`
+    /// PCD binary, `.ply` PLY binary little-endian.
+    public init?(pathExtensionOf path: String) {
+        let lower = path.lowercased()
+        if lower.hasSuffix(".pcd.bin") {
+            self = .nuScenesBin
+        } else if lower.hasSuffix(".bin") {
+            self = .kittiBin
+        } else if lower.hasSuffix(".pcd") {
+            self = .pcdBinary
+        } else if lower.hasSuffix(".ply") {
+            self = .plyBinaryLittleEndian
+        } else {
+            return nil
+        }
+    }
+
+    /// Recognises PCD and PLY by their text headers; headerless sweeps need the extension.
+    public static func detect(_ bytes: UnsafeRawBufferPointer, path: String? = nil) -> PointCloudFormat? {
+        let head = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[0..<min(bytes.count, 512)]), as: UTF8.self)
+        if head.hasPrefix("ply\n") || head.hasPrefix("ply\r\n") {
+            if head.contains("format binary_big_endian") { return .plyBinaryBigEndian }
+            if head.contains("format ascii") { return .plyASCII }
+            return .plyBinaryLittleEndian
+        }
+        let pcdStarts = ["# .PCD", "#.PCD", "VERSION", "FIELDS"]
+        if pcdStarts.contains(where: head.hasPrefix) {
+            if let header = try? PCDHeader.parse(bytes) {
+                switch header.encoding {
+                case .ascii: return .pcdASCII
+                case .binary: return .pcdBinary
+                case .binaryCompressed: return .pcdBinaryCompressed
+                }
+            }
+            return .pcdBinary
+        }
+        if let path, let format = PointCloudFormat(pathExtensionOf: path), format == .kittiBin || format == .nuScenesBin {
+            return format
+        }
+        return nil
+    }
+}
+
+/// Why bytes could not be decoded as a point cloud.
+public enum PointCloudError: Error, Sendable, Hashable, CustomStringConvertible {
+    case pcd(PCDError)
+    case ply(PLYError)
+    case binaryScan(BinaryScanCodec.Error)
+    /// Neither a PCD nor a PLY header, and no `.bin` extension to go by.
+    case unrecognizedFormat
+
+    public var description: String {
+        switch self {
+        case .pcd(let error): "PCD: \(error)"
+        case .ply(let error): "PLY: \(error)"
+        case .binaryScan(let error): "binary sweep: \(error)"
+        case .unrecognizedFormat: "not a PCD, PLY, KITTI .bin or nuScenes .pcd.bin point cloud (no header at byte 0, unknown extension)"
+        }
+    }
+}
+
+/// A decoded cloud with the format it was read in and notes about anything not kept.
+public struct DecodedPointCloud: Sendable, Hashable {
+    public var cloud: PointCloud
+    public var format: PointCloudFormat
+    /// Declared fields as the file stores them (types may differ from the cloud's float32 positions).
+    public var fileFields: [PointField]
+    /// Things worth telling a user: trailing bytes, dropped PLY elements.
+    public var notes: [String]
+}
+
+/// One entry point over all point cloud codecs.
+public enum PointCloudCodec {
+    /// The default point budget: far above any sweep (a 128-beam sweep has ~260k points), low enough
+    /// that a lying header cannot make the decoder allocate tens of gigabytes.
+    public static let defaultMaxPoints = 200_000_000
+
+    /// Decodes bytes in `format`, or in the format detected from the header (and `path`'s extension
+    /// for headerless `.bin` sweeps).
+    ///
+    /// - Throws: ``PointCloudError`` wrapping the format's typed error.
+    public static func decode(
+        _ bytes: [UInt8], format: PointCloudFormat? = nil, path: String? = nil, maxPoints: Int = defaultMaxPoints
+    ) throws(PointCloudError) -> DecodedPointCloud {
+        let result = bytes.withUnsafeBytes { raw in
+            Result { () throws(PointCloudError) in try decode(raw, format: format, path: path, maxPoints: maxPoints) }
+        }
+        return try result.get()
+    }
+
+    /// Decodes raw bytes; see ``decode(_:format:path:maxPoints:)-([UInt8],_,_,_)``.
+    public static func decode(
+        _ raw: UnsafeRawBufferPointer, format: PointCloudFormat? = nil, path: String? = nil, maxPoints: Int = defaultMaxPoints
+    ) throws(PointCloudError) -> DecodedPointCloud {
+        do {
+            guard let format = format ?? PointCloudFormat.detect(raw, path: path) else { throw .unrecognizedFormat }
+            switch format {
+            case .kittiBin, .nuScenesBin:
+                let layout: BinaryScanCodec.Layout = format == .kittiBin ? .kitti : .nuScenes
+                do throws(BinaryScanCodec.Error) {
+                    let cloud = try BinaryScanCodec.decode(raw, layout: layout, maxPoints: maxPoints)
+                    return DecodedPointCloud(cloud: cloud, format: format, fileFields: cloud.fields, notes: [])
+                } catch { throw .binaryScan(error) }
+            case .pcdASCII, .pcdBinary, .pcdBinaryCompressed:
+                do throws(PCDError) {
+                    let (cloud, header) = try PCDCodec.decode(raw, maxPoints: maxPoints)
+                    let actual: PointCloudFormat =
+                        switch header.encoding {
+                        case .ascii: .pcdASCII
+                        case .binary: .pcdBinary
+                        case .binaryCompressed: .pcdBinaryCompressed
+                        }
+                    var notes: [String] = []
+                    let trailing = PCDCodec.trailingByteCount(raw, header: header)
+                    if trailing > 0 { notes.append("\(trailing) bytes after the point data ignored") }
+                    let fields = header.fields.map { PointField(name: $0.name, type: $0.type, count: $0.count) }
+                    return DecodedPointCloud(cloud: cloud, format: actual, fileFields: fields, notes: notes)
+                } catch { throw .pcd(error) }
+            case .plyASCII, .plyBinaryLittleEndian, .plyBinaryBigEndian:
+                do throws(PLYError) {
+                    let (cloud, report) = try PLYCodec.decode(raw, maxPoints: maxPoints)
+                    let actual: PointCloudFormat =
+                        switch report.header.encoding {
+                        case .ascii: .plyASCII
+                        case .binaryLittleEndian: .plyBinaryLittleEndian
+                        case .binaryBigEndian: .plyBinaryBigEndian
+                        }
+                    let vertex = report.header.elements.first { $0.name == "vertex" }!
+                    let fields = vertex.properties.filter { $0.listCountType == nil }.map { PointField(name: $0.name, type: $0.type) }
+                    return DecodedPointCloud(cloud: cloud, format: actual, fileFields: fields, notes: report.notes)
+                } catch { throw .ply(error) }
+            }
+        }
+    }
+
+    /// Encodes a cloud in `format`.
+    /// - Complexity: O(n).
+    public static func encode(_ cloud: PointCloud, as format: PointCloudFormat) -> [UInt8] {
+        switch format {
+        case .kittiBin: BinaryScanCodec.encode(cloud, layout: .kitti)
+        case .nuScenesBin: BinaryScanCodec.encode(cloud, layout: .nuScenes)
+        case .pcdASCII: PCDCodec.encode(cloud, encoding: .ascii)
+        case .pcdBinary: PCDCodec.encode(cloud, encoding: .binary)
+        case .pcdBinaryCompressed: PCDCodec.encode(cloud, encoding: .binaryCompressed)
+        case .plyASCII: PLYCodec.encode(cloud, encoding: .ascii)
+        case .plyBinaryLittleEndian: PLYCodec.encode(cloud, encoding: .binaryLittleEndian)
+        case .plyBinaryBigEndian: PLYCodec.encode(cloud, encoding: .binaryBigEndian)
+        }
+    }
+
+    /// What writing `cloud` in `format` would not preserve, in words; empty when nothing is lost.
+    public static func losses(encoding cloud: PointCloud, as format: PointCloudFormat) -> [String] {
+        var result: [String] = []
+        switch format {
+        case .kittiBin, .nuScenesBin:
+            let kept: Set<String> = format == .kittiBin ? ["intensity"] : ["intensity", "ring"]
+            for attribute in cloud.attributes where !kept.contains(attribute.name) {
+                result.append("attribute '\(attribute.name)' is not stored in \(format.rawValue)")
+            }
+            for name in kept {
+                if let attribute = cloud.attribute(named: name) {
+                    if attribute.scalarType != .float32 || attribute.componentCount != 1 {
+                        result.append("attribute '\(name)' (\(attribute.scalarType.rawValue)[\(attribute.componentCount)]) is converted to one float32")
+                    }
+                } else {
+                    result.append("no '\(name)' attribute: written as 0")
+                }
+            }
+            if cloud.isOrganized { result.append("organised layout \(cloud.width)x\(cloud.height) is not stored") }
+            if cloud.viewpoint != .identity { result.append("viewpoint is not stored") }
+        case .plyASCII, .plyBinaryLittleEndian, .plyBinaryBigEndian:
+            for attribute in cloud.attributes {
+                if PLYHeader.typeName(attribute.scalarType) == nil {
+                    result.append("attribute '\(attribute.name)' (\(attribute.scalarType.rawValue)) is written as double")
+                }
+                if attribute.componentCount != 1 {
+                    result.append("attribute '\(attribute.name)' with \(attribute.componentCount) components is split into \(attribute.componentCount) properties")
+                }
+            }
+            if cloud.isOrganized { result.append("organised layout \(cloud.width)x\(cloud.height) is not stored") }
+            if cloud.viewpoint != .identity { result.append("viewpoint is not stored") }
+        case .pcdASCII, .pcdBinary, .pcdBinaryCompressed:
+            break
+        }
+        return result
+    }
+}
+
+extension PointCloudCodec {
+    /// Reads and decodes a point cloud file.
+    ///
+    /// - Throws: ``FileAccessError`` when the file cannot be read, or ``FileDecodingError`` wrapping
+    ///   a ``PointCloudError`` with the path.
+    public static func read(_ path: String, format: PointCloudFormat? = nil, maxPoints: Int = defaultMaxPoints) throws -> DecodedPointCloud {
+        let bytes = try FileBytes.read(path)
+        do {
+            return try decode(bytes, format: format, path: path, maxPoints: maxPoints)
+        } catch {
+            throw FileDecodingError(path: path, underlying: error)
+        }
+    }
+
+    /// Encodes a cloud and writes it atomically (temporary file, then rename).
+    public static func write(_ cloud: PointCloud, to path: String, format: PointCloudFormat) throws {
+        try FileBytes.writeAtomically(encode(cloud, as: format), to: path)
+    }
+}
