@@ -21,6 +21,9 @@ struct Convert: ParsableCommand {
     @Option(help: "Output format: \(PointCloudFormat.allCases.map(\.rawValue).joined(separator: ", ")), png, jpeg.")
     var to: String?
 
+    @Option(help: "Read IN as this point cloud format instead of detecting it (needed for headerless sweeps without a .bin extension).")
+    var from: PointCloudFormat?
+
     @Option(help: "JPEG quality, 1-100.")
     var quality = 90
 
@@ -45,7 +48,7 @@ struct Convert: ParsableCommand {
     private func convert() throws {
         let bytes = try FileBytes.read(input)
         let imageTarget = to.flatMap(ImageFormat.init(rawValue:)) ?? (to == nil ? ImageFormat(pathExtensionOf: output) : nil)
-        if let sourceFormat = ImageFormat.detect(bytes) {
+        if from == nil, let sourceFormat = ImageFormat.detect(bytes) {
             guard let imageTarget else {
                 throw ValidationError("\(input) is a \(sourceFormat.rawValue) image; OUT must be .png or .jpg (or --to png|jpeg)")
             }
@@ -61,7 +64,7 @@ struct Convert: ParsableCommand {
             throw ValidationError("cannot tell the output format from '\(output)': use --to")
         }
         let decoded: DecodedPointCloud
-        do { decoded = try PointCloudCodec.decode(bytes, path: input) } catch { throw FileDecodingError(path: input, underlying: error) }
+        do { decoded = try PointCloudCodec.decode(bytes, format: from, path: input) } catch { throw FileDecodingError(path: input, underlying: error) }
         for note in decoded.notes { Log.shared.warning("\(input): \(note)") }
         for loss in PointCloudCodec.losses(encoding: decoded.cloud, as: target) { Log.shared.warning("\(output): \(loss)") }
         try PointCloudCodec.write(decoded.cloud, to: output, format: target)

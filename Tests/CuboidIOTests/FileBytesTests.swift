@@ -1,0 +1,59 @@
+import CuboidIO
+import CuboidTestSupport
+import Foundation
+import Testing
+
+@Suite("File access")
+struct FileBytesTests {
+    func temporaryFolder() throws -> String {
+        let folder = NSTemporaryDirectory() + "cuboid-io-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    @Test("atomic write creates, replaces, and leaves no temporary file", arguments: [0, 1, 4096, 1_000_003])
+    func atomicWrite(size: Int) throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/out.bin"
+        let first = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        try FileBytes.writeAtomically(first, to: path)
+        #expect(try FileBytes.read(path) == first)
+        let second = Array(first.reversed()) + [1, 2, 3]
+        try FileBytes.writeAtomically(second, to: path)
+        #expect(try FileBytes.read(path) == second)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["out.bin"])
+    }
+
+    @Test("a failed write names the file and keeps the old contents")
+    func failedWrite() throws {
+        #expect(throws: FileAccessError.self) { try FileBytes.writeAtomically([1], to: "/nonexistent-folder/x.bin") }
+        do {
+            try FileBytes.writeAtomically([1], to: "/nonexistent-folder/x.bin")
+        } catch {
+            #expect(error.path == "/nonexistent-folder/x.bin")
+            #expect(error.operation == .createTemporary)
+            #expect(error.description.contains("No such file or directory"))
+        }
+        // Renaming over a directory fails after the data was written: the directory stays, no temporary is left.
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder + "/taken", withIntermediateDirectories: false)
+        #expect(throws: FileAccessError.self) { try FileBytes.writeAtomically([1, 2], to: folder + "/taken") }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["taken"])
+    }
+
+    @Test("reading errors name the file")
+    func readErrors() throws {
+        #expect(throws: FileAccessError(path: "/nonexistent/file", operation: .open, code: ENOENT, reason: "No such file or directory")) {
+            try FileBytes.read("/nonexistent/file")
+        }
+        #expect(throws: FileAccessError.self) { try FileBytes.read(NSTemporaryDirectory()) }
+    }
+
+    @Test("reads files whose size fstat does not know (/proc)")
+    func procFile() throws {
+        let bytes = try FileBytes.read("/proc/self/status")
+        #expect(String(decoding: bytes, as: UTF8.self).contains("Name:"))
+    }
+}
