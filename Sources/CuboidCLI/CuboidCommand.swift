@@ -11,7 +11,7 @@ struct CuboidCommand: ParsableCommand {
             printed with its file and byte offset or line); 64 invalid arguments.
             """,
         version: "0.1.0",
-        subcommands: [Demo.self, Inspect.self, Convert.self])
+        subcommands: [Demo.self, Inspect.self, Convert.self, Bench.self])
 }
 
 /// Logging to standard error, set up once per process.

@@ -1,0 +1,25 @@
+// swift-tools-version: 6.1
+// Decode throughput benchmarks (ordo-one/benchmark). Kept out of the main package so `swift build`
+// and `swift test` never compile the benchmark framework.
+//
+//   cd Benchmarks && swift package benchmark            # all benchmarks, release build
+import PackageDescription
+
+let package = Package(
+    name: "CuboidBenchmarks",
+    platforms: [.macOS(.v14)],
+    dependencies: [
+        .package(name: "Cuboid", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "DecodeBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Cuboid", package: "Cuboid"),
+            ],
+            path: "Benchmarks/DecodeBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")])
+    ]
+)
