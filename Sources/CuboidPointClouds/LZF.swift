@@ -49,7 +49,17 @@ enum LZF {
                 let length = control + 1
                 guard ip + length <= inputEnd else { throw .truncatedInput(at: runStart) }
                 guard op + length <= outputEnd else { throw .outputOverrun(at: runStart) }
-                (target + op).copyMemory(from: source + ip, byteCount: length)
+                if ip + 32 <= inputEnd && op + 32 <= outputEnd {
+                    // Two 16-byte moves cover any literal run; bytes past `length` are rewritten by
+                    // the next run, so over-copying inside both buffers is harmless and avoids a call.
+                    (target + op).storeBytes(of: source.loadUnaligned(fromByteOffset: ip, as: SIMD16<UInt8>.self), as: SIMD16<UInt8>.self)
+                    if length > 16 {
+                        (target + op + 16).storeBytes(
+                            of: source.loadUnaligned(fromByteOffset: ip + 16, as: SIMD16<UInt8>.self), as: SIMD16<UInt8>.self)
+                    }
+                } else {
+                    (target + op).copyMemory(from: source + ip, byteCount: length)
+                }
                 ip += length
                 op += length
             } else {

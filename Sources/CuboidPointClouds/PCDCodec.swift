@@ -92,11 +92,13 @@ public enum PCDCodec {
         guard offset + 8 + compressedSize <= bytes.count else {
             throw .truncatedData(dataOffset: offset + 8, expectedBytes: compressedSize, availableBytes: bytes.count - offset - 8)
         }
-        var plain = [UInt8](repeating: 0, count: uncompressedSize)
-        let status = plain.withUnsafeMutableBytes { target in
-            Result { () throws(LZF.Failure) in
-                try LZF.decompress(UnsafeRawBufferPointer(rebasing: bytes[(offset + 8)..<(offset + 8 + compressedSize)]), into: target)
+        var status: Result<Void, LZF.Failure> = .success(())
+        let plain = [UInt8](unsafeUninitializedCapacity: uncompressedSize) { target, initialized in
+            status = Result { () throws(LZF.Failure) in
+                try LZF.decompress(UnsafeRawBufferPointer(rebasing: bytes[(offset + 8)..<(offset + 8 + compressedSize)]), into: UnsafeMutableRawBufferPointer(target))
             }
+            // decompress fills every byte or fails; on failure the array is discarded unread.
+            initialized = (try? status.get()) != nil ? uncompressedSize : 0
         }
         if case .failure(let error) = status {
             throw .corruptCompressedData(byteOffset: offset + 8 + error.offset, reason: error.reason)
