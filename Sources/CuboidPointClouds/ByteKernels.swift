@@ -127,9 +127,14 @@ func gatherValues(
 
 /// Line number (1-based) of byte `offset` in `bytes`.
 func lineNumber(of offset: Int, in bytes: UnsafeRawBufferPointer) -> Int {
-    var line = 1
-    for i in 0..<min(offset, bytes.count) where bytes[i] == 0x0A { line += 1 }
-    return line
+    1 + newlineCount(bytes, 0..<min(offset, bytes.count))
+}
+
+/// Number of newline bytes in `bytes[range]`.
+func newlineCount(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int {
+    var lines = 0
+    for i in range where bytes[i] == 0x0A { lines += 1 }
+    return lines
 }
 
 #if canImport(Glibc)

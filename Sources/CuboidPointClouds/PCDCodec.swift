@@ -132,7 +132,7 @@ public enum PCDCodec {
         let dataRange = min(header.dataOffset, bytes.count)..<bytes.count
         // Every point needs at least one byte per value; a header that claims more cannot be met.
         guard count <= dataRange.count / max(1, 2 * valuesPerPoint) + 1 else {
-            throw .missingPoints(declared: count, found: approximateLineCount(bytes, dataRange))
+            throw .missingPoints(declared: count, found: newlineCount(bytes, dataRange))
         }
         // Columns as raw byte buffers, one per field (padding too: ASCII padding values are parsed and dropped).
         var buffers = fields.map { [UInt8](repeating: 0, count: count * $0.byteCount) }
@@ -196,12 +196,6 @@ public enum PCDCodec {
             }
         }
         return assemble(header, columns, positions: positions)
-    }
-
-    private static func approximateLineCount(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int {
-        var lines = 0
-        for i in range where bytes[i] == 0x0A { lines += 1 }
-        return lines
     }
 
     // MARK: - Encoding

@@ -197,7 +197,7 @@ public enum PLYCodec {
         // Each scalar takes at least two bytes of text ("0 "), so the vertex count is bounded by the data.
         let scalarCount = max(1, vertex.properties.count)
         guard vertex.count <= range.count / (2 * scalarCount) + 1 else {
-            throw .missingValues(line: firstLine + approximateLines(bytes, range), element: "vertex", row: 0)
+            throw .missingValues(line: firstLine + newlineCount(bytes, range), element: "vertex", row: 0)
         }
         var columns = vertex.properties.map { [UInt8](repeating: 0, count: $0.listCountType == nil ? vertex.count * $0.type.byteCount : 0) }
         let result: Result<Void, PLYError> = withTerminatedText(bytes, range) { text, length in
@@ -258,12 +258,6 @@ public enum PLYCodec {
             }
         }
         return PointCloud(x: positions["x"]!, y: positions["y"]!, z: positions["z"]!, attributes: attributes)
-    }
-
-    private static func approximateLines(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int {
-        var lines = 0
-        for i in range where bytes[i] == 0x0A { lines += 1 }
-        return lines
     }
 
     // MARK: - Encoding
