@@ -39,39 +39,49 @@ public enum PCDCodec {
 
     // MARK: - Decoding
 
-    private static func assemble(_ header: PCDHeader, _ columns: [Int: AttributeValues], positions: [[Float]]) -> PointCloud {
+    /// Builds the cloud from field data at `base + fieldOffsets[i] + point * stride(field)`: the
+    /// binary encoding's interleaved records, or the field-major blocks that binary_compressed
+    /// decompresses to and the ASCII parser fills. Padding fields are dropped.
+    private static func cloud(
+        _ header: PCDHeader, base: UnsafeRawPointer, fieldOffsets: [Int], stride: (PCDHeader.Field) -> Int
+    ) -> PointCloud {
+        let count = header.pointCount
+        var positions: [String: [Float]] = [:]
         var attributes: [PointAttribute] = []
-        for (index, field) in header.fields.enumerated() where !field.isPadding && !["x", "y", "z"].contains(field.name) {
-            attributes.append(PointAttribute(name: field.name, componentCount: field.count, values: columns[index]!))
+        for (index, field) in header.fields.enumerated() where !field.isPadding {
+            let start = base + fieldOffsets[index]
+            if ["x", "y", "z"].contains(field.name) {
+                positions[field.name] = gatherFloatArray(field.type, from: start, stride: stride(field), count: count, swap: false)
+            } else {
+                let values = gatherValues(field.type, componentCount: field.count, from: start, stride: stride(field), count: count, swap: false)
+                attributes.append(PointAttribute(name: field.name, componentCount: field.count, values: values))
+            }
         }
         return PointCloud(
-            x: positions[0], y: positions[1], z: positions[2], attributes: attributes,
+            x: positions["x"]!, y: positions["y"]!, z: positions["z"]!, attributes: attributes,
             width: header.width, height: header.height, viewpoint: header.viewpoint)
     }
 
-    private static func positionIndices(_ header: PCDHeader) -> [Int] {
-        ["x", "y", "z"].map { axis in header.fields.firstIndex { $0.name == axis }! }
+    /// Where each field's block starts when fields are stored one after another, `count` points each.
+    private static func blockOffsets(_ header: PCDHeader, includingPadding: Bool) -> [Int] {
+        var offsets: [Int] = []
+        var position = 0
+        for field in header.fields {
+            offsets.append(position)
+            if includingPadding || !field.isPadding { position += field.byteCount * header.pointCount }
+        }
+        return offsets
     }
 
     private static func decodeBinary(_ bytes: UnsafeRawBufferPointer, _ header: PCDHeader) throws(PCDError) -> PointCloud {
-        let count = header.pointCount
         let record = header.recordSize
-        let (needed, overflow) = count.multipliedReportingOverflow(by: record)
+        let (needed, overflow) = header.pointCount.multipliedReportingOverflow(by: record)
         let available = bytes.count - header.dataOffset
         guard !overflow, needed <= available else {
             throw .truncatedData(dataOffset: header.dataOffset, expectedBytes: overflow ? Int.max : needed, availableBytes: available)
         }
         let base = bytes.baseAddress.map { UnsafeRawPointer($0) + header.dataOffset } ?? UnsafeRawPointer(bitPattern: 1)!
-        let axes = positionIndices(header)
-        let positions = axes.map { index in
-            let field = header.fields[index]
-            return gatherFloatArray(field.type, from: base + field.offset, stride: record, count: count, swap: false)
-        }
-        var columns: [Int: AttributeValues] = [:]
-        for (index, field) in header.fields.enumerated() where !field.isPadding && !axes.contains(index) {
-            columns[index] = gatherValues(field.type, componentCount: field.count, from: base + field.offset, stride: record, count: count, swap: false)
-        }
-        return assemble(header, columns, positions: positions)
+        return cloud(header, base: base, fieldOffsets: header.fields.map(\.offset), stride: { _ in record })
     }
 
     private static func decodeCompressed(_ bytes: UnsafeRawBufferPointer, _ header: PCDHeader) throws(PCDError) -> PointCloud {
@@ -88,7 +98,6 @@ public enum PCDCodec {
         guard uncompressedSize == withPadding || uncompressedSize == withoutPadding else {
             throw .compressedSizeMismatch(dataOffset: offset, declaredUncompressed: uncompressedSize, expected: withPadding)
         }
-        let includesPadding = uncompressedSize == withPadding
         guard offset + 8 + compressedSize <= bytes.count else {
             throw .truncatedData(dataOffset: offset + 8, expectedBytes: compressedSize, availableBytes: bytes.count - offset - 8)
         }
@@ -103,25 +112,9 @@ public enum PCDCodec {
         if case .failure(let error) = status {
             throw .corruptCompressedData(byteOffset: offset + 8 + error.offset, reason: error.reason)
         }
+        let offsets = blockOffsets(header, includingPadding: uncompressedSize == withPadding)
         return plain.withUnsafeBytes { raw in
-            let base = raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
-            var blockStart: [Int] = []
-            var position = 0
-            for field in header.fields {
-                blockStart.append(position)
-                if includesPadding || !field.isPadding { position += field.byteCount * count }
-            }
-            let axes = positionIndices(header)
-            let positions = axes.map { index in
-                let field = header.fields[index]
-                return gatherFloatArray(field.type, from: base + blockStart[index], stride: field.type.byteCount, count: count, swap: false)
-            }
-            var columns: [Int: AttributeValues] = [:]
-            for (index, field) in header.fields.enumerated() where !field.isPadding && !axes.contains(index) {
-                columns[index] = gatherValues(
-                    field.type, componentCount: field.count, from: base + blockStart[index], stride: field.byteCount, count: count, swap: false)
-            }
-            return assemble(header, columns, positions: positions)
+            cloud(header, base: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, fieldOffsets: offsets, stride: \.byteCount)
         }
     }
 
@@ -134,68 +127,60 @@ public enum PCDCodec {
         guard count <= dataRange.count / max(1, 2 * valuesPerPoint) + 1 else {
             throw .missingPoints(declared: count, found: newlineCount(bytes, dataRange))
         }
-        // Columns as raw byte buffers, one per field (padding too: ASCII padding values are parsed and dropped).
-        var buffers = fields.map { [UInt8](repeating: 0, count: count * $0.byteCount) }
+        // Values go into field-major blocks, the layout binary_compressed uses (padding values are
+        // parsed and later dropped).
+        let offsets = blockOffsets(header, includingPadding: true)
+        var blocks = [UInt8](repeating: 0, count: fields.reduce(0) { $0 + $1.byteCount * count })
         let firstDataLine = lineNumber(of: dataRange.lowerBound, in: bytes)
-        let result: Result<Void, PCDError> = withTerminatedText(bytes, dataRange) { text, length in
-            var scanner = TextScanner(base: text, end: length, position: 0)
-            var line = firstDataLine
-            var point = 0
-            while point < count {
-                // Skip blank lines.
-                scanner.skipBlanks()
-                if scanner.position >= length { return .failure(.missingPoints(declared: count, found: point)) }
-                if scanner.atLineEnd {
-                    scanner.position += 1
+        let result: Result<Void, PCDError> = blocks.withUnsafeMutableBytes { target in
+            withTerminatedText(bytes, dataRange) { text, length in
+                var scanner = TextScanner(base: text, end: length, position: 0)
+                var line = firstDataLine
+                var point = 0
+                while point < count {
+                    // Skip blank lines.
+                    scanner.skipBlanks()
+                    if scanner.position >= length { return .failure(.missingPoints(declared: count, found: point)) }
+                    if scanner.atLineEnd {
+                        scanner.position += 1
+                        line += 1
+                        continue
+                    }
+                    var parsed = 0
+                    for (index, field) in fields.enumerated() {
+                        for component in 0..<field.count {
+                            scanner.skipBlanks()
+                            if scanner.atLineEnd { return .failure(.wrongValueCount(line: line, expected: valuesPerPoint, found: parsed)) }
+                            let destination = target.baseAddress! + offsets[index] + (point * field.count + component) * field.type.byteCount
+                            if !scanner.parse(field.type, into: destination) {
+                                return .failure(.invalidValue(line: line, field: field.name, text: scanner.token()))
+                            }
+                            parsed += 1
+                        }
+                    }
+                    scanner.skipBlanks()
+                    if !scanner.atLineEnd {
+                        var extra = parsed
+                        while !scanner.atLineEnd {
+                            while !scanner.atLineEnd && scanner.base[scanner.position] != 0x20 && scanner.base[scanner.position] != 0x09 {
+                                scanner.position += 1
+                            }
+                            extra += 1
+                            scanner.skipBlanks()
+                        }
+                        return .failure(.wrongValueCount(line: line, expected: valuesPerPoint, found: extra))
+                    }
+                    if scanner.position < length { scanner.position += 1 }
                     line += 1
-                    continue
+                    point += 1
                 }
-                var parsed = 0
-                for (index, field) in fields.enumerated() {
-                    for component in 0..<field.count {
-                        scanner.skipBlanks()
-                        if scanner.atLineEnd { return .failure(.wrongValueCount(line: line, expected: valuesPerPoint, found: parsed)) }
-                        let ok = buffers[index].withUnsafeMutableBytes { target in
-                            scanner.parse(field.type, into: target.baseAddress! + (point * field.count + component) * field.type.byteCount)
-                        }
-                        if !ok { return .failure(.invalidValue(line: line, field: field.name, text: scanner.token())) }
-                        parsed += 1
-                    }
-                }
-                scanner.skipBlanks()
-                if !scanner.atLineEnd {
-                    var extra = parsed
-                    while !scanner.atLineEnd {
-                        while !scanner.atLineEnd && scanner.base[scanner.position] != 0x20 && scanner.base[scanner.position] != 0x09 {
-                            scanner.position += 1
-                        }
-                        extra += 1
-                        scanner.skipBlanks()
-                    }
-                    return .failure(.wrongValueCount(line: line, expected: valuesPerPoint, found: extra))
-                }
-                if scanner.position < length { scanner.position += 1 }
-                line += 1
-                point += 1
+                return .success(())
             }
-            return .success(())
         }
         try result.get()
-        let axes = positionIndices(header)
-        let positions = axes.map { index in
-            buffers[index].withUnsafeBytes { raw in
-                gatherFloatArray(fields[index].type, from: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, stride: fields[index].type.byteCount, count: count, swap: false)
-            }
+        return blocks.withUnsafeBytes { raw in
+            cloud(header, base: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, fieldOffsets: offsets, stride: \.byteCount)
         }
-        var columns: [Int: AttributeValues] = [:]
-        for (index, field) in fields.enumerated() where !field.isPadding && !axes.contains(index) {
-            columns[index] = buffers[index].withUnsafeBytes { raw in
-                AttributeValues.make(field.type, count: count * field.count) { target in
-                    if raw.count > 0 { target.copyMemory(from: raw) }
-                }
-            }
-        }
-        return assemble(header, columns, positions: positions)
     }
 
     // MARK: - Encoding
