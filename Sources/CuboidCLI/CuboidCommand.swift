@@ -3,6 +3,12 @@ import Logging
 
 @main
 struct CuboidCommand: ParsableCommand {
+    static func main() {
+        tuneAllocator()
+        // Runs the parsed subcommand, exiting with its code.
+        self.main(nil)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "cuboid",
         abstract: "Lidar and camera-frame annotation toolkit: inspect, convert and (soon) pre-label sensor data.",
@@ -22,4 +28,24 @@ enum Log {
         logger.logLevel = .info
         return logger
     }()
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Keeps per-frame buffers (a 2 MB sweep, a 6 MB frame) in the heap between frames.
+///
+/// glibc serves a request at or above its mmap threshold with a fresh mapping; after a free it
+/// raises the threshold only to that block's size, so a file buffer of the same size each frame is
+/// mapped anew and every page faults in again (measured: 0.9 ms of a 1.1 ms PCD read). The tool is
+/// the process owner, so it sets the allocator here; the library leaves allocation to its host.
+func tuneAllocator() {
+    #if canImport(Glibc)
+    typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+    guard let symbol = dlsym(nil, "mallopt") else { return }
+    let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
+    _ = mallopt(-3, 64 << 20)  // M_MMAP_THRESHOLD
+    _ = mallopt(-1, 256 << 20)  // M_TRIM_THRESHOLD
+    #endif
 }
