@@ -71,13 +71,15 @@ cuboid_jpeg_decoder *cuboid_jpeg_decoder_create(const uint8_t *data, size_t size
     decoder->created = 1;
     decoder->progress.progress_monitor = jpeg_limit_scans;
     decoder->info.progress = &decoder->progress;
-    jpeg_mem_src(&decoder->info, data, (unsigned long)size);
     return decoder;
 }
 
 int cuboid_jpeg_read_header(cuboid_jpeg_decoder *decoder, cuboid_jpeg_info *out) {
     j_decompress_ptr info = &decoder->info;
     if (setjmp(decoder->error.jump)) return -1;
+    /* The source is attached here, under this call's error handler: jpeg_mem_src itself rejects
+     * empty input with an error that must reach the caller as a message, not as a failed create. */
+    jpeg_mem_src(info, decoder->data, (unsigned long)decoder->size);
     jpeg_read_header(info, TRUE);
     out->width = info->image_width;
     out->height = info->image_height;

@@ -188,7 +188,6 @@ public enum ImageCodec {
         _ bytes: [UInt8], options: ImageDecodingOptions, _ body: (OpaquePointer, Header) throws(ImageError) -> T
     ) throws(ImageError) -> T {
         try bytes.withUnsafeBufferPointer { (buffer) throws(ImageError) -> T in
-            guard !buffer.isEmpty else { throw .invalidJPEG(message: "empty input", byteOffset: 0) }
             guard let decoder = cuboid_jpeg_decoder_create(buffer.baseAddress, buffer.count, Int32(options.maxJPEGScans)) else {
                 throw .invalidJPEG(message: "out of memory", byteOffset: 0)
             }
