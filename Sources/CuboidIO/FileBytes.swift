@@ -71,8 +71,7 @@ public enum FileBytes {
         try result.get()
     }
 
-    /// Writes raw bytes atomically; see ``writeAtomically(_:to:)-([UInt8],_)``.
-    public static func writeAtomically(_ bytes: UnsafeRawBufferPointer, to path: String) throws(FileAccessError) {
+    private static func writeAtomically(_ bytes: UnsafeRawBufferPointer, to path: String) throws(FileAccessError) {
         let folderEnd = path.lastIndex(of: "/")
         let folder = folderEnd.map { String(path[..<$0]) } ?? "."
         let name = folderEnd.map { String(path[path.index(after: $0)...]) } ?? path

@@ -85,7 +85,7 @@ public enum AttributeValues: Sendable, CustomStringConvertible {
     }
 
     /// Calls `body` with the values' raw bytes (host byte order).
-    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         switch self {
         case .int8(let v): try v.withUnsafeBytes(body)
         case .uint8(let v): try v.withUnsafeBytes(body)

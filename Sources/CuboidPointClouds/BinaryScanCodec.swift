@@ -35,7 +35,11 @@ public enum BinaryScanCodec {
     ///
     /// - Throws: ``Error/partialRecord(byteCount:recordSize:byteOffset:)`` for a truncated file.
     /// - Complexity: O(n); one pass that splits the records into columns.
-    public static func decode(_ bytes: UnsafeRawBufferPointer, layout: Layout, maxPoints: Int = PointCloudCodec.defaultMaxPoints) throws(Error) -> PointCloud {
+    public static func decode(_ bytes: [UInt8], layout: Layout, maxPoints: Int = PointCloudCodec.defaultMaxPoints) throws(Error) -> PointCloud {
+        try bytes.withRawBytes { (raw) throws(Error) in try decode(raw, layout: layout, maxPoints: maxPoints) }
+    }
+
+    static func decode(_ bytes: UnsafeRawBufferPointer, layout: Layout, maxPoints: Int) throws(Error) -> PointCloud {
         let record = layout.recordSize
         let count = bytes.count / record
         guard bytes.count % record == 0 else {

@@ -125,6 +125,15 @@ func gatherValues(
     }
 }
 
+extension Array where Element == UInt8 {
+    /// `withUnsafeBytes` for a body with a typed error: the public `[UInt8]` entry points call the
+    /// internal pointer-based decoders through this, so no pointer reaches the public API.
+    func withRawBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        let result = withUnsafeBytes { raw in Result { () throws(E) in try body(raw) } }
+        return try result.get()
+    }
+}
+
 /// Line number (1-based) of byte `offset` in `bytes`.
 func lineNumber(of offset: Int, in bytes: UnsafeRawBufferPointer) -> Int {
     1 + newlineCount(bytes, 0..<min(offset, bytes.count))

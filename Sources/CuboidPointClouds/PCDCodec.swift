@@ -12,7 +12,11 @@ public enum PCDCodec {
     ///   field other than x, y, z becomes an attribute with its own type and COUNT.
     /// - Throws: ``PCDError`` naming the header line, data line or byte offset.
     /// - Complexity: O(n) in the file size; one pass per field over binary records.
-    public static func decode(_ bytes: UnsafeRawBufferPointer, maxPoints: Int = PointCloudCodec.defaultMaxPoints) throws(PCDError) -> (PointCloud, PCDHeader) {
+    public static func decode(_ bytes: [UInt8], maxPoints: Int = PointCloudCodec.defaultMaxPoints) throws(PCDError) -> (PointCloud, PCDHeader) {
+        try bytes.withRawBytes { (raw) throws(PCDError) in try decode(raw, maxPoints: maxPoints) }
+    }
+
+    static func decode(_ bytes: UnsafeRawBufferPointer, maxPoints: Int) throws(PCDError) -> (PointCloud, PCDHeader) {
         let header = try PCDHeader.parse(bytes)
         guard header.pointCount <= maxPoints else { throw .tooManyPoints(declared: header.pointCount, limit: maxPoints) }
         let cloud: PointCloud
@@ -26,7 +30,7 @@ public enum PCDCodec {
 
     /// Bytes after the binary data that the file holds but the header does not account for (PCL
     /// pads files it writes through mmap); zero for ASCII files.
-    public static func trailingByteCount(_ bytes: UnsafeRawBufferPointer, header: PCDHeader) -> Int {
+    static func trailingByteCount(_ bytes: UnsafeRawBufferPointer, header: PCDHeader) -> Int {
         switch header.encoding {
         case .ascii: return 0
         case .binary: return max(0, bytes.count - header.dataOffset - header.pointCount * header.recordSize)

@@ -35,11 +35,15 @@ public struct PCDHeader: Sendable, Hashable {
     /// Largest header the parser reads before it gives up looking for DATA.
     static let maximumHeaderBytes = 1 << 20
 
-    /// Parses the header at the start of `bytes`.
+    /// Parses the header at the start of a PCD file's bytes.
     ///
     /// - Throws: ``PCDError`` with the offending line.
     /// - Complexity: O(header length).
-    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(PCDError) -> PCDHeader {
+    public static func parse(_ bytes: [UInt8]) throws(PCDError) -> PCDHeader {
+        try bytes.withRawBytes { (raw) throws(PCDError) in try parse(raw) }
+    }
+
+    static func parse(_ bytes: UnsafeRawBufferPointer) throws(PCDError) -> PCDHeader {
         var version = ""
         var names: [String]?
         var sizes: [Int]?

@@ -16,7 +16,11 @@ public enum PLYCodec {
     ///
     /// - Throws: ``PLYError`` with the header line, data line or byte offset.
     /// - Complexity: O(file size).
-    public static func decode(_ bytes: UnsafeRawBufferPointer, maxPoints: Int = PointCloudCodec.defaultMaxPoints) throws(PLYError) -> (PointCloud, Report) {
+    public static func decode(_ bytes: [UInt8], maxPoints: Int = PointCloudCodec.defaultMaxPoints) throws(PLYError) -> (PointCloud, Report) {
+        try bytes.withRawBytes { (raw) throws(PLYError) in try decode(raw, maxPoints: maxPoints) }
+    }
+
+    static func decode(_ bytes: UnsafeRawBufferPointer, maxPoints: Int) throws(PLYError) -> (PointCloud, Report) {
         let header = try PLYHeader.parse(bytes)
         guard let vertexIndex = header.elements.firstIndex(where: { $0.name == "vertex" }) else {
             throw .missingVertexProperty("x")

@@ -62,9 +62,13 @@ public struct PLYHeader: Sendable, Hashable {
         }
     }
 
-    /// Parses the header at the start of `bytes`.
+    /// Parses the header at the start of a PLY file's bytes.
     /// - Throws: ``PLYError`` with the offending line.
-    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(PLYError) -> PLYHeader {
+    public static func parse(_ bytes: [UInt8]) throws(PLYError) -> PLYHeader {
+        try bytes.withRawBytes { (raw) throws(PLYError) in try parse(raw) }
+    }
+
+    static func parse(_ bytes: UnsafeRawBufferPointer) throws(PLYError) -> PLYHeader {
         var position = 0
         var line = 0
         var encoding: PLYEncoding?

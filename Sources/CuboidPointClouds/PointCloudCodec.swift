@@ -29,7 +29,11 @@ public enum PointCloudFormat: String, Sendable, Hashable, Codable, CaseIterable 
     }
 
     /// Recognises PCD and PLY by their text headers; headerless sweeps need the extension.
-    public static func detect(_ bytes: UnsafeRawBufferPointer, path: String? = nil) -> PointCloudFormat? {
+    public static func detect(_ bytes: [UInt8], path: String? = nil) -> PointCloudFormat? {
+        bytes.withUnsafeBytes { detect($0, path: path) }
+    }
+
+    static func detect(_ bytes: UnsafeRawBufferPointer, path: String? = nil) -> PointCloudFormat? {
         let head = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[0..<min(bytes.count, 512)]), as: UTF8.self)
         if head.hasPrefix("ply\n") || head.hasPrefix("ply\r\n") {
             if head.contains("format binary_big_endian") { return .plyBinaryBigEndian }
@@ -95,15 +99,11 @@ public enum PointCloudCodec {
     public static func decode(
         _ bytes: [UInt8], format: PointCloudFormat? = nil, path: String? = nil, maxPoints: Int = defaultMaxPoints
     ) throws(PointCloudError) -> DecodedPointCloud {
-        let result = bytes.withUnsafeBytes { raw in
-            Result { () throws(PointCloudError) in try decode(raw, format: format, path: path, maxPoints: maxPoints) }
-        }
-        return try result.get()
+        try bytes.withRawBytes { (raw) throws(PointCloudError) in try decode(raw, format: format, path: path, maxPoints: maxPoints) }
     }
 
-    /// Decodes raw bytes; see ``decode(_:format:path:maxPoints:)-([UInt8],_,_,_)``.
-    public static func decode(
-        _ raw: UnsafeRawBufferPointer, format: PointCloudFormat? = nil, path: String? = nil, maxPoints: Int = defaultMaxPoints
+    static func decode(
+        _ raw: UnsafeRawBufferPointer, format: PointCloudFormat?, path: String?, maxPoints: Int
     ) throws(PointCloudError) -> DecodedPointCloud {
         do {
             guard let format = format ?? PointCloudFormat.detect(raw, path: path) else { throw .unrecognizedFormat }
