@@ -136,31 +136,56 @@ public enum PLYCodec {
         return result
     }
 
+    /// The cloud from the vertex element's scalar properties (the first of a repeated name wins):
+    /// x, y, z become positions, the others attributes. `positions` may convert an axis straight to
+    /// Float; by default it goes through `values`.
+    private static func vertexCloud(
+        _ element: PLYHeader.Element, values: (Int, PLYHeader.Property) -> AttributeValues,
+        positions: ((Int, PLYHeader.Property) -> [Float])? = nil
+    ) -> PointCloud {
+        var axes: [String: [Float]] = [:]
+        var attributes: [PointAttribute] = []
+        var seen = Set<String>()
+        for (index, property) in element.properties.enumerated() where property.listCountType == nil && seen.insert(property.name).inserted {
+            if ["x", "y", "z"].contains(property.name) {
+                axes[property.name] = positions?(index, property) ?? values(index, property).floats()
+            } else {
+                attributes.append(PointAttribute(name: property.name, values: values(index, property)))
+            }
+        }
+        return PointCloud(x: axes["x"]!, y: axes["y"]!, z: axes["z"]!, attributes: attributes)
+    }
+
+    /// Values from a column of raw host-order bytes.
+    private static func values(_ type: ScalarType, raw: [UInt8]) -> AttributeValues {
+        raw.withUnsafeBytes { source in
+            AttributeValues.make(type, count: source.count / type.byteCount) { target in
+                if source.count > 0 { target.copyMemory(from: source) }
+            }
+        }
+    }
+
     private static func vertexColumns(_ base: UnsafeRawPointer, stride: Int, element: PLYHeader.Element, swap: Bool) -> PointCloud {
         let count = element.count
-        let layout = scalarOffsets(element)
-        func floats(_ axis: String) -> [Float] {
-            let (property, offset) = layout.first { $0.0.name == axis }!
-            return gatherFloatArray(property.type, from: base + offset, stride: stride, count: count, swap: swap)
-        }
-        var attributes: [PointAttribute] = []
-        var seen: Set<String> = ["x", "y", "z"]
-        for (property, offset) in layout where seen.insert(property.name).inserted {
-            let values = gatherValues(property.type, componentCount: 1, from: base + offset, stride: stride, count: count, swap: swap)
-            attributes.append(PointAttribute(name: property.name, values: values))
-        }
-        return PointCloud(x: floats("x"), y: floats("y"), z: floats("z"), attributes: attributes)
+        let offsets = scalarOffsets(element).map(\.1)
+        return vertexCloud(
+            element,
+            values: { index, property in
+                gatherValues(property.type, componentCount: 1, from: base + offsets[index], stride: stride, count: count, swap: swap)
+            },
+            positions: { index, property in
+                gatherFloatArray(property.type, from: base + offsets[index], stride: stride, count: count, swap: swap)
+            })
     }
 
     private static func vertexColumns(_ bytes: UnsafeRawBufferPointer, rowStarts: [Int], element: PLYHeader.Element, swap: Bool) -> PointCloud {
-        // Scalar properties before the first list sit at fixed offsets; later ones move per row.
-        func column(_ property: PLYHeader.Property) -> [UInt8] {
+        // Scalar properties after a list move from row to row: walk each row up to the property.
+        vertexCloud(element) { index, property in
             let size = property.type.byteCount
-            var out = [UInt8](repeating: 0, count: rowStarts.count * size)
+            var column = [UInt8](repeating: 0, count: rowStarts.count * size)
             for (row, start) in rowStarts.enumerated() {
                 var offset = start
-                for candidate in element.properties {
-                    if candidate.name == property.name && candidate.listCountType == nil { break }
+                for candidate in element.properties[..<index] {
                     if let countType = candidate.listCountType {
                         let n = readInteger(bytes.baseAddress! + offset, countType, swap: swap)
                         offset += countType.byteCount + n * candidate.type.byteCount
@@ -168,28 +193,10 @@ public enum PLYCodec {
                         offset += candidate.type.byteCount
                     }
                 }
-                for b in 0..<size { out[row * size + b] = bytes[offset + (swap ? size - 1 - b : b)] }
+                for b in 0..<size { column[row * size + b] = bytes[offset + (swap ? size - 1 - b : b)] }
             }
-            return out
+            return values(property.type, raw: column)
         }
-        func values(_ property: PLYHeader.Property) -> AttributeValues {
-            let raw = column(property)
-            return AttributeValues.make(property.type, count: rowStarts.count) { target in
-                raw.withUnsafeBytes { if $0.count > 0 { target.copyMemory(from: $0) } }
-            }
-        }
-        var positions: [String: [Float]] = [:]
-        var attributes: [PointAttribute] = []
-        var seen = Set<String>()
-        for property in element.properties where property.listCountType == nil && seen.insert(property.name).inserted {
-            let v = values(property)
-            if ["x", "y", "z"].contains(property.name) {
-                positions[property.name] = v.floats()
-            } else {
-                attributes.append(PointAttribute(name: property.name, values: v))
-            }
-        }
-        return PointCloud(x: positions["x"]!, y: positions["y"]!, z: positions["z"]!, attributes: attributes)
     }
 
     // MARK: - ASCII
@@ -248,20 +255,7 @@ public enum PLYCodec {
             return .success(())
         }
         try result.get()
-        var positions: [String: [Float]] = [:]
-        var attributes: [PointAttribute] = []
-        var seen = Set<String>()
-        for (index, property) in vertex.properties.enumerated() where property.listCountType == nil && seen.insert(property.name).inserted {
-            let values = columns[index].withUnsafeBytes { raw in
-                AttributeValues.make(property.type, count: vertex.count) { target in if raw.count > 0 { target.copyMemory(from: raw) } }
-            }
-            if ["x", "y", "z"].contains(property.name) {
-                positions[property.name] = values.floats()
-            } else {
-                attributes.append(PointAttribute(name: property.name, values: values))
-            }
-        }
-        return PointCloud(x: positions["x"]!, y: positions["y"]!, z: positions["z"]!, attributes: attributes)
+        return vertexCloud(vertex) { index, property in values(property.type, raw: columns[index]) }
     }
 
     // MARK: - Encoding
