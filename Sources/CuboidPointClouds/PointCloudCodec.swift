@@ -34,27 +34,54 @@ public enum PointCloudFormat: String, Sendable, Hashable, Codable, CaseIterable 
     }
 
     static func detect(_ bytes: UnsafeRawBufferPointer, path: String? = nil) -> PointCloudFormat? {
-        let head = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[0..<min(bytes.count, 512)]), as: UTF8.self)
-        if head.hasPrefix("ply\n") || head.hasPrefix("ply\r\n") {
-            if head.contains("format binary_big_endian") { return .plyBinaryBigEndian }
-            if head.contains("format ascii") { return .plyASCII }
-            return .plyBinaryLittleEndian
-        }
-        let pcdStarts = ["# .PCD", "#.PCD", "VERSION", "FIELDS"]
-        if pcdStarts.contains(where: head.hasPrefix) {
-            if let header = try? PCDHeader.parse(bytes) {
-                switch header.encoding {
-                case .ascii: return .pcdASCII
-                case .binary: return .pcdBinary
-                case .binaryCompressed: return .pcdBinaryCompressed
-                }
+        switch Family(bytes, path: path) {
+        case .pcd:
+            switch (try? PCDHeader.parse(bytes))?.encoding {
+            case .ascii: return .pcdASCII
+            case .binaryCompressed: return .pcdBinaryCompressed
+            case .binary, nil: return .pcdBinary
             }
-            return .pcdBinary
+        case .ply:
+            switch (try? PLYHeader.parse(bytes))?.encoding {
+            case .ascii: return .plyASCII
+            case .binaryBigEndian: return .plyBinaryBigEndian
+            case .binaryLittleEndian, nil: return .plyBinaryLittleEndian
+            }
+        case .kitti: return .kittiBin
+        case .nuScenes: return .nuScenesBin
+        case nil: return nil
         }
-        if let path, let format = PointCloudFormat(pathExtensionOf: path), format == .kittiBin || format == .nuScenesBin {
-            return format
+    }
+
+    /// The codec a format belongs to (the encoding inside PCD and PLY comes from their headers).
+    enum Family {
+        case pcd, ply, kitti, nuScenes
+
+        init(_ format: PointCloudFormat) {
+            switch format {
+            case .kittiBin: self = .kitti
+            case .nuScenesBin: self = .nuScenes
+            case .pcdASCII, .pcdBinary, .pcdBinaryCompressed: self = .pcd
+            case .plyASCII, .plyBinaryLittleEndian, .plyBinaryBigEndian: self = .ply
+            }
         }
-        return nil
+
+        /// From the first bytes: PCD and PLY by their text headers, headerless sweeps by extension.
+        init?(_ bytes: UnsafeRawBufferPointer, path: String?) {
+            func starts(with text: String) -> Bool {
+                let prefix = Array(text.utf8)
+                return bytes.count >= prefix.count && zip(bytes, prefix).allSatisfy { $0 == $1 }
+            }
+            if starts(with: "ply\n") || starts(with: "ply\r\n") {
+                self = .ply
+            } else if ["# .PCD", "#.PCD", "VERSION", "FIELDS"].contains(where: starts(with:)) {
+                self = .pcd
+            } else if let path, let format = PointCloudFormat(pathExtensionOf: path), format == .kittiBin || format == .nuScenesBin {
+                self = Family(format)
+            } else {
+                return nil
+            }
+        }
     }
 }
 
@@ -106,15 +133,18 @@ public enum PointCloudCodec {
         _ raw: UnsafeRawBufferPointer, format: PointCloudFormat?, path: String?, maxPoints: Int
     ) throws(PointCloudError) -> DecodedPointCloud {
         do {
-            guard let format = format ?? PointCloudFormat.detect(raw, path: path) else { throw .unrecognizedFormat }
-            switch format {
-            case .kittiBin, .nuScenesBin:
-                let layout: BinaryScanCodec.Layout = format == .kittiBin ? .kitti : .nuScenes
+            // Routing needs only the family; the PCD and PLY decoders read their encoding from the header.
+            guard let family = format.map(PointCloudFormat.Family.init) ?? PointCloudFormat.Family(raw, path: path) else {
+                throw .unrecognizedFormat
+            }
+            switch family {
+            case .kitti, .nuScenes:
+                let layout: BinaryScanCodec.Layout = family == .kitti ? .kitti : .nuScenes
                 do throws(BinaryScanCodec.Error) {
                     let cloud = try BinaryScanCodec.decode(raw, layout: layout, maxPoints: maxPoints)
-                    return DecodedPointCloud(cloud: cloud, format: format, fileFields: cloud.fields, notes: [])
+                    return DecodedPointCloud(cloud: cloud, format: family == .kitti ? .kittiBin : .nuScenesBin, fileFields: cloud.fields, notes: [])
                 } catch { throw .binaryScan(error) }
-            case .pcdASCII, .pcdBinary, .pcdBinaryCompressed:
+            case .pcd:
                 do throws(PCDError) {
                     let (cloud, header) = try PCDCodec.decode(raw, maxPoints: maxPoints)
                     let actual: PointCloudFormat =
@@ -129,7 +159,7 @@ public enum PointCloudCodec {
                     let fields = header.fields.map { PointField(name: $0.name, type: $0.type, count: $0.count) }
                     return DecodedPointCloud(cloud: cloud, format: actual, fileFields: fields, notes: notes)
                 } catch { throw .pcd(error) }
-            case .plyASCII, .plyBinaryLittleEndian, .plyBinaryBigEndian:
+            case .ply:
                 do throws(PLYError) {
                     let (cloud, report) = try PLYCodec.decode(raw, maxPoints: maxPoints)
                     let actual: PointCloudFormat =

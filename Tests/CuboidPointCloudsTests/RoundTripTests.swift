@@ -151,6 +151,20 @@ struct RoundTripTests {
         #expect(PointCloudCodec.encode(try PointCloudCodec.decode(nuScenes, format: .nuScenesBin).cloud, as: .nuScenesBin) == nuScenes)
     }
 
+    @Test("detect names every format from its bytes (and the extension for headerless sweeps)", arguments: PointCloudFormat.allCases)
+    func detect(format: PointCloudFormat) {
+        let bytes = PointCloudCodec.encode(syntheticCloud(points: 3, seed: 2), as: format)
+        let path = format == .nuScenesBin ? "a/sweep.pcd.bin" : "a/sweep.bin"
+        #expect(PointCloudFormat.detect(bytes, path: path) == format)
+        if format == .kittiBin || format == .nuScenesBin { #expect(PointCloudFormat.detect(bytes) == nil) }
+    }
+
+    @Test("a PLY comment that mentions another format does not fool detection")
+    func detectReadsTheFormatLine() {
+        let ply = Array("ply\nformat binary_little_endian 1.0\ncomment converted from format ascii\nelement vertex 0\nproperty float x\nproperty float y\nproperty float z\nend_header\n".utf8)
+        #expect(PointCloudFormat.detect(ply) == .plyBinaryLittleEndian)
+    }
+
     @Test("losses are reported for what a format cannot hold")
     func losses() {
         let cloud = syntheticCloud(points: 10, organisedRows: 2, seed: 1)
