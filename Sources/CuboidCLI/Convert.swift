@@ -40,7 +40,7 @@ struct Convert: ParsableCommand {
         } catch let error as ExitCode {
             throw error
         } catch {
-            FileHandle.standardError.write(Data("error: \(describe(error, path: input))\n".utf8))
+            reportError(error, path: input)
             throw ExitCode(1)
         }
     }

@@ -26,7 +26,7 @@ struct Demo: ParsableCommand {
                 decoded += 1
             } catch {
                 failures += 1
-                FileHandle.standardError.write(Data("error: \(describe(error, path: path))\n".utf8))
+                reportError(error, path: path)
             }
         }
         print("decoded \(decoded) files, \(failures) failed")

@@ -30,7 +30,7 @@ struct Inspect: ParsableCommand {
             } catch {
                 failures += 1
                 if json { print(FileReport.errorLine(path: path, error: error)) }
-                FileHandle.standardError.write(Data("error: \(describe(error, path: path))\n".utf8))
+                reportError(error, path: path)
             }
         }
         if failures > 0 { throw ExitCode(1) }
@@ -38,6 +38,11 @@ struct Inspect: ParsableCommand {
 }
 
 extension PointCloudFormat: ExpressibleByArgument {}
+
+/// Prints `error: MESSAGE` on standard error, naming the path.
+func reportError(_ error: any Error, path: String) {
+    FileHandle.standardError.write(Data("error: \(describe(error, path: path))\n".utf8))
+}
 
 /// The message for an error, naming the path when the error does not already.
 func describe(_ error: any Error, path: String) -> String {
