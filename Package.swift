@@ -2,7 +2,10 @@
 import PackageDescription
 
 // Layout (one job per module, dependencies pointing one way):
+//   CuboidGeometry                geometry value types: boxes, cuboids, poses, cameras, matrices
+//   CuboidKernels                 IoU, fitting, point-in-cuboid, assignment, NMS, interpolation
 //   CuboidIO                      file access adapter, atomic writes, error locations
+//   CuboidFormats                 label and table formats (today: numeric CSV box tables and matrices)
 //   CuboidImages                  camera frames: Image, PNG and JPEG codecs (system libpng, libjpeg-turbo)
 //   CuboidPointClouds             point clouds: PointCloud, KITTI/nuScenes .bin, PCD, PLY
 //   Cuboid                        umbrella: re-exports the public modules
@@ -12,7 +15,10 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "Cuboid", targets: ["Cuboid"]),
+        .library(name: "CuboidGeometry", targets: ["CuboidGeometry"]),
+        .library(name: "CuboidKernels", targets: ["CuboidKernels"]),
         .library(name: "CuboidIO", targets: ["CuboidIO"]),
+        .library(name: "CuboidFormats", targets: ["CuboidFormats"]),
         .library(name: "CuboidImages", targets: ["CuboidImages"]),
         .library(name: "CuboidPointClouds", targets: ["CuboidPointClouds"]),
         .executable(name: "cuboid", targets: ["CuboidCLI"]),
@@ -31,10 +37,15 @@ let package = Package(
             dependencies: ["CPNG", "CJPEG"],
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
 
+        .target(name: "CuboidGeometry"),
+        .target(name: "CuboidKernels", dependencies: ["CuboidGeometry"]),
         .target(name: "CuboidIO"),
+        .target(name: "CuboidFormats", dependencies: ["CuboidGeometry", "CuboidIO"]),
         .target(name: "CuboidImages", dependencies: ["CuboidIO", "CCodecShims"]),
-        .target(name: "CuboidPointClouds", dependencies: ["CuboidIO"]),
-        .target(name: "Cuboid", dependencies: ["CuboidIO", "CuboidImages", "CuboidPointClouds"]),
+        .target(name: "CuboidPointClouds", dependencies: ["CuboidIO", "CuboidKernels"]),
+        .target(
+            name: "Cuboid",
+            dependencies: ["CuboidGeometry", "CuboidKernels", "CuboidIO", "CuboidFormats", "CuboidImages", "CuboidPointClouds"]),
         .executableTarget(
             name: "CuboidCLI",
             dependencies: [
@@ -53,6 +64,9 @@ let package = Package(
 
         // Tests: one target per module plus shared support.
         .target(name: "CuboidTestSupport", dependencies: ["CuboidIO"], path: "Tests/CuboidTestSupport"),
+        .testTarget(name: "CuboidGeometryTests", dependencies: ["CuboidGeometry", "CuboidTestSupport"]),
+        .testTarget(name: "CuboidKernelsTests", dependencies: ["CuboidKernels", "CuboidTestSupport"]),
+        .testTarget(name: "CuboidFormatsTests", dependencies: ["CuboidFormats", "CuboidTestSupport"]),
         .testTarget(name: "CuboidIOTests", dependencies: ["CuboidIO", "CuboidTestSupport"]),
         .testTarget(name: "CuboidImagesTests", dependencies: ["CuboidImages", "CuboidTestSupport"]),
         .testTarget(name: "CuboidPointCloudsTests", dependencies: ["CuboidPointClouds", "CuboidTestSupport"]),

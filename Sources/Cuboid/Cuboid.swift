@@ -2,3 +2,6 @@
 @_exported import CuboidIO
 @_exported import CuboidImages
 @_exported import CuboidPointClouds
+@_exported import CuboidGeometry
+@_exported import CuboidKernels
+@_exported import CuboidFormats

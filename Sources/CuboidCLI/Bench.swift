@@ -6,7 +6,7 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time Cuboid's kernels in-process (release builds only give meaningful figures).",
-        subcommands: [DecodeFiles.self])
+        subcommands: [DecodeFiles.self, IoUBench.self, InterpolationBench.self])
 }
 
 /// Seconds per call for each of `repeats` runs after one warm-up call; calls faster than 0.2 s are
@@ -86,6 +86,131 @@ extension Bench {
                     print("\(path) \(format): \(items) \(unit), \(rate)")
                 }
             }
+        }
+    }
+}
+
+extension Bench {
+    struct IoUBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "iou",
+            abstract: "Time the in-process pairwise IoU kernel over the boxes of two CSV tables.",
+            discussion: """
+                Loads both tables, then times only pairwiseIoU (median of --repeat runs after a warm-up; \
+                runs under 0.2 s are looped, as the peer scripts do) and prints pairs per second.
+                """)
+
+        @Argument(help: "Boxes A (CSV with a header, as for `cuboid iou`).")
+        var tableA: String
+
+        @Argument(help: "Boxes B.")
+        var tableB: String
+
+        @Option(help: "Kind of boxes: 2d, bev or 3d.")
+        var kind: BoxTableKind
+
+        @Option(help: "Threads for the kernel (default: all cores).")
+        var threads: Int = Parallelism.availableCores
+
+        @Option(name: .customLong("repeat"), help: "Timed runs (median reported).")
+        var repeats: Int = 5
+
+        @Flag(help: "Print one JSON object.")
+        var json = false
+
+        func validate() throws {
+            guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1") }
+            guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        }
+
+        func run() throws {
+            let tables = try BoxTablePair.load(tableA, tableB, kind: kind)
+            let threads = threads
+            let seconds = median(timeRuns(repeats: repeats) { _ = tables.pairwise(threads: threads) })
+            let n = tables.a.count, m = tables.b.count
+            let rate = Double(n * m) / seconds
+            if json {
+                print(#"{"kernel":"iou_\#(kind.rawValue)","n":\#(n),"m":\#(m),"threads":\#(threads),"seconds":\#(seconds),"pairs_per_second":\#(rate)}"#)
+            } else {
+                print(String(format: "iou %@ %dx%d threads=%d: %.4g ms, %.4g pairs/s", kind.rawValue, n, m, threads, seconds * 1e3, rate))
+            }
+        }
+    }
+
+    struct InterpolationBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "interp",
+            abstract: "Time keyframe interpolation of cuboid tracks (the peers' case: 1000 tracks x 100 frames).",
+            discussion: """
+                Tracks are seeded like ../shared/peers/bench_interp.py: keyframes at frames 0 and the \
+                last plus 0-18 random interior ones; position with a random velocity plus noise, yaw \
+                with noise that wraps around +-pi often. Prints output cuboids per second.
+                """)
+
+        @Option(help: "Number of tracks.")
+        var tracks: Int = 1000
+
+        @Option(help: "Frames per track.")
+        var frames: Int = 100
+
+        @Option(help: "Threads for the kernel (default: all cores).")
+        var threads: Int = Parallelism.availableCores
+
+        @Option(name: .customLong("repeat"), help: "Timed runs (median reported).")
+        var repeats: Int = 5
+
+        @Flag(help: "Print one JSON object.")
+        var json = false
+
+        func validate() throws {
+            guard repeats >= 1, threads >= 1, tracks >= 1, frames >= 2 else {
+                throw ValidationError("--repeat, --threads and --tracks must be at least 1, --frames at least 2")
+            }
+        }
+
+        func run() throws {
+            let keyframes = makeBenchmarkTracks(tracks: tracks, frames: frames, seed: 6)
+            let times = (0..<frames).map(Double.init)
+            let threads = threads
+            let seconds = median(timeRuns(repeats: repeats) { _ = interpolateTracks(keyframes, at: times, threads: threads) })
+            let count = tracks * frames
+            let rate = Double(count) / seconds
+            if json {
+                print(#"{"kernel":"interpolate_tracks","tracks":\#(tracks),"frames":\#(frames),"threads":\#(threads),"seconds":\#(seconds),"cuboids_per_second":\#(rate)}"#)
+            } else {
+                print(String(format: "interpolate %dx%d threads=%d: %.4g ms, %.4g cuboids/s", tracks, frames, threads, seconds * 1e3, rate))
+            }
+        }
+    }
+}
+
+/// Seeded benchmark tracks with the distribution of the peers' interpolation script.
+func makeBenchmarkTracks(tracks: Int, frames: Int, seed: UInt64) -> [[Keyframe]] {
+    var state = seed
+    func next() -> Double {  // SplitMix64, uniform in [0, 1)
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
+    }
+    func uniform(_ low: Double, _ high: Double) -> Double { low + (high - low) * next() }
+    func normal(_ sigma: Double) -> Double {  // Box-Muller
+        sigma * (-2 * log(max(next(), 1e-300))).squareRoot() * cos(2 * .pi * next())
+    }
+    return (0..<tracks).map { _ in
+        var interior = Set<Int>()
+        let wanted = min(Int(uniform(0, 19)), frames - 2)
+        while interior.count < wanted { interior.insert(1 + Int(uniform(0, Double(frames - 2)))) }
+        let keyFrames = [0] + interior.sorted() + [frames - 1]
+        let start = SIMD3(uniform(-50, 50), uniform(-50, 50), uniform(-50, 50))
+        let velocity = SIMD3(uniform(-1, 1), uniform(-1, 1), uniform(-1, 1))
+        let size = SIMD3(uniform(3.5, 5.0), uniform(1.5, 2.2), uniform(1.4, 2.0))
+        let yaw = uniform(-.pi, .pi)
+        return keyFrames.map { frame in
+            let noise = SIMD3(normal(0.2), normal(0.2), normal(0.2))
+            let center = start + velocity * Double(frame) + noise
+            return Keyframe(time: Double(frame), box: Box3D(center: center, size: size, yaw: normalizedYaw(yaw + normal(0.8))))
         }
     }
 }

@@ -1,0 +1,178 @@
+import CuboidGeometry
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The yaw a fraction `t` of the way from `from` to `to` along the shorter arc, in (-pi, pi].
+///
+/// Going from 3.1 to -3.1 passes through pi, not through 0. At exactly opposite yaws the arc turns
+/// counter-clockwise.
+/// - Complexity: O(1).
+@inlinable
+public func interpolateYaw(from: Double, to: Double, t: Double) -> Double {
+    normalizedYaw(from + t * shortestArc(from: from, to: to))
+}
+
+/// Spherical linear interpolation between two unit quaternions along the shorter arc.
+///
+/// `t = 0` gives `from`, `t = 1` gives `to` (or `-to`, the same rotation). Nearly equal rotations fall
+/// back to normalised linear interpolation, which is accurate there and avoids dividing by sin(0).
+/// - Complexity: O(1).
+public func slerp(from: Quaternion, to: Quaternion, t: Double) -> Quaternion {
+    var target = to
+    var cosine = from.dot(to)
+    if cosine < 0 {  // the other hemisphere is the shorter way
+        target = -to
+        cosine = -cosine
+    }
+    if cosine > 0.9995 {
+        return Quaternion(w: from.w + t * (target.w - from.w), x: from.x + t * (target.x - from.x),
+                          y: from.y + t * (target.y - from.y), z: from.z + t * (target.z - from.z)).normalized
+    }
+    let angle = acos(cosine)
+    let sine = sin(angle)
+    let a = sin((1 - t) * angle) / sine, b = sin(t * angle) / sine
+    return Quaternion(w: a * from.w + b * target.w, x: a * from.x + b * target.x,
+                      y: a * from.y + b * target.y, z: a * from.z + b * target.z)
+}
+
+/// Interpolates a rigid pose: rotation by ``slerp(from:to:t:)``, translation linearly.
+///
+/// This is the geodesic of SO(3) x R^3, the usual choice for ego poses between two timestamps (it
+/// moves the origin on a straight line, unlike the screw motion of the SE(3) exponential map).
+/// - Complexity: O(1).
+public func interpolatePose(from: RigidPose, to: RigidPose, t: Double) -> RigidPose {
+    RigidPose(rotation: slerp(from: from.rotation, to: to.rotation, t: t),
+              translation: from.translation + t * (to.translation - from.translation))
+}
+
+/// A cuboid a fraction `t` of the way between two keyframe cuboids in the same frame: centre and size
+/// linearly, yaw along the shorter arc.
+/// - Complexity: O(1).
+@inlinable
+public func interpolateCuboid(from a: Box3D, to b: Box3D, t: Double) -> Box3D {
+    Box3D(x: a.x + t * (b.x - a.x), y: a.y + t * (b.y - a.y), z: a.z + t * (b.z - a.z),
+          length: a.length + t * (b.length - a.length), width: a.width + t * (b.width - a.width),
+          height: a.height + t * (b.height - a.height), yaw: interpolateYaw(from: a.yaw, to: b.yaw, t: t))
+}
+
+/// A cuboid between two keyframes given in different sensor frames, interpolated in the world frame.
+///
+/// Each keyframe is mapped to the world with its frame's pose (world from sensor), interpolated there
+/// (``interpolateCuboid(from:to:t:)``) and mapped into the target frame, so an object that stands
+/// still in the world stays still whatever the ego does.
+/// - Parameters:
+///   - a: The first keyframe's cuboid, in the sensor frame of its sweep.
+///   - poseA: World-from-sensor pose of the first keyframe's sweep.
+///   - b: The second keyframe's cuboid, in its sweep's sensor frame.
+///   - poseB: World-from-sensor pose of the second keyframe's sweep.
+///   - t: Fraction of the way from `a` to `b` (usually by timestamp).
+///   - target: World-from-sensor pose of the frame the result is wanted in.
+/// - Complexity: O(1).
+public func interpolateCuboid(from a: Box3D, pose poseA: RigidPose, to b: Box3D, pose poseB: RigidPose,
+                              t: Double, in target: RigidPose) -> Box3D {
+    let world = interpolateCuboid(from: a.transformed(by: poseA), to: b.transformed(by: poseB), t: t)
+    var result = world.transformed(by: target.inverse)
+    result.yaw = normalizedYaw(result.yaw)
+    return result
+}
+
+/// A keyframe of one object's track: a time (seconds, or a frame number) and the cuboid there.
+public struct Keyframe: Sendable, Hashable, Codable {
+    /// Timestamp in seconds, or any increasing frame measure.
+    public var time: Double
+    /// The object's cuboid at that time.
+    public var box: Box3D
+
+    public init(time: Double, box: Box3D) {
+        self.time = time
+        self.box = box
+    }
+}
+
+/// Cuboids of one track at many times, interpolated between its keyframes (centre and size linearly,
+/// yaw along the shorter arc; see ``interpolateCuboid(from:to:t:)``).
+///
+/// Times before the first keyframe or after the last one get that keyframe's box (held, not
+/// extrapolated); callers that want an object only within its keyframes filter the times first.
+/// - Parameters:
+///   - keyframes: The track's keyframes, times strictly increasing.
+///   - times: The times wanted, ascending.
+/// - Returns: One cuboid per time.
+/// - Precondition: `keyframes` is non-empty with strictly increasing times; `times` ascend.
+/// - Complexity: O(K + T), one merge pass.
+public func interpolateTrack(_ keyframes: [Keyframe], at times: [Double]) -> [Box3D] {
+    precondition(!keyframes.isEmpty, "interpolateTrack needs at least one keyframe")
+    for k in 1..<keyframes.count where !(keyframes[k].time > keyframes[k - 1].time) {
+        preconditionFailure("keyframe times must increase strictly (index \(k))")
+    }
+    for k in times.indices.dropFirst() where !(times[k] >= times[k - 1]) {
+        preconditionFailure("times must ascend (index \(k))")
+    }
+    return [Box3D](unsafeUninitializedCapacity: times.count) { out, initialized in
+        interpolateTrackKernel(keyframes, times, into: out.baseAddress!)
+        initialized = times.count
+    }
+}
+
+/// Many tracks at the same times: track after track, `times.count` cuboids each, split across threads.
+/// - Precondition: as ``interpolateTrack(_:at:)`` for each track.
+/// - Complexity: O(sum of K + tracks x T) / threads.
+public func interpolateTracks(_ tracks: [[Keyframe]], at times: [Double],
+                              threads: Int = Parallelism.availableCores) -> [Box3D] {
+    precondition(threads >= 1, "threads must be at least 1")
+    for (index, keyframes) in tracks.enumerated() {
+        precondition(!keyframes.isEmpty, "track \(index) has no keyframe")
+        for k in 1..<keyframes.count where !(keyframes[k].time > keyframes[k - 1].time) {
+            preconditionFailure("track \(index): keyframe times must increase strictly (index \(k))")
+        }
+    }
+    for k in times.indices.dropFirst() where !(times[k] >= times[k - 1]) {
+        preconditionFailure("times must ascend (index \(k))")
+    }
+    let perTrack = times.count
+    guard perTrack > 0 else { return [] }
+    return parallelArray(count: tracks.count * perTrack, threads: threads, chunkSize: perTrack * 64) { range, out in
+        for track in (range.lowerBound / perTrack)..<(range.upperBound / perTrack) {
+            interpolateTrackKernel(tracks[track], times, into: out.baseAddress! + track * perTrack)
+        }
+    }
+}
+
+/// The merge pass behind the track interpolation; inputs already validated.
+@inline(__always)
+func interpolateTrackKernel(_ keyframes: [Keyframe], _ times: [Double], into out: UnsafeMutablePointer<Box3D>) {
+    keyframes.withUnsafeBufferPointer { keys in
+        let last = keys.count - 1
+        var segment = 0
+        for (index, time) in times.enumerated() {
+            let box: Box3D
+            if time <= keys[0].time {
+                box = keys[0].box
+            } else if time >= keys[last].time {
+                box = keys[last].box
+            } else {
+                while keys[segment + 1].time < time { segment += 1 }
+                let a = keys[segment], b = keys[segment + 1]
+                box = time == b.time ? b.box : interpolateKeyframePair(a.box, b.box, (time - a.time) / (b.time - a.time))
+            }
+            (out + index).initialize(to: box)
+        }
+    }
+}
+
+/// ``interpolateCuboid(from:to:t:)`` with the yaw wrap done by comparisons (both yaws are already in
+/// (-pi, pi] or close to it), the hot loop of track interpolation.
+@inline(__always)
+func interpolateKeyframePair(_ a: Box3D, _ b: Box3D, _ t: Double) -> Box3D {
+    var arc = b.yaw - a.yaw
+    if arc > .pi || arc <= -.pi { arc = normalizedYaw(arc) }
+    var yaw = a.yaw + t * arc
+    if yaw > .pi || yaw <= -.pi { yaw = normalizedYaw(yaw) }
+    return Box3D(x: a.x + t * (b.x - a.x), y: a.y + t * (b.y - a.y), z: a.z + t * (b.z - a.z),
+                 length: a.length + t * (b.length - a.length), width: a.width + t * (b.width - a.width),
+                 height: a.height + t * (b.height - a.height), yaw: yaw)
+}
