@@ -153,7 +153,7 @@ public func roundTripText(_ value: Double) -> String {
 
 // MARK: - Parsing helpers
 
-/// The file's lines with their 1-based numbers; CR before LF is dropped.
+/// The file's lines with their 1-based numbers (LF, CRLF or CR endings).
 private func textLines(_ bytes: [UInt8]) throws(NumericCSVError) -> [(Int, Substring)] {
     guard let text = String(validating: bytes, as: UTF8.self) else {
         var offset = 0
@@ -171,9 +171,10 @@ private func textLines(_ bytes: [UInt8]) throws(NumericCSVError) -> [(Int, Subst
     }
     var lines: [(Int, Substring)] = []
     var number = 0
-    for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+    // "\r\n" is one Character in Swift, so split on newline characters, not on "\n".
+    for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
         number += 1
-        lines.append((number, line.hasSuffix("\r") ? line.dropLast() : line))
+        lines.append((number, line))
     }
     if let last = lines.last, last.1.isEmpty { lines.removeLast() }
     return lines
