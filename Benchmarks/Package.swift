@@ -1,5 +1,5 @@
 // swift-tools-version: 6.1
-// Decode throughput benchmarks (ordo-one/benchmark). Kept out of the main package so `swift build`
+// Decode and geometry kernel benchmarks (ordo-one/benchmark). Kept out of the main package so `swift build`
 // and `swift test` never compile the benchmark framework.
 //
 //   cd Benchmarks && swift package benchmark            # all benchmarks, release build
@@ -20,6 +20,14 @@ let package = Package(
                 .product(name: "Cuboid", package: "Cuboid"),
             ],
             path: "Benchmarks/DecodeBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")])
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+        .executableTarget(
+            name: "GeometryBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Cuboid", package: "Cuboid"),
+            ],
+            path: "Benchmarks/GeometryBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
     ]
 )

@@ -222,9 +222,11 @@ public struct LShapeFitter: Sendable, Hashable, Codable {
             us[k] = p.x * c + p.y * s
             vs[k] = -p.x * s + p.y * c
         }
-        work = us
+        // Element-wise copies keep `work`'s own storage (assigning the array would share `us` and
+        // make the selection below copy it again).
+        for k in points.indices { work[k] = us[k] }
         let u = trimmedRange(&work)
-        work = vs
+        for k in points.indices { work[k] = vs[k] }
         let v = trimmedRange(&work)
         var score = 0.0
         for k in points.indices {
