@@ -120,7 +120,10 @@ public func pairwiseIoU(_ a: [BEVBox], _ b: [BEVBox], threads: Int = Parallelism
     precondition(threads >= 1, "threads must be at least 1")
     a.forEach(validate)
     b.forEach(validate)
-    return pairwiseRotatedIoU(a.map(PreparedCuboid.init(flat:)), b.map(PreparedCuboid.init(flat:)),
+    let preparedB: [PreparedCuboid] = parallelArray(count: b.count, threads: threads, chunkSize: 512) { range, out in
+        for j in range { out.initializeElement(at: j, to: PreparedCuboid(flat: b[j])) }
+    }
+    return pairwiseRotatedIoU(rows: a.count, preparingRow: { PreparedCuboid(flat: a[$0]) }, preparedB,
                               threads: threads, vertical: false)
 }
 
@@ -128,12 +131,15 @@ public func pairwiseIoU(_ a: [BEVBox], _ b: [BEVBox], threads: Int = Parallelism
 ///
 /// As the BEV kernel, with the vertical overlap tested first.
 /// - Precondition: sizes are finite and >= 0; centres and yaws are finite.
-/// - Complexity: as ``pairwiseIoU(_:_:threads:)-(([BEVBox],_,_))``.
+/// - Complexity: as the BEV `pairwiseIoU(_:_:threads:)`.
 public func pairwiseIoU(_ a: [Box3D], _ b: [Box3D], threads: Int = Parallelism.availableCores) -> Matrix {
     precondition(threads >= 1, "threads must be at least 1")
     a.forEach(validate)
     b.forEach(validate)
-    return pairwiseRotatedIoU(a.map(PreparedCuboid.init), b.map(PreparedCuboid.init),
+    let preparedB: [PreparedCuboid] = parallelArray(count: b.count, threads: threads, chunkSize: 512) { range, out in
+        for j in range { out.initializeElement(at: j, to: PreparedCuboid(b[j])) }
+    }
+    return pairwiseRotatedIoU(rows: a.count, preparingRow: { PreparedCuboid(a[$0]) }, preparedB,
                               threads: threads, vertical: true)
 }
 
@@ -146,7 +152,7 @@ public func alignedIoU(_ a: [Box2D], _ b: [Box2D]) -> [Double] {
 }
 
 /// BEV IoU of `a[i]` with `b[i]` for every i, split across `threads` threads.
-/// - Precondition: `a.count == b.count`; valid boxes as for ``iou(_:_:)-(BEVBox,BEVBox)``.
+/// - Precondition: `a.count == b.count`; valid boxes as for the BEV `iou(_:_:)`.
 /// - Complexity: O(N / threads).
 public func alignedIoU(_ a: [BEVBox], _ b: [BEVBox], threads: Int = Parallelism.availableCores) -> [Double] {
     precondition(a.count == b.count, "alignedIoU needs as many boxes in a (\(a.count)) as in b (\(b.count))")
@@ -162,7 +168,7 @@ public func alignedIoU(_ a: [BEVBox], _ b: [BEVBox], threads: Int = Parallelism.
 }
 
 /// 3D IoU of `a[i]` with `b[i]` for every i, split across `threads` threads.
-/// - Precondition: `a.count == b.count`; valid boxes as for ``iou(_:_:)-(Box3D,Box3D)``.
+/// - Precondition: `a.count == b.count`; valid boxes as for the 3D `iou(_:_:)`.
 /// - Complexity: O(N / threads).
 public func alignedIoU(_ a: [Box3D], _ b: [Box3D], threads: Int = Parallelism.availableCores) -> [Double] {
     precondition(a.count == b.count, "alignedIoU needs as many boxes in a (\(a.count)) as in b (\(b.count))")
@@ -287,9 +293,12 @@ func generalizedIoU3D(_ a: Box3D, _ b: Box3D, _ scratch: inout ClipScratch) -> D
     return value - max(0, enclosing - union) / enclosing
 }
 
-/// The pruned N x M kernel shared by BEV (`vertical == false`) and 3D IoU.
-func pairwiseRotatedIoU(_ a: [PreparedCuboid], _ b: [PreparedCuboid], threads: Int, vertical: Bool) -> Matrix {
-    let n = a.count, m = b.count
+/// The pruned N x M kernel shared by BEV (`vertical == false`) and 3D IoU. Rows are prepared inside
+/// the parallel loop, so only sorting `b` runs on one thread.
+@inline(__always)
+func pairwiseRotatedIoU(rows n: Int, preparingRow: (Int) -> PreparedCuboid, _ b: [PreparedCuboid],
+                        threads: Int, vertical: Bool) -> Matrix {
+    let m = b.count
     // b sorted by the left edge of its bounding box, the sweep's key, as structure of arrays.
     let order = b.indices.sorted { (b[$0].rectangle.minX, $0) < (b[$1].rectangle.minX, $1) }
     let sorted = order.map { b[$0] }
@@ -312,7 +321,7 @@ func pairwiseRotatedIoU(_ a: [PreparedCuboid], _ b: [PreparedCuboid], threads: I
         sorted.withUnsafeBufferPointer { boxes in
         columns.withUnsafeBufferPointer { column in
             for i in firstRow..<endRow {
-                let box = a[i]
+                let box = preparingRow(i)
                 let rowStart = out.baseAddress! + i * m
                 let start = lowerBound(minX, box.rectangle.minX - widest)
                 var j = start

@@ -8,7 +8,7 @@ import CuboidGeometry
 ///   - scores: One score per box; higher is better. Ties keep the lower index first.
 ///   - iouThreshold: A box is suppressed when its BEV IoU with a kept box is greater than this.
 /// - Returns: Indices of the kept boxes, best score first.
-/// - Precondition: `scores.count == boxes.count`; valid boxes as for ``iou(_:_:)-(BEVBox,BEVBox)``.
+/// - Precondition: `scores.count == boxes.count`; valid boxes as for the BEV `iou(_:_:)`.
 /// - Complexity: O(N log N + K) where K is the number of (kept, candidate) pairs whose bounding boxes
 ///   overlap; O(N^2) in the worst case.
 public func nonMaximumSuppression(_ boxes: [BEVBox], scores: [Double], iouThreshold: Double) -> [Int] {
@@ -18,7 +18,7 @@ public func nonMaximumSuppression(_ boxes: [BEVBox], scores: [Double], iouThresh
 }
 
 /// Non-maximum suppression of cuboids by 3D IoU; otherwise as the BEV version.
-/// - Complexity: as ``nonMaximumSuppression(_:scores:iouThreshold:)-(([BEVBox],_,_))``.
+/// - Complexity: as the BEV version.
 public func nonMaximumSuppression(_ boxes: [Box3D], scores: [Double], iouThreshold: Double) -> [Int] {
     precondition(boxes.count == scores.count, "nonMaximumSuppression needs one score per box")
     boxes.forEach(validate)

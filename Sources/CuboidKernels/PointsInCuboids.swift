@@ -8,7 +8,7 @@ import Darwin
 
 /// Which points lie inside which cuboids, for many cuboids at once.
 ///
-/// Points are given as three coordinate arrays (the layout of ``PointCloud``'s x, y, z), in the same
+/// Points are given as three coordinate arrays (the layout of `PointCloud`'s x, y, z), in the same
 /// frame as the cuboids. A point on a face counts as inside. Cuboids may overlap; a point inside two
 /// is listed for both.
 public struct PointsInCuboids: Sendable, Hashable {
