@@ -155,15 +155,10 @@ public func alignedIoU(_ a: [Box2D], _ b: [Box2D]) -> [Double] {
 /// - Precondition: `a.count == b.count`; valid boxes as for the BEV `iou(_:_:)`.
 /// - Complexity: O(N / threads).
 public func alignedIoU(_ a: [BEVBox], _ b: [BEVBox], threads: Int = Parallelism.availableCores) -> [Double] {
-    precondition(a.count == b.count, "alignedIoU needs as many boxes in a (\(a.count)) as in b (\(b.count))")
-    precondition(threads >= 1, "threads must be at least 1")
     a.forEach(validate)
     b.forEach(validate)
-    return parallelArray(count: a.count, threads: threads, chunkSize: 4096) { range, out in
-        var scratch = ClipScratch()
-        for i in range {
-            out.initializeElement(at: i, to: bevIoU(PreparedRectangle(a[i]), PreparedRectangle(b[i]), &scratch))
-        }
+    return alignedKernel(count: a.count, b.count, threads: threads) { i, scratch in
+        bevIoU(PreparedRectangle(a[i]), PreparedRectangle(b[i]), &scratch)
     }
 }
 
@@ -171,15 +166,22 @@ public func alignedIoU(_ a: [BEVBox], _ b: [BEVBox], threads: Int = Parallelism.
 /// - Precondition: `a.count == b.count`; valid boxes as for the 3D `iou(_:_:)`.
 /// - Complexity: O(N / threads).
 public func alignedIoU(_ a: [Box3D], _ b: [Box3D], threads: Int = Parallelism.availableCores) -> [Double] {
-    precondition(a.count == b.count, "alignedIoU needs as many boxes in a (\(a.count)) as in b (\(b.count))")
-    precondition(threads >= 1, "threads must be at least 1")
     a.forEach(validate)
     b.forEach(validate)
-    return parallelArray(count: a.count, threads: threads, chunkSize: 4096) { range, out in
+    return alignedKernel(count: a.count, b.count, threads: threads) { i, scratch in
+        iou3D(PreparedCuboid(a[i]), PreparedCuboid(b[i]), &scratch)
+    }
+}
+
+/// Element-wise IoU over `count` pairs, split across threads; `pair(i, scratch)` computes pair i.
+@inline(__always)
+private func alignedKernel(count: Int, _ otherCount: Int, threads: Int,
+                           _ pair: (Int, inout ClipScratch) -> Double) -> [Double] {
+    precondition(count == otherCount, "alignedIoU needs as many boxes in a (\(count)) as in b (\(otherCount))")
+    precondition(threads >= 1, "threads must be at least 1")
+    return parallelArray(count: count, threads: threads, chunkSize: 4096) { range, out in
         var scratch = ClipScratch()
-        for i in range {
-            out.initializeElement(at: i, to: iou3D(PreparedCuboid(a[i]), PreparedCuboid(b[i]), &scratch))
-        }
+        for i in range { out.initializeElement(at: i, to: pair(i, &scratch)) }
     }
 }
 
