@@ -66,7 +66,9 @@ let package = Package(
         .target(name: "CuboidTestSupport", dependencies: ["CuboidIO"], path: "Tests/CuboidTestSupport"),
         .testTarget(name: "CuboidGeometryTests", dependencies: ["CuboidGeometry", "CuboidTestSupport"]),
         .testTarget(name: "CuboidKernelsTests", dependencies: ["CuboidKernels", "CuboidTestSupport"]),
-        .testTarget(name: "CuboidFormatsTests", dependencies: ["CuboidFormats", "CuboidTestSupport"]),
+        .testTarget(
+            name: "CuboidFormatsTests",
+            dependencies: ["CuboidFormats", "CuboidKernels", "CuboidPointClouds", "CuboidImages", "CuboidTestSupport"]),
         .testTarget(name: "CuboidIOTests", dependencies: ["CuboidIO", "CuboidTestSupport"]),
         .testTarget(name: "CuboidImagesTests", dependencies: ["CuboidImages", "CuboidTestSupport"]),
         .testTarget(name: "CuboidPointCloudsTests", dependencies: ["CuboidPointClouds", "CuboidTestSupport"]),

@@ -1,0 +1,138 @@
+public import CuboidGeometry
+import CuboidIO
+
+/// A malformed KITTI calibration file.
+public enum KITTICalibrationError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// A line is not `KEY: numbers`.
+    case malformedLine(line: Int, text: String)
+    /// A value is not a finite number.
+    case invalidNumber(line: Int, key: String, text: String)
+    /// A matrix has the wrong number of values.
+    case wrongValueCount(line: Int, key: String, expected: Int, found: Int)
+    /// A matrix the calibration needs is absent.
+    case missingKey(String)
+    /// The file is not UTF-8 text.
+    case notText
+
+    public var description: String {
+        switch self {
+        case .malformedLine(let line, let text): "line \(line): expected \"KEY: numbers\", found \"\(text.prefix(60))\""
+        case .invalidNumber(let line, let key, let text): "line \(line), \(key): expected a finite number, found \"\(text)\""
+        case .wrongValueCount(let line, let key, let expected, let found):
+            "line \(line), \(key): expected \(expected) values, found \(found)"
+        case .missingKey(let key): "the calibration has no \(key)"
+        case .notText: "expected UTF-8 text"
+        }
+    }
+}
+
+/// The calibration of a KITTI frame: the four rectified camera projections, the rectifying rotation
+/// and the Velodyne-to-camera transform (object benchmark `calib/*.txt`, or the raw recordings'
+/// `calib_cam_to_cam.txt` + `calib_velo_to_cam.txt` keys).
+///
+/// KITTI projects a Velodyne point `X` into camera i's image as `P_i * R0_rect * Tr_velo_to_cam * X`.
+/// Labels live in the **rectified camera 0 frame** (x right, y down, z forward), the frame after
+/// `R0_rect * Tr_velo_to_cam`.
+public struct KITTICalibration: Sendable, Hashable, Codable {
+    /// Projection matrices of the rectified cameras 0-3 (row-major 3 x 4), when present.
+    public var projections: [Int: [Double]]
+    /// Rectifying rotation of camera 0 (row-major 3 x 3).
+    public var rectification: [Double]
+    /// Velodyne to (unrectified) camera 0 (row-major 3 x 4).
+    public var velodyneToCamera: [Double]
+    /// IMU to Velodyne (row-major 3 x 4), when present.
+    public var imuToVelodyne: [Double]?
+
+    /// Parses a calibration file.
+    ///
+    /// Accepts the object benchmark's keys (`P0`-`P3`, `R0_rect`, `Tr_velo_to_cam`, `Tr_imu_to_velo`)
+    /// and the raw recordings' (`P_rect_00`-`P_rect_03`, `R_rect_00`, `Tr_velo_to_cam` or the
+    /// `R:`/`T:` pair of `calib_velo_to_cam.txt`). Lines starting with `#`, blank lines and other keys
+    /// are ignored.
+    /// - Throws: ``KITTICalibrationError`` with the line.
+    public static func decode(_ bytes: [UInt8]) throws(KITTICalibrationError) -> KITTICalibration {
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw .notText }
+        var projections: [Int: [Double]] = [:]
+        var rectification: [Double]?, velodyne: [Double]?, imu: [Double]?
+        var rotationOnly: [Double]?, translationOnly: [Double]?
+        var number = 0
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
+            number += 1
+            let line = rawLine.drop { $0 == " " || $0 == "\t" }
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let colon = line.firstIndex(of: ":") else { throw .malformedLine(line: number, text: String(line)) }
+            let key = String(line[..<colon])
+            func values(_ count: Int) throws(KITTICalibrationError) -> [Double] {
+                let fields = line[line.index(after: colon)...].split(whereSeparator: { $0 == " " || $0 == "\t" })
+                guard fields.count == count else {
+                    throw .wrongValueCount(line: number, key: key, expected: count, found: fields.count)
+                }
+                var out: [Double] = []
+                for field in fields {
+                    guard let value = Double(field), value.isFinite else {
+                        throw .invalidNumber(line: number, key: key, text: String(field))
+                    }
+                    out.append(value)
+                }
+                return out
+            }
+            switch key {
+            case "P0", "P1", "P2", "P3": projections[Int(key.dropFirst())!] = try values(12)
+            case "P_rect_00", "P_rect_01", "P_rect_02", "P_rect_03": projections[Int(key.suffix(1))!] = try values(12)
+            case "R0_rect", "R_rect_00": rectification = try values(9)
+            case "Tr_velo_to_cam", "Tr_velo_cam": velodyne = try values(12)
+            case "Tr_imu_to_velo", "Tr_imu_velo": imu = try values(12)
+            case "R": rotationOnly = try values(9)
+            case "T": translationOnly = try values(3)
+            default: continue
+            }
+        }
+        if velodyne == nil, let r = rotationOnly, let t = translationOnly {
+            velodyne = [r[0], r[1], r[2], t[0], r[3], r[4], r[5], t[1], r[6], r[7], r[8], t[2]]
+        }
+        guard let rectification else { throw .missingKey("R0_rect") }
+        guard let velodyne else { throw .missingKey("Tr_velo_to_cam") }
+        return KITTICalibration(projections: projections, rectification: rectification, velodyneToCamera: velodyne,
+                                imuToVelodyne: imu)
+    }
+
+    /// Reads and decodes a calibration file.
+    /// - Throws: `FileAccessError`, or `FileDecodingError` wrapping a ``KITTICalibrationError``.
+    public static func read(_ path: String) throws -> KITTICalibration {
+        let bytes = try FileBytes.read(path)
+        do {
+            return try decode(bytes)
+        } catch {
+            throw FileDecodingError(path: path, underlying: error)
+        }
+    }
+
+    /// The pose that maps Velodyne points into the rectified camera 0 frame (`R0_rect * Tr_velo_to_cam`),
+    /// the frame of KITTI's labels.
+    public var rectifiedFromVelodyne: RigidPose {
+        let r = rectification, t = velodyneToCamera
+        var m = [Double](repeating: 0, count: 12)
+        for row in 0..<3 {
+            for column in 0..<4 {
+                var sum = 0.0
+                for k in 0..<3 { sum += r[row * 3 + k] * t[k * 4 + column] }
+                m[row * 4 + column] = sum
+            }
+        }
+        return RigidPose(matrix: m)
+    }
+
+    /// Camera `index` (0-3) as a pinhole: its intrinsics from `P_index`, and its extrinsic pose from the
+    /// Velodyne frame, which includes the baseline that `P_index`'s fourth column encodes.
+    /// - Throws: ``KITTICalibrationError/missingKey(_:)`` when the file has no `P_index`.
+    public func camera(_ index: Int, width: Int, height: Int) throws(KITTICalibrationError) -> Camera {
+        guard let p = projections[index] else { throw .missingKey("P\(index)") }
+        let intrinsics = CameraIntrinsics(matrix: p, width: width, height: height)
+        // P = K [I | t]: t = K^-1 * P[:, 3].
+        let tz = p[11]
+        let ty = (p[7] - intrinsics.cy * tz) / intrinsics.fy
+        let tx = (p[3] - intrinsics.skew * ty - intrinsics.cx * tz) / intrinsics.fx
+        let baseline = RigidPose(rotation: .identity, translation: SIMD3(tx, ty, tz))
+        return Camera(name: "image_0\(index)", intrinsics: intrinsics, cameraFromSensor: baseline.composed(with: rectifiedFromVelodyne))
+    }
+}
