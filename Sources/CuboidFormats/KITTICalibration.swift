@@ -99,12 +99,7 @@ public struct KITTICalibration: Sendable, Hashable, Codable {
     /// Reads and decodes a calibration file.
     /// - Throws: `FileAccessError`, or `FileDecodingError` wrapping a ``KITTICalibrationError``.
     public static func read(_ path: String) throws -> KITTICalibration {
-        let bytes = try FileBytes.read(path)
-        do {
-            return try decode(bytes)
-        } catch {
-            throw FileDecodingError(path: path, underlying: error)
-        }
+        try FileBytes.decode(path, decode)
     }
 
     /// The pose that maps Velodyne points into the rectified camera 0 frame (`R0_rect * Tr_velo_to_cam`),

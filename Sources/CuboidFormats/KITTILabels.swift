@@ -169,12 +169,7 @@ public enum KITTILabelFile {
     /// Reads and decodes a label file.
     /// - Throws: `FileAccessError`, or `FileDecodingError` wrapping a ``KITTILabelError``.
     public static func read(_ path: String) throws -> [KITTIObjectLabel] {
-        let bytes = try FileBytes.read(path)
-        do {
-            return try decode(bytes)
-        } catch {
-            throw FileDecodingError(path: path, underlying: error)
-        }
+        try FileBytes.decode(path, decode)
     }
 }
 

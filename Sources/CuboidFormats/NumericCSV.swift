@@ -96,12 +96,7 @@ public enum BoxTable: Sendable, Hashable {
     /// - Throws: `FileAccessError` when the file cannot be read; `FileDecodingError` wrapping a
     ///   ``NumericCSVError`` (with the path) when it is malformed.
     public static func read(_ path: String, kind: BoxTableKind) throws -> BoxTable {
-        let bytes = try FileBytes.read(path)
-        do {
-            return try decode(bytes, kind: kind)
-        } catch {
-            throw FileDecodingError(path: path, underlying: error)
-        }
+        try FileBytes.decode(path) { (bytes) throws(NumericCSVError) in try decode(bytes, kind: kind) }
     }
 }
 
@@ -137,12 +132,7 @@ public enum MatrixCSV {
     /// Reads and decodes a matrix file.
     /// - Throws: `FileAccessError`, or `FileDecodingError` wrapping a ``NumericCSVError``.
     public static func read(_ path: String) throws -> Matrix {
-        let bytes = try FileBytes.read(path)
-        do {
-            return try decode(bytes)
-        } catch {
-            throw FileDecodingError(path: path, underlying: error)
-        }
+        try FileBytes.decode(path, decode)
     }
 }
 

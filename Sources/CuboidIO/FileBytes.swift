@@ -6,6 +6,23 @@ import Darwin
 
 /// Thin adapters between files and the byte-oriented decoders and encoders.
 public enum FileBytes {
+    /// Reads a file and decodes its bytes, naming the file in any decoding error.
+    ///
+    /// - Parameters:
+    ///   - path: The file to read.
+    ///   - decode: A decoder over the file's bytes; its typed error is wrapped in ``FileDecodingError``.
+    /// - Throws: ``FileAccessError`` when the file cannot be read, ``FileDecodingError`` when it cannot be decoded.
+    public static func decode<Value, Failure: Error & Sendable>(
+        _ path: String, _ decode: ([UInt8]) throws(Failure) -> Value
+    ) throws -> Value {
+        let bytes = try read(path)
+        do {
+            return try decode(bytes)
+        } catch {
+            throw FileDecodingError(path: path, underlying: error)
+        }
+    }
+
     /// Reads a whole file into memory with one allocation sized from `fstat`.
     ///
     /// - Parameter path: The file to read.

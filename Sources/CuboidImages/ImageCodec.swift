@@ -237,12 +237,7 @@ extension ImageCodec {
     /// - Throws: ``FileAccessError`` when the file cannot be read, or ``FileDecodingError`` wrapping an
     ///   ``ImageError`` with the path.
     public static func read(_ path: String, options: ImageDecodingOptions = .init()) throws -> Image {
-        let bytes = try FileBytes.read(path)
-        do {
-            return try decode(bytes, options: options)
-        } catch {
-            throw FileDecodingError(path: path, underlying: error)
-        }
+        try FileBytes.decode(path) { (bytes) throws(ImageError) in try decode(bytes, options: options) }
     }
 
     /// Encodes an image in the format its path's extension names and writes it atomically.

@@ -235,11 +235,8 @@ extension PointCloudCodec {
     /// - Throws: ``FileAccessError`` when the file cannot be read, or ``FileDecodingError`` wrapping
     ///   a ``PointCloudError`` with the path.
     public static func read(_ path: String, format: PointCloudFormat? = nil, maxPoints: Int = defaultMaxPoints) throws -> DecodedPointCloud {
-        let bytes = try FileBytes.read(path)
-        do {
-            return try decode(bytes, format: format, path: path, maxPoints: maxPoints)
-        } catch {
-            throw FileDecodingError(path: path, underlying: error)
+        try FileBytes.decode(path) { (bytes) throws(PointCloudError) in
+            try decode(bytes, format: format, path: path, maxPoints: maxPoints)
         }
     }
 
