@@ -31,9 +31,7 @@ public struct AssignedPair: Sendable, Hashable, Codable {
 public func optimalAssignment(cost: Matrix, maximumCost: Double? = nil) -> [AssignedPair] {
     let n = cost.rows, m = cost.columns
     guard n > 0, m > 0 else { return [] }
-    func allowed(_ value: Double) -> Bool {
-        value.isFinite && (maximumCost.map { value <= $0 } ?? true)
-    }
+    let allowed = { (value: Double) in isAllowed(value, maximumCost) }
     var low = Double.infinity, high = -Double.infinity
     for value in cost.elements where allowed(value) {
         low = min(low, value)
@@ -77,7 +75,7 @@ public func greedyAssignment(cost: Matrix, maximumCost: Double? = nil) -> [Assig
     for r in 0..<cost.rows {
         for c in 0..<cost.columns {
             let value = cost.elements[r * cost.columns + c]
-            if value.isFinite && (maximumCost.map { value <= $0 } ?? true) { candidates.append((value, r, c)) }
+            if isAllowed(value, maximumCost) { candidates.append((value, r, c)) }
         }
     }
     candidates.sort { ($0.cost, $0.row, $0.column) < ($1.cost, $1.row, $1.column) }
@@ -90,6 +88,12 @@ public func greedyAssignment(cost: Matrix, maximumCost: Double? = nil) -> [Assig
     }
     pairs.sort { ($0.row, $0.column) < ($1.row, $1.column) }
     return pairs
+}
+
+/// Whether a pair of this cost may be matched under the gate: finite and not above it.
+@inline(__always)
+private func isAllowed(_ cost: Double, _ maximumCost: Double?) -> Bool {
+    cost.isFinite && (maximumCost.map { cost <= $0 } ?? true)
 }
 
 /// Crouse's shortest augmenting path solver for `rows <= columns` with finite costs.

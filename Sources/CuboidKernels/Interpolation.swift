@@ -105,13 +105,8 @@ public struct Keyframe: Sendable, Hashable, Codable {
 /// - Precondition: `keyframes` is non-empty with strictly increasing times; `times` ascend.
 /// - Complexity: O(K + T), one merge pass.
 public func interpolateTrack(_ keyframes: [Keyframe], at times: [Double]) -> [Box3D] {
-    precondition(!keyframes.isEmpty, "interpolateTrack needs at least one keyframe")
-    for k in 1..<keyframes.count where !(keyframes[k].time > keyframes[k - 1].time) {
-        preconditionFailure("keyframe times must increase strictly (index \(k))")
-    }
-    for k in times.indices.dropFirst() where !(times[k] >= times[k - 1]) {
-        preconditionFailure("times must ascend (index \(k))")
-    }
+    validateKeyframes(keyframes, track: 0)
+    validateTimes(times)
     return [Box3D](unsafeUninitializedCapacity: times.count) { out, initialized in
         interpolateTrackKernel(keyframes, times, into: out.baseAddress!)
         initialized = times.count
@@ -124,21 +119,29 @@ public func interpolateTrack(_ keyframes: [Keyframe], at times: [Double]) -> [Bo
 public func interpolateTracks(_ tracks: [[Keyframe]], at times: [Double],
                               threads: Int = Parallelism.availableCores) -> [Box3D] {
     precondition(threads >= 1, "threads must be at least 1")
-    for (index, keyframes) in tracks.enumerated() {
-        precondition(!keyframes.isEmpty, "track \(index) has no keyframe")
-        for k in 1..<keyframes.count where !(keyframes[k].time > keyframes[k - 1].time) {
-            preconditionFailure("track \(index): keyframe times must increase strictly (index \(k))")
-        }
-    }
-    for k in times.indices.dropFirst() where !(times[k] >= times[k - 1]) {
-        preconditionFailure("times must ascend (index \(k))")
-    }
+    for (index, keyframes) in tracks.enumerated() { validateKeyframes(keyframes, track: index) }
+    validateTimes(times)
     let perTrack = times.count
     guard perTrack > 0 else { return [] }
     return parallelArray(count: tracks.count * perTrack, threads: threads, chunkSize: perTrack * 64) { range, out in
         for track in (range.lowerBound / perTrack)..<(range.upperBound / perTrack) {
             interpolateTrackKernel(tracks[track], times, into: out.baseAddress! + track * perTrack)
         }
+    }
+}
+
+/// Traps unless the track has keyframes with strictly increasing times.
+private func validateKeyframes(_ keyframes: [Keyframe], track: Int) {
+    precondition(!keyframes.isEmpty, "track \(track) has no keyframe")
+    for k in 1..<keyframes.count where !(keyframes[k].time > keyframes[k - 1].time) {
+        preconditionFailure("track \(track): keyframe times must increase strictly (index \(k))")
+    }
+}
+
+/// Traps unless the output times ascend.
+private func validateTimes(_ times: [Double]) {
+    for k in times.indices.dropFirst() where !(times[k] >= times[k - 1]) {
+        preconditionFailure("times must ascend (index \(k))")
     }
 }
 

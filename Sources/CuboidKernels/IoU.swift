@@ -188,31 +188,38 @@ private func alignedKernel(count: Int, _ otherCount: Int, threads: Int,
 /// Generalized IoU of every box in `a` with every box in `b` (rotated BEV rectangles).
 /// - Complexity: O(N M).
 public func pairwiseGeneralizedIoU(_ a: [BEVBox], _ b: [BEVBox]) -> Matrix {
-    var out = Matrix(rows: a.count, columns: b.count, repeating: 0)
-    for i in a.indices {
-        for j in b.indices { out.elements[i * b.count + j] = generalizedIoU(a[i], b[j]) }
+    a.forEach(validate)
+    b.forEach(validate)
+    let preparedA = a.map(PreparedRectangle.init), preparedB = b.map(PreparedRectangle.init)
+    var scratch = ClipScratch()
+    return pairwiseMatrix(a.count, b.count) { i, j in
+        bevGeneralizedIoU(preparedA[i], preparedB[j], a[i], b[j], &scratch)
     }
-    return out
 }
 
 /// Generalized IoU of every cuboid in `a` with every cuboid in `b`.
 /// - Complexity: O(N M).
 public func pairwiseGeneralizedIoU(_ a: [Box3D], _ b: [Box3D]) -> Matrix {
-    var out = Matrix(rows: a.count, columns: b.count, repeating: 0)
-    for i in a.indices {
-        for j in b.indices { out.elements[i * b.count + j] = generalizedIoU(a[i], b[j]) }
-    }
-    return out
+    a.forEach(validate)
+    b.forEach(validate)
+    var scratch = ClipScratch()
+    return pairwiseMatrix(a.count, b.count) { i, j in generalizedIoU3D(a[i], b[j], &scratch) }
 }
 
 /// Generalized IoU of every box in `a` with every box in `b` (axis-aligned).
 /// - Complexity: O(N M).
 public func pairwiseGeneralizedIoU(_ a: [Box2D], _ b: [Box2D]) -> Matrix {
-    var out = Matrix(rows: a.count, columns: b.count, repeating: 0)
-    for i in a.indices {
-        for j in b.indices { out.elements[i * b.count + j] = generalizedIoU(a[i], b[j]) }
+    pairwiseMatrix(a.count, b.count) { i, j in generalizedIoU(a[i], b[j]) }
+}
+
+/// A `rows` x `columns` matrix whose element (i, j) is `value(i, j)`, filled row by row.
+private func pairwiseMatrix(_ rows: Int, _ columns: Int, _ value: (Int, Int) -> Double) -> Matrix {
+    var elements: [Double] = []
+    elements.reserveCapacity(rows * columns)
+    for i in 0..<rows {
+        for j in 0..<columns { elements.append(value(i, j)) }
     }
-    return out
+    return Matrix(rows: rows, columns: columns, elements: elements)
 }
 
 // MARK: - Validation (once, at the public entry)
@@ -277,8 +284,7 @@ func bevGeneralizedIoU(
 ) -> Double {
     let inter = intersectionArea(pa, pb, &scratch)
     let union = pa.area + pb.area - inter
-    var corners = a.corners + b.corners
-    let hull = convexHullArea(&corners)
+    let hull = signedArea(ofPolygon: convexHull(a.corners + b.corners))
     guard hull > 0 else { return 0 }
     let overlap = union > 0 ? inter / union : 0
     return overlap - max(0, hull - union) / hull
@@ -288,8 +294,8 @@ func generalizedIoU3D(_ a: Box3D, _ b: Box3D, _ scratch: inout ClipScratch) -> D
     let overlap = max(0, min(a.top, b.top) - max(a.bottom, b.bottom))
     let inter = intersectionArea(PreparedRectangle(a.bev), PreparedRectangle(b.bev), &scratch) * overlap
     let union = a.volume + b.volume - inter
-    var corners = a.bev.corners + b.bev.corners
-    let enclosing = convexHullArea(&corners) * (max(a.top, b.top) - min(a.bottom, b.bottom))
+    let enclosing = signedArea(ofPolygon: convexHull(a.bev.corners + b.bev.corners))
+        * (max(a.top, b.top) - min(a.bottom, b.bottom))
     guard enclosing > 0 else { return 0 }
     let value = union > 0 ? inter / union : 0
     return value - max(0, enclosing - union) / enclosing

@@ -1,11 +1,5 @@
 import CuboidGeometry
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Which points lie inside which cuboids, for many cuboids at once.
 ///
 /// Points are given as three coordinate arrays (the layout of `PointCloud`'s x, y, z), in the same
@@ -36,33 +30,11 @@ public struct PointsInCuboids: Sendable, Hashable {
     }
 }
 
-/// A cuboid ready for many point tests.
-private struct PreparedContainer {
-    var centerX: Double, centerY: Double, centerZ: Double
-    var halfLength: Double, halfWidth: Double, halfHeight: Double
-    var cosine: Double, sine: Double
-
-    init(_ box: Box3D) {
-        (centerX, centerY, centerZ) = (box.x, box.y, box.z)
-        (halfLength, halfWidth, halfHeight) = (box.length / 2, box.width / 2, box.height / 2)
-        (cosine, sine) = exactCosineSine(box.yaw)
-    }
-
-    @inline(__always)
-    func contains(_ px: Double, _ py: Double, _ pz: Double) -> Bool {
-        guard abs(pz - centerZ) <= halfHeight else { return false }
-        let dx = px - centerX, dy = py - centerY
-        let u = dx * cosine + dy * sine
-        let v = -dx * sine + dy * cosine
-        return abs(u) <= halfLength && abs(v) <= halfWidth
-    }
-}
-
 private func findPointsInCuboids(x: [Float], y: [Float], z: [Float], cuboids: [Box3D]) -> [[Int]] {
     var result = [[Int]](repeating: [], count: cuboids.count)
     guard !cuboids.isEmpty, !x.isEmpty else { return result }
-    let prepared = cuboids.map(PreparedContainer.init)
-    let bounds = cuboids.map(\.bev.enclosingBox)
+    let prepared = cuboids.map(PreparedCuboid.init)
+    let bounds = prepared.map { Box2D(minX: $0.rectangle.minX, minY: $0.rectangle.minY, maxX: $0.rectangle.maxX, maxY: $0.rectangle.maxY) }
     var region = bounds[0]
     for b in bounds { region = region.union(b) }
     let sides = bounds.map { max($0.width, $0.height) }.sorted()
@@ -99,7 +71,7 @@ private func findPointsInCuboids(x: [Float], y: [Float], z: [Float], cuboids: [B
         let cellIndex = r * columns + c
         for m in cellCounts[cellIndex]..<cellCounts[cellIndex + 1] {
             let k = members[m]
-            if prepared[k].contains(px, py, pz) { result[k].append(i) }
+            if pz >= prepared[k].bottom && pz <= prepared[k].top && prepared[k].rectangle.contains(px, py) { result[k].append(i) }
         }
     }
     return result

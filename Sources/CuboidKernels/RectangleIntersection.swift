@@ -33,6 +33,15 @@ struct PreparedRectangle: Sendable {
     }
 }
 
+extension PreparedRectangle {
+    /// True when the point lies inside or on the border of the rectangle.
+    @inline(__always)
+    func contains(_ x: Double, _ y: Double) -> Bool {
+        let dx = x - centerX, dy = y - centerY
+        return abs(dx * cosine + dy * sine) <= halfLength && abs(-dx * sine + dy * cosine) <= halfWidth
+    }
+}
+
 /// cos and sin of `angle`, exact (0 or +-1) when the angle is a multiple of pi/2 to within rounding
 /// of the argument: `sin(.pi)` is 1.2e-16 in Double, which would tilt a box by that much.
 @inline(__always)
@@ -158,17 +167,4 @@ private func clip(
         sd = cd
     }
     return m
-}
-
-/// Area of the convex hull of up to 16 points in `points` (scratch is reordered). Used by GIoU.
-func convexHullArea(_ points: inout [SIMD2<Double>]) -> Double {
-    let hull = convexHull(points)
-    guard hull.count >= 3 else { return 0 }
-    var twiceArea = 0.0
-    var previous = hull[hull.count - 1]
-    for point in hull {
-        twiceArea += previous.x * point.y - point.x * previous.y
-        previous = point
-    }
-    return abs(twiceArea) / 2
 }
