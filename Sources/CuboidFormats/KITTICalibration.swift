@@ -51,13 +51,10 @@ public struct KITTICalibration: Sendable, Hashable, Codable {
     /// are ignored.
     /// - Throws: ``KITTICalibrationError`` with the line.
     public static func decode(_ bytes: [UInt8]) throws(KITTICalibrationError) -> KITTICalibration {
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw .notText }
         var projections: [Int: [Double]] = [:]
         var rectification: [Double]?, velodyne: [Double]?, imu: [Double]?
         var rotationOnly: [Double]?, translationOnly: [Double]?
-        var number = 0
-        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
-            number += 1
+        for (number, rawLine) in try numberedLines(bytes, notText: { _ in KITTICalibrationError.notText }) {
             let line = rawLine.drop { $0 == " " || $0 == "\t" }
             if line.isEmpty || line.hasPrefix("#") { continue }
             guard let colon = line.firstIndex(of: ":") else { throw .malformedLine(line: number, text: String(line)) }
@@ -69,7 +66,7 @@ public struct KITTICalibration: Sendable, Hashable, Codable {
                 }
                 var out: [Double] = []
                 for field in fields {
-                    guard let value = Double(field), value.isFinite else {
+                    guard let value = finiteNumber(field) else {
                         throw .invalidNumber(line: number, key: key, text: String(field))
                     }
                     out.append(value)

@@ -113,11 +113,8 @@ public enum KITTILabelFile {
     /// - Throws: ``KITTILabelError`` with the line.
     /// - Complexity: O(bytes).
     public static func decode(_ bytes: [UInt8]) throws(KITTILabelError) -> [KITTIObjectLabel] {
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw .notText }
         var labels: [KITTIObjectLabel] = []
-        var number = 0
-        for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
-            number += 1
+        for (number, line) in try numberedLines(bytes, notText: { _ in KITTILabelError.notText }) {
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
             if fields.isEmpty { continue }
             guard fields.count == 15 || fields.count == 16 else { throw .wrongFieldCount(line: number, found: fields.count) }
@@ -127,7 +124,7 @@ public enum KITTILabelFile {
                          "length", "x", "y", "z", "rotation_y", "score"]
             var values: [Double] = [0]
             for k in 1..<fields.count {
-                guard let value = Double(fields[k]), value.isFinite else {
+                guard let value = finiteNumber(fields[k]) else {
                     throw .invalidNumber(line: number, field: names[k], text: String(fields[k]))
                 }
                 values.append(value)

@@ -107,7 +107,7 @@ public enum MatrixCSV {
     /// - Throws: ``NumericCSVError`` naming the line.
     /// - Complexity: O(bytes).
     public static func decode(_ bytes: [UInt8]) throws(NumericCSVError) -> Matrix {
-        let lines = try textLines(bytes)
+        let lines = try numberedLines(bytes, notText: NumericCSVError.notText(byteOffset:))
         var elements: [Double] = []
         var columns: Int?
         var rows = 0
@@ -143,36 +143,9 @@ public func roundTripText(_ value: Double) -> String {
 
 // MARK: - Parsing helpers
 
-/// The file's lines with their 1-based numbers (LF, CRLF or CR endings).
-private func textLines(_ bytes: [UInt8]) throws(NumericCSVError) -> [(Int, Substring)] {
-    guard let text = String(validating: bytes, as: UTF8.self) else {
-        var offset = 0
-        // Find the first invalid byte for the error.
-        var iterator = bytes.makeIterator()
-        var decoder = UTF8()
-        loop: while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue(let scalar): offset += UTF8.width(scalar)
-            case .emptyInput: break loop
-            case .error: break loop
-            }
-        }
-        throw .notText(byteOffset: offset)
-    }
-    var lines: [(Int, Substring)] = []
-    var number = 0
-    // "\r\n" is one Character in Swift, so split on newline characters, not on "\n".
-    for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
-        number += 1
-        lines.append((number, line))
-    }
-    if let last = lines.last, last.1.isEmpty { lines.removeLast() }
-    return lines
-}
-
 /// Rows of a headed CSV table, each the values of `columns` in that order.
 private func readRows(_ bytes: [UInt8], columns: [String], sizeColumns: Set<String>) throws(NumericCSVError) -> [[Double]] {
-    var lines = try textLines(bytes)[...]
+    var lines = try numberedLines(bytes, notText: NumericCSVError.notText(byteOffset:))[...]
     // Skip a UTF-8 byte order mark and leading blank lines.
     while let first = lines.first, first.1.trimmingSpaces.isEmpty { lines.removeFirst() }
     guard let headerLine = lines.popFirst() else { throw .missingHeader }
@@ -197,7 +170,7 @@ private func readRows(_ bytes: [UInt8], columns: [String], sizeColumns: Set<Stri
         row.reserveCapacity(columns.count)
         for (column, position) in zip(columns, positions) {
             let text = fields[position].trimmingSpaces
-            guard let value = Double(text), value.isFinite else {
+            guard let value = finiteNumber(text) else {
                 throw .invalidNumber(line: number, column: column, text: String(text))
             }
             if sizeColumns.contains(column) && value < 0 {
