@@ -100,40 +100,19 @@ extension Bench {
                 runs under 0.2 s are looped, as the peer scripts do) and prints pairs per second.
                 """)
 
-        @Argument(help: "Boxes A (CSV with a header, as for `cuboid iou`).")
-        var tableA: String
+        @OptionGroup var tables: BoxTableArguments
 
-        @Argument(help: "Boxes B.")
-        var tableB: String
-
-        @Option(help: "Kind of boxes: 2d, bev or 3d.")
-        var kind: BoxTableKind
-
-        @Option(help: "Threads for the kernel (default: all cores).")
-        var threads: Int = Parallelism.availableCores
-
-        @Option(name: .customLong("repeat"), help: "Timed runs (median reported).")
-        var repeats: Int = 5
-
-        @Flag(help: "Print one JSON object.")
-        var json = false
-
-        func validate() throws {
-            guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1") }
-            guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-        }
+        @OptionGroup var timing: KernelTimingArguments
 
         func run() throws {
-            let tables = try BoxTablePair.load(tableA, tableB, kind: kind)
-            let threads = threads
-            let seconds = median(timeRuns(repeats: repeats) { _ = tables.pairwise(threads: threads) })
+            let tables = try self.tables.load()
+            let threads = timing.threads
+            let seconds = median(timeRuns(repeats: timing.repeats) { _ = tables.pairwise(threads: threads) })
             let n = tables.a.count, m = tables.b.count
-            let rate = Double(n * m) / seconds
-            if json {
-                print(#"{"kernel":"iou_\#(kind.rawValue)","n":\#(n),"m":\#(m),"threads":\#(threads),"seconds":\#(seconds),"pairs_per_second":\#(rate)}"#)
-            } else {
-                print(String(format: "iou %@ %dx%d threads=%d: %.4g ms, %.4g pairs/s", kind.rawValue, n, m, threads, seconds * 1e3, rate))
-            }
+            let kind = self.tables.kind.rawValue
+            timing.report(kernel: "iou_\(kind)", sizes: [("n", n), ("m", m)], seconds: seconds,
+                          items: Double(n * m), unit: "pairs",
+                          text: "iou \(kind) \(n)x\(m)")
         }
     }
 
@@ -153,33 +132,48 @@ extension Bench {
         @Option(help: "Frames per track.")
         var frames: Int = 100
 
-        @Option(help: "Threads for the kernel (default: all cores).")
-        var threads: Int = Parallelism.availableCores
-
-        @Option(name: .customLong("repeat"), help: "Timed runs (median reported).")
-        var repeats: Int = 5
-
-        @Flag(help: "Print one JSON object.")
-        var json = false
+        @OptionGroup var timing: KernelTimingArguments
 
         func validate() throws {
-            guard repeats >= 1, threads >= 1, tracks >= 1, frames >= 2 else {
-                throw ValidationError("--repeat, --threads and --tracks must be at least 1, --frames at least 2")
-            }
+            guard tracks >= 1, frames >= 2 else { throw ValidationError("--tracks must be at least 1, --frames at least 2") }
         }
 
         func run() throws {
             let keyframes = makeBenchmarkTracks(tracks: tracks, frames: frames, seed: 6)
             let times = (0..<frames).map(Double.init)
-            let threads = threads
-            let seconds = median(timeRuns(repeats: repeats) { _ = interpolateTracks(keyframes, at: times, threads: threads) })
-            let count = tracks * frames
-            let rate = Double(count) / seconds
-            if json {
-                print(#"{"kernel":"interpolate_tracks","tracks":\#(tracks),"frames":\#(frames),"threads":\#(threads),"seconds":\#(seconds),"cuboids_per_second":\#(rate)}"#)
-            } else {
-                print(String(format: "interpolate %dx%d threads=%d: %.4g ms, %.4g cuboids/s", tracks, frames, threads, seconds * 1e3, rate))
-            }
+            let threads = timing.threads
+            let seconds = median(timeRuns(repeats: timing.repeats) { _ = interpolateTracks(keyframes, at: times, threads: threads) })
+            timing.report(kernel: "interpolate_tracks", sizes: [("tracks", tracks), ("frames", frames)], seconds: seconds,
+                          items: Double(tracks * frames), unit: "cuboids", text: "interpolate \(tracks)x\(frames)")
+        }
+    }
+}
+
+/// `--threads`, `--repeat` and `--json` of the kernel benchmarks, and how they print a result.
+struct KernelTimingArguments: ParsableArguments {
+    @Option(help: "Threads for the kernel (default: all cores).")
+    var threads: Int = Parallelism.availableCores
+
+    @Option(name: .customLong("repeat"), help: "Timed runs (median reported).")
+    var repeats: Int = 5
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func validate() throws {
+        guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
+
+    /// Prints one result: `{"kernel":...,<sizes>,"threads":T,"seconds":S,"<unit>_per_second":P}` with
+    /// `--json`, otherwise one line of text.
+    func report(kernel: String, sizes: [(String, Int)], seconds: Double, items: Double, unit: String, text: String) {
+        let rate = items / seconds
+        if json {
+            let sizeFields = sizes.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",")
+            print("{\"kernel\":\"\(kernel)\",\(sizeFields),\"threads\":\(threads),\"seconds\":\(seconds),\"\(unit)_per_second\":\(rate)}")
+        } else {
+            print(String(format: "%@ threads=%d: %.4g ms, %.4g %@/s", text, threads, seconds * 1e3, rate, unit))
         }
     }
 }

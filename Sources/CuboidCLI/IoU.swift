@@ -4,6 +4,30 @@ import Foundation
 
 extension BoxTableKind: ExpressibleByArgument {}
 
+/// The two box tables and their kind, as `iou` and `bench iou` take them.
+struct BoxTableArguments: ParsableArguments {
+    @Argument(help: "Boxes A (CSV with a header).")
+    var tableA: String
+
+    @Argument(help: "Boxes B (CSV with a header).")
+    var tableB: String
+
+    @Option(help: "Kind of boxes: 2d, bev or 3d.")
+    var kind: BoxTableKind
+
+    func load() throws -> BoxTablePair { try BoxTablePair.load(tableA, tableB, kind: kind) }
+}
+
+/// `--threads`, shared by the commands that run parallel kernels.
+struct ThreadArguments: ParsableArguments {
+    @Option(help: "Threads for the kernels (default: all cores).")
+    var threads: Int = Parallelism.availableCores
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
+}
+
 /// The boxes of two tables of the same kind, loaded for `iou` and `bench iou`.
 struct BoxTablePair {
     let a: BoxTable
@@ -61,27 +85,16 @@ struct IoUCommand: ParsableCommand {
         case pairwise, aligned
     }
 
-    @Argument(help: "Boxes A (CSV with a header).")
-    var tableA: String
-
-    @Argument(help: "Boxes B (CSV with a header).")
-    var tableB: String
-
-    @Option(help: "Kind of boxes: 2d, bev or 3d.")
-    var kind: BoxTableKind
+    @OptionGroup var tables: BoxTableArguments
 
     @Flag(help: "Every box of A with every box of B (default), or A[i] with B[i].")
     var mode: Mode = .pairwise
 
-    @Option(help: "Threads for the kernels (default: all cores).")
-    var threads: Int = Parallelism.availableCores
-
-    func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-    }
+    @OptionGroup var threading: ThreadArguments
 
     func run() throws {
-        let tables = try BoxTablePair.load(tableA, tableB, kind: kind)
+        let tables = try self.tables.load()
+        let threads = threading.threads
         var output = ""
         switch mode {
         case .pairwise:
@@ -97,7 +110,7 @@ struct IoUCommand: ParsableCommand {
         case .aligned:
             guard tables.a.count == tables.b.count else {
                 FileHandle.standardError.write(Data(
-                    "error: --aligned needs as many boxes in \(tableA) (\(tables.a.count)) as in \(tableB) (\(tables.b.count))\n".utf8))
+                    "error: --aligned needs as many boxes in \(self.tables.tableA) (\(tables.a.count)) as in \(self.tables.tableB) (\(tables.b.count))\n".utf8))
                 throw ExitCode(1)
             }
             for value in tables.aligned(threads: threads) {
