@@ -1,20 +1,5 @@
+import BenchmarkSupport
 import Cuboid
-
-/// Seeded SplitMix64, so every run decodes the same bytes.
-struct Generator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func normal() -> Double {
-        let u = Double.random(in: Double.ulpOfOne..<1, using: &self), v = Double.random(in: 0..<1, using: &self)
-        return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
-    }
-}
 
 /// A 120,000-point sweep with the distribution of the peers' `make_sweep`
 /// (../shared/peers/bench_pointcloud.py): ground rings, 30 box-shaped objects, 10,000 noise points.

@@ -1,4 +1,5 @@
 import Benchmark
+import BenchmarkSupport
 import Cuboid
 
 // The peers' input distributions (../shared/peers/bench_rotated_iou.py, bench_iou2d.py,
@@ -6,19 +7,8 @@ import Cuboid
 // 40 m x 40 m (about 1.7 % of pairs overlap), image boxes in 1600 x 900, 1000 tracks x 100 frames.
 // `cuboid bench iou` runs on the peers' exact boxes (Scripts/bench_geometry_vs_peers.py writes them).
 
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 func peerCuboids(_ count: Int, seed: UInt64) -> [Box3D] {
-    var generator = SplitMix64(state: seed)
+    var generator = Generator(state: seed)
     return (0..<count).map { _ in
         Box3D(x: .random(in: 0..<40, using: &generator), y: .random(in: 0..<40, using: &generator),
               z: .random(in: -1..<1, using: &generator), length: .random(in: 1..<6, using: &generator),
@@ -28,7 +18,7 @@ func peerCuboids(_ count: Int, seed: UInt64) -> [Box3D] {
 }
 
 func peerImageBoxes(_ count: Int, seed: UInt64) -> [Box2D] {
-    var generator = SplitMix64(state: seed)
+    var generator = Generator(state: seed)
     return (0..<count).map { _ in
         let w = Double.random(in: 8..<300, using: &generator), h = Double.random(in: 8..<300, using: &generator)
         return Box2D(x: .random(in: 0..<(1600 - w), using: &generator), y: .random(in: 0..<(900 - h), using: &generator),
@@ -37,7 +27,7 @@ func peerImageBoxes(_ count: Int, seed: UInt64) -> [Box2D] {
 }
 
 func peerTracks(seed: UInt64) -> [[Keyframe]] {
-    var generator = SplitMix64(state: seed)
+    var generator = Generator(state: seed)
     return (0..<1000).map { _ in
         var interior = Set<Int>()
         let wanted = Int.random(in: 0...18, using: &generator)
@@ -47,9 +37,9 @@ func peerTracks(seed: UInt64) -> [[Keyframe]] {
         let size = SIMD3(Double.random(in: 3.5..<5, using: &generator), .random(in: 1.5..<2.2, using: &generator), .random(in: 1.4..<2, using: &generator))
         let yaw = Double.random(in: -Double.pi..<Double.pi, using: &generator)
         return ([0] + interior.sorted() + [99]).map { frame in
-            let jitter = SIMD3(Double.random(in: -0.3...0.3, using: &generator), .random(in: -0.3...0.3, using: &generator), .random(in: -0.3...0.3, using: &generator))
-            return Keyframe(time: Double(frame), box: Box3D(center: start + velocity * Double(frame) + jitter, size: size,
-                                                            yaw: normalizedYaw(yaw + .random(in: -1.4...1.4, using: &generator))))
+            let noise = 0.2 * SIMD3(generator.normal(), generator.normal(), generator.normal())
+            return Keyframe(time: Double(frame), box: Box3D(center: start + velocity * Double(frame) + noise, size: size,
+                                                            yaw: normalizedYaw(yaw + 0.8 * generator.normal())))
         }
     }
 }
@@ -76,7 +66,7 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
     // Fitting and assignment at the sizes one frame of pre-labelling needs.
-    var generator = SplitMix64(state: 7)
+    var generator = Generator(state: 7)
     let cluster = (0..<800).map { k -> SIMD2<Double> in
         let along = Double(k % 400) / 400
         return k < 400 ? SIMD2(10 + 4.2 * along, 3 + .random(in: -0.03...0.03, using: &generator))
