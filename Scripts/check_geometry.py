@@ -209,15 +209,12 @@ def check_iou(cuboid, folder, pairs, rng):
     shift2 = np.vstack([np.zeros((pairs, 2)), d2shift])
     ok &= compare("2d aligned (random + degenerate)", cuboid_iou(cuboid, folder, "2d", a2_all, b2_all),
                   reference_2d(a2_all, b2_all, shift2))
-    # Pairwise blocks through the pruned N x M kernels.
-    pa, pb = a[:300], b[:400]
-    ours = cuboid_iou(cuboid, folder, "bev", pa, pb, "--pairwise")
-    ref = reference_bev(np.repeat(pa, len(pb), axis=0), np.tile(pb, (len(pa), 1)), np.zeros((len(pa) * len(pb), 2)))
-    ok &= compare("bev pairwise 300 x 400", ours.ravel(), ref)
-    pa3, pb3 = a3[:300], b3[:400]
-    ours = cuboid_iou(cuboid, folder, "3d", pa3, pb3, "--pairwise")
-    ref = reference_3d(np.repeat(pa3, len(pb3), axis=0), np.tile(pb3, (len(pa3), 1)), np.zeros((len(pa3) * len(pb3), 2)))
-    ok &= compare("3d pairwise 300 x 400", ours.ravel(), ref)
+    # Pairwise blocks through the pruned N x M kernels, against every (row, column) pair flattened.
+    for kind, boxes_a, boxes_b, reference in (("bev", a, b, reference_bev), ("3d", a3, b3, reference_3d)):
+        pa, pb = boxes_a[:300], boxes_b[:400]
+        ours = cuboid_iou(cuboid, folder, kind, pa, pb, "--pairwise")
+        ref = reference(np.repeat(pa, len(pb), axis=0), np.tile(pb, (len(pa), 1)), np.zeros((len(pa) * len(pb), 2)))
+        ok &= compare(f"{kind} pairwise 300 x 400", ours.ravel(), ref)
     return ok
 
 
