@@ -83,10 +83,8 @@ public func minimumAreaRectangle(_ points: [SIMD2<Double>]) -> BEVBox? {
 /// - Complexity: O(n).
 public func principalAxisRectangle(_ points: [SIMD2<Double>]) -> BEVBox? {
     let finite = points.filter { $0.x.isFinite && $0.y.isFinite }
-    guard let first = finite.first else { return nil }
-    var mean = SIMD2<Double>.zero
-    for p in finite { mean += p - first }
-    mean = mean / Double(finite.count) + first
+    guard !finite.isEmpty else { return nil }
+    let mean = centroid(finite)
     var sxx = 0.0, sxy = 0.0, syy = 0.0
     for p in finite {
         let d = p - mean
@@ -96,6 +94,14 @@ public func principalAxisRectangle(_ points: [SIMD2<Double>]) -> BEVBox? {
     }
     let angle = 0.5 * atan2(2 * sxy, sxx - syy)
     return rectangle(around: finite, yaw: angle, origin: mean)
+}
+
+/// The mean of non-empty `points`, summed relative to the first point for precision far from the origin.
+func centroid(_ points: [SIMD2<Double>]) -> SIMD2<Double> {
+    let first = points[0]
+    var sum = SIMD2<Double>.zero
+    for p in points { sum += p - first }
+    return sum / Double(points.count) + first
 }
 
 /// The rectangle with sides along `yaw` and `yaw + pi/2` that holds the points; the longer side
@@ -178,9 +184,7 @@ public struct LShapeFitter: Sendable, Hashable, Codable {
         let finite = points.filter { $0.x.isFinite && $0.y.isFinite }
         guard let first = finite.first else { return nil }
         guard finite.count >= 3 else { return rectangle(around: finite, yaw: 0, origin: first) }
-        var origin = SIMD2<Double>.zero
-        for p in finite { origin += p - first }
-        origin = origin / Double(finite.count) + first
+        let origin = centroid(finite)
         let local = finite.map { $0 - origin }
         let searchPoints: [SIMD2<Double>]
         if local.count > maximumSearchPoints {
