@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "CuboidGeometry"),
         .target(name: "CuboidKernels", dependencies: ["CuboidGeometry"]),
         .target(name: "CuboidIO"),
-        .target(name: "CuboidFormats", dependencies: ["CuboidGeometry", "CuboidIO"]),
+        .target(name: "CuboidFormats", dependencies: ["CuboidGeometry", "CuboidKernels", "CuboidIO"]),
         .target(name: "CuboidImages", dependencies: ["CuboidIO", "CCodecShims"]),
         .target(name: "CuboidPointClouds", dependencies: ["CuboidIO", "CuboidKernels"]),
         .target(

@@ -1,4 +1,5 @@
 public import CuboidGeometry
+public import CuboidKernels
 import CuboidIO
 
 #if canImport(Glibc)
@@ -77,6 +78,12 @@ public struct KITTIObjectLabel: Sendable, Hashable, Codable {
 
     /// True for the `DontCare` regions, which carry no 3D box.
     public var isDontCare: Bool { type == "DontCare" }
+
+    /// The solid to project when this label's cuboid stands in for its 2D box: an elliptic cylinder
+    /// for people (`Pedestrian`, `Person_sitting`), the cuboid for everything else.
+    public var silhouette: ProjectionSilhouette {
+        type == "Pedestrian" || type == "Person_sitting" ? .ellipticCylinder : .cuboid
+    }
 
     /// The box in the Velodyne frame as Cuboid's geometric-centre, yaw-only cuboid.
     ///
