@@ -18,6 +18,8 @@ public enum KITTILabelError: Error, Sendable, Hashable, CustomStringConvertible 
     case unknownClass(line: Int, name: String)
     /// A dimension is negative (KITTI writes -1 for DontCare only).
     case negativeSize(line: Int, field: String, value: Double)
+    /// A tracking line has neither 17 fields (gold) nor 18 (with a score).
+    case wrongTrackingFieldCount(line: Int, found: Int)
     /// The file is not UTF-8 text.
     case notText
 
@@ -28,6 +30,7 @@ public enum KITTILabelError: Error, Sendable, Hashable, CustomStringConvertible 
         case .unknownClass(let line, let name):
             "line \(line): unknown class \"\(name)\" (expected one of \(KITTIObjectLabel.classes.joined(separator: ", ")))"
         case .negativeSize(let line, let field, let value): "line \(line), \(field): a size cannot be negative (\(value))"
+        case .wrongTrackingFieldCount(let line, let found): "line \(line): expected 17 fields (18 with a score), found \(found)"
         case .notText: "expected UTF-8 text"
         }
     }
@@ -125,49 +128,59 @@ public enum KITTILabelFile {
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
             if fields.isEmpty { continue }
             guard fields.count == 15 || fields.count == 16 else { throw .wrongFieldCount(line: number, found: fields.count) }
-            let type = String(fields[0])
-            guard KITTIObjectLabel.classes.contains(type) else { throw .unknownClass(line: number, name: type) }
-            let names = ["type", "truncated", "occluded", "alpha", "left", "top", "right", "bottom", "height", "width",
-                         "length", "x", "y", "z", "rotation_y", "score"]
-            var values: [Double] = [0]
-            for k in 1..<fields.count {
-                guard let value = finiteNumber(fields[k]) else {
-                    throw .invalidNumber(line: number, field: names[k], text: String(fields[k]))
-                }
-                values.append(value)
-            }
-            if type != "DontCare" {
-                for k in 8...10 where values[k] < 0 { throw .negativeSize(line: number, field: names[k], value: values[k]) }
-            }
-            labels.append(KITTIObjectLabel(
-                type: type, truncated: values[1], occluded: Int(values[2]), alpha: values[3],
-                boundingBox: Box2D(minX: values[4], minY: values[5], maxX: values[6], maxY: values[7]),
-                dimensions: SIMD3(values[8], values[9], values[10]), location: SIMD3(values[11], values[12], values[13]),
-                rotationY: values[14], score: fields.count == 16 ? values[15] : nil))
+            labels.append(try parse(fields[...], line: number))
         }
         return labels
     }
 
-    /// Writes labels in KITTI's printed form: two decimals for every value, as the benchmark's files
-    /// have them (DontCare placeholders as integers), plus the score when present.
-    public static func encode(_ labels: [KITTIObjectLabel]) -> [UInt8] {
-        var out = ""
-        for label in labels {
-            // DontCare rows carry integer placeholders (-1, -10, -1000), which KITTI prints without decimals.
-            let dontCare = label.isDontCare
-            func number(_ value: Double) -> String { dontCare ? placeholder(value) : fixed(value) }
-            var fields: [String] = [label.type, number(label.truncated), String(label.occluded), number(label.alpha)]
-            for value in [label.boundingBox.minX, label.boundingBox.minY, label.boundingBox.maxX, label.boundingBox.maxY] {
-                fields.append(fixed(value))
+    /// One object from its 15 or 16 fields (type first).
+    static func parse(_ fields: ArraySlice<Substring>, line number: Int) throws(KITTILabelError) -> KITTIObjectLabel {
+        let fields = Array(fields)
+        let type = String(fields[0])
+        guard KITTIObjectLabel.classes.contains(type) else { throw .unknownClass(line: number, name: type) }
+        let names = ["type", "truncated", "occluded", "alpha", "left", "top", "right", "bottom", "height", "width",
+                     "length", "x", "y", "z", "rotation_y", "score"]
+        var values: [Double] = [0]
+        for k in 1..<fields.count {
+            guard let value = finiteNumber(fields[k]) else {
+                throw .invalidNumber(line: number, field: names[k], text: String(fields[k]))
             }
-            for value in [label.dimensions.x, label.dimensions.y, label.dimensions.z,
-                          label.location.x, label.location.y, label.location.z, label.rotationY] {
-                fields.append(number(value))
-            }
-            if let score = label.score { fields.append(fixed(score)) }
-            out += fields.joined(separator: " ") + "\n"
+            values.append(value)
         }
-        return Array(out.utf8)
+        if type != "DontCare" {
+            for k in 8...10 where values[k] < 0 { throw .negativeSize(line: number, field: names[k], value: values[k]) }
+        }
+        return KITTIObjectLabel(
+            type: type, truncated: values[1], occluded: Int(values[2]), alpha: values[3],
+            boundingBox: Box2D(minX: values[4], minY: values[5], maxX: values[6], maxY: values[7]),
+            dimensions: SIMD3(values[8], values[9], values[10]), location: SIMD3(values[11], values[12], values[13]),
+            rotationY: values[14], score: fields.count == 16 ? values[15] : nil)
+    }
+
+    /// One label's fields in KITTI's printed form (see ``encode(_:decimals:)``).
+    static func fields(_ label: KITTIObjectLabel, decimals: Int = 2) -> [String] {
+        // DontCare rows carry integer placeholders (-1, -10, -1000), which KITTI prints without decimals,
+        // as results files print an unknown truncation (-1).
+        let dontCare = label.isDontCare
+        func number(_ value: Double) -> String { dontCare ? placeholder(value, decimals: decimals) : fixed(value, decimals: decimals) }
+        let truncated = label.truncated == -1 ? "-1" : number(label.truncated)
+        var fields: [String] = [label.type, truncated, String(label.occluded), number(label.alpha)]
+        for value in [label.boundingBox.minX, label.boundingBox.minY, label.boundingBox.maxX, label.boundingBox.maxY] {
+            fields.append(fixed(value, decimals: decimals))
+        }
+        for value in [label.dimensions.x, label.dimensions.y, label.dimensions.z,
+                      label.location.x, label.location.y, label.location.z, label.rotationY] {
+            fields.append(number(value))
+        }
+        if let score = label.score { fields.append(fixed(score, decimals: decimals)) }
+        return fields
+    }
+
+    /// Writes labels in KITTI's printed form: `decimals` decimals for every value (2, as the
+    /// benchmark's gold files have them; results files often use 4), DontCare placeholders and an
+    /// unknown truncation (-1) as integers, plus the score when present.
+    public static func encode(_ labels: [KITTIObjectLabel], decimals: Int = 2) -> [UInt8] {
+        Array(labels.map { fields($0, decimals: decimals).joined(separator: " ") + "\n" }.joined().utf8)
     }
 
     /// Reads and decodes a label file.
@@ -177,16 +190,25 @@ public enum KITTILabelFile {
     }
 }
 
-/// An integral value without decimals (DontCare placeholders), anything else with two.
-func placeholder(_ value: Double) -> String {
-    value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : fixed(value)
+/// An integral value without decimals (DontCare placeholders), anything else with `decimals`.
+func placeholder(_ value: Double, decimals: Int = 2) -> String {
+    value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : fixed(value, decimals: decimals)
 }
 
-/// `value` with two decimals, rounded half away from zero, and without a minus sign on zero.
-func fixed(_ value: Double) -> String {
-    let hundredths = (value * 100).rounded()
-    if hundredths == 0 { return "0.00" }
-    let magnitude = Int64(abs(hundredths))
-    let fraction = magnitude % 100
-    return (hundredths < 0 ? "-" : "") + "\(magnitude / 100)." + (fraction < 10 ? "0" : "") + "\(fraction)"
+/// `value` with `decimals` decimals (at most 9), rounded half away from zero, and without a minus
+/// sign on zero.
+func fixed(_ value: Double, decimals: Int = 2) -> String {
+    precondition((0...9).contains(decimals), "decimals must be 0...9")
+    var scale = 1.0
+    for _ in 0..<decimals { scale *= 10 }
+    let scaled = (value * scale).rounded()
+    if scaled == 0 { return decimals == 0 ? "0" : "0." + String(repeating: "0", count: decimals) }
+    let magnitude = Int64(abs(scaled))
+    let unit = Int64(scale)
+    var text = (scaled < 0 ? "-" : "") + "\(magnitude / unit)"
+    if decimals > 0 {
+        let fraction = String(magnitude % unit)
+        text += "." + String(repeating: "0", count: decimals - fraction.count) + fraction
+    }
+    return text
 }

@@ -1,0 +1,380 @@
+/// A parsed JSON value that remembers the line it started on, so label readers can say where a bad
+/// value sits.
+///
+/// Written by hand for two reasons: Foundation's `JSONSerialization` on Linux returns numbers as
+/// `NSDecimalNumber` and loses the last bits of doubles (1.4025025217488531 reads back as
+/// ...534), which breaks exact round trips; and neither it nor `JSONDecoder` reports the line of a
+/// value that parses but is wrong.
+struct JSONNode: Sendable {
+    enum Value: Sendable {
+        case null
+        case bool(Bool)
+        case number(Double)
+        case string(String)
+        case array([JSONNode])
+        case object([(key: String, value: JSONNode)])
+    }
+
+    var value: Value
+    /// 1-based line of the value's first character.
+    var line: Int
+
+    subscript(key: String) -> JSONNode? {
+        guard case .object(let members) = value else { return nil }
+        return members.first { $0.key == key }?.value
+    }
+
+    var members: [(key: String, value: JSONNode)]? {
+        if case .object(let members) = value { return members }
+        return nil
+    }
+
+    var elements: [JSONNode]? {
+        if case .array(let elements) = value { return elements }
+        return nil
+    }
+
+    var number: Double? {
+        if case .number(let number) = value { return number }
+        return nil
+    }
+
+    var string: String? {
+        if case .string(let string) = value { return string }
+        return nil
+    }
+
+    var bool: Bool? {
+        if case .bool(let bool) = value { return bool }
+        return nil
+    }
+
+    var isNull: Bool {
+        if case .null = value { return true }
+        return false
+    }
+}
+
+/// A JSON syntax error at a line and column.
+struct JSONSyntaxError: Error, Sendable, Hashable {
+    var line: Int
+    var column: Int
+    var expected: String
+}
+
+/// Parses UTF-8 JSON text (RFC 8259) into a ``JSONNode`` tree.
+///
+/// Nesting deeper than 512 levels is refused rather than overflowing the stack.
+/// - Complexity: O(bytes).
+func parseJSON(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONNode {
+    var parser = JSONParser(bytes: bytes)
+    parser.skipSpace()
+    let node = try parser.value(depth: 0)
+    parser.skipSpace()
+    guard parser.index == bytes.count else { throw parser.failure("end of input") }
+    return node
+}
+
+private struct JSONParser {
+    let bytes: [UInt8]
+    var index = 0
+    var line = 1
+    var lineStart = 0
+
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    func failure(_ expected: String) -> JSONSyntaxError {
+        JSONSyntaxError(line: line, column: index - lineStart + 1, expected: expected)
+    }
+
+    mutating func skipSpace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0D: index += 1
+            case 0x0A:
+                index += 1
+                line += 1
+                lineStart = index
+            default: return
+            }
+        }
+    }
+
+    mutating func literal(_ word: String, _ value: JSONNode.Value) throws(JSONSyntaxError) -> JSONNode {
+        let utf8 = Array(word.utf8)
+        guard index + utf8.count <= bytes.count, Array(bytes[index..<index + utf8.count]) == utf8 else {
+            throw failure("a JSON value")
+        }
+        index += utf8.count
+        return JSONNode(value: value, line: line)
+    }
+
+    mutating func value(depth: Int) throws(JSONSyntaxError) -> JSONNode {
+        guard depth < 512 else { throw failure("nesting at most 512 deep") }
+        guard index < bytes.count else { throw failure("a JSON value") }
+        let startLine = line
+        switch bytes[index] {
+        case UInt8(ascii: "{"):
+            index += 1
+            var members: [(key: String, value: JSONNode)] = []
+            skipSpace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                return JSONNode(value: .object(members), line: startLine)
+            }
+            while true {
+                skipSpace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("a quoted member name") }
+                let key = try string()
+                skipSpace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("':' after a member name") }
+                index += 1
+                skipSpace()
+                members.append((key, try value(depth: depth + 1)))
+                skipSpace()
+                guard index < bytes.count else { throw failure("',' or '}'") }
+                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                if bytes[index] == UInt8(ascii: "}") { index += 1; break }
+                throw failure("',' or '}'")
+            }
+            return JSONNode(value: .object(members), line: startLine)
+        case UInt8(ascii: "["):
+            index += 1
+            var elements: [JSONNode] = []
+            skipSpace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+                index += 1
+                return JSONNode(value: .array(elements), line: startLine)
+            }
+            while true {
+                skipSpace()
+                elements.append(try value(depth: depth + 1))
+                skipSpace()
+                guard index < bytes.count else { throw failure("',' or ']'") }
+                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                if bytes[index] == UInt8(ascii: "]") { index += 1; break }
+                throw failure("',' or ']'")
+            }
+            return JSONNode(value: .array(elements), line: startLine)
+        case UInt8(ascii: "\""): return JSONNode(value: .string(try string()), line: startLine)
+        case UInt8(ascii: "t"): return try literal("true", .bool(true))
+        case UInt8(ascii: "f"): return try literal("false", .bool(false))
+        case UInt8(ascii: "n"): return try literal("null", .null)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return JSONNode(value: .number(try number()), line: startLine)
+        default: throw failure("a JSON value")
+        }
+    }
+
+    mutating func number() throws(JSONSyntaxError) -> Double {
+        let start = index
+        func digits() -> Int {
+            let from = index
+            while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 { index += 1 }
+            return index - from
+        }
+        if bytes[index] == UInt8(ascii: "-") { index += 1 }
+        let leadingZero = index < bytes.count && bytes[index] == UInt8(ascii: "0")
+        let integerDigits = digits()
+        guard integerDigits > 0 else { throw failure("a digit") }
+        if leadingZero && integerDigits > 1 { index -= integerDigits - 1; throw failure("no leading zero") }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            guard digits() > 0 else { throw failure("a digit after '.'") }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard digits() > 0 else { throw failure("an exponent") }
+        }
+        let text = String(decoding: bytes[start..<index], as: UTF8.self)
+        guard let value = Double(text), value.isFinite else { throw failure("a finite number") }
+        return value
+    }
+
+    mutating func hexQuad() throws(JSONSyntaxError) -> UInt32 {
+        guard index + 4 <= bytes.count else { throw failure("four hex digits") }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[index]
+            let digit: UInt8
+            switch byte {
+            case 0x30...0x39: digit = byte - 0x30
+            case 0x41...0x46: digit = byte - 0x41 + 10
+            case 0x61...0x66: digit = byte - 0x61 + 10
+            default: throw failure("a hex digit")
+            }
+            value = value << 4 | UInt32(digit)
+            index += 1
+        }
+        return value
+    }
+
+    mutating func string() throws(JSONSyntaxError) -> String {
+        index += 1
+        var out: [UInt8] = []
+        while true {
+            guard index < bytes.count else { throw failure("a closing '\"'") }
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") { index += 1; break }
+            if byte < 0x20 { throw failure("no control character inside a string") }
+            if byte != UInt8(ascii: "\\") {
+                out.append(byte)
+                index += 1
+                continue
+            }
+            index += 1
+            guard index < bytes.count else { throw failure("an escape") }
+            let escape = bytes[index]
+            index += 1
+            switch escape {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(escape)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = try hexQuad()
+                if (0xD800...0xDBFF).contains(scalar) {
+                    guard index + 2 <= bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                        throw failure("a low surrogate")
+                    }
+                    index += 2
+                    let low = try hexQuad()
+                    guard (0xDC00...0xDFFF).contains(low) else { throw failure("a low surrogate") }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                }
+                guard let unicode = Unicode.Scalar(scalar) else { throw failure("a valid code point") }
+                out.append(contentsOf: Array(String(Character(unicode)).utf8))
+            default: throw failure("a valid escape")
+            }
+        }
+        guard let text = String(validating: out, as: UTF8.self) else { throw failure("UTF-8 text") }
+        return text
+    }
+}
+
+/// Builds JSON text. Numbers print in Swift's shortest round-trip form, so doubles read back bit
+/// for bit.
+struct JSONWriter {
+    private(set) var text = ""
+
+    static func quoted(_ string: String) -> String {
+        var out = "\""
+        for scalar in string.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    /// A finite double as JavaScript's `Number.prototype.toString` prints it (ECMA-262 Number::toString):
+    /// the shortest digits that read back to the same double, in decimal from 1e-6 up to 1e21 and in
+    /// exponent form outside. Tools written in JavaScript (SUSTechPOINTS, CVAT's front end) print
+    /// numbers this way, so files they wrote come back byte for byte.
+    static func number(_ value: Double) -> String {
+        precondition(value.isFinite, "JSON cannot hold \(value)")
+        if value == 0 { return "0" }
+        // Swift's description has the same shortest digits; only the layout differs.
+        let text = "\(abs(value))"
+        let parts = text.split(separator: "e")
+        let exponent = parts.count == 2 ? Int(parts[1])! : 0
+        let mantissa = parts[0]
+        let point = mantissa.firstIndex(of: ".").map { mantissa.distance(from: mantissa.startIndex, to: $0) } ?? mantissa.count
+        var digits = Array(mantissa.filter { $0 != "." })
+        var n = point + exponent
+        while digits.first == "0" { digits.removeFirst(); n -= 1 }
+        while digits.last == "0" { digits.removeLast() }
+        let k = digits.count
+        let d = String(digits)
+        var out: String
+        if k <= n && n <= 21 {
+            out = d + String(repeating: "0", count: n - k)
+        } else if 0 < n && n <= 21 {
+            out = String(digits[0..<n]) + "." + String(digits[n...])
+        } else if -6 < n && n <= 0 {
+            out = "0." + String(repeating: "0", count: -n) + d
+        } else {
+            let e = n - 1
+            out = String(digits[0]) + (k > 1 ? "." + String(digits[1...]) : "") + "e" + (e < 0 ? "-" : "+") + String(abs(e))
+        }
+        return (value < 0 ? "-" : "") + out
+    }
+}
+
+/// A JSON value to write, built by the exporters.
+indirect enum JSONOutput {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONOutput])
+    case object([(String, JSONOutput)])
+
+    static func numbers(_ values: [Double]) -> JSONOutput { .array(values.map { .number($0) }) }
+
+    /// The text, indented by `indent` spaces per level (0: one line). Arrays of numbers stay on one line.
+    func rendered(indent: Int = 2) -> String {
+        var out = ""
+        write(into: &out, indent: indent, level: 0)
+        return out
+    }
+
+    /// The text on one line with Python's `json.dumps` separators (`", "` and `": "`).
+    func renderedInline() -> String {
+        switch self {
+        case .array(let elements): "[" + elements.map { $0.renderedInline() }.joined(separator: ", ") + "]"
+        case .object(let members): "{" + members.map { JSONWriter.quoted($0.0) + ": " + $0.1.renderedInline() }.joined(separator: ", ") + "}"
+        default: rendered(indent: 0)
+        }
+    }
+
+    private func write(into out: inout String, indent: Int, level: Int) {
+        let newline = indent > 0 ? "\n" : ""
+        let pad = String(repeating: " ", count: indent * (level + 1))
+        let closePad = String(repeating: " ", count: indent * level)
+        switch self {
+        case .null: out += "null"
+        case .bool(let value): out += value ? "true" : "false"
+        case .number(let value): out += JSONWriter.number(value)
+        case .string(let value): out += JSONWriter.quoted(value)
+        case .array(let elements):
+            if elements.isEmpty { out += "[]"; return }
+            let flat = indent == 0 || elements.allSatisfy { if case .number = $0 { true } else { false } }
+            if flat {
+                out += "["
+                for (k, element) in elements.enumerated() {
+                    if k > 0 { out += indent > 0 ? ", " : "," }
+                    element.write(into: &out, indent: 0, level: 0)
+                }
+                out += "]"
+                return
+            }
+            out += "[" + newline
+            for (k, element) in elements.enumerated() {
+                out += pad
+                element.write(into: &out, indent: indent, level: level + 1)
+                out += (k + 1 < elements.count ? "," : "") + newline
+            }
+            out += closePad + "]"
+        case .object(let members):
+            if members.isEmpty { out += "{}"; return }
+            out += "{" + newline
+            for (k, (key, value)) in members.enumerated() {
+                out += (indent > 0 ? pad : "") + JSONWriter.quoted(key) + (indent > 0 ? ": " : ":")
+                value.write(into: &out, indent: indent, level: level + 1)
+                out += (k + 1 < members.count ? "," : "") + newline
+            }
+            out += closePad + "}"
+        }
+    }
+}

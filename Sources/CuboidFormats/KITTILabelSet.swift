@@ -1,0 +1,129 @@
+public import CuboidGeometry
+import CuboidIO
+import CuboidKernels
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One line of a KITTI tracking label file (`label_02/SEQ.txt`): the frame number and track id in
+/// front of an object label's 15 fields (16 with a score). DontCare regions have track id -1.
+public struct KITTITrackingLabel: Sendable, Hashable, Codable {
+    /// Frame number in the sequence.
+    public var frame: Int
+    /// Track id, -1 for DontCare.
+    public var trackID: Int
+    /// The object, in KITTI's camera conventions.
+    public var object: KITTIObjectLabel
+
+    public init(frame: Int, trackID: Int, object: KITTIObjectLabel) {
+        self.frame = frame
+        self.trackID = trackID
+        self.object = object
+    }
+}
+
+/// KITTI tracking label files.
+public enum KITTITrackingLabelFile {
+    /// Parses a tracking label file.
+    /// - Throws: ``KITTILabelError`` with the line.
+    /// - Complexity: O(bytes).
+    public static func decode(_ bytes: [UInt8]) throws(KITTILabelError) -> [KITTITrackingLabel] {
+        var labels: [KITTITrackingLabel] = []
+        for (number, line) in try numberedLines(bytes, notText: { _ in KITTILabelError.notText }) {
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            if fields.isEmpty { continue }
+            guard fields.count == 17 || fields.count == 18 else { throw .wrongTrackingFieldCount(line: number, found: fields.count) }
+            guard let frame = Int(fields[0]), frame >= 0 else { throw .invalidNumber(line: number, field: "frame", text: String(fields[0])) }
+            guard let track = Int(fields[1]), track >= -1 else { throw .invalidNumber(line: number, field: "track_id", text: String(fields[1])) }
+            labels.append(KITTITrackingLabel(frame: frame, trackID: track, object: try KITTILabelFile.parse(fields[2...], line: number)))
+        }
+        return labels
+    }
+
+    /// Writes tracking labels as the tracking benchmark prints them: truncation and occlusion as
+    /// integers, every other value with six decimals (`%f`).
+    public static func encode(_ labels: [KITTITrackingLabel]) -> [UInt8] {
+        var out = ""
+        for label in labels {
+            var fields = KITTILabelFile.fields(label.object, decimals: 6)
+            fields[1] = String(Int(label.object.truncated.rounded()))
+            for k in 3..<fields.count where fields[k] == placeholder(Double(fields[k]) ?? .nan) && !fields[k].contains(".") {
+                fields[k] = fixed(Double(fields[k])!, decimals: 6)
+            }
+            out += "\(label.frame) \(label.trackID) " + fields.joined(separator: " ") + "\n"
+        }
+        return Array(out.utf8)
+    }
+
+    /// Reads and decodes a tracking label file.
+    public static func read(_ path: String) throws -> [KITTITrackingLabel] { try FileBytes.decode(path, decode) }
+}
+
+extension LabeledObject {
+    /// The camera name KITTI's 2D boxes belong to (the left colour camera).
+    public static let kittiCamera = "image_2"
+
+    /// A KITTI label in Cuboid's terms: the cuboid in the Velodyne frame (none for DontCare), the 2D
+    /// box under ``kittiCamera``, and `truncated`, `occluded` and `alpha` kept as attributes.
+    ///
+    /// KITTI boxes turn about the camera's y axis, which leans about 0.01 rad from the Velodyne's z.
+    /// That lean is kept in ``roll`` and ``pitch`` (the cuboid's yaw is the heading's direction in the
+    /// Velodyne x/y plane, as ``KITTIObjectLabel/box(calibration:)`` gives it), so converting back
+    /// reproduces `rotation_y` to rounding error, not only to KITTI's two printed decimals.
+    public init(kitti label: KITTIObjectLabel, calibration: KITTICalibration, trackID: String? = nil) {
+        self.init(trackID: trackID, category: label.type, boxes: [Self.kittiCamera: label.boundingBox], score: label.score,
+                  attributes: ["truncated": .number(label.truncated), "occluded": .number(Double(label.occluded)),
+                               "alpha": .number(label.alpha)])
+        guard !label.isDontCare else { return }
+        // The box's axes in the rectified camera frame: length (cos ry, 0, -sin ry), width (sin ry, 0, cos ry), up (0, -1, 0).
+        let c = cos(label.rotationY), s = sin(label.rotationY)
+        let rotation = calibration.rectifiedFromVelodyne.inverse.rotation
+        let axes = [SIMD3(c, 0, -s), SIMD3(s, 0, c), SIMD3<Double>(0, -1, 0)].map { rotation.rotate($0) }
+        let matrix = (0..<3).map { row in (0..<3).map { column in axes[column][row] } }
+        let (roll, pitch, yaw) = LabeledObject.eulerXYZ(Quaternion(rotationMatrix: matrix))
+        var box = label.box(calibration: calibration)
+        box.yaw = yaw
+        cuboid = box
+        self.roll = roll
+        self.pitch = pitch
+    }
+}
+
+extension KITTIObjectLabel {
+    /// The KITTI label for a labelled object: camera-frame box from the cuboid and calibration, the
+    /// 2D box from ``LabeledObject/kittiCamera`` (or, without one, the cuboid projected into camera 2
+    /// when `imageSize` is given), `truncated`, `occluded` and `alpha` from the attributes when present.
+    /// Objects without a cuboid become DontCare rows.
+    /// - Throws: ``LabelFileError/unmappedClass(name:format:)`` for classes KITTI does not have (map
+    ///   them first), ``LabelFileError/missingContext(_:)`` when no 2D box can be had.
+    public init(_ object: LabeledObject, calibration: KITTICalibration, imageSize: (width: Int, height: Int)? = nil) throws(LabelFileError) {
+        guard KITTIObjectLabel.classes.contains(object.category) else { throw .unmappedClass(name: object.category, format: "KITTI") }
+        var boundingBox = object.boxes[LabeledObject.kittiCamera]
+        guard let box = object.cuboid, object.category != "DontCare" else {
+            guard let boundingBox else { throw .missingContext("a DontCare region needs a 2D box") }
+            self.init(type: "DontCare", truncated: -1, occluded: -1, alpha: -10, boundingBox: boundingBox,
+                      dimensions: SIMD3(-1, -1, -1), location: SIMD3(-1000, -1000, -1000), rotationY: -10, score: object.score)
+            return
+        }
+        if boundingBox == nil, let imageSize, let camera = try? calibration.camera(2, width: imageSize.width, height: imageSize.height) {
+            let silhouette: ProjectionSilhouette = ["Pedestrian", "Person_sitting"].contains(object.category) ? .ellipticCylinder : .cuboid
+            boundingBox = projectedBox(box, camera: camera, silhouette: silhouette)
+        }
+        guard let boundingBox else {
+            throw .missingContext("\(object.category) \(object.trackID ?? ""): KITTI needs a 2D box in \(LabeledObject.kittiCamera); give the image size to project the cuboid")
+        }
+        self.init(type: object.category, box: box, calibration: calibration, boundingBox: boundingBox,
+                  truncated: object.attributes["truncated"]?.number ?? 0,
+                  occluded: Int(object.attributes["occluded"]?.number ?? 0), score: object.score)
+        if object.roll != 0 || object.pitch != 0 {
+            // The full orientation's length axis, in the camera frame.
+            let heading = calibration.rectifiedFromVelodyne.rotation.rotate(object.orientation.rotate(SIMD3(1, 0, 0)))
+            rotationY = atan2(-heading.z, heading.x)
+            alpha = normalizedYaw(rotationY - atan2(location.x, location.z))
+        }
+        if let alpha = object.attributes["alpha"]?.number { self.alpha = alpha }
+    }
+}

@@ -1,0 +1,313 @@
+public import CuboidGeometry
+import CuboidIO
+
+/// ASAM OpenLABEL 1.0 JSON: Cuboid's default interchange format.
+///
+/// What Cuboid writes, and reads back without loss:
+/// - `metadata.schema_version` `"1.0.0"`; a top-level `frame_intervals`.
+/// - `coordinate_systems`: the sensor frame (`sensor_cs`, child of a scene frame `odom` when any frame
+///   has an ego pose) and each camera (`sensor_cs`, child of the sensor, with `pose_wrt_parent` the
+///   4 x 4 row-major matrix that maps camera coordinates into the sensor frame).
+/// - `streams`: the sensor as `lidar`, each camera as `camera` with `intrinsics_pinhole`
+///   (`width_px`, `height_px`, `camera_matrix_3x4`).
+/// - `objects`: one per track (`name` is the track id, `type` the class); objects without a track id
+///   get one object per detection.
+/// - `frames`: per object a `cuboid` `[x, y, z, qx, qy, qz, qw, sx, sy, sz]` in the sensor frame
+///   (geometric centre; sizes along the box's own x = length, y = width, z = height); its exact Euler
+///   angles ride along as a `vec` attribute `euler_xyz` = `[roll, pitch, yaw]` so that yaw-only and
+///   SUSTechPOINTS boxes come back bit for bit; one `bbox` `[centre x, centre y, width, height]` per
+///   camera (named and with `coordinate_system` set to the camera); the score as `num` `score`; other
+///   attributes as `num`, `text` or `boolean`. `frame_properties` holds `timestamp` (seconds), the
+///   frame's `name`, and, with an ego pose, a transform `odom_to_SENSOR` whose matrix maps sensor
+///   coordinates into `odom`.
+public enum OpenLABELFile {
+    /// Parses an OpenLABEL document.
+    ///
+    /// Cuboids given with 9 values (`x, y, z, rx, ry, rz, sx, sy, sz`, Euler) are read as
+    /// `Rx(rx) Ry(ry) Rz(rz)`; with 10, the quaternion's roll, pitch and yaw are recovered (or the
+    /// `euler_xyz` attribute is used when it agrees with the quaternion to 1e-9).
+    /// - Throws: ``LabelFileError`` with the line of the offending value.
+    /// - Complexity: O(bytes).
+    public static func decode(_ bytes: [UInt8]) throws(LabelFileError) -> LabelSet {
+        let document = try parseLabelJSON(bytes)
+        let root = try document.required("openlabel")
+        let metadata = try root.required("metadata")
+        let version = try metadata.string("schema_version")
+        guard version.hasPrefix("1.") else {
+            throw .invalidField(line: metadata.line, field: "schema_version", expected: "1.x, found \(version)")
+        }
+        var set = LabelSet()
+        // The sensor is the lidar stream, or the first sensor_cs that is not a camera.
+        var cameraNames = Set<String>()
+        var cameraPoses: [String: RigidPose] = [:]
+        var intrinsics: [String: CameraIntrinsics] = [:]
+        if let streams = root["streams"]?.members {
+            for (name, stream) in streams {
+                let type = stream["type"]?.string
+                if type == "lidar" { set.sensorName = name }
+                guard type == "camera" else { continue }
+                cameraNames.insert(name)
+                if let pinhole = stream["stream_properties"]?["intrinsics_pinhole"] {
+                    let key = pinhole["camera_matrix_3x4"] != nil ? "camera_matrix_3x4" : "camera_matrix"
+                    let matrix = try pinhole.numbers(key, count: 12, 9)
+                    let width = try pinhole.number("width_px"), height = try pinhole.number("height_px")
+                    intrinsics[name] = CameraIntrinsics(matrix: matrix, width: Int(width), height: Int(height))
+                }
+            }
+        }
+        if let systems = root["coordinate_systems"]?.members {
+            for (name, system) in systems where cameraNames.contains(name) {
+                if let pose = system["pose_wrt_parent"] { cameraPoses[name] = try transform(pose, field: "pose_wrt_parent") }
+            }
+        }
+        for name in cameraNames.sorted() {
+            guard let k = intrinsics[name] else { continue }
+            set.cameras.append(Camera(name: name, intrinsics: k, cameraFromSensor: (cameraPoses[name] ?? .identity).inverse))
+        }
+
+        var objectInfo: [String: (name: String, type: String)] = [:]
+        if let objects = root["objects"]?.members {
+            for (uid, object) in objects {
+                objectInfo[uid] = (try object.string("name"), try object.string("type"))
+            }
+        }
+        let frames = root["frames"]?.members ?? []
+        var numbered: [(index: Int, node: JSONNode)] = []
+        for (key, frame) in frames {
+            guard let index = Int(key) else { throw .invalidField(line: frame.line, field: "frames", expected: "integer frame keys, found \"\(key)\"") }
+            numbered.append((index, frame))
+        }
+        numbered.sort { $0.index < $1.index }
+        for (index, frame) in numbered {
+            var labeled = LabeledFrame(name: String(index))
+            if let properties = frame["frame_properties"] {
+                if let name = properties["name"]?.string { labeled.name = name }
+                if let timestamp = properties["timestamp"] {
+                    if let seconds = timestamp.number {
+                        labeled.timestamp = seconds
+                    } else if let text = timestamp.string, let seconds = Double(text) {
+                        labeled.timestamp = seconds
+                    } else {
+                        throw .invalidField(line: timestamp.line, field: "timestamp", expected: "seconds")
+                    }
+                }
+                for (_, transform) in properties["transforms"]?.members ?? [] where transform["dst"]?.string == set.sensorName {
+                    labeled.egoPose = try Self.transform(try transform.required("transform_src_to_dst"), field: "transform_src_to_dst")
+                }
+            }
+            let objects = frame["objects"]?.members ?? []
+            for (uid, entry) in objects.sorted(by: { (Int($0.key) ?? 0) < (Int($1.key) ?? 0) }) {
+                guard let info = objectInfo[uid] else { throw .invalidField(line: entry.line, field: "objects", expected: "object \(uid) declared in openlabel.objects") }
+                labeled.objects.append(try object(entry["object_data"], uid: uid, info: info))
+            }
+            set.frames.append(labeled)
+        }
+        return set
+    }
+
+    private static func object(_ data: JSONNode?, uid: String, info: (name: String, type: String)) throws(LabelFileError) -> LabeledObject {
+        var object = LabeledObject(trackID: info.name, category: info.type)
+        guard let data else { return object }
+        if let cuboid = data["cuboid"]?.elements?.first {
+            let values = try cuboid.numbers("val", count: 10, 9)
+            var roll: Double, pitch: Double, yaw: Double
+            let size = SIMD3(values[values.count - 3], values[values.count - 2], values[values.count - 1])
+            if values.count == 9 {
+                (roll, pitch, yaw) = (values[3], values[4], values[5])
+            } else {
+                let raw = Quaternion(w: values[6], x: values[3], y: values[4], z: values[5])
+                guard abs(raw.norm - 1) < 1e-4 else {
+                    throw .invalidField(line: cuboid.line, field: "cuboid val", expected: "a unit quaternion")
+                }
+                let q = raw.normalized
+                (roll, pitch, yaw) = LabeledObject.eulerXYZ(q)
+                if let euler = cuboid["attributes"]?["vec"]?.elements?.first(where: { $0["name"]?.string == "euler_xyz" }) {
+                    let angles = try euler.numbers("val", count: 3)
+                    let candidate = LabeledObject(category: "", cuboid: Box3D(center: .zero, size: .zero, yaw: angles[2]),
+                                                  roll: angles[0], pitch: angles[1])
+                    let stored = candidate.orientation
+                    let dot = abs(stored.w * q.w + stored.x * q.x + stored.y * q.y + stored.z * q.z)
+                    if dot > 1 - 1e-9 { (roll, pitch, yaw) = (angles[0], angles[1], angles[2]) }
+                }
+            }
+            guard size.x >= 0, size.y >= 0, size.z >= 0 else {
+                throw .invalidField(line: cuboid.line, field: "cuboid val", expected: "sizes >= 0")
+            }
+            object.cuboid = Box3D(center: SIMD3(values[0], values[1], values[2]), size: size, yaw: yaw)
+            object.roll = roll
+            object.pitch = pitch
+        }
+        for bbox in data["bbox"]?.elements ?? [] {
+            let values = try bbox.numbers("val", count: 4)
+            let camera = bbox["coordinate_system"]?.string ?? bbox["name"]?.string ?? "image"
+            guard values[2] >= 0, values[3] >= 0 else { throw .invalidField(line: bbox.line, field: "bbox val", expected: "width and height >= 0") }
+            object.boxes[camera] = Box2D(minX: values[0] - values[2] / 2, minY: values[1] - values[3] / 2,
+                                         maxX: values[0] + values[2] / 2, maxY: values[1] + values[3] / 2)
+        }
+        for entry in data["num"]?.elements ?? [] {
+            let name = try entry.string("name")
+            let value = try entry.number("val")
+            if name == "score" { object.score = value } else { object.attributes[name] = .number(value) }
+        }
+        for entry in data["text"]?.elements ?? [] {
+            object.attributes[try entry.string("name")] = .text(try entry.string("val"))
+        }
+        for entry in data["boolean"]?.elements ?? [] {
+            let node = try entry.required("val")
+            guard let flag = node.bool else { throw .invalidField(line: node.line, field: "boolean val", expected: "true or false") }
+            object.attributes[try entry.string("name")] = .flag(flag)
+        }
+        return object
+    }
+
+    private static func transform(_ node: JSONNode, field: String) throws(LabelFileError) -> RigidPose {
+        if node["matrix4x4"] != nil {
+            let m = try node.numbers("matrix4x4", count: 16)
+            return try rigidPose(m, line: node.line, field: field)
+        }
+        if node["quaternion"] != nil {
+            let q = try node.numbers("quaternion", count: 4), t = try node.numbers("translation", count: 3)
+            let rotation = Quaternion(w: q[3], x: q[0], y: q[1], z: q[2])
+            guard abs(rotation.norm - 1) < 1e-4 else { throw .invalidField(line: node.line, field: field, expected: "a unit quaternion") }
+            return RigidPose(rotation: rotation.normalized, translation: SIMD3(t[0], t[1], t[2]))
+        }
+        throw .invalidField(line: node.line, field: field, expected: "matrix4x4, or quaternion and translation")
+    }
+
+    /// Writes a label set as an OpenLABEL 1.0 document (see the type's description for the layout).
+    /// - Complexity: O(objects).
+    public static func encode(_ set: LabelSet) -> [UInt8] {
+        let sensor = set.sensorName
+        let hasPoses = set.frames.contains { $0.egoPose != nil }
+        // Objects: one per track id; detections without one get their own.
+        var objects: [(name: String, type: String, frames: [Int])] = []
+        var uidOfTrack: [String: Int] = [:]
+        var frameEntries: [[(uid: Int, object: LabeledObject)]] = []
+        for (frameIndex, frame) in set.frames.enumerated() {
+            var used = Set<Int>()
+            var entries: [(uid: Int, object: LabeledObject)] = []
+            for object in frame.objects {
+                var uid: Int
+                if let track = object.trackID, let known = uidOfTrack[track + "\u{0}" + object.category], !used.contains(known) {
+                    uid = known
+                } else {
+                    uid = objects.count
+                    objects.append((object.trackID ?? String(uid), object.category, []))
+                    if let track = object.trackID, uidOfTrack[track + "\u{0}" + object.category] == nil {
+                        uidOfTrack[track + "\u{0}" + object.category] = uid
+                    }
+                }
+                used.insert(uid)
+                objects[uid].frames.append(frameIndex)
+                entries.append((uid, object))
+            }
+            frameEntries.append(entries)
+        }
+
+        var root: [(String, JSONOutput)] = [
+            ("metadata", .object([("schema_version", .string("1.0.0")), ("annotator", .string("cuboid"))])),
+        ]
+        if !set.frames.isEmpty {
+            root.append(("frame_intervals", .array([interval(0, set.frames.count - 1)])))
+        }
+        var systems: [(String, JSONOutput)] = []
+        if hasPoses {
+            systems.append(("odom", .object([("type", .string("scene_cs")), ("parent", .string("")), ("children", .array([.string(sensor)]))])))
+        }
+        systems.append((sensor, .object([("type", .string("sensor_cs")), ("parent", .string(hasPoses ? "odom" : "")),
+                                         ("children", .array(set.cameras.map { .string($0.name) }))])))
+        var streams: [(String, JSONOutput)] = [(sensor, .object([("type", .string("lidar"))]))]
+        for camera in set.cameras {
+            systems.append((camera.name, .object([
+                ("type", .string("sensor_cs")), ("parent", .string(sensor)),
+                ("pose_wrt_parent", .object([("matrix4x4", .numbers(camera.sensorFromCamera.matrix))])),
+            ])))
+            let k = camera.intrinsics
+            streams.append((camera.name, .object([
+                ("type", .string("camera")),
+                ("stream_properties", .object([("intrinsics_pinhole", .object([
+                    ("width_px", .number(Double(k.width))), ("height_px", .number(Double(k.height))),
+                    ("camera_matrix_3x4", .numbers([k.fx, k.skew, k.cx, 0, 0, k.fy, k.cy, 0, 0, 0, 1, 0])),
+                ]))])),
+            ])))
+        }
+        root.append(("coordinate_systems", .object(systems)))
+        root.append(("streams", .object(streams)))
+        root.append(("objects", .object(objects.enumerated().map { uid, object in
+            (String(uid), .object([("name", .string(object.name)), ("type", .string(object.type)),
+                                   ("frame_intervals", .array(intervals(object.frames)))]))
+        })))
+        var frames: [(String, JSONOutput)] = []
+        for (index, frame) in set.frames.enumerated() {
+            var properties: [(String, JSONOutput)] = [("name", .string(frame.name))]
+            if let timestamp = frame.timestamp { properties.append(("timestamp", .number(timestamp))) }
+            if let pose = frame.egoPose {
+                properties.append(("transforms", .object([("odom_to_" + sensor, .object([
+                    ("src", .string("odom")), ("dst", .string(sensor)),
+                    ("transform_src_to_dst", .object([("matrix4x4", .numbers(pose.matrix))])),
+                ]))])))
+            }
+            let entries: [(String, JSONOutput)] = frameEntries[index].map { uid, object in
+                (String(uid), .object([("object_data", objectData(object, sensor: sensor))]))
+            }
+            frames.append((String(index), .object([("objects", .object(entries)), ("frame_properties", .object(properties))])))
+        }
+        root.append(("frames", .object(frames)))
+        return Array((JSONOutput.object([("openlabel", .object(root))]).rendered() + "\n").utf8)
+    }
+
+    private static func objectData(_ object: LabeledObject, sensor: String) -> JSONOutput {
+        var data: [(String, JSONOutput)] = []
+        if let box = object.cuboid {
+            let q = object.orientation
+            data.append(("cuboid", .array([.object([
+                ("name", .string("cuboid")), ("coordinate_system", .string(sensor)),
+                ("val", .numbers([box.x, box.y, box.z, q.x, q.y, q.z, q.w, box.length, box.width, box.height])),
+                ("attributes", .object([("vec", .array([.object([
+                    ("name", .string("euler_xyz")), ("val", .numbers([object.roll, object.pitch, box.yaw])),
+                ])]))])),
+            ])])))
+        }
+        if !object.boxes.isEmpty {
+            data.append(("bbox", .array(object.boxes.sorted { $0.key < $1.key }.map { camera, box in
+                .object([("name", .string(camera)), ("coordinate_system", .string(camera)),
+                         ("val", .numbers([(box.minX + box.maxX) / 2, (box.minY + box.maxY) / 2, box.width, box.height]))])
+            })))
+        }
+        var numbers: [JSONOutput] = [], texts: [JSONOutput] = [], flags: [JSONOutput] = []
+        if let score = object.score { numbers.append(.object([("name", .string("score")), ("val", .number(score))])) }
+        for (name, value) in object.attributes.sorted(by: { $0.key < $1.key }) {
+            switch value {
+            case .number(let number): numbers.append(.object([("name", .string(name)), ("val", .number(number))]))
+            case .text(let text): texts.append(.object([("name", .string(name)), ("val", .string(text))]))
+            case .flag(let flag): flags.append(.object([("name", .string(name)), ("val", .bool(flag))]))
+            }
+        }
+        if !numbers.isEmpty { data.append(("num", .array(numbers))) }
+        if !texts.isEmpty { data.append(("text", .array(texts))) }
+        if !flags.isEmpty { data.append(("boolean", .array(flags))) }
+        return .object(data)
+    }
+
+    private static func interval(_ start: Int, _ end: Int) -> JSONOutput {
+        .object([("frame_start", .number(Double(start))), ("frame_end", .number(Double(end)))])
+    }
+
+    private static func intervals(_ frames: [Int]) -> [JSONOutput] {
+        var out: [JSONOutput] = []
+        var start = frames.first ?? 0, previous = start
+        for frame in frames.dropFirst() {
+            if frame != previous + 1 {
+                out.append(interval(start, previous))
+                start = frame
+            }
+            previous = frame
+        }
+        if !frames.isEmpty { out.append(interval(start, previous)) }
+        return out
+    }
+
+    /// Reads and decodes an OpenLABEL file.
+    /// - Throws: `FileAccessError`, or `FileDecodingError` wrapping a ``LabelFileError``.
+    public static func read(_ path: String) throws -> LabelSet { try FileBytes.decode(path, decode) }
+}
