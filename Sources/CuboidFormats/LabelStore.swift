@@ -1,0 +1,177 @@
+public import CuboidGeometry
+import CuboidIO
+import Foundation
+
+/// The label formats Cuboid reads and writes, by their command-line names.
+public enum LabelFormat: String, Sendable, Hashable, Codable, CaseIterable {
+    /// ASAM OpenLABEL 1.0 JSON, one file for a sequence (the default interchange format).
+    case openLABEL = "openlabel"
+    /// KITTI object labels: a folder of `FRAME.txt`, or one file for one frame; needs the calibration.
+    case kitti
+    /// KITTI tracking labels: one `SEQ.txt` for a sequence; needs the calibration.
+    case kittiTracking = "kitti-tracking"
+    /// SUSTechPOINTS: a folder of `FRAME.json`, or one file for one frame.
+    case susTechPOINTS = "sustechpoints"
+    /// nuScenes detection results JSON (global frame).
+    case nuScenes = "nuscenes"
+    /// mmdetection3d's nuScenes info file as JSON (read only).
+    case nuScenesInfo = "nuscenes-info"
+    /// CVAT for images XML 1.1 (2D boxes of one camera).
+    case cvat
+    /// Datumaro's point cloud JSON (cuboids).
+    case datumaro
+    /// COCO detection JSON (2D boxes); writes gold, or results when every object has a score.
+    case coco
+    /// MOTChallenge CSV (2D tracks of one camera).
+    case mot
+
+    /// Whether the format holds one file per frame in a folder.
+    public var isPerFrame: Bool { self == .kitti || self == .susTechPOINTS }
+}
+
+/// What a conversion needs beyond the labels: calibration, image size, a camera, a class list.
+public struct LabelContext: Sendable {
+    /// One calibration for every frame (`--calib`).
+    public var calibration: KITTICalibration?
+    /// A KITTI object folder whose `calib/FRAME.txt` gives each frame's calibration (`--dataset`).
+    public var calibrationFolder: String?
+    /// Image size for projecting cuboids to the 2D boxes a format needs.
+    public var imageSize: (width: Int, height: Int)?
+    /// The camera whose 2D boxes to write (CVAT, MOT).
+    public var camera: String?
+    /// Decimals for KITTI output (2 as the benchmark prints gold labels).
+    public var decimals: Int
+    /// Class renames applied on reading (`--class-map Motor=Cyclist,Bus=Truck`).
+    public var classMap: [String: String]
+
+    public init(calibration: KITTICalibration? = nil, calibrationFolder: String? = nil, imageSize: (width: Int, height: Int)? = nil,
+                camera: String? = nil, decimals: Int = 2, classMap: [String: String] = [:]) {
+        self.calibration = calibration
+        self.calibrationFolder = calibrationFolder
+        self.imageSize = imageSize
+        self.camera = camera
+        self.decimals = decimals
+        self.classMap = classMap
+    }
+
+    /// The calibration of a frame: the folder's file for it, else the single one.
+    /// - Throws: ``LabelFileError/missingContext(_:)`` when there is none.
+    public func calibration(forFrame name: String) throws -> KITTICalibration {
+        if let folder = calibrationFolder {
+            let path = folder + "/calib/" + name + ".txt"
+            if FileManager.default.fileExists(atPath: path) { return try KITTICalibration.read(path) }
+            if calibration == nil { throw LabelFileError.missingContext("no calibration for frame \(name) (looked for \(path))") }
+        }
+        guard let calibration else { throw LabelFileError.missingContext("KITTI labels need a calibration: give --calib FILE or --dataset DIR") }
+        return calibration
+    }
+}
+
+/// Reads and writes label sets in any ``LabelFormat``: the thin file adapter over the decoders.
+public enum LabelStore {
+    /// Reads labels from a file (or, for per-frame formats, a folder of files in name order).
+    /// - Throws: `FileAccessError`, `FileDecodingError` naming the file, or ``LabelFileError``.
+    public static func read(_ path: String, format: LabelFormat, context: LabelContext = LabelContext()) throws -> LabelSet {
+        var set: LabelSet
+        switch format {
+        case .openLABEL: set = try OpenLABELFile.read(path)
+        case .kitti:
+            set = LabelSet(sensorName: "velodyne")
+            for (name, file) in try perFrameFiles(path, suffix: ".txt") {
+                let calibration = try context.calibration(forFrame: name)
+                set.frames.append(LabeledFrame(name: name, objects: try KITTILabelFile.read(file).map { LabeledObject(kitti: $0, calibration: calibration) }))
+            }
+        case .kittiTracking:
+            let labels = try KITTITrackingLabelFile.read(path)
+            let calibration = try context.calibration(forFrame: ((path as NSString).lastPathComponent as NSString).deletingPathExtension)
+            let count = (labels.map(\.frame).max() ?? -1) + 1
+            set = LabelSet(sensorName: "velodyne", frames: (0..<count).map { LabeledFrame(name: String(format: "%06d", $0)) })
+            for label in labels {
+                var object = LabeledObject(kitti: label.object, calibration: calibration, trackID: label.trackID >= 0 ? String(label.trackID) : nil)
+                if label.object.isDontCare { object.attributes["dontcare_placeholders"] = .text("tracking") }
+                set.frames[label.frame].objects.append(object)
+            }
+        case .susTechPOINTS:
+            set = LabelSet()
+            for (name, file) in try perFrameFiles(path, suffix: ".json") {
+                set.frames.append(LabeledFrame(name: name, objects: try SUSTechPOINTSLabelFile.read(file)))
+            }
+        case .nuScenes: set = try NuScenesResultsFile.read(path)
+        case .nuScenesInfo: set = try NuScenesInfoFile.read(path)
+        case .cvat: set = try CVATFile.read(path)
+        case .datumaro: set = try FileBytes.decode(path, DatumaroFile.decode)
+        case .coco: set = try COCOFile.read(path)
+        case .mot: set = try FileBytes.decode(path) { (bytes) throws(LabelFileError) in try MOTFile.decode(bytes) }
+        }
+        if !context.classMap.isEmpty {
+            for f in set.frames.indices {
+                for o in set.frames[f].objects.indices {
+                    if let renamed = context.classMap[set.frames[f].objects[o].category] { set.frames[f].objects[o].category = renamed }
+                }
+            }
+        }
+        return set
+    }
+
+    /// Writes labels atomically: one file, or for per-frame formats one file per frame in the folder
+    /// `path` (created if needed).
+    /// - Throws: `FileAccessError`, ``LabelFileError`` when the set does not fit the format.
+    public static func write(_ set: LabelSet, to path: String, format: LabelFormat, context: LabelContext = LabelContext()) throws {
+        switch format {
+        case .openLABEL: try FileBytes.writeAtomically(OpenLABELFile.encode(set), to: path)
+        case .kitti:
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            for frame in set.frames {
+                let calibration = try context.calibration(forFrame: frame.name)
+                let labels = try frame.objects.map { (object) throws(LabelFileError) in try KITTIObjectLabel(object, calibration: calibration, imageSize: context.imageSize) }
+                try FileBytes.writeAtomically(KITTILabelFile.encode(labels, decimals: context.decimals), to: path + "/" + frame.name + ".txt")
+            }
+        case .kittiTracking:
+            var labels: [KITTITrackingLabel] = []
+            let calibration = try context.calibration(forFrame: ((path as NSString).lastPathComponent as NSString).deletingPathExtension)
+            var ids: [String: Int] = [:]
+            for (index, frame) in set.frames.enumerated() {
+                for object in frame.objects {
+                    var label = try KITTIObjectLabel(object, calibration: calibration, imageSize: context.imageSize)
+                    if label.isDontCare, object.attributes["dontcare_placeholders"]?.text == "tracking" {
+                        label.dimensions = SIMD3(-1000, -1000, -1000)
+                        label.location = SIMD3(-10, -1, -1)
+                        label.rotationY = -1
+                    }
+                    var id = -1
+                    if !label.isDontCare {
+                        let key = object.trackID ?? "untracked-\(index)-\(labels.count)"
+                        id = ids[key] ?? (Int(key) ?? ids.count)
+                        ids[key] = id
+                    }
+                    labels.append(KITTITrackingLabel(frame: index, trackID: id, object: label))
+                }
+            }
+            try FileBytes.writeAtomically(KITTITrackingLabelFile.encode(labels), to: path)
+        case .susTechPOINTS:
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            for frame in set.frames {
+                try FileBytes.writeAtomically(SUSTechPOINTSLabelFile.encode(frame.objects), to: path + "/" + frame.name + ".json")
+            }
+        case .nuScenes: try FileBytes.writeAtomically(NuScenesResultsFile.encode(set), to: path)
+        case .nuScenesInfo: throw LabelFileError.missingContext("nuscenes-info is read only; write nuscenes (results) or openlabel")
+        case .cvat: try FileBytes.writeAtomically(CVATFile.encode(set, camera: context.camera), to: path)
+        case .datumaro: try FileBytes.writeAtomically(DatumaroFile.encode(set), to: path)
+        case .coco:
+            let isResults = set.objectCount > 0 && set.frames.allSatisfy { $0.objects.allSatisfy { $0.score != nil } }
+            try FileBytes.writeAtomically(isResults ? COCOFile.encodeResults(set, gold: set) : COCOFile.encode(set), to: path)
+        case .mot: try FileBytes.writeAtomically(MOTFile.encode(set, camera: context.camera), to: path)
+        }
+    }
+
+    /// `(frame name, file)` pairs: the files with `suffix` in a folder in name order, or the one file.
+    static func perFrameFiles(_ path: String, suffix: String) throws -> [(String, String)] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw FileAccessError(path: path, operation: .open, code: ENOENT, reason: "No such file or directory")
+        }
+        if !isDirectory.boolValue { return [(((path as NSString).lastPathComponent as NSString).deletingPathExtension, path)] }
+        return try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(suffix) }.sorted()
+            .map { (String($0.dropLast(suffix.count)), path + "/" + $0) }
+    }
+}
