@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "CuboidKernels", targets: ["CuboidKernels"]),
         .library(name: "CuboidIO", targets: ["CuboidIO"]),
         .library(name: "CuboidFormats", targets: ["CuboidFormats"]),
+        .library(name: "CuboidDatasets", targets: ["CuboidDatasets"]),
         .library(name: "CuboidImages", targets: ["CuboidImages"]),
         .library(name: "CuboidPointClouds", targets: ["CuboidPointClouds"]),
         .executable(name: "cuboid", targets: ["CuboidCLI"]),
@@ -41,11 +42,12 @@ let package = Package(
         .target(name: "CuboidKernels", dependencies: ["CuboidGeometry"]),
         .target(name: "CuboidIO"),
         .target(name: "CuboidFormats", dependencies: ["CuboidGeometry", "CuboidKernels", "CuboidIO"]),
+        .target(name: "CuboidDatasets", dependencies: ["CuboidFormats", "CuboidPointClouds", "CuboidImages", "CuboidIO"]),
         .target(name: "CuboidImages", dependencies: ["CuboidIO", "CCodecShims"]),
         .target(name: "CuboidPointClouds", dependencies: ["CuboidIO", "CuboidKernels"]),
         .target(
             name: "Cuboid",
-            dependencies: ["CuboidGeometry", "CuboidKernels", "CuboidIO", "CuboidFormats", "CuboidImages", "CuboidPointClouds"]),
+            dependencies: ["CuboidGeometry", "CuboidKernels", "CuboidIO", "CuboidFormats", "CuboidDatasets", "CuboidImages", "CuboidPointClouds"]),
         .executableTarget(
             name: "CuboidCLI",
             dependencies: [
@@ -70,6 +72,7 @@ let package = Package(
             name: "CuboidFormatsTests",
             dependencies: ["CuboidFormats", "CuboidKernels", "CuboidPointClouds", "CuboidImages", "CuboidTestSupport"]),
         .testTarget(name: "CuboidIOTests", dependencies: ["CuboidIO", "CuboidTestSupport"]),
+        .testTarget(name: "CuboidDatasetsTests", dependencies: ["CuboidDatasets", "CuboidKernels", "CuboidTestSupport"]),
         .testTarget(name: "CuboidImagesTests", dependencies: ["CuboidImages", "CuboidTestSupport"]),
         .testTarget(name: "CuboidPointCloudsTests", dependencies: ["CuboidPointClouds", "CuboidTestSupport"]),
         .testTarget(name: "CuboidCLITests", dependencies: ["CuboidCLI", "CuboidTestSupport"]),

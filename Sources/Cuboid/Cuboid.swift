@@ -5,3 +5,4 @@
 @_exported import CuboidGeometry
 @_exported import CuboidKernels
 @_exported import CuboidFormats
+@_exported import CuboidDatasets

@@ -34,7 +34,14 @@ struct JSONNode: Sendable {
         return nil
     }
 
+    /// The value as a finite number (NaN and infinities, which Python's `json` writes, give nil).
     var number: Double? {
+        if case .number(let number) = value, number.isFinite { return number }
+        return nil
+    }
+
+    /// The value as a number, NaN and infinities included.
+    var anyNumber: Double? {
         if case .number(let number) = value { return number }
         return nil
     }
@@ -62,7 +69,8 @@ struct JSONSyntaxError: Error, Sendable, Hashable {
     var expected: String
 }
 
-/// Parses UTF-8 JSON text (RFC 8259) into a ``JSONNode`` tree.
+/// Parses UTF-8 JSON text (RFC 8259) into a ``JSONNode`` tree. Python's extension tokens `NaN`,
+/// `Infinity` and `-Infinity` read as numbers; typed accessors refuse them where a finite value is needed.
 ///
 /// Nesting deeper than 512 levels is refused rather than overflowing the stack.
 /// - Complexity: O(bytes).
@@ -160,6 +168,12 @@ private struct JSONParser {
         case UInt8(ascii: "t"): return try literal("true", .bool(true))
         case UInt8(ascii: "f"): return try literal("false", .bool(false))
         case UInt8(ascii: "n"): return try literal("null", .null)
+        // Python's json module writes NaN and Infinity unless told not to; real files hold them.
+        case UInt8(ascii: "N"): return try literal("NaN", .number(.nan))
+        case UInt8(ascii: "I"): return try literal("Infinity", .number(.infinity))
+        case UInt8(ascii: "-") where index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "I"):
+            index += 1
+            return try literal("Infinity", .number(-.infinity))
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return JSONNode(value: .number(try number()), line: startLine)
         default: throw failure("a JSON value")
         }

@@ -1,5 +1,6 @@
 public import CuboidGeometry
 import CuboidIO
+import Foundation
 
 /// A malformed KITTI calibration file.
 public enum KITTICalibrationError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -51,9 +52,13 @@ public struct KITTICalibration: Sendable, Hashable, Codable {
     /// are ignored.
     /// - Throws: ``KITTICalibrationError`` with the line.
     public static func decode(_ bytes: [UInt8]) throws(KITTICalibrationError) -> KITTICalibration {
-        var projections: [Int: [Double]] = [:]
-        var rectification: [Double]?, velodyne: [Double]?, imu: [Double]?
-        var rotationOnly: [Double]?, translationOnly: [Double]?
+        try assemble(try entries(bytes))
+    }
+
+    /// The matrices a calibration file holds, by Cuboid's key (`P0`-`P3`, `R0_rect`, `Tr_velo_to_cam`,
+    /// `Tr_imu_to_velo`, and `R`/`T` for the raw recordings' rigid-transform files).
+    static func entries(_ bytes: [UInt8]) throws(KITTICalibrationError) -> [String: [Double]] {
+        var found: [String: [Double]] = [:]
         for (number, rawLine) in try numberedLines(bytes, notText: { _ in KITTICalibrationError.notText }) {
             let line = rawLine.drop { $0 == " " || $0 == "\t" }
             if line.isEmpty || line.hasPrefix("#") { continue }
@@ -74,23 +79,45 @@ public struct KITTICalibration: Sendable, Hashable, Codable {
                 return out
             }
             switch key {
-            case "P0", "P1", "P2", "P3": projections[Int(key.dropFirst())!] = try values(12)
-            case "P_rect_00", "P_rect_01", "P_rect_02", "P_rect_03": projections[Int(key.suffix(1))!] = try values(12)
-            case "R0_rect", "R_rect_00": rectification = try values(9)
-            case "Tr_velo_to_cam", "Tr_velo_cam": velodyne = try values(12)
-            case "Tr_imu_to_velo", "Tr_imu_velo": imu = try values(12)
-            case "R": rotationOnly = try values(9)
-            case "T": translationOnly = try values(3)
+            case "P0", "P1", "P2", "P3": found[key] = try values(12)
+            case "P_rect_00", "P_rect_01", "P_rect_02", "P_rect_03": found["P" + key.suffix(1)] = try values(12)
+            case "R0_rect", "R_rect_00": found["R0_rect"] = try values(9)
+            case "Tr_velo_to_cam", "Tr_velo_cam": found["Tr_velo_to_cam"] = try values(12)
+            case "Tr_imu_to_velo", "Tr_imu_velo": found["Tr_imu_to_velo"] = try values(12)
+            case "R": found["R"] = try values(9)
+            case "T": found["T"] = try values(3)
             default: continue
             }
         }
-        if velodyne == nil, let r = rotationOnly, let t = translationOnly {
-            velodyne = [r[0], r[1], r[2], t[0], r[3], r[4], r[5], t[1], r[6], r[7], r[8], t[2]]
+        if let r = found["R"], let t = found["T"] {
+            found["RT"] = [r[0], r[1], r[2], t[0], r[3], r[4], r[5], t[1], r[6], r[7], r[8], t[2]]
         }
-        guard let rectification else { throw .missingKey("R0_rect") }
-        guard let velodyne else { throw .missingKey("Tr_velo_to_cam") }
+        return found
+    }
+
+    static func assemble(_ found: [String: [Double]]) throws(KITTICalibrationError) -> KITTICalibration {
+        var projections: [Int: [Double]] = [:]
+        for index in 0..<4 { if let p = found["P\(index)"] { projections[index] = p } }
+        guard let rectification = found["R0_rect"] else { throw .missingKey("R0_rect") }
+        guard let velodyne = found["Tr_velo_to_cam"] ?? found["RT"] else { throw .missingKey("Tr_velo_to_cam") }
         return KITTICalibration(projections: projections, rectification: rectification, velodyneToCamera: velodyne,
-                                imuToVelodyne: imu)
+                                imuToVelodyne: found["Tr_imu_to_velo"])
+    }
+
+    /// Reads a KITTI raw recording's calibration from its three files: `calib_cam_to_cam.txt`
+    /// (`P_rect_0i`, `R_rect_00`), `calib_velo_to_cam.txt` (`R`, `T`) and, when present,
+    /// `calib_imu_to_velo.txt` (`R`, `T`).
+    /// - Throws: `FileAccessError`, or `FileDecodingError` naming the file that is wrong.
+    public static func readRaw(folder: String) throws -> KITTICalibration {
+        var found = try FileBytes.decode(folder + "/calib_cam_to_cam.txt", entries)
+        let velodyne = try FileBytes.decode(folder + "/calib_velo_to_cam.txt", entries)
+        guard let rt = velodyne["RT"] else {
+            throw FileDecodingError(path: folder + "/calib_velo_to_cam.txt", underlying: KITTICalibrationError.missingKey("R and T"))
+        }
+        found["Tr_velo_to_cam"] = rt
+        let imuPath = folder + "/calib_imu_to_velo.txt"
+        if FileManager.default.fileExists(atPath: imuPath), let imu = try FileBytes.decode(imuPath, entries)["RT"] { found["Tr_imu_to_velo"] = imu }
+        do { return try assemble(found) } catch { throw FileDecodingError(path: folder + "/calib_cam_to_cam.txt", underlying: error) }
     }
 
     /// Reads and decodes a calibration file.

@@ -85,7 +85,8 @@ public enum NuScenesResultsFile {
 /// Each entry of `data_list` becomes a frame named by its sample `token`, with its `timestamp`, the
 /// ego pose `ego2global * lidar2ego` (world from lidar), and one object per `instances` entry:
 /// `bbox_3d` = `[x, y, z, l, w, h, yaw]` with z the **gravity centre** (checked against
-/// `num_lidar_pts` on the real file), the class from `metainfo.categories`, and `num_lidar_pts`,
+/// `num_lidar_pts` on the real file), the class from `metainfo.categories` (`ignore` for label -1,
+/// mmdetection3d's mark for classes outside its list), and `num_lidar_pts`,
 /// `velocity_x`, `velocity_y` as attributes. Cameras come from the first entry's `images`
 /// (`cam2img` as K, `lidar2cam` as camera from lidar).
 public enum NuScenesInfoFile {
@@ -117,12 +118,15 @@ public enum NuScenesInfoFile {
                 let box = try instance.numbers("bbox_3d", count: 7)
                 guard box[3] >= 0, box[4] >= 0, box[5] >= 0 else { throw .invalidField(line: instance.line, field: "bbox_3d", expected: "sizes >= 0") }
                 let label = try instance.number("bbox_label_3d")
-                guard let category = names[Int(label)] else { throw .unknownClass(line: instance.line, name: JSONWriter.number(label)) }
+                // mmdetection3d marks objects of classes outside its list (animals, say) with -1.
+                guard let category = label == -1 ? "ignore" : names[Int(label)] else {
+                    throw .unknownClass(line: instance.line, name: JSONWriter.number(label))
+                }
                 var object = LabeledObject(category: category, cuboid: Box3D(x: box[0], y: box[1], z: box[2], length: box[3],
                                                                              width: box[4], height: box[5], yaw: box[6]))
                 if let points = try instance.optionalNumber("num_lidar_pts") { object.attributes["num_lidar_pts"] = .number(points) }
-                if instance["velocity"] != nil {
-                    let v = try instance.numbers("velocity", count: 2)
+                // Unknown velocities are NaN in the real files: leave them out.
+                if let v = instance["velocity"]?.elements?.compactMap(\.number), v.count == 2 {
                     object.attributes["velocity_x"] = .number(v[0])
                     object.attributes["velocity_y"] = .number(v[1])
                 }
@@ -140,6 +144,20 @@ public enum NuScenesInfoFile {
             set.frames.append(frame)
         }
         return set
+    }
+
+    /// The files each entry names: the lidar sweep and the images by camera.
+    /// - Throws: ``LabelFileError`` with the line of the offending value.
+    public static func fileNames(_ bytes: [UInt8]) throws(LabelFileError) -> [(lidar: String, images: [(String, String)])] {
+        let root = try parseLabelJSON(bytes)
+        var out: [(lidar: String, images: [(String, String)])] = []
+        for entry in try root.array("data_list") {
+            let lidar = try entry.required("lidar_points").string("lidar_path")
+            var images: [(String, String)] = []
+            for (camera, image) in entry["images"]?.members ?? [] { images.append((camera, try image.string("img_path"))) }
+            out.append((lidar, images))
+        }
+        return out
     }
 
     /// Reads and decodes an info file.

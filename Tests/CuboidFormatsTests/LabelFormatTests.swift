@@ -132,7 +132,8 @@ struct LabelFormatTests {
              .invalidField(line: 2, field: "y", expected: "a number")),
             ("[{\"psr\": {\"position\": {\"x\": 1, \"y\": 2, \"z\": 3}, \"scale\": {\"x\": 1, \"y\": 2, \"z\": 3}, \"rotation\": {\"x\": 0, \"y\": 0, \"z\": 0}},\n \"obj_id\": \"1\"}]",
              .missingField(line: 1, field: "obj_type")),
-            ("[{\"psr\": {\"position\": {\"x\": NaN}}}]", .syntax(line: 1, column: 29, expected: "a JSON value")),
+            ("[{\"psr\": {\"position\": {\"x\": NaN}}}]", .invalidField(line: 1, field: "x", expected: "a number")),
+            ("[{\"psr\": {\"position\": {\"x\": Nan}}}]", .syntax(line: 1, column: 29, expected: "a JSON value")),
           ])
     func malformed(source: String, expected: LabelFileError) {
         #expect(throws: expected) {

@@ -1,0 +1,377 @@
+public import CuboidFormats
+public import CuboidGeometry
+public import CuboidImages
+public import CuboidPointClouds
+import CuboidIO
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The dataset layouts Cuboid opens as sequences.
+public enum SequenceLayout: String, Sendable, Hashable, Codable, CaseIterable {
+    /// KITTI object benchmark: `training/{velodyne,velodyne_reduced,image_2,calib,label_2}`.
+    case kittiObject = "kitti-object"
+    /// KITTI raw recording: `velodyne_points/data`, `image_02/data`, calibration files, `oxts/data`.
+    case kittiRaw = "kitti-raw"
+    /// SUSTechPOINTS scene: `lidar/*.pcd`, `label/*.json`, `camera/NAME/`, `calib/camera/NAME.json`.
+    case susTechPOINTS = "sustechpoints"
+    /// mmdetection3d nuScenes info JSON beside the files it names.
+    case nuScenesInfo = "nuscenes-info"
+    /// A folder of point clouds with optional cameras, calibration, poses and timestamps (see README).
+    case generic
+}
+
+/// One frame of a sequence, as file references: nothing is read until asked for.
+public struct SensorFrameReference: Sendable, Hashable {
+    /// The frame's name (a file stem such as `000001`).
+    public var name: String
+    /// Seconds, when the layout gives them.
+    public var timestamp: Double?
+    /// World-from-lidar pose, when the layout gives one.
+    public var egoPose: RigidPose?
+    /// Point cloud files by sensor name.
+    public var pointClouds: [String: String]
+    /// Image files by camera name.
+    public var images: [String: String]
+    /// Gold label file, when the layout has one per frame.
+    public var labelPath: String?
+}
+
+/// A sequence of sensor frames from a dataset folder: per frame a timestamp, point clouds, camera
+/// images, the calibration and the ego pose when known.
+///
+/// Opening a sequence lists files and reads small metadata (calibration, poses, timestamps); point
+/// clouds, images and labels are read only when a frame asks for them, so a 10,000-frame sequence
+/// costs a few hundred bytes per frame until it is used.
+public struct SensorSequence: Sendable {
+    /// The layout the folder was read as.
+    public let layout: SequenceLayout
+    /// The folder.
+    public let root: String
+    /// Frames in time order.
+    public let frames: [SensorFrameReference]
+    /// The lidar sensor's name (`velodyne`, `lidar`, `LIDAR_TOP`).
+    public let sensorName: String
+
+    private let calibrationSource: CalibrationSource
+    private let preloadedLabels: [String: LabeledFrame]
+
+    enum CalibrationSource: Sendable {
+        case kittiPerFrame(folder: String)
+        case kittiFixed(KITTICalibration)
+        case cameras([Camera])
+        case cameraFiles([String: String])
+        case none
+    }
+
+    /// Number of frames.
+    public var count: Int { frames.count }
+
+    /// Opens a folder, detecting its layout (or using the one given).
+    /// - Throws: ``SequenceError`` when the folder matches no layout, `FileAccessError` or a decoder's
+    ///   error (naming the file) for calibration, poses or timestamps that do not read.
+    public static func open(_ root: String, layout: SequenceLayout? = nil) throws -> SensorSequence {
+        let root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
+        guard directoryExists(root) else { throw SequenceError.notAFolder(root) }
+        let chosen = try layout ?? detectLayout(root)
+        switch chosen {
+        case .kittiObject: return try openKITTIObject(root)
+        case .kittiRaw: return try openKITTIRaw(root)
+        case .susTechPOINTS: return try openSUSTechPOINTS(root)
+        case .nuScenesInfo: return try openNuScenesInfo(root)
+        case .generic: return try openGeneric(root)
+        }
+    }
+
+    /// Reads a frame's point cloud.
+    /// - Parameter sensor: The sensor (default: the sequence's lidar).
+    /// - Throws: ``SequenceError/missing(frame:what:)``, or the decoder's error naming the file.
+    public func pointCloud(at index: Int, sensor: String? = nil) throws -> PointCloud {
+        let frame = frames[index]
+        guard let path = frame.pointClouds[sensor ?? sensorName] else { throw SequenceError.missing(frame: frame.name, what: "point cloud \(sensor ?? sensorName)") }
+        return try PointCloudCodec.read(path).cloud
+    }
+
+    /// Reads a frame's image from a camera.
+    /// - Throws: ``SequenceError/missing(frame:what:)``, or the decoder's error naming the file.
+    public func image(at index: Int, camera: String) throws -> Image {
+        let frame = frames[index]
+        guard let path = frame.images[camera] else { throw SequenceError.missing(frame: frame.name, what: "image from \(camera)") }
+        return try ImageCodec.read(path)
+    }
+
+    /// The cameras of a frame, calibrated against the lidar (image sizes from the frame's images).
+    /// - Throws: a calibration or image header error naming the file.
+    public func cameras(at index: Int) throws -> [Camera] {
+        let frame = frames[index]
+        switch calibrationSource {
+        case .none: return []
+        case .cameras(let cameras): return cameras
+        case .kittiFixed(let calibration): return try kittiCameras(calibration, frame: frame)
+        case .kittiPerFrame(let folder): return try kittiCameras(try KITTICalibration.read(folder + "/" + frame.name + ".txt"), frame: frame)
+        case .cameraFiles(let files):
+            var cameras: [Camera] = []
+            for (name, path) in files.sorted(by: { $0.key < $1.key }) {
+                let size = try frame.images[name].map { try imageSize($0) } ?? firstImageSize(camera: name)
+                cameras.append(try FileBytes.decode(path) { (bytes) throws(LabelFileError) in try CameraCalibrationFile.decode(bytes, name: name, imageSize: size) })
+            }
+            return cameras
+        }
+    }
+
+    /// The KITTI calibration of a frame, for KITTI layouts.
+    public func kittiCalibration(at index: Int) throws -> KITTICalibration? {
+        switch calibrationSource {
+        case .kittiFixed(let calibration): return calibration
+        case .kittiPerFrame(let folder): return try KITTICalibration.read(folder + "/" + frames[index].name + ".txt")
+        default: return nil
+        }
+    }
+
+    /// The gold labels of a frame, when the layout has them, in the lidar frame.
+    /// - Returns: nil when the frame has no label file.
+    public func labels(at index: Int) throws -> LabeledFrame? {
+        let frame = frames[index]
+        if let preloaded = preloadedLabels[frame.name] { return preloaded }
+        guard let path = frame.labelPath else { return nil }
+        var labeled = LabeledFrame(name: frame.name, timestamp: frame.timestamp, egoPose: frame.egoPose)
+        switch layout {
+        case .kittiObject:
+            guard let calibration = try kittiCalibration(at: index) else { return nil }
+            labeled.objects = try KITTILabelFile.read(path).map { LabeledObject(kitti: $0, calibration: calibration) }
+        case .susTechPOINTS, .generic:
+            labeled.objects = try SUSTechPOINTSLabelFile.read(path)
+        default: return nil
+        }
+        return labeled
+    }
+
+    /// All gold labels as one label set (reads every label file).
+    public func labelSet() throws -> LabelSet {
+        var set = LabelSet(sensorName: sensorName)
+        if !frames.isEmpty { set.cameras = (try? cameras(at: 0)) ?? [] }
+        for index in frames.indices {
+            set.frames.append(try labels(at: index) ?? LabeledFrame(name: frames[index].name, timestamp: frames[index].timestamp, egoPose: frames[index].egoPose))
+        }
+        return set
+    }
+
+    // MARK: - Layouts
+
+    static func detectLayout(_ root: String) throws -> SequenceLayout {
+        if directoryExists(root + "/velodyne") || directoryExists(root + "/velodyne_reduced") || directoryExists(root + "/training/velodyne") { return .kittiObject }
+        if directoryExists(root + "/velodyne_points") { return .kittiRaw }
+        if directoryExists(root + "/lidar") && directoryExists(root + "/label") { return .susTechPOINTS }
+        if (try listing(root)).contains(where: { $0.hasSuffix(".pkl.json") }) { return .nuScenesInfo }
+        if try !pointCloudFiles(root).isEmpty || directoryExists(root + "/lidar") || directoryExists(root + "/points") { return .generic }
+        throw SequenceError.unknownLayout(root)
+    }
+
+    private static func openKITTIObject(_ given: String) throws -> SensorSequence {
+        let root = directoryExists(given + "/training") && !directoryExists(given + "/velodyne") ? given + "/training" : given
+        var stems = Set<String>()
+        for folder in ["velodyne", "velodyne_reduced", "label_2", "image_2"] where directoryExists(root + "/" + folder) {
+            for file in try listing(root + "/" + folder) { stems.insert(stem(file)) }
+        }
+        let frames = stems.sorted().map { name -> SensorFrameReference in
+            var clouds: [String: String] = [:]
+            // The full scan when present, else the camera-cropped one.
+            for folder in ["velodyne", "velodyne_reduced"] where clouds.isEmpty {
+                let path = root + "/\(folder)/\(name).bin"
+                if FileManager.default.fileExists(atPath: path) { clouds["velodyne"] = path }
+            }
+            var images: [String: String] = [:]
+            for camera in ["image_2", "image_3"] {
+                let path = root + "/\(camera)/\(name).png"
+                if FileManager.default.fileExists(atPath: path) { images[camera] = path }
+            }
+            let label = root + "/label_2/\(name).txt"
+            return SensorFrameReference(name: name, timestamp: nil, egoPose: nil, pointClouds: clouds, images: images,
+                                        labelPath: FileManager.default.fileExists(atPath: label) ? label : nil)
+        }
+        return SensorSequence(layout: .kittiObject, root: root, frames: frames, sensorName: "velodyne",
+                              calibrationSource: .kittiPerFrame(folder: root + "/calib"), preloadedLabels: [:])
+    }
+
+    private static func openKITTIRaw(_ root: String) throws -> SensorSequence {
+        let cloudFolder = root + "/velodyne_points/data"
+        let names = try listing(cloudFolder).filter { $0.hasSuffix(".bin") }.sorted().map(stem)
+        let timestamps = try readTimestamps(root + "/velodyne_points/timestamps.txt", count: names.count)
+        // Calibration: the recording's three files (in the folder or the date folder above it), else
+        // one combined calib*.txt in the folder.
+        var calibration: KITTICalibration?
+        let parent = (root as NSString).deletingLastPathComponent
+        for folder in [root, parent] where calibration == nil && FileManager.default.fileExists(atPath: folder + "/calib_cam_to_cam.txt") {
+            calibration = try KITTICalibration.readRaw(folder: folder)
+        }
+        if calibration == nil, let file = try listing(root).filter({ $0.hasPrefix("calib") && $0.hasSuffix(".txt") }).sorted().first {
+            calibration = try KITTICalibration.read(root + "/" + file)
+        }
+        var poses: [RigidPose?] = Array(repeating: nil, count: names.count)
+        let oxtsFolder = root + "/oxts/data"
+        if directoryExists(oxtsFolder) {
+            let records = try names.map { name in try FileBytes.decode(oxtsFolder + "/" + name + ".txt", OXTSRecord.decode) }
+            let imuPoses = OXTSRecord.poses(records)
+            let velodyneFromIMU = calibration?.imuToVelodyne.map { RigidPose(matrix: $0) }
+            poses = imuPoses.map { pose in velodyneFromIMU.map { pose.composed(with: $0.inverse) } ?? pose }
+        }
+        let frames = names.enumerated().map { index, name -> SensorFrameReference in
+            var images: [String: String] = [:]
+            for camera in ["image_02", "image_03"] {
+                let path = root + "/\(camera)/data/\(name).png"
+                if FileManager.default.fileExists(atPath: path) { images[camera] = path }
+            }
+            return SensorFrameReference(name: name, timestamp: timestamps?[index] ?? Double(index) * 0.1, egoPose: poses[index],
+                                        pointClouds: ["velodyne": cloudFolder + "/\(name).bin"], images: images, labelPath: nil)
+        }
+        // Tracking labels beside the recording (label_02/SEQ.txt) are read whole.
+        var preloaded: [String: LabeledFrame] = [:]
+        let labelFolder = root + "/label_02"
+        if directoryExists(labelFolder), let calibration, let file = try listing(labelFolder).filter({ $0.hasSuffix(".txt") }).sorted().first {
+            let set = try LabelStore.read(labelFolder + "/" + file, format: .kittiTracking, context: LabelContext(calibration: calibration))
+            for frame in set.frames { preloaded[frame.name] = frame }
+        }
+        return SensorSequence(layout: .kittiRaw, root: root, frames: frames, sensorName: "velodyne",
+                              calibrationSource: calibration.map { .kittiFixed($0) } ?? .none, preloadedLabels: preloaded)
+    }
+
+    private static func openSUSTechPOINTS(_ root: String) throws -> SensorSequence {
+        return try openCameraFolders(root, layout: .susTechPOINTS, cloudFolder: root + "/lidar")
+    }
+
+    private static func openGeneric(_ root: String) throws -> SensorSequence {
+        let cloudFolder = directoryExists(root + "/lidar") ? root + "/lidar" : directoryExists(root + "/points") ? root + "/points" : root
+        return try openCameraFolders(root, layout: .generic, cloudFolder: cloudFolder)
+    }
+
+    /// SUSTechPOINTS and the generic layout: clouds in a folder, `camera/NAME/STEM.{jpg,png}`,
+    /// `calib/camera/NAME.json`, `label/STEM.json`, and optional `timestamps.txt` and `poses.txt`.
+    private static func openCameraFolders(_ root: String, layout: SequenceLayout, cloudFolder: String) throws -> SensorSequence {
+        let clouds = try pointCloudFiles(cloudFolder)
+        let names = clouds.map(stem)
+        let cameraNames = directoryExists(root + "/camera") ? try listing(root + "/camera").filter { directoryExists(root + "/camera/" + $0) }.sorted() : []
+        var cameraFiles: [String: [String: String]] = [:]
+        for camera in cameraNames {
+            for file in try listing(root + "/camera/" + camera) where [".jpg", ".jpeg", ".png"].contains(where: { file.lowercased().hasSuffix($0) }) {
+                cameraFiles[camera, default: [:]][stem(file)] = root + "/camera/\(camera)/\(file)"
+            }
+        }
+        var calibrationFiles: [String: String] = [:]
+        if directoryExists(root + "/calib/camera") {
+            for file in try listing(root + "/calib/camera") where file.hasSuffix(".json") { calibrationFiles[stem(file)] = root + "/calib/camera/" + file }
+        }
+        let timestamps = try readTimestamps(root + "/timestamps.txt", count: names.count)
+        let poses = try readPoses(root + "/poses.txt", count: names.count)
+        let frames = names.enumerated().map { index, name -> SensorFrameReference in
+            var images: [String: String] = [:]
+            for camera in cameraNames { if let path = cameraFiles[camera]?[name] { images[camera] = path } }
+            let label = root + "/label/\(name).json"
+            return SensorFrameReference(name: name, timestamp: timestamps?[index], egoPose: poses?[index],
+                                        pointClouds: ["lidar": cloudFolder + "/" + clouds[index]], images: images,
+                                        labelPath: FileManager.default.fileExists(atPath: label) ? label : nil)
+        }
+        return SensorSequence(layout: layout, root: root, frames: frames, sensorName: "lidar",
+                              calibrationSource: calibrationFiles.isEmpty ? .none : .cameraFiles(calibrationFiles), preloadedLabels: [:])
+    }
+
+    private static func openNuScenesInfo(_ root: String) throws -> SensorSequence {
+        guard let file = try listing(root).filter({ $0.hasSuffix(".pkl.json") }).sorted().first else { throw SequenceError.unknownLayout(root) }
+        let path = root + "/" + file
+        let set = try FileBytes.decode(path) { (bytes) throws(LabelFileError) in try NuScenesInfoFile.decode(bytes) }
+        // The file names of the clouds and images sit in the same JSON; read them with the frames.
+        let document = try FileBytes.decode(path) { (bytes) throws(LabelFileError) in try parseLabelJSONForDatasets(bytes) }
+        var frames: [SensorFrameReference] = []
+        var preloaded: [String: LabeledFrame] = [:]
+        for (index, entry) in document.enumerated() where index < set.frames.count {
+            let labeled = set.frames[index]
+            var images: [String: String] = [:]
+            for (camera, image) in entry.images { images[camera] = root + "/" + image }
+            frames.append(SensorFrameReference(name: labeled.name, timestamp: labeled.timestamp, egoPose: labeled.egoPose,
+                                               pointClouds: ["LIDAR_TOP": root + "/" + entry.lidar], images: images, labelPath: nil))
+            preloaded[labeled.name] = labeled
+        }
+        return SensorSequence(layout: .nuScenesInfo, root: root, frames: frames, sensorName: "LIDAR_TOP",
+                              calibrationSource: .cameras(set.cameras), preloadedLabels: preloaded)
+    }
+
+    // MARK: - Helpers
+
+    private func kittiCameras(_ calibration: KITTICalibration, frame: SensorFrameReference) throws -> [Camera] {
+        var cameras: [Camera] = []
+        for (name, index) in [("image_2", 2), ("image_3", 3), ("image_02", 2), ("image_03", 3)] {
+            guard let path = frame.images[name], calibration.projections[index] != nil else { continue }
+            let size = try imageSize(path)
+            var camera = try calibration.camera(index, width: size.width, height: size.height)
+            camera.name = name
+            cameras.append(camera)
+        }
+        return cameras
+    }
+
+    private func firstImageSize(camera: String) throws -> (width: Int, height: Int)? {
+        guard let path = frames.lazy.compactMap({ $0.images[camera] }).first else { return nil }
+        return try imageSize(path)
+    }
+
+    private func imageSize(_ path: String) throws -> (width: Int, height: Int) {
+        let header = try FileBytes.decode(path) { (bytes) throws(ImageError) in try ImageCodec.header(bytes) }
+        return (header.width, header.height)
+    }
+
+    static func directoryExists(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    static func listing(_ path: String) throws -> [String] {
+        do { return try FileManager.default.contentsOfDirectory(atPath: path) } catch {
+            throw FileAccessError(path: path, operation: .open, code: ENOENT, reason: "cannot list the folder")
+        }
+    }
+
+    static func stem(_ file: String) -> String {
+        let name = (file as NSString).lastPathComponent
+        for suffix in [".pcd.bin", ".pkl.json"] where name.hasSuffix(suffix) { return String(name.dropLast(suffix.count)) }
+        return (name as NSString).deletingPathExtension
+    }
+
+    static func pointCloudFiles(_ folder: String) throws -> [String] {
+        guard directoryExists(folder) else { return [] }
+        return try listing(folder).filter { PointCloudFormat(pathExtensionOf: $0) != nil }.sorted()
+    }
+
+    /// One time in seconds per line, as many lines as frames; nil when the file is absent.
+    static func readTimestamps(_ path: String, count: Int) throws -> [Double]? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        return try FileBytes.decode(path) { (bytes) throws(SequenceFileError) in try SequenceFiles.timestamps(bytes, count: count) }
+    }
+
+    /// One world-from-lidar pose per line (12 row-major values, KITTI odometry's form); nil when absent.
+    static func readPoses(_ path: String, count: Int) throws -> [RigidPose]? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        return try FileBytes.decode(path) { (bytes) throws(SequenceFileError) in try SequenceFiles.poses(bytes, count: count) }
+    }
+}
+
+/// Frame file names from an mmdetection3d info file.
+private func parseLabelJSONForDatasets(_ bytes: [UInt8]) throws(LabelFileError) -> [(lidar: String, images: [(String, String)])] {
+    try NuScenesInfoFile.fileNames(bytes)
+}
+
+/// A folder that cannot be opened as a sequence.
+public enum SequenceError: Error, Sendable, Hashable, CustomStringConvertible {
+    case notAFolder(String)
+    case unknownLayout(String)
+    case missing(frame: String, what: String)
+
+    public var description: String {
+        switch self {
+        case .notAFolder(let path): "\(path): not a folder"
+        case .unknownLayout(let path):
+            "\(path): no known layout (expected KITTI velodyne/ or velodyne_points/, SUSTechPOINTS lidar/, a .pkl.json, or point cloud files)"
+        case .missing(let frame, let what): "frame \(frame) has no \(what)"
+        }
+    }
+}

@@ -1,0 +1,170 @@
+public import CuboidGeometry
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A malformed timestamps, poses or OXTS file.
+public enum SequenceFileError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// A line does not hold the expected number of values.
+    case wrongValueCount(line: Int, expected: Int, found: Int)
+    /// A value is not a finite number (or, for KITTI raw timestamps, not a date and time).
+    case invalidValue(line: Int, text: String)
+    /// The file has fewer lines than the sequence has frames.
+    case tooFewLines(expected: Int, found: Int)
+    /// A pose's 3 x 3 part is not a rotation.
+    case notARotation(line: Int)
+    /// Not UTF-8 text.
+    case notText
+
+    public var description: String {
+        switch self {
+        case .wrongValueCount(let line, let expected, let found): "line \(line): expected \(expected) values, found \(found)"
+        case .invalidValue(let line, let text): "line \(line): expected a number, found \"\(text.prefix(40))\""
+        case .tooFewLines(let expected, let found): "expected a line per frame (\(expected)), found \(found)"
+        case .notARotation(let line): "line \(line): the 3 x 3 part is not a rotation"
+        case .notText: "expected UTF-8 text"
+        }
+    }
+}
+
+/// Decoders for the small per-sequence text files.
+public enum SequenceFiles {
+    /// Timestamps, one per line: seconds as a number, or KITTI raw's `YYYY-MM-DD HH:MM:SS.fffffffff`
+    /// (read as seconds since that day's midnight UTC plus the date's days since 1970).
+    /// - Throws: ``SequenceFileError`` with the line.
+    public static func timestamps(_ bytes: [UInt8], count: Int) throws(SequenceFileError) -> [Double] {
+        var out: [Double] = []
+        for (number, line) in try lines(bytes) {
+            let text = line.trimmingCharacters()
+            if text.isEmpty { continue }
+            if let seconds = Double(text), seconds.isFinite {
+                out.append(seconds)
+            } else if let seconds = kittiTime(text) {
+                out.append(seconds)
+            } else {
+                throw .invalidValue(line: number, text: text)
+            }
+        }
+        guard out.count >= count else { throw .tooFewLines(expected: count, found: out.count) }
+        return Array(out.prefix(count))
+    }
+
+    /// Poses, one per line: 12 row-major values `[R | t]` of the world-from-lidar transform (KITTI
+    /// odometry's `poses/SEQ.txt` form).
+    /// - Throws: ``SequenceFileError`` with the line.
+    public static func poses(_ bytes: [UInt8], count: Int) throws(SequenceFileError) -> [RigidPose] {
+        var out: [RigidPose] = []
+        for (number, line) in try lines(bytes) {
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," })
+            if fields.isEmpty { continue }
+            guard fields.count == 12 else { throw .wrongValueCount(line: number, expected: 12, found: fields.count) }
+            var values: [Double] = []
+            for field in fields {
+                guard let value = Double(field), value.isFinite else { throw .invalidValue(line: number, text: String(field)) }
+                values.append(value)
+            }
+            guard isRotation(values) else { throw .notARotation(line: number) }
+            out.append(RigidPose(matrix: values))
+        }
+        guard out.count >= count else { throw .tooFewLines(expected: count, found: out.count) }
+        return Array(out.prefix(count))
+    }
+
+    static func isRotation(_ m: [Double]) -> Bool {
+        let rows = (0..<3).map { SIMD3(m[$0 * 4], m[$0 * 4 + 1], m[$0 * 4 + 2]) }
+        for i in 0..<3 { for j in 0..<3 where abs((rows[i] * rows[j]).sum() - (i == j ? 1 : 0)) > 1e-4 { return false } }
+        let cross = SIMD3(rows[1].y * rows[2].z - rows[1].z * rows[2].y, rows[1].z * rows[2].x - rows[1].x * rows[2].z,
+                          rows[1].x * rows[2].y - rows[1].y * rows[2].x)
+        return (rows[0] * cross).sum() > 0
+    }
+
+    static func lines(_ bytes: [UInt8]) throws(SequenceFileError) -> [(Int, Substring)] {
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw .notText }
+        return text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated().map { ($0 + 1, $1) }
+    }
+
+    /// `2011-09-26 13:02:25.964389445` as seconds since 1970 (UTC, proleptic Gregorian).
+    static func kittiTime(_ text: String) -> Double? {
+        let parts = text.split(separator: " ")
+        guard parts.count == 2 else { return nil }
+        let date = parts[0].split(separator: "-").compactMap { Int($0) }
+        let time = parts[1].split(separator: ":")
+        guard date.count == 3, time.count == 3, let hours = Int(time[0]), let minutes = Int(time[1]), let seconds = Double(time[2]) else { return nil }
+        // Days from civil (Howard Hinnant's algorithm).
+        let y = date[1] <= 2 ? date[0] - 1 : date[0]
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (date[1] + 9) % 12
+        let doy = (153 * mp + 2) / 5 + date[2] - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days = era * 146097 + doe - 719468
+        return Double(days * 86400 + hours * 3600 + minutes * 60) + seconds
+    }
+}
+
+/// One KITTI raw OXTS record (`oxts/data/FRAME.txt`): 30 values, of which Cuboid uses latitude,
+/// longitude (degrees), altitude (metres) and roll, pitch, yaw (radians).
+public struct OXTSRecord: Sendable, Hashable {
+    public var latitude: Double
+    public var longitude: Double
+    public var altitude: Double
+    public var roll: Double
+    public var pitch: Double
+    public var yaw: Double
+
+    public init(latitude: Double, longitude: Double, altitude: Double, roll: Double, pitch: Double, yaw: Double) {
+        self.latitude = latitude
+        self.longitude = longitude
+        self.altitude = altitude
+        self.roll = roll
+        self.pitch = pitch
+        self.yaw = yaw
+    }
+
+    /// Parses one record.
+    /// - Throws: ``SequenceFileError`` (line 1).
+    public static func decode(_ bytes: [UInt8]) throws(SequenceFileError) -> OXTSRecord {
+        let fields = try lines(bytes).flatMap { $0.1.split(separator: " ") }
+        guard fields.count == 30 else { throw .wrongValueCount(line: 1, expected: 30, found: fields.count) }
+        var values: [Double] = []
+        for field in fields.prefix(6) {
+            guard let value = Double(field), value.isFinite else { throw .invalidValue(line: 1, text: String(field)) }
+            values.append(value)
+        }
+        guard abs(values[0]) < 90 else { throw .invalidValue(line: 1, text: String(fields[0])) }
+        return OXTSRecord(latitude: values[0], longitude: values[1], altitude: values[2], roll: values[3], pitch: values[4], yaw: values[5])
+    }
+
+    private static func lines(_ bytes: [UInt8]) throws(SequenceFileError) -> [(Int, Substring)] { try SequenceFiles.lines(bytes) }
+
+    /// IMU poses in a local world frame, as KITTI's devkit computes them (`convertOxtsToPose`): a
+    /// Mercator projection scaled at the first record's latitude (earth radius 6,378,137 m), rotation
+    /// `Rz(yaw) Ry(pitch) Rx(roll)`, and every pose expressed relative to the first.
+    /// - Complexity: O(records).
+    public static func poses(_ records: [OXTSRecord]) -> [RigidPose] {
+        guard let first = records.first else { return [] }
+        let radius = 6_378_137.0
+        let scale = cos(first.latitude * .pi / 180)
+        func absolute(_ r: OXTSRecord) -> RigidPose {
+            let x = scale * r.longitude * .pi * radius / 180
+            let y = scale * radius * log(tan((90 + r.latitude) * .pi / 360))
+            let rotation = Quaternion(axis: SIMD3(0, 0, 1), angle: r.yaw) * Quaternion(axis: SIMD3(0, 1, 0), angle: r.pitch)
+                * Quaternion(axis: SIMD3(1, 0, 0), angle: r.roll)
+            return RigidPose(rotation: rotation, translation: SIMD3(x, y, r.altitude))
+        }
+        let origin = absolute(first).inverse
+        return records.map { origin.composed(with: absolute($0)) }
+    }
+}
+
+extension Substring {
+    func trimmingCharacters() -> String {
+        var slice = self
+        while let c = slice.first, c == " " || c == "\t" { slice.removeFirst() }
+        while let c = slice.last, c == " " || c == "\t" { slice.removeLast() }
+        return String(slice)
+    }
+}
