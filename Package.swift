@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "CuboidKernels", dependencies: ["CuboidGeometry"]),
         .target(name: "CuboidIO"),
         .target(name: "CuboidFormats", dependencies: ["CuboidGeometry", "CuboidKernels", "CuboidIO"]),
-        .target(name: "CuboidDatasets", dependencies: ["CuboidFormats", "CuboidPointClouds", "CuboidImages", "CuboidIO"]),
+        .target(name: "CuboidDatasets", dependencies: ["CuboidFormats", "CuboidKernels", "CuboidPointClouds", "CuboidImages", "CuboidIO"]),
         .target(name: "CuboidImages", dependencies: ["CuboidIO", "CCodecShims"]),
         .target(name: "CuboidPointClouds", dependencies: ["CuboidIO", "CuboidKernels"]),
         .target(

@@ -96,7 +96,8 @@ public enum OpenLABELFile {
                 }
             }
             let objects = frame["objects"]?.members ?? []
-            for (uid, entry) in objects.sorted(by: { (Int($0.key) ?? 0) < (Int($1.key) ?? 0) }) {
+            // Document order is the frame's object order as written.
+            for (uid, entry) in objects {
                 guard let info = objectInfo[uid] else { throw .invalidField(line: entry.line, field: "objects", expected: "object \(uid) declared in openlabel.objects") }
                 labeled.objects.append(try object(entry["object_data"], uid: uid, info: info))
             }

@@ -80,6 +80,21 @@ struct LabelFormatTests {
         #expect(text(SUSTechPOINTSLabelFile.encode(back.frames[0].objects)) == text(original))
     }
 
+    @Test("the whole SUSTechPOINTS sequence through one OpenLABEL file keeps every frame's objects in order",
+          .enabled(if: SharedData.isAvailable))
+    func sustechSequenceThroughOpenLABEL() throws {
+        let set = try LabelStore.read(SharedData.path("sustechpoints/label"), format: .susTechPOINTS)
+        #expect(set.frames.count == 4)
+        let back = try OpenLABELFile.decode(OpenLABELFile.encode(set))
+        for (frame, original) in zip(back.frames, set.frames) {
+            #expect(frame.name == original.name)
+            #expect(text(SUSTechPOINTSLabelFile.encode(frame.objects)) == text(SharedData.bytes("sustechpoints/label/\(frame.name).json")))
+        }
+        // Tracks span frames: obj_id 4 is one OpenLABEL object.
+        let objects = try parseJSON(OpenLABELFile.encode(set))["openlabel"]?["objects"]?.members ?? []
+        #expect(objects.filter { $0.value["name"]?.string == "4" }.count == 1)
+    }
+
     @Test("OpenLABEL: tracks, poses, timestamps, cameras, attributes and 9-value Euler cuboids")
     func openLABELContents() throws {
         let camera = Camera(name: "front", intrinsics: CameraIntrinsics(fx: 700, fy: 710, cx: 640, cy: 360, width: 1280, height: 720),
