@@ -24,8 +24,12 @@ struct LabelSourceArguments: ParsableArguments {
     @Option(help: "Rename classes on reading: OLD=NEW[,OLD=NEW...] (e.g. Motor=Cyclist,Bus=Truck).")
     var classMap: String?
 
+    @Option(help: "Leave out objects of this class (after renaming); repeat for several.")
+    var dropClass: [String] = []
+
     func context(decimals: Int = 2, camera: String? = nil) throws -> LabelContext {
         var context = LabelContext(calibrationFolder: dataset, camera: camera, decimals: decimals)
+        context.droppedClasses = Set(dropClass)
         if let calib { context.calibration = try KITTICalibration.read(calib) }
         if let imageSize {
             let parts = imageSize.lowercased().split(separator: "x").compactMap { Int($0) }
@@ -72,6 +76,12 @@ struct LabelsConvert: ParsableCommand {
     @Option(help: "Decimals in KITTI output (2 as the benchmark's gold files).")
     var decimals = 2
 
+    @Option(help: "Gold labels (read with --reference-format) whose image and category ids COCO results must use.")
+    var reference: String?
+
+    @Option(help: "Format of --reference.")
+    var referenceFormat: LabelFormat?
+
     @OptionGroup var source: LabelSourceArguments
 
     func validate() throws {
@@ -80,7 +90,8 @@ struct LabelsConvert: ParsableCommand {
 
     func run() throws {
         do {
-            let context = try source.context(decimals: decimals, camera: camera)
+            var context = try source.context(decimals: decimals, camera: camera)
+            if let reference { context.reference = try LabelStore.read(reference, format: referenceFormat ?? from, context: context) }
             let set = try LabelStore.read(input, format: from, context: context)
             try LabelStore.write(set, to: output, format: to, context: context)
             FileHandle.standardError.write(Data("\(input) (\(from.rawValue)) -> \(output) (\(to.rawValue)): \(set.frames.count) frames, \(set.objectCount) objects\n".utf8))

@@ -20,7 +20,8 @@ public enum LabelFormat: String, Sendable, Hashable, Codable, CaseIterable {
     case cvat
     /// Datumaro's point cloud JSON (cuboids).
     case datumaro
-    /// COCO detection JSON (2D boxes); writes gold, or results when every object has a score.
+    /// COCO detection JSON (2D boxes); writes gold, or results (with the image and category ids of
+    /// the reference gold labels) when every object has a score.
     case coco
     /// MOTChallenge CSV (2D tracks of one camera).
     case mot
@@ -43,6 +44,10 @@ public struct LabelContext: Sendable {
     public var decimals: Int
     /// Class renames applied on reading (`--class-map Motor=Cyclist,Bus=Truck`).
     public var classMap: [String: String]
+    /// Classes left out on reading (after renaming), for targets that have no name for them.
+    public var droppedClasses: Set<String> = []
+    /// Gold labels whose COCO image and category ids results must use.
+    public var reference: LabelSet?
 
     public init(calibration: KITTICalibration? = nil, calibrationFolder: String? = nil, imageSize: (width: Int, height: Int)? = nil,
                 camera: String? = nil, decimals: Int = 2, classMap: [String: String] = [:]) {
@@ -103,11 +108,12 @@ public enum LabelStore {
         case .coco: set = try COCOFile.read(path)
         case .mot: set = try FileBytes.decode(path) { (bytes) throws(LabelFileError) in try MOTFile.decode(bytes) }
         }
-        if !context.classMap.isEmpty {
+        if !context.classMap.isEmpty || !context.droppedClasses.isEmpty {
             for f in set.frames.indices {
                 for o in set.frames[f].objects.indices {
                     if let renamed = context.classMap[set.frames[f].objects[o].category] { set.frames[f].objects[o].category = renamed }
                 }
+                set.frames[f].objects.removeAll { context.droppedClasses.contains($0.category) }
             }
         }
         return set
@@ -159,7 +165,7 @@ public enum LabelStore {
         case .datumaro: try FileBytes.writeAtomically(DatumaroFile.encode(set), to: path)
         case .coco:
             let isResults = set.objectCount > 0 && set.frames.allSatisfy { $0.objects.allSatisfy { $0.score != nil } }
-            try FileBytes.writeAtomically(isResults ? COCOFile.encodeResults(set, gold: set) : COCOFile.encode(set), to: path)
+            try FileBytes.writeAtomically(isResults ? COCOFile.encodeResults(set, gold: context.reference ?? set) : COCOFile.encode(set), to: path)
         case .mot: try FileBytes.writeAtomically(MOTFile.encode(set, camera: context.camera), to: path)
         }
     }
