@@ -144,8 +144,10 @@ public enum MOTFile {
         guard let chosen = camera ?? (cameras.count <= 1 ? cameras.first : nil) else {
             throw .missingContext("MOT holds one camera; choose one of \(cameras.joined(separator: ", "))")
         }
+        // Numeric track ids are kept; other tracks and untracked boxes get ids above all of them.
+        let numeric = set.frames.flatMap { $0.objects.compactMap { $0.trackID.flatMap { Int($0) } } }
+        var nextID = (numeric.max() ?? 0) + 1
         var ids: [String: Int] = [:]
-        var nextID = 1
         var out = ""
         for (index, frame) in set.frames.enumerated() {
             for object in frame.objects {
@@ -153,10 +155,13 @@ public enum MOTFile {
                 let id: Int
                 if let track = object.trackID, let known = ids[track] {
                     id = known
+                } else if let track = object.trackID, let number = Int(track) {
+                    id = number
+                    ids[track] = id
                 } else {
-                    id = Int(object.trackID ?? "") ?? nextID
+                    id = nextID
+                    nextID += 1
                     if let track = object.trackID { ids[track] = id }
-                    nextID = max(nextID, id) + 1
                 }
                 let values = [box.minX, box.minY, box.width, box.height, object.score ?? 1].map(JSONWriter.number)
                 out += "\(index + 1),\(id)," + values.joined(separator: ",") + ",-1,-1,-1\n"
