@@ -113,7 +113,11 @@ extension KITTIObjectLabel {
             boundingBox = projectedBox(box, camera: camera, silhouette: silhouette)
         }
         guard let boundingBox else {
-            throw .missingContext("\(object.category) \(object.trackID ?? ""): KITTI needs a 2D box in \(LabeledObject.kittiCamera); give the image size to project the cuboid")
+            let name = "\(object.category)\(object.trackID.map { " \($0)" } ?? "")"
+            if imageSize == nil {
+                throw .missingContext("\(name): KITTI needs a 2D box in \(LabeledObject.kittiCamera); give the image size to project the cuboid")
+            }
+            throw .missingContext("\(name) does not project into \(LabeledObject.kittiCamera), and KITTI labels only what the camera sees; leave it out (--drop-class) or give its 2D box")
         }
         self.init(type: object.category, box: box, calibration: calibration, boundingBox: boundingBox,
                   truncated: object.attributes["truncated"]?.number ?? 0,
