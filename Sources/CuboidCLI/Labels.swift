@@ -31,11 +31,7 @@ struct LabelSourceArguments: ParsableArguments {
         var context = LabelContext(calibrationFolder: dataset, camera: camera, decimals: decimals)
         context.droppedClasses = Set(dropClass)
         if let calib { context.calibration = try KITTICalibration.read(calib) }
-        if let imageSize {
-            let parts = imageSize.lowercased().split(separator: "x").compactMap { Int($0) }
-            guard parts.count == 2, parts[0] > 0, parts[1] > 0 else { throw ValidationError("--image-size must be WIDTHxHEIGHT, e.g. 1242x375") }
-            context.imageSize = (parts[0], parts[1])
-        }
+        if let imageSize { context.imageSize = try parseImageSize(imageSize) }
         if let classMap {
             for pair in classMap.split(separator: ",") {
                 let sides = pair.split(separator: "=", maxSplits: 1)
@@ -45,6 +41,13 @@ struct LabelSourceArguments: ParsableArguments {
         }
         return context
     }
+}
+
+/// `WIDTHxHEIGHT` from `--image-size`.
+func parseImageSize(_ text: String) throws -> (width: Int, height: Int) {
+    let parts = text.lowercased().split(separator: "x").compactMap { Int($0) }
+    guard parts.count == 2, parts[0] > 0, parts[1] > 0 else { throw ValidationError("--image-size must be WIDTHxHEIGHT, e.g. 1242x375") }
+    return (parts[0], parts[1])
 }
 
 struct LabelsConvert: ParsableCommand {
@@ -195,9 +198,7 @@ struct Project: ParsableCommand {
         do {
             var size: (width: Int, height: Int)?
             if let imageSize {
-                let parts = imageSize.lowercased().split(separator: "x").compactMap { Int($0) }
-                guard parts.count == 2, parts[0] > 0, parts[1] > 0 else { throw ValidationError("--image-size must be WIDTHxHEIGHT") }
-                size = (parts[0], parts[1])
+                size = try parseImageSize(imageSize)
             } else if let image {
                 let header = try FileBytes.decode(image) { (bytes) throws(ImageError) in try ImageCodec.header(bytes) }
                 size = (header.width, header.height)

@@ -1,4 +1,5 @@
 public import CuboidGeometry
+import Foundation
 
 #if canImport(Glibc)
 import Glibc
@@ -38,7 +39,7 @@ public enum SequenceFiles {
     public static func timestamps(_ bytes: [UInt8], count: Int) throws(SequenceFileError) -> [Double] {
         var out: [Double] = []
         for (number, line) in try lines(bytes) {
-            let text = line.trimmingCharacters()
+            let text = line.trimmingCharacters(in: .whitespaces)
             if text.isEmpty { continue }
             if let seconds = Double(text), seconds.isFinite {
                 out.append(seconds)
@@ -66,19 +67,11 @@ public enum SequenceFiles {
                 guard let value = Double(field), value.isFinite else { throw .invalidValue(line: number, text: String(field)) }
                 values.append(value)
             }
-            guard isRotation(values) else { throw .notARotation(line: number) }
-            out.append(RigidPose(matrix: values))
+            guard let pose = RigidPose(validatingMatrix: values) else { throw .notARotation(line: number) }
+            out.append(pose)
         }
         guard out.count >= count else { throw .tooFewLines(expected: count, found: out.count) }
         return Array(out.prefix(count))
-    }
-
-    static func isRotation(_ m: [Double]) -> Bool {
-        let rows = (0..<3).map { SIMD3(m[$0 * 4], m[$0 * 4 + 1], m[$0 * 4 + 2]) }
-        for i in 0..<3 { for j in 0..<3 where abs((rows[i] * rows[j]).sum() - (i == j ? 1 : 0)) > 1e-4 { return false } }
-        let cross = SIMD3(rows[1].y * rows[2].z - rows[1].z * rows[2].y, rows[1].z * rows[2].x - rows[1].x * rows[2].z,
-                          rows[1].x * rows[2].y - rows[1].y * rows[2].x)
-        return (rows[0] * cross).sum() > 0
     }
 
     static func lines(_ bytes: [UInt8]) throws(SequenceFileError) -> [(Int, Substring)] {
@@ -157,14 +150,5 @@ public struct OXTSRecord: Sendable, Hashable {
         }
         let origin = absolute(first).inverse
         return records.map { origin.composed(with: absolute($0)) }
-    }
-}
-
-extension Substring {
-    func trimmingCharacters() -> String {
-        var slice = self
-        while let c = slice.first, c == " " || c == "\t" { slice.removeFirst() }
-        while let c = slice.last, c == " " || c == "\t" { slice.removeLast() }
-        return String(slice)
     }
 }

@@ -1,5 +1,6 @@
 public import CuboidGeometry
 import CuboidIO
+import Foundation
 
 /// COCO detection JSON: 2D boxes per image, for gold (`images`, `annotations`, `categories`) and for
 /// results (a bare array of `{image_id, category_id, bbox, score}`).
@@ -176,7 +177,7 @@ public enum MOTFile {
         var frames: [Int: [LabeledObject]] = [:]
         var last = 0
         for (number, line) in try numberedLines(bytes, notText: { LabelFileError.notText(offset: $0) }) {
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: " \t") }
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             if fields.count == 1 && fields[0].isEmpty { continue }
             guard fields.count >= 6 else { throw .wrongFieldCount(line: number, expected: "at least 6", found: fields.count) }
             var values: [Double] = []
@@ -203,17 +204,4 @@ public enum MOTFile {
         }
         return LabelSet(frames: (1...max(last, 1)).map { LabeledFrame(name: String($0), objects: frames[$0] ?? []) }.filter { last > 0 || !$0.objects.isEmpty })
     }
-}
-
-extension String {
-    func trimmingCharacters(in characters: String) -> String {
-        var slice = Substring(self)
-        while let first = slice.first, characters.contains(first) { slice.removeFirst() }
-        while let last = slice.last, characters.contains(last) { slice.removeLast() }
-        return String(slice)
-    }
-}
-
-extension Substring {
-    func trimmingCharacters(in characters: String) -> String { String(self).trimmingCharacters(in: characters) }
 }

@@ -232,17 +232,10 @@ func parseLabelJSON(_ bytes: [UInt8]) throws(LabelFileError) -> JSONNode {
 }
 
 /// A rigid pose from 12 or 16 row-major values read from a file, refusing matrices whose 3 x 3 part
-/// is not a rotation (orthonormal to 1e-4, determinant +1).
+/// is not a rotation.
 func rigidPose(_ values: [Double], line: Int, field: String) throws(LabelFileError) -> RigidPose {
-    let r = (0..<3).map { row in SIMD3(values[row * 4], values[row * 4 + 1], values[row * 4 + 2]) }
-    var orthonormal = true
-    for i in 0..<3 {
-        for j in 0..<3 where abs((r[i] * r[j]).sum() - (i == j ? 1 : 0)) > 1e-4 { orthonormal = false }
-    }
-    let determinant = (r[0] * SIMD3(r[1].y * r[2].z - r[1].z * r[2].y, r[1].z * r[2].x - r[1].x * r[2].z,
-                                    r[1].x * r[2].y - r[1].y * r[2].x)).sum()
-    guard orthonormal, determinant > 0 else {
+    guard let pose = RigidPose(validatingMatrix: values) else {
         throw .invalidField(line: line, field: field, expected: "a rigid transform (its 3 x 3 part a rotation)")
     }
-    return RigidPose(matrix: values)
+    return pose
 }

@@ -30,6 +30,21 @@ public struct RigidPose: Sendable, Hashable, Codable {
                   translation: SIMD3(values[3], values[7], values[11]))
     }
 
+    /// A pose from 12 or 16 row-major values read from data, or nil when the 3 x 3 part is not a
+    /// rotation (rows orthonormal to 1e-4, determinant +1) or a value is not finite. Use it where a
+    /// matrix comes from a file; ``init(matrix:)`` is for matrices known to be rigid.
+    public init?(validatingMatrix values: [Double]) {
+        guard values.count == 12 || values.count == 16, values.allSatisfy(\.isFinite) else { return nil }
+        let rows = (0..<3).map { SIMD3(values[$0 * 4], values[$0 * 4 + 1], values[$0 * 4 + 2]) }
+        for i in 0..<3 {
+            for j in 0..<3 where abs((rows[i] * rows[j]).sum() - (i == j ? 1 : 0)) > 1e-4 { return nil }
+        }
+        let cross = SIMD3(rows[1].y * rows[2].z - rows[1].z * rows[2].y, rows[1].z * rows[2].x - rows[1].x * rows[2].z,
+                          rows[1].x * rows[2].y - rows[1].y * rows[2].x)
+        guard (rows[0] * cross).sum() > 0 else { return nil }
+        self.init(matrix: values)
+    }
+
     /// The identity pose.
     public static let identity = RigidPose()
 
