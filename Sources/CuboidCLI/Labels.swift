@@ -168,7 +168,7 @@ struct Project: ParsableCommand {
         abstract: "Print each cuboid's 2D box in a camera image.",
         discussion: """
             Corners behind the camera's near plane (0.1 m) are cut away and the box is clipped to the \
-            image. People (Pedestrian, Person_sitting, pedestrian) project as the elliptic cylinder \
+            image. People (Pedestrian, Person_sitting, pedestrian, person) project as the elliptic cylinder \
             inscribed in their cuboid. --calib is a KITTI calib file (--camera image_2 or image_3; \
             --image-size or --image gives the size) or a camera JSON (intrinsic, extrinsic, width, height).
             """)
@@ -218,8 +218,7 @@ struct Project: ParsableCommand {
             for frame in set.frames {
                 for (index, object) in frame.objects.enumerated() {
                     guard let box = object.cuboid else { continue }
-                    let silhouette: ProjectionSilhouette = ["pedestrian", "person_sitting", "person"].contains(object.category.lowercased()) ? .ellipticCylinder : .cuboid
-                    let projected = projectedBox(box, camera: chosen, silhouette: silhouette)
+                    let projected = projectedBox(box, camera: chosen, silhouette: ProjectionSilhouette(className: object.category))
                     if json {
                         let boxText = projected.map { "[\(roundTripText($0.minX)), \(roundTripText($0.minY)), \(roundTripText($0.maxX)), \(roundTripText($0.maxY))]" } ?? "null"
                         print("{\"frame\": \"\(frame.name)\", \"object\": \(index), \"class\": \"\(object.category)\", \"box\": \(boxText)}")

@@ -238,7 +238,7 @@ public struct SensorSequence: Sendable {
     }
 
     private static func openSUSTechPOINTS(_ root: String) throws -> SensorSequence {
-        return try openCameraFolders(root, layout: .susTechPOINTS, cloudFolder: root + "/lidar")
+        try openCameraFolders(root, layout: .susTechPOINTS, cloudFolder: root + "/lidar")
     }
 
     private static func openGeneric(_ root: String) throws -> SensorSequence {
@@ -279,9 +279,7 @@ public struct SensorSequence: Sendable {
     private static func openNuScenesInfo(_ root: String) throws -> SensorSequence {
         guard let file = try listing(root).filter({ $0.hasSuffix(".pkl.json") }).sorted().first else { throw SequenceError.unknownLayout(root) }
         let path = root + "/" + file
-        let set = try FileBytes.decode(path) { (bytes) throws(LabelFileError) in try NuScenesInfoFile.decode(bytes) }
-        // The file names of the clouds and images sit in the same JSON; read them with the frames.
-        let document = try FileBytes.decode(path) { (bytes) throws(LabelFileError) in try parseLabelJSONForDatasets(bytes) }
+        let (set, document) = try FileBytes.decode(path) { (bytes) throws(LabelFileError) in try NuScenesInfoFile.decodeWithFiles(bytes) }
         var frames: [SensorFrameReference] = []
         var preloaded: [String: LabeledFrame] = [:]
         for (index, entry) in document.enumerated() where index < set.frames.count {
@@ -353,11 +351,6 @@ public struct SensorSequence: Sendable {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         return try FileBytes.decode(path) { (bytes) throws(SequenceFileError) in try SequenceFiles.poses(bytes, count: count) }
     }
-}
-
-/// Frame file names from an mmdetection3d info file.
-private func parseLabelJSONForDatasets(_ bytes: [UInt8]) throws(LabelFileError) -> [(lidar: String, images: [(String, String)])] {
-    try NuScenesInfoFile.fileNames(bytes)
 }
 
 /// A folder that cannot be opened as a sequence.

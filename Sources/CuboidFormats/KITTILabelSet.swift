@@ -109,8 +109,7 @@ extension KITTIObjectLabel {
             return
         }
         if boundingBox == nil, let imageSize, let camera = try? calibration.camera(2, width: imageSize.width, height: imageSize.height) {
-            let silhouette: ProjectionSilhouette = ["Pedestrian", "Person_sitting"].contains(object.category) ? .ellipticCylinder : .cuboid
-            boundingBox = projectedBox(box, camera: camera, silhouette: silhouette)
+            boundingBox = projectedBox(box, camera: camera, silhouette: ProjectionSilhouette(className: object.category))
         }
         guard let boundingBox else {
             let name = "\(object.category)\(object.trackID.map { " \($0)" } ?? "")"

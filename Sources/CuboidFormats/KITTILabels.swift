@@ -85,7 +85,7 @@ public struct KITTIObjectLabel: Sendable, Hashable, Codable {
     /// The solid to project when this label's cuboid stands in for its 2D box: an elliptic cylinder
     /// for people (`Pedestrian`, `Person_sitting`), the cuboid for everything else.
     public var silhouette: ProjectionSilhouette {
-        type == "Pedestrian" || type == "Person_sitting" ? .ellipticCylinder : .cuboid
+        ProjectionSilhouette(className: type)
     }
 
     /// The box in the Velodyne frame as Cuboid's geometric-centre, yaw-only cuboid.

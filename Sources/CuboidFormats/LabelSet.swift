@@ -1,4 +1,5 @@
 public import CuboidGeometry
+public import CuboidKernels
 
 #if canImport(Glibc)
 import Glibc
@@ -238,4 +239,13 @@ func rigidPose(_ values: [Double], line: Int, field: String) throws(LabelFileErr
         throw .invalidField(line: line, field: field, expected: "a rigid transform (its 3 x 3 part a rotation)")
     }
     return pose
+}
+
+extension ProjectionSilhouette {
+    /// The solid a class's cuboid stands for: the inscribed elliptic cylinder for people (KITTI's
+    /// `Pedestrian` and `Person_sitting`, nuScenes' `pedestrian`, any `person`; case-insensitive),
+    /// the cuboid for everything else.
+    public init(className: String) {
+        self = ["pedestrian", "person_sitting", "person"].contains(className.lowercased()) ? .ellipticCylinder : .cuboid
+    }
 }

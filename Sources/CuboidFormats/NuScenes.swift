@@ -94,7 +94,26 @@ public enum NuScenesInfoFile {
     /// - Parameter imageSize: The cameras' image size (the file holds none; nuScenes' is 1600 x 900).
     /// - Throws: ``LabelFileError`` with the line of the offending value.
     public static func decode(_ bytes: [UInt8], imageSize: (width: Int, height: Int) = (1600, 900)) throws(LabelFileError) -> LabelSet {
+        try decode(root: try parseLabelJSON(bytes), imageSize: imageSize)
+    }
+
+    /// The labels and, per entry, the files it names (the lidar sweep and the images by camera), from
+    /// one parse.
+    /// - Throws: ``LabelFileError`` with the line of the offending value.
+    public static func decodeWithFiles(_ bytes: [UInt8], imageSize: (width: Int, height: Int) = (1600, 900))
+        throws(LabelFileError) -> (labels: LabelSet, files: [(lidar: String, images: [(String, String)])]) {
         let root = try parseLabelJSON(bytes)
+        var files: [(lidar: String, images: [(String, String)])] = []
+        for entry in try root.array("data_list") {
+            let lidar = try entry.required("lidar_points").string("lidar_path")
+            var images: [(String, String)] = []
+            for (camera, image) in entry["images"]?.members ?? [] { images.append((camera, try image.string("img_path"))) }
+            files.append((lidar, images))
+        }
+        return (try decode(root: root, imageSize: imageSize), files)
+    }
+
+    private static func decode(root: JSONNode, imageSize: (width: Int, height: Int)) throws(LabelFileError) -> LabelSet {
         var names: [Int: String] = [:]
         for (name, index) in try root.required("metainfo").object("categories") {
             guard let value = index.number else { throw .invalidField(line: index.line, field: name, expected: "a class index") }
@@ -144,20 +163,6 @@ public enum NuScenesInfoFile {
             set.frames.append(frame)
         }
         return set
-    }
-
-    /// The files each entry names: the lidar sweep and the images by camera.
-    /// - Throws: ``LabelFileError`` with the line of the offending value.
-    public static func fileNames(_ bytes: [UInt8]) throws(LabelFileError) -> [(lidar: String, images: [(String, String)])] {
-        let root = try parseLabelJSON(bytes)
-        var out: [(lidar: String, images: [(String, String)])] = []
-        for entry in try root.array("data_list") {
-            let lidar = try entry.required("lidar_points").string("lidar_path")
-            var images: [(String, String)] = []
-            for (camera, image) in entry["images"]?.members ?? [] { images.append((camera, try image.string("img_path"))) }
-            out.append((lidar, images))
-        }
-        return out
     }
 
     /// Reads and decodes an info file.
