@@ -5,8 +5,8 @@
 /// `NSDecimalNumber` and loses the last bits of doubles (1.4025025217488531 reads back as
 /// ...534), which breaks exact round trips; and neither it nor `JSONDecoder` reports the line of a
 /// value that parses but is wrong.
-struct JSONNode: Sendable {
-    enum Value: Sendable {
+package struct JSONNode: Sendable {
+    package enum Value: Sendable {
         case null
         case bool(Bool)
         case number(Double)
@@ -15,58 +15,58 @@ struct JSONNode: Sendable {
         case object([(key: String, value: JSONNode)])
     }
 
-    var value: Value
+    package var value: Value
     /// 1-based line of the value's first character.
-    var line: Int
+    package var line: Int
 
-    subscript(key: String) -> JSONNode? {
+    package subscript(key: String) -> JSONNode? {
         guard case .object(let members) = value else { return nil }
         return members.first { $0.key == key }?.value
     }
 
-    var members: [(key: String, value: JSONNode)]? {
+    package var members: [(key: String, value: JSONNode)]? {
         if case .object(let members) = value { return members }
         return nil
     }
 
-    var elements: [JSONNode]? {
+    package var elements: [JSONNode]? {
         if case .array(let elements) = value { return elements }
         return nil
     }
 
     /// The value as a finite number (NaN and infinities, which Python's `json` writes, give nil).
-    var number: Double? {
+    package var number: Double? {
         if case .number(let number) = value, number.isFinite { return number }
         return nil
     }
 
     /// The value as a number, NaN and infinities included.
-    var anyNumber: Double? {
+    package var anyNumber: Double? {
         if case .number(let number) = value { return number }
         return nil
     }
 
-    var string: String? {
+    package var string: String? {
         if case .string(let string) = value { return string }
         return nil
     }
 
-    var bool: Bool? {
+    package var bool: Bool? {
         if case .bool(let bool) = value { return bool }
         return nil
     }
 
-    var isNull: Bool {
+    package var isNull: Bool {
         if case .null = value { return true }
         return false
     }
 }
 
 /// A JSON syntax error at a line and column.
-struct JSONSyntaxError: Error, Sendable, Hashable {
-    var line: Int
-    var column: Int
-    var expected: String
+package struct JSONSyntaxError: Error, Sendable, Hashable {
+    package var line: Int
+    package var column: Int
+    package var expected: String
 }
 
 /// Parses UTF-8 JSON text (RFC 8259) into a ``JSONNode`` tree. Python's extension tokens `NaN`,
@@ -74,7 +74,7 @@ struct JSONSyntaxError: Error, Sendable, Hashable {
 ///
 /// Nesting deeper than 512 levels is refused rather than overflowing the stack.
 /// - Complexity: O(bytes).
-func parseJSON(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONNode {
+package func parseJSON(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONNode {
     var parser = JSONParser(bytes: bytes)
     parser.skipSpace()
     let node = try parser.value(depth: 0)
@@ -326,7 +326,7 @@ struct JSONWriter {
 }
 
 /// A JSON value to write, built by the exporters.
-indirect enum JSONOutput {
+package indirect enum JSONOutput {
     case null
     case bool(Bool)
     case number(Double)
@@ -334,10 +334,10 @@ indirect enum JSONOutput {
     case array([JSONOutput])
     case object([(String, JSONOutput)])
 
-    static func numbers(_ values: [Double]) -> JSONOutput { .array(values.map { .number($0) }) }
+    package static func numbers(_ values: [Double]) -> JSONOutput { .array(values.map { .number($0) }) }
 
     /// The text, indented by `indent` spaces per level (0: one line). Arrays of numbers stay on one line.
-    func rendered(indent: Int = 2) -> String {
+    package func rendered(indent: Int = 2) -> String {
         var out = ""
         write(into: &out, indent: indent, level: 0)
         return out

@@ -44,6 +44,19 @@ public struct KITTICalibration: Sendable, Hashable, Codable {
     /// IMU to Velodyne (row-major 3 x 4), when present.
     public var imuToVelodyne: [Double]?
 
+    /// A calibration from its matrices (row-major: projections 3 x 4, rectification 3 x 3, the rigid
+    /// transforms 3 x 4).
+    /// - Precondition: each matrix has its number of values.
+    public init(projections: [Int: [Double]], rectification: [Double], velodyneToCamera: [Double], imuToVelodyne: [Double]? = nil) {
+        precondition(projections.values.allSatisfy { $0.count == 12 }, "projections are 3 x 4")
+        precondition(rectification.count == 9 && velodyneToCamera.count == 12 && (imuToVelodyne?.count ?? 12) == 12,
+                     "rectification is 3 x 3, rigid transforms 3 x 4")
+        self.projections = projections
+        self.rectification = rectification
+        self.velodyneToCamera = velodyneToCamera
+        self.imuToVelodyne = imuToVelodyne
+    }
+
     /// Parses a calibration file.
     ///
     /// Accepts the object benchmark's keys (`P0`-`P3`, `R0_rect`, `Tr_velo_to_cam`, `Tr_imu_to_velo`)
@@ -153,5 +166,33 @@ public struct KITTICalibration: Sendable, Hashable, Codable {
         let tx = (p[3] - intrinsics.skew * ty - intrinsics.cx * tz) / intrinsics.fx
         let baseline = RigidPose(rotation: .identity, translation: SIMD3(tx, ty, tz))
         return Camera(name: "image_0\(index)", intrinsics: intrinsics, cameraFromSensor: baseline.composed(with: rectifiedFromVelodyne))
+    }
+}
+
+extension KITTICalibration {
+    /// The calibration as a KITTI raw recording's three files, by file name: `calib_cam_to_cam.txt`
+    /// (`P_rect_0i` for each projection, `R_rect_00`, `S_rect_0i` when `imageSize` is given),
+    /// `calib_velo_to_cam.txt` (`R`, `T`) and, with an IMU transform, `calib_imu_to_velo.txt`.
+    ///
+    /// Numbers print in Swift's shortest round-trip form, so ``readRaw(folder:)`` gives back this value
+    /// exactly.
+    /// - Parameter calibrationTime: The `calib_time` line's text.
+    public func encodedRawFiles(imageSize: (width: Int, height: Int)? = nil,
+                                calibrationTime: String = "01-Jan-2026 12:00:00") -> [String: [UInt8]] {
+        func numbers(_ values: [Double]) -> String { values.map { "\($0)" }.joined(separator: " ") }
+        func rigid(_ m: [Double]) -> String {
+            "calib_time: \(calibrationTime)\nR: \(numbers([m[0], m[1], m[2], m[4], m[5], m[6], m[8], m[9], m[10]]))\n"
+                + "T: \(numbers([m[3], m[7], m[11]]))\n"
+        }
+        var cameras = "calib_time: \(calibrationTime)\n"
+        for index in projections.keys.sorted() {
+            let name = String(format: "%02d", index)
+            if let imageSize { cameras += "S_rect_\(name): \(Double(imageSize.width)) \(Double(imageSize.height))\n" }
+            cameras += "R_rect_\(name): \(numbers(index == 0 ? rectification : [1, 0, 0, 0, 1, 0, 0, 0, 1]))\n"
+            cameras += "P_rect_\(name): \(numbers(projections[index]!))\n"
+        }
+        var files = ["calib_cam_to_cam.txt": Array(cameras.utf8), "calib_velo_to_cam.txt": Array(rigid(velodyneToCamera).utf8)]
+        if let imuToVelodyne { files["calib_imu_to_velo.txt"] = Array(rigid(imuToVelodyne).utf8) }
+        return files
     }
 }

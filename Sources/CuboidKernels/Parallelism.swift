@@ -20,7 +20,7 @@ public enum Parallelism {
 /// Chunks are handed out dynamically (an atomic counter), so uneven rows balance. Every index is
 /// visited exactly once; which thread visits it does not affect the results of the kernels that use
 /// this, so outputs are identical for every thread count.
-func forEachChunk(count: Int, threads: Int, chunkSize: Int, _ body: (Range<Int>) -> Void) {
+package func forEachChunk(count: Int, threads: Int, chunkSize: Int, _ body: (Range<Int>) -> Void) {
     precondition(threads >= 1, "threads must be at least 1")
     guard count > 0 else { return }
     let chunkCount = (count + chunkSize - 1) / chunkSize
