@@ -231,7 +231,15 @@ public struct SensorSequence: Sendable {
         let labelFolder = root + "/label_02"
         if directoryExists(labelFolder), let calibration, let file = try listing(labelFolder).filter({ $0.hasSuffix(".txt") }).sorted().first {
             let set = try LabelStore.read(labelFolder + "/" + file, format: .kittiTracking, context: LabelContext(calibration: calibration))
-            for frame in set.frames { preloaded[frame.name] = frame }
+            // Tracking labels number frames from 0 in recording order; frames past the last label have none.
+            for frame in frames {
+                let index = preloaded.count
+                var labeled = index < set.frames.count ? set.frames[index] : LabeledFrame(name: frame.name)
+                labeled.name = frame.name
+                labeled.timestamp = frame.timestamp
+                labeled.egoPose = frame.egoPose
+                preloaded[frame.name] = labeled
+            }
         }
         return SensorSequence(layout: .kittiRaw, root: root, frames: frames, sensorName: "velodyne",
                               calibrationSource: calibration.map { .kittiFixed($0) } ?? .none, preloadedLabels: preloaded)
