@@ -1,6 +1,7 @@
 public import CuboidFormats
 public import CuboidGeometry
 import CuboidKernels
+import Foundation
 public import CuboidPointClouds
 
 /// Plausible box sizes for a class: length, width and height ranges in metres.
@@ -114,4 +115,37 @@ public func checkLabels(_ set: LabelSet, pointClouds: ((Int) throws -> PointClou
         }
     }
     return findings
+}
+
+extension LabeledObject {
+    /// Whether a point (in the labels' sensor frame) lies inside the cuboid, with its full
+    /// orientation (roll and pitch included). False without a cuboid.
+    public func contains(_ point: SIMD3<Double>) -> Bool {
+        guard let box = cuboid else { return false }
+        let local = orientation.conjugate.rotate(point - box.center)
+        return abs(local.x) <= box.length / 2 && abs(local.y) <= box.width / 2 && abs(local.z) <= box.height / 2
+    }
+}
+
+extension PointCloud {
+    /// How many points lie inside each object's cuboid, with its full orientation (0 for objects
+    /// without a cuboid).
+    ///
+    /// Candidates come from ``CuboidKernels/PointsInCuboids`` over yaw-only boxes grown to cover the
+    /// roll and pitch, then each is tested exactly.
+    /// - Complexity: O(P + C + candidates).
+    public func pointCounts(inside objects: [LabeledObject]) -> [Int] {
+        let grown = objects.map { object -> Box3D in
+            guard let box = object.cuboid else { return Box3D(x: 0, y: 0, z: -1e9, length: 0, width: 0, height: 0, yaw: 0) }
+            let lean = sin(min(Double.pi / 2, max(abs(object.roll), abs(object.pitch))))
+            let grow = 2 * lean * max(box.length, box.width, box.height) + 0.01
+            return Box3D(center: box.center, size: box.size + SIMD3(repeating: grow), yaw: box.yaw)
+        }
+        let candidates = points(inside: grown)
+        return objects.indices.map { index in
+            candidates.indices[index].reduce(0) { count, point in
+                count + (objects[index].contains(SIMD3(Double(x[point]), Double(y[point]), Double(z[point]))) ? 1 : 0)
+            }
+        }
+    }
 }

@@ -79,6 +79,28 @@ public enum SequenceFiles {
         return text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated().map { ($0 + 1, $1) }
     }
 
+    /// KITTI raw's timestamp text for `nanoseconds` since 1970-01-01 UTC: `YYYY-MM-DD HH:MM:SS.fffffffff`.
+    public static func kittiTimestamp(nanoseconds: Int64) -> String {
+        let second = nanoseconds / 1_000_000_000, fraction = nanoseconds % 1_000_000_000
+        let days = second / 86_400, clock = second % 86_400
+        // Civil date from days since 1970 (H. Hinnant's algorithm).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        func padded(_ value: Int64, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(padded(year, 4))-\(padded(month, 2))-\(padded(day, 2)) \(padded(clock / 3600, 2)):\(padded(clock / 60 % 60, 2)):"
+            + "\(padded(clock % 60, 2)).\(padded(fraction, 9))"
+    }
+
     /// `2011-09-26 13:02:25.964389445` as seconds since 1970 (UTC, proleptic Gregorian).
     static func kittiTime(_ text: String) -> Double? {
         let parts = text.split(separator: " ")
@@ -132,6 +154,47 @@ public struct OXTSRecord: Sendable, Hashable {
     }
 
     private static func lines(_ bytes: [UInt8]) throws(SequenceFileError) -> [(Int, Substring)] { try SequenceFiles.lines(bytes) }
+
+    /// The record as a KITTI raw `oxts/data/FRAME.txt` line: the six pose values in shortest
+    /// round-trip form, then forward, leftward and upward velocity (m/s), zero accelerations and
+    /// angular rates, and fixed accuracy and status fields (navstat 4, 10 satellites, modes 5 5 6).
+    public func encoded(velocity: SIMD3<Double> = .zero) -> [UInt8] {
+        var fields = [latitude, longitude, altitude, roll, pitch, yaw].map { "\($0)" }
+        // vn ve vf vl vu, ax ay az af al au, wx wy wz wf wl wu.
+        fields += ["0", "0", "\(velocity.x)", "\(velocity.y)", "\(velocity.z)"] + Array(repeating: "0", count: 12)
+        fields += ["0.05", "0.02", "4", "10", "5", "5", "6"]
+        return Array((fields.joined(separator: " ") + "\n").utf8)
+    }
+
+    /// Records whose ``poses(_:)`` are `imuPoses` (relative to the first), the inverse of the
+    /// devkit's Mercator projection with the first record at `latitude`, `longitude`, `altitude`.
+    ///
+    /// Rotations are split as `Rz(yaw) Ry(pitch) Rx(roll)`; pitch must stay inside +-90 degrees.
+    /// - Complexity: O(poses).
+    public static func records(imuPoses: [RigidPose], latitude: Double, longitude: Double, altitude: Double) -> [OXTSRecord] {
+        guard let first = imuPoses.first else { return [] }
+        let radius = 6_378_137.0
+        let scale = cos(latitude * .pi / 180)
+        let x0 = scale * longitude * .pi * radius / 180
+        let y0 = scale * radius * log(tan((90 + latitude) * .pi / 360))
+        return imuPoses.enumerated().map { index, pose in
+            let m = pose.rotation.rotationMatrix
+            let yaw = atan2(m[1][0], m[0][0])
+            let pitch = atan2(-m[2][0], (m[2][1] * m[2][1] + m[2][2] * m[2][2]).squareRoot())
+            let roll = atan2(m[2][1], m[2][2])
+            if index == 0 {
+                // The first record sits exactly at the given place, so the devkit scales at `latitude`.
+                return OXTSRecord(latitude: latitude, longitude: longitude, altitude: altitude + pose.translation.z - first.translation.z,
+                                  roll: roll, pitch: pitch, yaw: yaw)
+            }
+            let x = x0 + pose.translation.x - first.translation.x, y = y0 + pose.translation.y - first.translation.y
+            let lon = x * 180 / (.pi * radius * scale)
+            let lat = 360 / Double.pi * atan(exp(y / (scale * radius))) - 90
+            return OXTSRecord(latitude: lat, longitude: lon, altitude: altitude + pose.translation.z - first.translation.z,
+                              roll: roll, pitch: pitch, yaw: yaw)
+        }
+    }
+
 
     /// IMU poses in a local world frame, as KITTI's devkit computes them (`convertOxtsToPose`): a
     /// Mercator projection scaled at the first record's latitude (earth radius 6,378,137 m), rotation
