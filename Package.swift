@@ -5,9 +5,11 @@ import PackageDescription
 //   CuboidGeometry                geometry value types: boxes, cuboids, poses, cameras, matrices
 //   CuboidKernels                 IoU, fitting, point-in-cuboid, assignment, NMS, interpolation
 //   CuboidIO                      file access adapter, atomic writes, error locations
-//   CuboidFormats                 label and table formats (today: numeric CSV box tables and matrices)
+//   CuboidFormats                 label formats (KITTI, OpenLABEL, SUSTechPOINTS, nuScenes, CVAT, COCO, MOT, Datumaro), CSV tables
 //   CuboidImages                  camera frames: Image, PNG and JPEG codecs (system libpng, libjpeg-turbo)
 //   CuboidPointClouds             point clouds: PointCloud, KITTI/nuScenes .bin, PCD, PLY
+//   CuboidDatasets                sequences: dataset layouts, poses, timestamps, label checks
+//   CuboidSynthesis               synthetic sensor scenes with exact gold (lidar ray casting, camera rendering)
 //   Cuboid                        umbrella: re-exports the public modules
 //   CuboidCLI (product `cuboid`)  argument parsing and printing only; no algorithms
 let package = Package(
@@ -20,6 +22,7 @@ let package = Package(
         .library(name: "CuboidIO", targets: ["CuboidIO"]),
         .library(name: "CuboidFormats", targets: ["CuboidFormats"]),
         .library(name: "CuboidDatasets", targets: ["CuboidDatasets"]),
+        .library(name: "CuboidSynthesis", targets: ["CuboidSynthesis"]),
         .library(name: "CuboidImages", targets: ["CuboidImages"]),
         .library(name: "CuboidPointClouds", targets: ["CuboidPointClouds"]),
         .executable(name: "cuboid", targets: ["CuboidCLI"]),
@@ -43,11 +46,13 @@ let package = Package(
         .target(name: "CuboidIO"),
         .target(name: "CuboidFormats", dependencies: ["CuboidGeometry", "CuboidKernels", "CuboidIO"]),
         .target(name: "CuboidDatasets", dependencies: ["CuboidFormats", "CuboidKernels", "CuboidPointClouds", "CuboidImages", "CuboidIO"]),
+        .target(name: "CuboidSynthesis", dependencies: ["CuboidDatasets", "CuboidFormats", "CuboidKernels", "CuboidPointClouds", "CuboidImages", "CuboidIO"]),
         .target(name: "CuboidImages", dependencies: ["CuboidIO", "CCodecShims"]),
         .target(name: "CuboidPointClouds", dependencies: ["CuboidIO", "CuboidKernels"]),
         .target(
             name: "Cuboid",
-            dependencies: ["CuboidGeometry", "CuboidKernels", "CuboidIO", "CuboidFormats", "CuboidDatasets", "CuboidImages", "CuboidPointClouds"]),
+            dependencies: ["CuboidGeometry", "CuboidKernels", "CuboidIO", "CuboidFormats", "CuboidDatasets", "CuboidSynthesis", "CuboidImages",
+                           "CuboidPointClouds"]),
         .executableTarget(
             name: "CuboidCLI",
             dependencies: [
@@ -73,6 +78,7 @@ let package = Package(
             dependencies: ["CuboidFormats", "CuboidKernels", "CuboidPointClouds", "CuboidImages", "CuboidTestSupport"]),
         .testTarget(name: "CuboidIOTests", dependencies: ["CuboidIO", "CuboidTestSupport"]),
         .testTarget(name: "CuboidDatasetsTests", dependencies: ["CuboidDatasets", "CuboidKernels", "CuboidTestSupport"]),
+        .testTarget(name: "CuboidSynthesisTests", dependencies: ["CuboidSynthesis", "CuboidDatasets", "CuboidKernels", "CuboidTestSupport"]),
         .testTarget(name: "CuboidImagesTests", dependencies: ["CuboidImages", "CuboidTestSupport"]),
         .testTarget(name: "CuboidPointCloudsTests", dependencies: ["CuboidPointClouds", "CuboidTestSupport"]),
         .testTarget(name: "CuboidCLITests", dependencies: ["CuboidCLI", "CuboidTestSupport"]),

@@ -6,3 +6,4 @@
 @_exported import CuboidKernels
 @_exported import CuboidFormats
 @_exported import CuboidDatasets
+@_exported import CuboidSynthesis
