@@ -6,7 +6,7 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time Cuboid's kernels in-process (release builds only give meaningful figures).",
-        subcommands: [DecodeFiles.self, IoUBench.self, InterpolationBench.self])
+        subcommands: [DecodeFiles.self, IoUBench.self, InterpolationBench.self, SynthBench.self])
 }
 
 /// Seconds per call for each of `repeats` runs after one warm-up call; calls faster than 0.2 s are

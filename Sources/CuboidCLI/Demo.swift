@@ -4,7 +4,12 @@ import Foundation
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run Cuboid on the bundled SampleData (for now: decode and describe every file).")
+        abstract: "Run Cuboid on the bundled SampleData: decode every file, open the synthetic sequence and check its gold.",
+        discussion: """
+            SampleData/sequence is a 3-frame drive made by `cuboid synth` (see Scripts/make-sample-data). \
+            The demo opens it as a KITTI raw recording and counts, for every gold cuboid, the lidar \
+            returns inside it; each count must equal the cuboid's num_points.
+            """)
 
     @Option(help: "The SampleData folder (default: ./SampleData, else the one in the source checkout).")
     var sampleData: String?
@@ -30,7 +35,34 @@ struct Demo: ParsableCommand {
             }
         }
         print("decoded \(decoded) files, \(failures) failed")
-        if failures > 0 || decoded == 0 { throw ExitCode(1) }
+        let mismatches = try checkSequence(folder + "/sequence")
+        if failures > 0 || decoded == 0 || mismatches > 0 { throw ExitCode(1) }
+    }
+
+    /// Opens the sample sequence, prints a line per frame and returns the number of gold cuboids whose
+    /// returns inside differ from their `num_points`.
+    private func checkSequence(_ path: String) throws -> Int {
+        let sequence = try SensorSequence.open(path)
+        let gold = try LabelStore.read(path + "/gold.openlabel.json", format: .openLABEL)
+        print("sequence: \(path) (\(sequence.layout.rawValue), \(sequence.frames.count) frames, cameras: "
+            + "\(try sequence.cameras(at: 0).map(\.name).joined(separator: ", ")))")
+        var mismatches = 0, cuboids = 0
+        for (index, frame) in sequence.frames.enumerated() {
+            let cloud = try sequence.pointCloud(at: index)
+            let objects = gold.frames[index].objects
+            let inside = cloud.pointCounts(inside: objects)
+            for (object, count) in zip(objects, inside) {
+                cuboids += 1
+                if object.attributes["num_points"]?.number != Double(count) { mismatches += 1 }
+            }
+            var classes: [String: Int] = [:]
+            for object in objects { classes[object.category, default: 0] += 1 }
+            let seen = try sequence.labels(at: index)?.objects.count ?? 0
+            print("  \(frame.name): \(cloud.count) returns, gold " + classes.keys.sorted().map { "\(classes[$0]!) \($0)" }.joined(separator: ", ")
+                + "; \(seen) in image_02")
+        }
+        print("gold check: \(sequence.frames.count) frames, \(cuboids) cuboids, \(mismatches) mismatches between returns inside and num_points")
+        return mismatches
     }
 
     private func locateSampleData() throws -> String {

@@ -26,7 +26,7 @@ func jsonObjects(_ text: String) throws -> [[String: Any]] {
 struct CLITests {
     @Test("inspect --json describes SampleData clouds and images")
     func inspectSampleData() throws {
-        let files = ["sweep.bin", "sweep.pcd", "sweep.ply", "frame.png", "frame.jpg"].map { SharedData.sampleData + "/" + $0 }
+        let files = ["sequence/velodyne_points/data/0000000000.bin", "sweep.pcd", "sweep.ply", "frame.png", "frame.jpg"].map { SharedData.sampleData + "/" + $0 }
         let result = try runCuboid(["inspect", "--json"] + files)
         #expect(result.status == 0, "\(result.stderr)")
         let objects = try jsonObjects(result.stdout)
@@ -36,7 +36,7 @@ struct CLITests {
         #expect(Set(clouds.map { $0["points"] as! Int }).count == 1)
         #expect(clouds.map { $0["format"] as! String } == ["kitti-bin", "pcd-binary-compressed", "ply-binary-le"])
         for image in objects.filter({ $0["kind"] as? String == "image" }) {
-            #expect(image["width"] as? Int == 320 && image["height"] as? Int == 96 && image["channels"] as? Int == 3)
+            #expect(image["width"] as? Int == 621 && image["height"] as? Int == 188 && image["channels"] as? Int == 3)
         }
     }
 
@@ -56,7 +56,7 @@ struct CLITests {
         let folder = NSTemporaryDirectory() + "cuboid-cli-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let sweep = try Data(contentsOf: URL(fileURLWithPath: SharedData.sampleData + "/sweep.bin"))
+        let sweep = try Data(contentsOf: URL(fileURLWithPath: SharedData.sampleData + "/sequence/velodyne_points/data/0000000000.bin"))
         try sweep.prefix(sweep.count - 3).write(to: URL(fileURLWithPath: folder + "/cut.bin"))
         let result = try runCuboid(["inspect", "--json", folder + "/cut.bin", SharedData.sampleData + "/frame.png"])
         #expect(result.status == 1)
@@ -81,7 +81,7 @@ struct CLITests {
             previous = next
         }
         let final = try Data(contentsOf: URL(fileURLWithPath: previous))
-        let original = try Data(contentsOf: URL(fileURLWithPath: SharedData.sampleData + "/sweep.bin"))
+        let original = try Data(contentsOf: URL(fileURLWithPath: SharedData.sampleData + "/sequence/velodyne_points/data/0000000000.bin"))
         #expect(final == original)
         // Format by extension, with a warning for what the target cannot hold.
         let toBin = try runCuboid(["convert", SharedData.sampleData + "/sweep.ply", folder + "/x.pcd.bin"])
@@ -97,6 +97,8 @@ struct CLITests {
     func demo() throws {
         let result = try runCuboid(["demo"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("decoded 5 files, 0 failed"))
+        #expect(result.stdout.contains("decoded 4 files, 0 failed"))
+        #expect(result.stdout.contains("gold check: 3 frames"))
+        #expect(result.stdout.contains("0 mismatches"))
     }
 }
