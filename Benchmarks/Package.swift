@@ -1,5 +1,5 @@
 // swift-tools-version: 6.1
-// Decode and geometry kernel benchmarks (ordo-one/benchmark). Kept out of the main package so `swift build`
+// Decode, geometry kernel and simulator benchmarks (ordo-one/benchmark). Kept out of the main package so `swift build`
 // and `swift test` never compile the benchmark framework.
 //
 //   cd Benchmarks && swift package benchmark            # all benchmarks, release build
@@ -31,6 +31,14 @@ let package = Package(
                 .product(name: "Cuboid", package: "Cuboid"),
             ],
             path: "Benchmarks/GeometryBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+        .executableTarget(
+            name: "SynthesisBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Cuboid", package: "Cuboid"),
+            ],
+            path: "Benchmarks/SynthesisBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
     ]
 )
