@@ -1,3 +1,5 @@
+import Foundation
+
 /// Deterministic randomness that does not depend on the order work is done in.
 ///
 /// Scene layout draws from ``SceneRandom`` streams keyed by what is being placed (a block of road, a
@@ -27,11 +29,11 @@ struct SceneRandom: RandomNumberGenerator {
     /// Normal with mean 0 and deviation 1, clamped to +-2.5 (Box-Muller).
     mutating func normal() -> Double {
         let u = max(unit(), 1e-300), v = unit()
-        return min(2.5, max(-2.5, (-2 * _log(u)).squareRoot() * _cos(2 * .pi * v)))
+        return min(2.5, max(-2.5, (-2 * log(u)).squareRoot() * cos(2 * .pi * v)))
     }
 
     /// Exponential with the given mean.
-    mutating func exponential(mean: Double) -> Double { -mean * _log(max(1 - unit(), 1e-300)) }
+    mutating func exponential(mean: Double) -> Double { -mean * log(max(1 - unit(), 1e-300)) }
 
     /// An index drawn with probability proportional to `weights` (which must not all be 0).
     mutating func pick(_ weights: [Double]) -> Int {
@@ -63,7 +65,3 @@ func unitFromHash(_ hash: UInt64, lane: UInt64) -> Double {
     Double((hash >> (16 * lane)) & 0xFFFF) * (1.0 / 65536) + 0.5 / 65536
 }
 
-import Foundation
-
-@inline(__always) private func _log(_ x: Double) -> Double { Foundation.log(x) }
-@inline(__always) private func _cos(_ x: Double) -> Double { Foundation.cos(x) }

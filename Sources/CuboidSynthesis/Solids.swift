@@ -75,8 +75,6 @@ struct Part: Sendable {
             return (low.x * low.x + low.y * low.y).squareRoot() + high.x
         }
     }
-
-    var top: Double { shape == .porousSphere ? low.z + high.x : high.z }
 }
 
 /// A rigid thing in the world: parts placed with a position and a yaw.

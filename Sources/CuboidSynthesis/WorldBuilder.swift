@@ -255,8 +255,7 @@ struct WorldBuilder {
                 }
                 guard clear else { continue }
                 // A darker band of ground-floor windows facing the road, 5 cm proud of the facade.
-                let faceY = sign > 0 ? 0.0 : 0.0
-                let windows = Part.box(SIMD3(-length / 2 + 1, faceY - 0.05, 0.9), SIMD3(length / 2 - 1, faceY + 0.05, 2.6), .glass)
+                let windows = Part.box(SIMD3(-length / 2 + 1, -0.05, 0.9), SIMD3(length / 2 - 1, 0.05, 2.6), .glass)
                 addStatic(at: center, lateral: sign * front, parts: [.box(low, high, .paint), windows], colour: facade, reflectivity: reflectivity)
             }
         }
