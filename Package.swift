@@ -70,7 +70,7 @@ let package = Package(
         .executableTarget(name: "FuzzJPEG", dependencies: ["CuboidImages"], path: "Fuzz/FuzzJPEG"),
 
         // Tests: one target per module plus shared support.
-        .target(name: "CuboidTestSupport", dependencies: ["CuboidIO"], path: "Tests/CuboidTestSupport"),
+        .target(name: "CuboidTestSupport", dependencies: ["CuboidIO", "CuboidKernels"], path: "Tests/CuboidTestSupport"),
         .testTarget(name: "CuboidGeometryTests", dependencies: ["CuboidGeometry", "CuboidTestSupport"]),
         .testTarget(name: "CuboidKernelsTests", dependencies: ["CuboidKernels", "CuboidTestSupport"]),
         .testTarget(

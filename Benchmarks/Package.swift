@@ -13,7 +13,7 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
-        .target(name: "BenchmarkSupport", path: "Benchmarks/BenchmarkSupport"),
+        .target(name: "BenchmarkSupport", dependencies: [.product(name: "CuboidKernels", package: "Cuboid")], path: "Benchmarks/BenchmarkSupport"),
         .executableTarget(
             name: "DecodeBenchmarks",
             dependencies: [

@@ -180,18 +180,10 @@ struct KernelTimingArguments: ParsableArguments {
 
 /// Seeded benchmark tracks with the distribution of the peers' interpolation script.
 func makeBenchmarkTracks(tracks: Int, frames: Int, seed: UInt64) -> [[Keyframe]] {
-    var state = seed
-    func next() -> Double {  // SplitMix64, uniform in [0, 1)
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
-    }
+    var generator = SplitMix64(seed: seed)
+    func next() -> Double { generator.unit() }
     func uniform(_ low: Double, _ high: Double) -> Double { low + (high - low) * next() }
-    func normal(_ sigma: Double) -> Double {  // Box-Muller
-        sigma * (-2 * log(max(next(), 1e-300))).squareRoot() * cos(2 * .pi * next())
-    }
+    func normal(_ sigma: Double) -> Double { sigma * generator.normal() }
     return (0..<tracks).map { _ in
         var interior = Set<Int>()
         let wanted = min(Int(uniform(0, 19)), frames - 2)

@@ -1,3 +1,4 @@
+import CuboidKernels
 import Foundation
 
 /// Deterministic randomness that does not depend on the order work is done in.
@@ -5,32 +6,18 @@ import Foundation
 /// Scene layout draws from ``SceneRandom`` streams keyed by what is being placed (a block of road, a
 /// lane, a side), so a block looks the same however many frames are rendered. Per-ray noise comes
 /// from ``counterHash(_:_:_:_:)`` of the ray's identity, so it is the same on any thread count.
-struct SceneRandom: RandomNumberGenerator {
-    private var state: UInt64
+struct SceneRandom {
+    private var generator: SplitMix64
 
     /// A stream for `key` under `seed`.
-    init(seed: UInt64, key: UInt64) { state = counterHash(seed, key, 0x5EED, 0) }
+    init(seed: UInt64, key: UInt64) { generator = SplitMix64(seed: counterHash(seed, key, 0x5EED, 0)) }
 
-    /// SplitMix64.
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in `[0, 1)`, from the top 53 bits (not the standard library's `random(in:)`, whose
-    /// algorithm may change between Swift releases and with it the scenes).
-    mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
+    mutating func unit() -> Double { generator.unit() }
 
     mutating func uniform(_ low: Double, _ high: Double) -> Double { low + (high - low) * unit() }
 
-    /// Normal with mean 0 and deviation 1, clamped to +-2.5 (Box-Muller).
-    mutating func normal() -> Double {
-        let u = max(unit(), 1e-300), v = unit()
-        return min(2.5, max(-2.5, (-2 * log(u)).squareRoot() * cos(2 * .pi * v)))
-    }
+    /// Normal with mean 0 and deviation 1, clamped to +-2.5.
+    mutating func normal() -> Double { min(2.5, max(-2.5, generator.normal())) }
 
     /// Exponential with the given mean.
     mutating func exponential(mean: Double) -> Double { -mean * log(max(1 - unit(), 1e-300)) }

@@ -1,3 +1,4 @@
+import CuboidKernels
 import Foundation
 
 /// The real public driving data beside the project (`../shared/data`), which tests read when it
@@ -40,20 +41,8 @@ public enum SharedData {
     public static let sampleData: String = projectRoot + "/SampleData"
 }
 
-/// A small, fast, seedable generator (SplitMix64) so every randomised test is repeatable.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The seeded generator every randomised test uses, so each run repeats.
+public typealias SeededGenerator = SplitMix64
 
 /// Ways to damage a real file for the bad-input tests.
 public enum Corruption {

@@ -4,7 +4,7 @@ import Cuboid
 /// A 120,000-point sweep with the distribution of the peers' `make_sweep`
 /// (../shared/peers/bench_pointcloud.py): ground rings, 30 box-shaped objects, 10,000 noise points.
 func peerLikeSweep(points: Int = 120_000) -> PointCloud {
-    var g = Generator(state: 42)
+    var g = Generator(seed: 42)
     var x = [Float](), y = [Float](), z = [Float]()
     x.reserveCapacity(points); y.reserveCapacity(points); z.reserveCapacity(points)
     for _ in 0..<30 {
@@ -35,7 +35,7 @@ func peerLikeSweep(points: Int = 120_000) -> PointCloud {
 
 /// An RGB frame like the peers' `make_frame` (gradients, a sinusoid and Gaussian noise).
 func peerLikeFrame(width: Int, height: Int) -> Image {
-    var g = Generator(state: 5)
+    var g = Generator(seed: 5)
     var samples = [UInt8]()
     samples.reserveCapacity(width * height * 3)
     for row in 0..<height {

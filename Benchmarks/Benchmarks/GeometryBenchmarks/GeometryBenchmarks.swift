@@ -8,7 +8,7 @@ import Cuboid
 // `cuboid bench iou` runs on the peers' exact boxes (Scripts/bench_geometry_vs_peers.py writes them).
 
 func peerCuboids(_ count: Int, seed: UInt64) -> [Box3D] {
-    var generator = Generator(state: seed)
+    var generator = Generator(seed: seed)
     return (0..<count).map { _ in
         Box3D(x: .random(in: 0..<40, using: &generator), y: .random(in: 0..<40, using: &generator),
               z: .random(in: -1..<1, using: &generator), length: .random(in: 1..<6, using: &generator),
@@ -18,7 +18,7 @@ func peerCuboids(_ count: Int, seed: UInt64) -> [Box3D] {
 }
 
 func peerImageBoxes(_ count: Int, seed: UInt64) -> [Box2D] {
-    var generator = Generator(state: seed)
+    var generator = Generator(seed: seed)
     return (0..<count).map { _ in
         let w = Double.random(in: 8..<300, using: &generator), h = Double.random(in: 8..<300, using: &generator)
         return Box2D(x: .random(in: 0..<(1600 - w), using: &generator), y: .random(in: 0..<(900 - h), using: &generator),
@@ -27,7 +27,7 @@ func peerImageBoxes(_ count: Int, seed: UInt64) -> [Box2D] {
 }
 
 func peerTracks(seed: UInt64) -> [[Keyframe]] {
-    var generator = Generator(state: seed)
+    var generator = Generator(seed: seed)
     return (0..<1000).map { _ in
         var interior = Set<Int>()
         let wanted = Int.random(in: 0...18, using: &generator)
@@ -66,7 +66,7 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
     // Fitting and assignment at the sizes one frame of pre-labelling needs.
-    var generator = Generator(state: 7)
+    var generator = Generator(seed: 7)
     let cluster = (0..<800).map { k -> SIMD2<Double> in
         let along = Double(k % 400) / 400
         return k < 400 ? SIMD2(10 + 4.2 * along, 3 + .random(in: -0.03...0.03, using: &generator))
