@@ -46,7 +46,8 @@ public struct SyntheticWorld: Sendable {
         let laneCount = scene.road.lanesPerDirection
         let egoLane = min(scene.ego.lane ?? (laneCount - 1), laneCount - 1)
         egoStartS = Self.leadLength
-        egoLateral = -(Double(egoLane) + 0.5) * scene.road.laneWidth
+        let egoLateral = -(Double(egoLane) + 0.5) * scene.road.laneWidth
+        self.egoLateral = egoLateral
         let start = road.place(s: egoStartS, d: egoLateral).position
         let halfWidth = scene.road.halfWidth
         ground = Ground(origin: start, grade: scene.road.grade, curvature: scene.road.curvature, kerbHeight: scene.road.kerbHeight,
@@ -66,10 +67,7 @@ public struct SyntheticWorld: Sendable {
         parts = builder.parts
         statics = builder.statics
         actors = builder.orderedActors(frameCount: frameCount, frameRate: scene.frameRate, labelRange: scene.labelRange,
-                                       egoPosition: { t in
-                                           let pose = road.place(s: Self.leadLength + scene.ego.speed * t, d: -(Double(egoLane) + 0.5) * scene.road.laneWidth)
-                                           return pose.position
-                                       })
+                                       egoPosition: { t in road.place(s: Self.leadLength + scene.ego.speed * t, d: egoLateral).position })
     }
 
     // MARK: - Time and poses
