@@ -10,6 +10,7 @@ import PackageDescription
 //   CuboidPointClouds             point clouds: PointCloud, KITTI/nuScenes .bin, PCD, PLY
 //   CuboidDatasets                sequences: dataset layouts, poses, timestamps, label checks
 //   CuboidSynthesis               synthetic sensor scenes with exact gold (lidar ray casting, camera rendering)
+//   CuboidPrelabel                pre-labelling: model-free lidar detection, tracking, refinement, scoring, previews
 //   Cuboid                        umbrella: re-exports the public modules
 //   CuboidCLI (product `cuboid`)  argument parsing and printing only; no algorithms
 let package = Package(
@@ -23,6 +24,7 @@ let package = Package(
         .library(name: "CuboidFormats", targets: ["CuboidFormats"]),
         .library(name: "CuboidDatasets", targets: ["CuboidDatasets"]),
         .library(name: "CuboidSynthesis", targets: ["CuboidSynthesis"]),
+        .library(name: "CuboidPrelabel", targets: ["CuboidPrelabel"]),
         .library(name: "CuboidImages", targets: ["CuboidImages"]),
         .library(name: "CuboidPointClouds", targets: ["CuboidPointClouds"]),
         .executable(name: "cuboid", targets: ["CuboidCLI"]),
@@ -47,11 +49,12 @@ let package = Package(
         .target(name: "CuboidFormats", dependencies: ["CuboidGeometry", "CuboidKernels", "CuboidIO"]),
         .target(name: "CuboidDatasets", dependencies: ["CuboidFormats", "CuboidKernels", "CuboidPointClouds", "CuboidImages", "CuboidIO"]),
         .target(name: "CuboidSynthesis", dependencies: ["CuboidDatasets", "CuboidFormats", "CuboidKernels", "CuboidPointClouds", "CuboidImages", "CuboidIO"]),
+        .target(name: "CuboidPrelabel", dependencies: ["CuboidDatasets", "CuboidFormats", "CuboidKernels", "CuboidPointClouds", "CuboidImages", "CuboidIO"]),
         .target(name: "CuboidImages", dependencies: ["CuboidIO", "CCodecShims"]),
         .target(name: "CuboidPointClouds", dependencies: ["CuboidIO", "CuboidKernels"]),
         .target(
             name: "Cuboid",
-            dependencies: ["CuboidGeometry", "CuboidKernels", "CuboidIO", "CuboidFormats", "CuboidDatasets", "CuboidSynthesis", "CuboidImages",
+            dependencies: ["CuboidGeometry", "CuboidKernels", "CuboidIO", "CuboidFormats", "CuboidDatasets", "CuboidSynthesis", "CuboidPrelabel", "CuboidImages",
                            "CuboidPointClouds"]),
         .executableTarget(
             name: "CuboidCLI",
@@ -79,6 +82,7 @@ let package = Package(
         .testTarget(name: "CuboidIOTests", dependencies: ["CuboidIO", "CuboidTestSupport"]),
         .testTarget(name: "CuboidDatasetsTests", dependencies: ["CuboidDatasets", "CuboidKernels", "CuboidTestSupport"]),
         .testTarget(name: "CuboidSynthesisTests", dependencies: ["CuboidSynthesis", "CuboidDatasets", "CuboidKernels", "CuboidTestSupport"]),
+        .testTarget(name: "CuboidPrelabelTests", dependencies: ["CuboidPrelabel", "CuboidSynthesis", "CuboidDatasets", "CuboidTestSupport"]),
         .testTarget(name: "CuboidImagesTests", dependencies: ["CuboidImages", "CuboidTestSupport"]),
         .testTarget(name: "CuboidPointCloudsTests", dependencies: ["CuboidPointClouds", "CuboidTestSupport"]),
         .testTarget(name: "CuboidCLITests", dependencies: ["CuboidCLI", "CuboidTestSupport"]),

@@ -7,3 +7,4 @@
 @_exported import CuboidFormats
 @_exported import CuboidDatasets
 @_exported import CuboidSynthesis
+@_exported import CuboidPrelabel

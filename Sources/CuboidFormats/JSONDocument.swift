@@ -19,6 +19,11 @@ package struct JSONNode: Sendable {
     /// 1-based line of the value's first character.
     package var line: Int
 
+    package init(value: Value, line: Int) {
+        self.value = value
+        self.line = line
+    }
+
     package subscript(key: String) -> JSONNode? {
         guard case .object(let members) = value else { return nil }
         return members.first { $0.key == key }?.value

@@ -1,0 +1,141 @@
+import ArgumentParser
+import Cuboid
+import Foundation
+
+struct Prelabel: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Pre-label lidar footage: proposed cuboids, tracks and camera boxes for people to correct.",
+        discussion: """
+            Per sequence: model-free detection in every sweep (ground by concentric-zone plane fits, \
+            bird's-eye-view clustering, L-shape cuboid fits completed to class sizes, classification), \
+            then tracking and smoothing in the world frame when the sequence has ego poses, 2D boxes in \
+            every camera, the labels in the chosen formats, review_queue.csv (most doubtful boxes first) \
+            and preview/ images. Frames detected by an interrupted run are read back from OUT/cache. \
+            With several sequences each gets OUT/NAME; --shard K/N takes every N-th sequence from the K-th, \
+            in name order, so N machines can split a batch.
+            """)
+
+    @Argument(help: "Sequence folders (any layout `cuboid inspect` opens).")
+    var sequences: [String] = []
+
+    @Option(name: .shortAndLong, help: "Output folder.")
+    var out: String?
+
+    @Option(help: "Comma-separated label formats to write: \(LabelFormat.allCases.filter { $0 != .nuScenesInfo }.map(\.rawValue).joined(separator: ", ")).")
+    var format: String = "openlabel"
+
+    @Option(help: "Configuration JSON (every key optional; see --write-config).")
+    var config: String?
+
+    @Option(help: "Write the default configuration to this file and exit.")
+    var writeConfig: String?
+
+    @Option(help: "External detections (KITTI folder or OpenLABEL file) to track with, or instead of, the lidar detector.")
+    var detections: String?
+
+    @Option(help: "Format of --detections: openlabel or kitti.")
+    var detectionsFormat: String = "openlabel"
+
+    @Option(help: "join (external and lidar boxes) or replace (external boxes only).")
+    var detectionsMode: String = "join"
+
+    @Option(help: "K/N: process the K-th of N shares of the sequences (1-based).")
+    var shard: String?
+
+    @Flag(help: "Skip the preview images.")
+    var noPreviews = false
+
+    @Flag(help: "Score the pre-labels against the sequence's gold (Car, Pedestrian, Cyclist; BEV IoU 0.5 and 0.7; gold within 40 m with >= 10 points).")
+    var score = false
+
+    @Option(help: "Gold labels for --score (OpenLABEL; default: SEQUENCE/gold.openlabel.json, else the sequence's own labels).")
+    var gold: String?
+
+    @Option(help: "Camera bounding the scored region (default: image_2 for KITTI object folders, else the whole sweep).")
+    var regionCamera: String?
+
+    func run() throws {
+        var options = PrelabelOptions()
+        if let config {
+            do { options.configuration = try PrelabelConfiguration.read(config) } catch {
+                reportError(error, path: config)
+                throw ExitCode(1)
+            }
+        }
+        if let writeConfig {
+            try FileBytes.writeAtomically(options.configuration.encoded, to: writeConfig)
+            print("wrote \(writeConfig)")
+            return
+        }
+        guard let out, !sequences.isEmpty else { throw ValidationError("give SEQUENCE... and --out DIR (or --write-config FILE)") }
+        var formats: [LabelFormat] = []
+        for name in format.split(separator: ",") {
+            guard let parsed = LabelFormat(rawValue: String(name)), parsed != .nuScenesInfo else { throw ValidationError("unknown format \(name)") }
+            formats.append(parsed)
+        }
+        options.formats = formats
+        options.previews = !noPreviews
+        guard let mode = ExternalDetectionMode(rawValue: detectionsMode) else { throw ValidationError("--detections-mode is join or replace") }
+        options.externalMode = mode
+
+        var selected = sequences.sorted()
+        if let shard {
+            let parts = shard.split(separator: "/").compactMap { Int($0) }
+            guard parts.count == 2, parts[1] >= 1, (1...parts[1]).contains(parts[0]) else { throw ValidationError("--shard is K/N with 1 <= K <= N") }
+            selected = selected.enumerated().filter { $0.offset % parts[1] == parts[0] - 1 }.map(\.element)
+        }
+        var failed = false
+        for path in selected {
+            let folder = sequences.count == 1 ? out : out + "/" + (path as NSString).lastPathComponent
+            do {
+                try run(path, output: folder, options: options)
+            } catch {
+                reportError(error, path: path)
+                failed = true
+            }
+        }
+        if failed { throw ExitCode(1) }
+    }
+
+    private func run(_ path: String, output: String, options: PrelabelOptions) throws {
+        var options = options
+        let sequence = try SensorSequence.open(path)
+        if let detections {
+            var context = LabelContext()
+            if detectionsFormat == "kitti" {
+                context.calibration = try sequence.kittiCalibration(at: 0)
+                if sequence.layout == .kittiObject { context.calibrationFolder = sequence.root }
+            }
+            guard let format = LabelFormat(rawValue: detectionsFormat) else { throw ValidationError("unknown --detections-format") }
+            options.externalDetections = try LabelStore.read(detections, format: format, context: context)
+        }
+        let lines = ["detect": ProgressLine("detect", total: sequence.count), "preview": ProgressLine("preview", total: sequence.count)]
+        let summary = try PrelabelRunner.run(sequence, output: output, options: options) { stage, done, _ in lines[stage]?.update(done) }
+        let detected = summary.frames - summary.resumedFrames
+        var line = "\(path): \(summary.frames) frames (\(summary.resumedFrames) from the cache), \(summary.boxes) boxes, \(summary.tracks) "
+        line += summary.tracked ? "tracks" : "untracked detections (no ego poses)"
+        print(line + " -> \(output)")
+        if detected > 0 {
+            let t = summary.detectionTimings, n = Double(detected) / 1000
+            print(String(format: "  per sweep: ground %.1f ms, clustering %.1f ms, fitting %.1f ms, total %.1f ms; tracking %.1f ms for the sequence",
+                         t.ground / n, t.clustering / n, t.fitting / n, t.total / n, summary.trackingSeconds * 1000))
+        }
+        if score {
+            let goldPath = gold ?? (FileManager.default.fileExists(atPath: path + "/gold.openlabel.json") ? path + "/gold.openlabel.json" : nil)
+            let goldSet = try goldPath.map { try LabelStore.read($0, format: .openLABEL) } ?? sequence.labelSet()
+            let region = regionCamera ?? (sequence.layout == .kittiObject ? "image_2" : nil)
+            for result in try DetectionScoring.score(summary.labels, gold: goldSet, sequence: sequence, regionCamera: region) {
+                print("  " + describe(result))
+            }
+        }
+    }
+}
+
+/// `Car: 12 gold; IoU 0.5 recall 0.917 precision 0.846 (tp 11, fn 1, fp 2); IoU 0.7 ...`
+func describe(_ score: DetectionScore) -> String {
+    let parts = score.counts.map {
+        String(format: "IoU %.1f recall %.3f precision %.3f (tp %d, fn %d, fp %d)", $0.threshold, $0.recall, $0.precision,
+               $0.truePositives, $0.falseNegatives, $0.falsePositives)
+    }
+    return "\(score.criteria.category): \(score.goldObjects) gold; " + parts.joined(separator: "; ")
+}

@@ -1,0 +1,200 @@
+import Foundation
+public import CuboidGeometry
+import CuboidKernels
+public import CuboidPointClouds
+import Dispatch
+
+/// One object proposed in one sweep.
+///
+/// `cuboid` is in the sweep's sensor frame (x forward, y left, z up, metres; yaw counter-clockwise
+/// from +x about z, centre at the geometric centre), completed to the class's typical size where the
+/// lidar saw only part of the object. A single sweep cannot tell front from back: the yaw of an
+/// untracked detection is only known modulo pi.
+public struct Detection: Sendable, Hashable, Codable {
+    /// Class name (KITTI spelling): Car, Van, Truck, Pedestrian, Cyclist or Misc.
+    public var category: String
+    /// The proposed box, sensor frame.
+    public var cuboid: Box3D
+    /// Confidence in 0...1 that the box is an object of this class.
+    public var score: Double
+    /// Returns of the sweep the detection was made from (0 for external detections).
+    public var pointCount: Int
+    /// Where the detection came from: `lidar` (geometric pipeline) or `external`.
+    public var source: String
+
+    public init(category: String, cuboid: Box3D, score: Double, pointCount: Int, source: String = "lidar") {
+        self.category = category
+        self.cuboid = cuboid
+        self.score = score
+        self.pointCount = pointCount
+        self.source = source
+    }
+}
+
+/// Seconds spent in each stage of one sweep's detection.
+public struct DetectionTimings: Sendable, Hashable, Codable {
+    public var ground = 0.0
+    public var clustering = 0.0
+    public var fitting = 0.0
+    public var total: Double { ground + clustering + fitting }
+    public init() {}
+
+    public static func + (a: DetectionTimings, b: DetectionTimings) -> DetectionTimings {
+        var sum = DetectionTimings()
+        sum.ground = a.ground + b.ground
+        sum.clustering = a.clustering + b.clustering
+        sum.fitting = a.fitting + b.fitting
+        return sum
+    }
+}
+
+/// The model-free lidar detector: ground segmentation, clustering, L-shape cuboid fits, completion and
+/// classification by size and shape (see the prelabelling guide for each stage).
+public struct LidarDetector: Sendable {
+    /// The configuration it runs with (validated).
+    public let configuration: PrelabelConfiguration
+
+    /// - Precondition: `configuration.validate()` does not throw.
+    public init(configuration: PrelabelConfiguration = PrelabelConfiguration()) {
+        do { try configuration.validate() } catch { preconditionFailure("invalid prelabel configuration: \(error)") }
+        self.configuration = configuration
+    }
+
+    /// The objects in one sweep, best score first, with the time each stage took.
+    /// - Parameter cloud: One sweep in the sensor frame, z up. Non-finite points are ignored.
+    /// - Complexity: O(n log n) in the number of points.
+    public func detect(_ cloud: PointCloud) -> (detections: [Detection], timings: DetectionTimings) {
+        var timings = DetectionTimings()
+        var clock = DispatchTime.now().uptimeNanoseconds
+        func lap() -> Double {
+            let now = DispatchTime.now().uptimeNanoseconds
+            defer { clock = now }
+            return Double(now - clock) / 1e9
+        }
+        let ground = GroundModel(x: cloud.x, y: cloud.y, z: cloud.z, region: configuration.regionOfInterest, configuration: configuration.ground)
+        timings.ground = lap()
+        let clusters = BEVClusters(x: cloud.x, y: cloud.y, heights: ground.heightAboveGround,
+                                   region: configuration.regionOfInterest, configuration: configuration.clustering)
+        timings.clustering = lap()
+        var detections: [Detection] = []
+        let fitter = LShapeFitter(coarseStep: .pi / 90, fineStep: .pi / 900, maximumSearchPoints: 400)
+        for members in clusters.members where members.count >= configuration.clustering.minimumPoints {
+            let cluster = ClusterPoints(members, cloud: cloud, heights: ground.heightAboveGround)
+            if let detection = classify(cluster, fitter: fitter) { detections.append(detection) }
+        }
+        detections.sort { ($0.score, $0.cuboid.x, $0.cuboid.y) > ($1.score, $1.cuboid.x, $1.cuboid.y) }
+        timings.fitting = lap()
+        return (detections, timings)
+    }
+
+    /// The best class for a cluster, its completed box and score; nil when nothing fits.
+    func classify(_ cluster: ClusterPoints, fitter: LShapeFitter) -> Detection? {
+        guard let footprint = fitter.fit(cluster.footprint) else { return nil }
+        let diagonal = (footprint.length * footprint.length + footprint.width * footprint.width).squareRoot()
+        guard diagonal <= configuration.clustering.maximumDiagonal else { return nil }
+        let features = ClusterFeatures(cluster, footprint: footprint)
+        var best: (model: ClassModel, score: Double)? = nil
+        for model in configuration.classes {
+            let score = features.score(for: model)
+            if score > (best?.score ?? 0) { best = (model, score) }
+        }
+        guard let (model, score) = best, score >= configuration.minimumScore else { return nil }
+        let completed: BEVBox
+        if isPerson(model.name) {
+            completed = BEVBox(center: footprint.center, length: max(footprint.length, model.typical[0]),
+                               width: max(footprint.width, model.typical[1]), yaw: footprint.yaw)
+        } else {
+            completed = completeFootprint(footprint, toLength: model.typical[0], width: model.typical[1])
+        }
+        let height = max(features.height, model.minimum[2])
+        let box = completed.cuboid(bottom: cluster.groundLevel, top: cluster.groundLevel + height)
+        return Detection(category: model.name, cuboid: box, score: score, pointCount: cluster.count)
+    }
+}
+
+func isPerson(_ category: String) -> Bool { category == "Pedestrian" || category == "Cyclist" || category == "Person_sitting" }
+
+/// The points of one cluster, gathered from the sweep.
+struct ClusterPoints {
+    var footprint: [SIMD2<Double>]
+    var z: [Double]
+    var heights: [Double]
+    /// Median ground level under the cluster, sensor z.
+    var groundLevel: Double
+    var count: Int { z.count }
+
+    init(_ members: [Int32], cloud: PointCloud, heights allHeights: [Float]) {
+        footprint = members.map { SIMD2(Double(cloud.x[Int($0)]), Double(cloud.y[Int($0)])) }
+        z = members.map { Double(cloud.z[Int($0)]) }
+        heights = members.map { Double(allHeights[Int($0)]) }
+        var levels = zip(z, heights).map { $0 - $1 }
+        levels.sort()
+        groundLevel = levels[levels.count / 2]
+    }
+}
+
+/// What the classifier looks at in a cluster.
+struct ClusterFeatures {
+    /// Observed footprint sides (length >= width) and height above ground, metres.
+    var length: Double, width: Double, height: Double
+    /// Height of the lowest point above the ground.
+    var bottomGap: Double
+    /// Fraction of the points within 0.2 m of the footprint's outline (a vehicle's sides are surfaces;
+    /// bushes and trees fill their footprint).
+    var edgeFraction: Double
+    /// Extent along the footprint's length of the points in the top 40 % of the height (a vehicle's
+    /// roof is wide, a person's torso narrow).
+    var upperExtent: Double
+    var pointCount: Int
+
+    init(_ cluster: ClusterPoints, footprint: BEVBox) {
+        length = footprint.length
+        width = footprint.width
+        var top = -Double.infinity, bottom = Double.infinity
+        for h in cluster.heights { top = max(top, h); bottom = min(bottom, h) }
+        height = top
+        bottomGap = bottom
+        let c = cos(footprint.yaw), s = sin(footprint.yaw)
+        let halfLength = footprint.length / 2, halfWidth = footprint.width / 2
+        var near = 0
+        var upperLow = Double.infinity, upperHigh = -Double.infinity
+        let upperLevel = 0.6 * top
+        for (k, p) in cluster.footprint.enumerated() {
+            let d = p - footprint.center
+            let u = d.x * c + d.y * s, v = -d.x * s + d.y * c
+            if min(halfLength - abs(u), halfWidth - abs(v)) < 0.2 { near += 1 }
+            if cluster.heights[k] >= upperLevel {
+                upperLow = min(upperLow, u)
+                upperHigh = max(upperHigh, u)
+            }
+        }
+        edgeFraction = Double(near) / Double(cluster.count)
+        upperExtent = upperHigh >= upperLow ? upperHigh - upperLow : 0
+        pointCount = cluster.count
+    }
+
+    /// Plausibility in 0...1 that the cluster is an object of the model's class.
+    func score(for model: ClassModel) -> Double {
+        let person = isPerson(model.name)
+        var score = band(height, model.minimum[2], model.maximum[2], tolerance: 0.25)
+        score *= band(length, 0, model.maximum[0], tolerance: 0.4)
+        score *= band(width, 0, model.maximum[1], tolerance: 0.3)
+        // Something of the object's silhouette must be seen: at least half its width.
+        score *= band(length, 0.5 * model.minimum[1], .infinity, tolerance: 0.3 * model.minimum[1])
+        score *= band(bottomGap, 0, 1.1, tolerance: 0.5)
+        if person {
+            score *= band(upperExtent, 0, 0.9, tolerance: 0.4)
+        } else {
+            score *= band(edgeFraction, 0.4, 1, tolerance: 0.3)
+            score *= band(upperExtent, 0.9, .infinity, tolerance: 0.5)
+        }
+        return score * (1 - exp(-Double(pointCount) / 15))
+    }
+}
+
+/// 1 inside `low...high`, falling linearly to 0 at `tolerance` outside.
+func band(_ value: Double, _ low: Double, _ high: Double, tolerance: Double) -> Double {
+    if value < low { return max(0, 1 - (low - value) / tolerance) }
+    if value > high { return max(0, 1 - (value - high) / tolerance) }
+    return 1
+}

@@ -1,0 +1,160 @@
+public import CuboidFormats
+public import CuboidGeometry
+import CuboidKernels
+public import CuboidDatasets
+import CuboidPointClouds
+
+/// Which gold objects and predictions a detection score counts, KITTI-style.
+///
+/// A gold object of the class is *counted* when it lies within ``maximumRange`` (horizontal distance
+/// from the sensor) and holds at least ``minimumPoints`` returns; other gold objects of the class, of
+/// its neighbouring classes (a Van for Car, Person_sitting for Pedestrian) and DontCare regions are
+/// *ignored*: a prediction on them is neither a hit nor a false positive. Predictions are counted
+/// within ``maximumRange`` and, when ``region`` is set, only where that camera sees their centre
+/// (KITTI labels only what camera 2 sees).
+public struct DetectionCriteria: Sendable, Hashable {
+    /// The evaluated class (KITTI spelling).
+    public var category: String
+    /// BEV IoU needed for a hit, one score per threshold.
+    public var thresholds: [Double]
+    /// Horizontal range limit, metres.
+    public var maximumRange: Double
+    /// Fewest lidar returns a counted gold object holds.
+    public var minimumPoints: Int
+    /// The camera whose view bounds the labelled region, when labels cover only part of the sweep.
+    public var region: Camera?
+
+    public init(category: String, thresholds: [Double] = [0.5, 0.7], maximumRange: Double = 40, minimumPoints: Int = 10,
+                region: Camera? = nil) {
+        precondition(!thresholds.isEmpty && thresholds.allSatisfy { $0 > 0 && $0 <= 1 }, "thresholds must be in (0, 1]")
+        self.category = category
+        self.thresholds = thresholds
+        self.maximumRange = maximumRange
+        self.minimumPoints = minimumPoints
+        self.region = region
+    }
+
+    /// Classes whose gold boxes are ignored rather than missed when predicted as `category`.
+    var neighbours: Set<String> {
+        switch category {
+        case "Car": ["Van"]
+        case "Pedestrian": ["Person_sitting"]
+        case "Van": ["Car"]
+        default: []
+        }
+    }
+}
+
+/// Hits, misses and false positives of one class at one BEV IoU threshold, summed over frames.
+public struct DetectionCounts: Sendable, Hashable, Codable {
+    public var threshold: Double
+    public var truePositives = 0
+    public var falseNegatives = 0
+    public var falsePositives = 0
+    public init(threshold: Double) { self.threshold = threshold }
+
+    /// Hits over counted gold objects (1 when there is none).
+    public var recall: Double { truePositives + falseNegatives == 0 ? 1 : Double(truePositives) / Double(truePositives + falseNegatives) }
+    /// Hits over counted predictions (1 when there is none).
+    public var precision: Double { truePositives + falsePositives == 0 ? 1 : Double(truePositives) / Double(truePositives + falsePositives) }
+}
+
+/// The score of one class's predictions against gold, accumulated frame by frame.
+public struct DetectionScore: Sendable, Hashable {
+    public internal(set) var criteria: DetectionCriteria
+    /// One entry per threshold, in the criteria's order.
+    public private(set) var counts: [DetectionCounts]
+    /// Counted gold objects seen so far.
+    public private(set) var goldObjects = 0
+
+    public init(criteria: DetectionCriteria) {
+        self.criteria = criteria
+        counts = criteria.thresholds.map { DetectionCounts(threshold: $0) }
+    }
+
+    /// Adds one frame.
+    /// - Parameters:
+    ///   - gold: The frame's gold objects in the sensor frame (DontCare rows included, with their
+    ///     2D box in the region camera).
+    ///   - goldPoints: Lidar returns inside each gold object (same order).
+    ///   - predictions: Predicted objects in the same sensor frame; those of other classes are skipped.
+    /// - Complexity: O(G P) IoU pairs plus an optimal assignment.
+    public mutating func add(gold: [LabeledObject], goldPoints: [Int], predictions: [LabeledObject]) {
+        precondition(gold.count == goldPoints.count, "one point count per gold object")
+        let category = criteria.category
+        var counted: [BEVBox] = [], ignored: [BEVBox] = [], dontCare: [Box2D] = []
+        for (object, points) in zip(gold, goldPoints) {
+            if object.category == "DontCare" {
+                if let camera = criteria.region, let box = object.boxes[camera.name] { dontCare.append(box) }
+                continue
+            }
+            guard let cuboid = object.cuboid else { continue }
+            if object.category == category {
+                if range(cuboid) <= criteria.maximumRange && points >= criteria.minimumPoints { counted.append(cuboid.bev) } else { ignored.append(cuboid.bev) }
+            } else if criteria.neighbours.contains(object.category) {
+                ignored.append(cuboid.bev)
+            }
+        }
+        let predicted = predictions.compactMap { object -> Box3D? in
+            guard object.category == category, let cuboid = object.cuboid, range(cuboid) <= criteria.maximumRange else { return nil }
+            if let camera = criteria.region {
+                guard let (pixel, _) = camera.project(cuboid.center), pixel.x >= 0, pixel.y >= 0,
+                      pixel.x < Double(camera.intrinsics.width), pixel.y < Double(camera.intrinsics.height) else { return nil }
+            }
+            return cuboid
+        }
+        goldObjects += counted.count
+        let overlap = pairwiseIoU(predicted.map(\.bev), counted, threads: 1)
+        let overlapIgnored = pairwiseIoU(predicted.map(\.bev), ignored, threads: 1)
+        for (t, threshold) in criteria.thresholds.enumerated() {
+            var cost = overlap
+            for k in cost.elements.indices { cost.elements[k] = 1 - cost.elements[k] }
+            let pairs = predicted.isEmpty || counted.isEmpty ? [] : optimalAssignment(cost: cost, maximumCost: 1 - threshold + 1e-12)
+            counts[t].truePositives += pairs.count
+            counts[t].falseNegatives += counted.count - pairs.count
+            let matched = Set(pairs.map(\.row))
+            for p in predicted.indices where !matched.contains(p) {
+                let onIgnored = ignored.indices.contains { overlapIgnored[p, $0] >= threshold }
+                let inDontCare = criteria.region.flatMap { camera in
+                    projectedBox(predicted[p], camera: camera).map { box in dontCare.contains { overlapArea(box, $0) >= 0.5 * box.area } }
+                } ?? false
+                if !onIgnored && !inDontCare { counts[t].falsePositives += 1 }
+            }
+        }
+    }
+
+    private func range(_ box: Box3D) -> Double { (box.x * box.x + box.y * box.y).squareRoot() }
+}
+
+private func overlapArea(_ a: Box2D, _ b: Box2D) -> Double {
+    max(0, min(a.maxX, b.maxX) - max(a.minX, b.minX)) * max(0, min(a.maxY, b.maxY) - max(a.minY, b.minY))
+}
+
+/// Scores a whole label set against gold, frame by frame.
+public enum DetectionScoring {
+    /// One ``DetectionScore`` per class.
+    /// - Parameters:
+    ///   - predictions: Predicted labels, sensor frame; frames matched to gold by name.
+    ///   - gold: Gold labels, sensor frame.
+    ///   - sequence: The sweeps, to count the returns inside each gold box.
+    ///   - classes: Classes to score.
+    ///   - regionCamera: A camera name bounding the labelled region (KITTI: `image_2`), or nil for the whole sweep.
+    /// - Throws: file errors from reading the sweeps or calibrations.
+    public static func score(_ predictions: LabelSet, gold: LabelSet, sequence: SensorSequence,
+                             classes: [String] = ["Car", "Pedestrian", "Cyclist"], regionCamera: String? = nil) throws -> [DetectionScore] {
+        var scores = classes.map { DetectionScore(criteria: DetectionCriteria(category: $0)) }
+        let predicted = Dictionary(predictions.frames.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let golden = Dictionary(gold.frames.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for (index, frame) in sequence.frames.enumerated() {
+            guard let goldFrame = golden[frame.name] else { continue }
+            let cloud = try sequence.pointCloud(at: index)
+            let points = cloud.pointCounts(inside: goldFrame.objects)
+            let camera = try regionCamera.flatMap { name in try sequence.cameras(at: index).first { $0.name == name } }
+            for k in scores.indices {
+                scores[k].criteria.region = camera
+                scores[k].add(gold: goldFrame.objects, goldPoints: points, predictions: predicted[frame.name]?.objects ?? [])
+            }
+        }
+        return scores
+    }
+}

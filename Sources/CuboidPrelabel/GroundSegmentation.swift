@@ -1,0 +1,194 @@
+import Foundation
+/// The ground under a sweep: a height above the local ground for every point, from plane fits in the
+/// bins of a concentric zone model (Patchwork++, Lee et al. 2022, without its learned parts).
+///
+/// The region of interest is cut into zones of rings and sectors (coarser far away, where returns are
+/// sparse). In each bin the lowest points seed a plane `z = a x + b y + c` that is refitted on the
+/// points near it; the plane is accepted when it is no steeper than the configured tilt and does not
+/// rise above the ground level carried in from the inner rings by more than a step plus a grade (so a
+/// bin holding only a car's roof or a wall is not taken for ground). Bins whose plane is refused, or
+/// that hold too few points, use the level carried in. Bins are visited from the inside out, so the
+/// ground follows slopes and kerbs ring by ring without assuming a sensor height.
+struct GroundModel: Sendable {
+    /// Height of each point above its bin's ground, metres; NaN outside the region of interest.
+    var heightAboveGround: [Float]
+    /// The ground level under the sensor (median of the innermost ring's planes at their centres),
+    /// in sensor coordinates; NaN when the ring held no ground.
+    var sensorGroundLevel: Double
+    /// Bins whose plane was accepted, and all bins that held points.
+    var acceptedBins: Int, occupiedBins: Int
+
+    /// Segments a sweep.
+    /// - Parameters: x, y, z: Point coordinates, metres, sensor frame (z up); equal counts.
+    /// - Complexity: O(n log n) (a sort of each bin by height).
+    init(x: [Float], y: [Float], z: [Float], region: RegionOfInterest, configuration: GroundSegmentationConfiguration) {
+        let count = x.count
+        let zones = configuration.zones
+        var binStart = [Int](), ringWidths = [Double](), ringInner = [Double](), ringSectors = [Int](), ringBins = [Int]()
+        var inner = region.minimumRange
+        var total = 0
+        for zone in zones {
+            let width = (zone.outerRange - inner) / Double(zone.rings)
+            for ring in 0..<zone.rings {
+                binStart.append(total)
+                ringWidths.append(width)
+                ringInner.append(inner + Double(ring) * width)
+                ringSectors.append(zone.sectors)
+                ringBins.append(total)
+                total += zone.sectors
+            }
+            inner = zone.outerRange
+        }
+        let ringCount = ringInner.count
+        let outer = min(region.maximumRange, zones.last!.outerRange)
+
+        // Bin of every point (-1 outside the region), then a counting sort by bin.
+        var binOfPoint = [Int32](repeating: -1, count: count)
+        var binCounts = [Int](repeating: 0, count: total + 1)
+        x.withUnsafeBufferPointer { xs in
+            y.withUnsafeBufferPointer { ys in
+                for i in 0..<count {
+                    let px = Double(xs[i]), py = Double(ys[i])
+                    let r = (px * px + py * py).squareRoot()
+                    guard r >= region.minimumRange, r < outer else { continue }
+                    var ring = 0
+                    while ring + 1 < ringCount && r >= ringInner[ring + 1] { ring += 1 }
+                    let sectors = ringSectors[ring]
+                    var sector = Int((atan2(py, px) + .pi) / (2 * .pi) * Double(sectors))
+                    if sector >= sectors { sector = sectors - 1 }
+                    let bin = ringBins[ring] + sector
+                    binOfPoint[i] = Int32(bin)
+                    binCounts[bin + 1] += 1
+                }
+            }
+        }
+        for b in 0..<total { binCounts[b + 1] += binCounts[b] }
+        var order = [Int32](repeating: 0, count: binCounts[total])
+        var cursor = binCounts
+        for i in 0..<count where binOfPoint[i] >= 0 {
+            let b = Int(binOfPoint[i])
+            order[cursor[b]] = Int32(i)
+            cursor[b] += 1
+        }
+
+        var heights = [Float](repeating: .nan, count: count)
+        // Ground level carried outwards per azimuth slot (1 degree).
+        let slots = 360
+        // The level the innermost ring starts from: the most common height (0.1 m bins) of the
+        // points in the first zone, where the lower beams see mostly road.
+        var histogram = [Int](repeating: 0, count: 100)
+        var histogramSums = [Double](repeating: 0, count: 100)
+        for k in 0..<binCounts[ringBins[min(zones[0].rings, ringCount - 1)]] {
+            let height = Double(z[Int(order[k])])
+            let slot = Int((height + 8) * 10)
+            if slot >= 0 && slot < 100 {
+                histogram[slot] += 1
+                histogramSums[slot] += height
+            }
+        }
+        let mode = histogram.indices.max { histogram[$0] < histogram[$1] }!
+        let startLevel = histogram[mode] > 0 ? histogramSums[mode] / Double(histogram[mode]) : Double.nan
+        var carried = [Double](repeating: startLevel, count: slots)
+        var accepted = 0, occupied = 0
+        var innermostLevels: [Double] = []
+        let minimumNormalZ = cos(configuration.maximumTiltDegrees * .pi / 180)
+        var binZ: [Float] = [], binIndices: [Int32] = []
+
+        for ring in 0..<ringCount {
+            let sectors = ringSectors[ring]
+            let ringMid = ringInner[ring] + ringWidths[ring] / 2
+            var updates: [(slotRange: Range<Int>, level: Double)] = []
+            for sector in 0..<sectors {
+                let bin = ringBins[ring] + sector
+                let range = binCounts[bin]..<binCounts[bin + 1]
+                let slotLow = sector * slots / sectors, slotHigh = max(slotLow + 1, (sector + 1) * slots / sectors)
+                // The level carried into this bin: mean of its slots' levels, or of the whole ring.
+                var carriedSum = 0.0, carriedCount = 0
+                for s in slotLow..<slotHigh where !carried[s].isNaN { carriedSum += carried[s]; carriedCount += 1 }
+                var reference: Double? = carriedCount > 0 ? carriedSum / Double(carriedCount) : nil
+                if reference == nil {
+                    let known = carried.filter { !$0.isNaN }
+                    if !known.isEmpty { reference = known.sorted()[known.count / 2] }
+                }
+                guard !range.isEmpty else { continue }
+                occupied += 1
+                binIndices.removeAll(keepingCapacity: true)
+                binZ.removeAll(keepingCapacity: true)
+                for k in range { binIndices.append(order[k]) }
+                binIndices.sort { z[Int($0)] < z[Int($1)] }
+                for i in binIndices { binZ.append(z[Int(i)]) }
+
+                var plane: (a: Double, b: Double, c: Double)? = nil
+                // Only points that could be ground given the level carried in may seed the plane: a
+                // bin covered by a car holds no ground, and its lowest points are the car's sills.
+                let step = configuration.maximumStep + configuration.rise * ringWidths[ring]
+                let allowed = reference.map { $0 + step } ?? .infinity
+                // Returns far below the level are reflections (multipath through glass and water).
+                let floor = reference.map { $0 - 2 * step } ?? -.infinity
+                let firstCandidate = binZ.firstIndex { Double($0) >= floor } ?? binZ.count
+                let candidates = binZ.prefix { Double($0) < allowed }.count
+                if candidates - firstCandidate >= 3 {
+                    let seedCount = min(configuration.seedCount, candidates - firstCandidate)
+                    var lowest = 0.0
+                    for k in firstCandidate..<(firstCandidate + seedCount) { lowest += Double(binZ[k]) }
+                    lowest /= Double(seedCount)
+                    var members = binIndices[firstCandidate..<candidates].prefix { Double(z[Int($0)]) < lowest + configuration.seedMargin }
+                    var fitted: (a: Double, b: Double, c: Double, normalZ: Double)? = nil
+                    for _ in 0..<configuration.iterations {
+                        guard members.count >= 3, let fit = fitPlane(members, x, y, z) else { break }
+                        fitted = fit
+                        members = binIndices[firstCandidate..<candidates].filter {
+                            let i = Int($0)
+                            return abs(Double(z[i]) - (fit.a * Double(x[i]) + fit.b * Double(y[i]) + fit.c)) < configuration.distanceThreshold
+                        }[...]
+                    }
+                    if let fit = fitted, fit.normalZ >= minimumNormalZ {
+                        // The plane's height at the middle of the bin.
+                        let angle = (Double(sector) + 0.5) / Double(sectors) * 2 * .pi - .pi
+                        let level = fit.a * ringMid * cos(angle) + fit.b * ringMid * sin(angle) + fit.c
+                        if level <= allowed {
+                            plane = (fit.a, fit.b, fit.c)
+                            accepted += 1
+                            updates.append((slotLow..<slotHigh, level))
+                            if ring == 0 { innermostLevels.append(level) }
+                        }
+                    }
+                }
+                let (a, b, c) = plane ?? (0, 0, reference ?? Double(binZ[0]))
+                for i in binIndices {
+                    let p = Int(i)
+                    heights[p] = Float(Double(z[p]) - (a * Double(x[p]) + b * Double(y[p]) + c))
+                }
+            }
+            // Levels are carried after the whole ring so that sectors do not feed each other.
+            for update in updates { for s in update.slotRange { carried[s] = update.level } }
+        }
+        heightAboveGround = heights
+        sensorGroundLevel = innermostLevels.isEmpty ? .nan : innermostLevels.sorted()[innermostLevels.count / 2]
+        acceptedBins = accepted
+        occupiedBins = occupied
+    }
+}
+
+/// Least-squares plane `z = a x + b y + c` through the points, with a small ridge towards horizontal
+/// so that a bin holding one scan line (collinear points) still gets a plane; `normalZ` is the z of
+/// the unit normal.
+private func fitPlane(_ members: ArraySlice<Int32>, _ x: [Float], _ y: [Float], _ z: [Float]) -> (a: Double, b: Double, c: Double, normalZ: Double)? {
+    let n = Double(members.count)
+    var mx = 0.0, my = 0.0, mz = 0.0
+    for i in members { mx += Double(x[Int(i)]); my += Double(y[Int(i)]); mz += Double(z[Int(i)]) }
+    mx /= n; my /= n; mz /= n
+    var sxx = 0.0, sxy = 0.0, syy = 0.0, sxz = 0.0, syz = 0.0
+    for i in members {
+        let dx = Double(x[Int(i)]) - mx, dy = Double(y[Int(i)]) - my, dz = Double(z[Int(i)]) - mz
+        sxx += dx * dx; sxy += dx * dy; syy += dy * dy; sxz += dx * dz; syz += dy * dz
+    }
+    let ridge = 0.05 * n
+    sxx += ridge; syy += ridge
+    let det = sxx * syy - sxy * sxy
+    guard det > 0 else { return nil }
+    let a = (sxz * syy - syz * sxy) / det
+    let b = (syz * sxx - sxz * sxy) / det
+    let c = mz - a * mx - b * my
+    return (a, b, c, 1 / (1 + a * a + b * b).squareRoot())
+}

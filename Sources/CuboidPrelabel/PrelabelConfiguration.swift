@@ -1,0 +1,276 @@
+import CuboidFormats
+import CuboidIO
+import Foundation
+
+/// Every tunable of `cuboid prelabel` in one value, read from and written to one JSON file.
+///
+/// All distances are metres in the sensor frame (x forward, y left, z up), angles are degrees in the
+/// file and radians in code only where a property says so. The defaults are chosen for a roof-mounted
+/// spinning lidar with 32 to 128 beams (KITTI's HDL-64E, nuScenes' HDL-32E, Pandar/RoboSense units);
+/// nothing depends on the sensor height, which is estimated per sweep. Write the defaults with
+/// `cuboid prelabel --write-config FILE`; every key of the file is optional.
+public struct PrelabelConfiguration: Sendable, Hashable, Codable {
+    /// Version of this file's schema.
+    public var version: Int = 1
+    /// Region of interest.
+    public var regionOfInterest = RegionOfInterest()
+    /// Ground segmentation.
+    public var ground = GroundSegmentationConfiguration()
+    /// Clustering of the points above the ground.
+    public var clustering = ClusteringConfiguration()
+    /// Class models used to classify and complete clusters.
+    public var classes: [ClassModel] = ClassModel.defaults
+    /// Tracking and offline refinement.
+    public var tracking = TrackingConfiguration()
+    /// Detections kept in the output: those scoring at least this (0...1).
+    public var minimumScore: Double = 0.3
+
+    public init() {}
+
+    /// Checks the values a run relies on.
+    /// - Throws: ``PrelabelConfigurationError`` naming the first bad key.
+    public func validate() throws(PrelabelConfigurationError) {
+        func check(_ condition: Bool, _ key: String, _ expected: String) throws(PrelabelConfigurationError) {
+            if !condition { throw .invalid(key: key, expected: expected) }
+        }
+        try check(regionOfInterest.maximumRange > regionOfInterest.minimumRange && regionOfInterest.minimumRange >= 0,
+                  "regionOfInterest", "0 <= minimumRange < maximumRange")
+        try check(ground.zones.count >= 1 && ground.zones.allSatisfy { $0.rings >= 1 && $0.sectors >= 1 && $0.outerRange > 0 },
+                  "ground.zones", "at least one zone with rings >= 1, sectors >= 1, outerRange > 0")
+        try check(zip(ground.zones, ground.zones.dropFirst()).allSatisfy { $0.outerRange < $1.outerRange },
+                  "ground.zones", "outer ranges in increasing order")
+        try check(ground.distanceThreshold > 0 && ground.seedCount >= 3 && ground.iterations >= 1,
+                  "ground", "distanceThreshold > 0, seedCount >= 3, iterations >= 1")
+        try check(ground.maximumTiltDegrees > 0 && ground.maximumTiltDegrees < 90, "ground.maximumTiltDegrees", "a value in (0, 90)")
+        try check(clustering.cellSize > 0.02 && clustering.cellSize <= 1, "clustering.cellSize", "a value in (0.02, 1]")
+        try check(clustering.minimumHeight >= 0 && clustering.maximumHeight > clustering.minimumHeight,
+                  "clustering", "0 <= minimumHeight < maximumHeight")
+        try check(clustering.minimumPoints >= 3, "clustering.minimumPoints", ">= 3")
+        try check(!classes.isEmpty && classes.allSatisfy { $0.isValid }, "classes",
+                  "class models with 0 < minimum <= typical <= maximum sizes")
+        try check(tracking.maximumMissedFrames >= 0 && tracking.minimumHits >= 1 && tracking.gateDistance > 0,
+                  "tracking", "maximumMissedFrames >= 0, minimumHits >= 1, gateDistance > 0")
+        try check((0...1).contains(minimumScore), "minimumScore", "a value in [0, 1]")
+    }
+
+    /// Parses a configuration file's bytes: the file's keys override the defaults, keys it leaves
+    /// out keep them, and every value is checked.
+    /// - Throws: ``PrelabelConfigurationError`` with the line of a syntax error or unknown key, or
+    ///   the key path of a value of the wrong type or out of range.
+    public static func decode(_ bytes: [UInt8]) throws(PrelabelConfigurationError) -> PrelabelConfiguration {
+        let user: JSONNode
+        do { user = try parseJSON(bytes) } catch { throw .syntax(line: error.line, column: error.column, expected: error.expected) }
+        let defaults: JSONNode
+        do { defaults = try parseJSON(Array(try JSONEncoder().encode(PrelabelConfiguration()))) } catch {
+            preconditionFailure("the default configuration encodes: \(error)")
+        }
+        let merged = try overlay(user, on: defaults, path: "")
+        let configuration: PrelabelConfiguration
+        do {
+            configuration = try JSONDecoder().decode(PrelabelConfiguration.self, from: Data(output(merged).rendered(indent: 0).utf8))
+        } catch let DecodingError.typeMismatch(type, context) {
+            throw .invalid(key: keyPath(context.codingPath), expected: "a value of type \(type)")
+        } catch let DecodingError.valueNotFound(type, context) {
+            throw .invalid(key: keyPath(context.codingPath), expected: "a value of type \(type)")
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw .invalid(key: keyPath(context.codingPath + [key]), expected: "a value")
+        } catch {
+            throw .invalid(key: "(file)", expected: "a prelabel configuration: \(error)")
+        }
+        try configuration.validate()
+        return configuration
+    }
+
+    /// Reads a configuration file.
+    /// - Throws: `FileAccessError`, or a `FileDecodingError` naming the file around a
+    ///   ``PrelabelConfigurationError``.
+    public static func read(_ path: String) throws -> PrelabelConfiguration {
+        try FileBytes.decode(path) { (bytes) throws(PrelabelConfigurationError) in try decode(bytes) }
+    }
+
+    /// The configuration as indented JSON with sorted keys.
+    public var encoded: [UInt8] {
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let node = try parseJSON(Array(try encoder.encode(self)))
+            return Array((output(node).rendered(indent: 2) + "\n").utf8)
+        } catch {
+            preconditionFailure("a configuration encodes: \(error)")
+        }
+    }
+}
+
+private func keyPath(_ path: [any CodingKey]) -> String {
+    path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+}
+
+/// `user` laid over `defaults`: objects merge key by key (a key the defaults lack is refused), any
+/// other value replaces the default whole.
+private func overlay(_ user: JSONNode, on defaults: JSONNode, path: String) throws(PrelabelConfigurationError) -> JSONNode {
+    guard let userMembers = user.members, let defaultMembers = defaults.members else {
+        if defaults.members != nil { throw .invalid(key: path.isEmpty ? "(file)" : path, expected: "an object (line \(user.line))") }
+        return user
+    }
+    var merged = defaultMembers
+    for (key, value) in userMembers {
+        let child = path.isEmpty ? key : path + "." + key
+        guard let index = merged.firstIndex(where: { $0.key == key }) else {
+            throw .unknownKey(line: value.line, key: child, allowed: defaultMembers.map(\.key))
+        }
+        merged[index].value = try overlay(value, on: merged[index].value, path: child)
+    }
+    return JSONNode(value: .object(merged), line: user.line)
+}
+
+private func output(_ node: JSONNode) -> JSONOutput {
+    switch node.value {
+    case .null: .null
+    case .bool(let value): .bool(value)
+    case .number(let value): .number(value)
+    case .string(let value): .string(value)
+    case .array(let elements): .array(elements.map(output))
+    case .object(let members): .object(members.map { ($0.key, output($0.value)) })
+    }
+}
+
+/// A configuration file that cannot be used.
+public enum PrelabelConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The file is not JSON.
+    case syntax(line: Int, column: Int, expected: String)
+    /// A key the configuration does not have (a typo would otherwise be ignored silently).
+    case unknownKey(line: Int, key: String, allowed: [String])
+    /// A value of the wrong type or out of range.
+    case invalid(key: String, expected: String)
+
+    public var description: String {
+        switch self {
+        case .syntax(let line, let column, let expected): "line \(line), column \(column): expected \(expected)"
+        case .unknownKey(let line, let key, let allowed): "line \(line): unknown key \(key) (allowed: \(allowed.joined(separator: ", ")))"
+        case .invalid(let key, let expected): "\(key): expected \(expected)"
+        }
+    }
+}
+
+/// The part of the sweep that is searched for objects.
+public struct RegionOfInterest: Sendable, Hashable, Codable {
+    /// Points closer than this (horizontal range) belong to the ego vehicle. Default 2.7 m.
+    public var minimumRange: Double = 2.7
+    /// Points further than this (horizontal range) are ignored. Default 60 m.
+    public var maximumRange: Double = 60
+    public init() {}
+}
+
+/// One zone of the concentric zone model: rings between the previous zone's outer range and this one.
+public struct GroundZone: Sendable, Hashable, Codable {
+    /// Outer horizontal range of the zone, metres.
+    public var outerRange: Double
+    /// Rings in the zone (equal widths).
+    public var rings: Int
+    /// Sectors per ring (equal angles).
+    public var sectors: Int
+    public init(outerRange: Double, rings: Int, sectors: Int) {
+        self.outerRange = outerRange
+        self.rings = rings
+        self.sectors = sectors
+    }
+}
+
+/// Ground segmentation by plane fits in the bins of a concentric zone model (Patchwork++ style).
+public struct GroundSegmentationConfiguration: Sendable, Hashable, Codable {
+    /// Zones from the inside out; the first starts at the region's minimum range. Patchwork++'s
+    /// default zone model.
+    public var zones: [GroundZone] = [
+        GroundZone(outerRange: 12.3, rings: 2, sectors: 16),
+        GroundZone(outerRange: 22.6, rings: 4, sectors: 32),
+        GroundZone(outerRange: 41.3, rings: 4, sectors: 54),
+        GroundZone(outerRange: 80, rings: 4, sectors: 32),
+    ]
+    /// Lowest points averaged for the seed level of a bin. Default 20.
+    public var seedCount: Int = 20
+    /// Points up to this above the seed level seed the plane fit, metres. Default 0.3.
+    public var seedMargin: Double = 0.3
+    /// Points within this of the bin's plane (or below it) are ground, metres. Default 0.2.
+    public var distanceThreshold: Double = 0.2
+    /// Plane refits per bin. Default 3.
+    public var iterations: Int = 3
+    /// Steepest accepted plane, degrees from horizontal. Default 15.
+    public var maximumTiltDegrees: Double = 15
+    /// Ground may rise at most this much above the level carried in from the inner rings, plus
+    /// ``rise`` per metre of ring width: higher points never seed a bin's plane, and a plane above
+    /// it is refused. Default 0.2 m (a kerb).
+    public var maximumStep: Double = 0.2
+    /// Allowed ground rise per metre of ring width (a 6 % grade). Default 0.06.
+    public var rise: Double = 0.06
+    public init() {}
+}
+
+/// Connected components of the points above the ground in a bird's-eye-view grid.
+public struct ClusteringConfiguration: Sendable, Hashable, Codable {
+    /// Grid cell edge, metres. Default 0.2.
+    public var cellSize: Double = 0.2
+    /// Points lower than this above the local ground are not clustered (kerbs, road paint, ground
+    /// noise). Default 0.25 m.
+    public var minimumHeight: Double = 0.25
+    /// Points higher than this above the local ground are not clustered (foliage, wires, overhangs).
+    /// Default 3.5 m.
+    public var maximumHeight: Double = 3.5
+    /// Range beyond which cells two apart still connect (the sweep gets sparse and occluders cut objects into pieces). Default 12 m.
+    public var sparseRange: Double = 12
+    /// Clusters with fewer points are dropped. Default 8.
+    public var minimumPoints: Int = 8
+    /// Clusters whose footprint diagonal exceeds this are walls, hedges or buildings. Default 16 m.
+    public var maximumDiagonal: Double = 16
+    public init() {}
+}
+
+/// Size model of one class: the typical box (used to complete partial views) and the plausible range
+/// of each dimension, metres.
+public struct ClassModel: Sendable, Hashable, Codable {
+    /// Class name written to the labels (KITTI spelling).
+    public var name: String
+    /// Typical length, width, height.
+    public var typical: [Double]
+    /// Smallest plausible length, width, height.
+    public var minimum: [Double]
+    /// Largest plausible length, width, height.
+    public var maximum: [Double]
+
+    public init(name: String, typical: [Double], minimum: [Double], maximum: [Double]) {
+        self.name = name
+        self.typical = typical
+        self.minimum = minimum
+        self.maximum = maximum
+    }
+
+    var isValid: Bool {
+        typical.count == 3 && minimum.count == 3 && maximum.count == 3
+            && (0..<3).allSatisfy { minimum[$0] > 0 && minimum[$0] <= typical[$0] && typical[$0] <= maximum[$0] }
+    }
+
+    /// KITTI's class means (length, width, height) and generous ranges around them.
+    public static let defaults: [ClassModel] = [
+        ClassModel(name: "Car", typical: [3.9, 1.65, 1.55], minimum: [3.0, 1.4, 1.2], maximum: [5.3, 2.1, 2.0]),
+        ClassModel(name: "Van", typical: [5.1, 1.9, 2.2], minimum: [4.2, 1.7, 1.9], maximum: [6.5, 2.4, 2.9]),
+        ClassModel(name: "Truck", typical: [10.0, 2.55, 3.3], minimum: [6.0, 2.2, 2.6], maximum: [16.0, 2.9, 4.3]),
+        ClassModel(name: "Pedestrian", typical: [0.85, 0.65, 1.75], minimum: [0.3, 0.3, 1.0], maximum: [1.2, 1.1, 2.1]),
+        ClassModel(name: "Cyclist", typical: [1.75, 0.6, 1.75], minimum: [1.3, 0.4, 1.3], maximum: [2.2, 1.1, 2.1]),
+    ]
+}
+
+/// Tracking and offline refinement.
+public struct TrackingConfiguration: Sendable, Hashable, Codable {
+    /// Largest centre distance (world frame, metres) for a detection to join a track. Default 2.5.
+    public var gateDistance: Double = 2.5
+    /// Frames a track may go unseen before it ends. Default 5.
+    public var maximumMissedFrames: Int = 5
+    /// Detections a track needs before it is output. Default 2.
+    public var minimumHits: Int = 2
+    /// Process noise of the constant-velocity model, m/s² (standard deviation of acceleration).
+    public var accelerationNoise: Double = 2.0
+    /// Measurement noise of a detection's centre, metres (standard deviation).
+    public var measurementNoise: Double = 0.3
+    /// Tracks whose smoothed centre moves less than this over their life are static. Default 1 m.
+    public var staticDisplacement: Double = 1.0
+    public init() {}
+}

@@ -1,0 +1,167 @@
+public import CuboidFormats
+public import CuboidGeometry
+public import CuboidImages
+import CuboidKernels
+public import CuboidPointClouds
+import Foundation
+
+/// Pictures a person can check pre-labels with: a bird's-eye view of the sweep with the boxes, and a
+/// camera frame with the boxes projected into it.
+///
+/// Colours: Car blue, Van cyan, Truck purple, Pedestrian red, Cyclist orange, Misc grey; gold boxes are
+/// drawn in green under the predictions. A short line from each predicted box's centre shows its
+/// heading (the +length direction).
+public enum PreviewRenderer {
+    /// A bird's-eye view, x (forward) up the image and y (left) to the left, the sensor at the centre.
+    /// - Parameters:
+    ///   - cloud: The sweep, sensor frame. Points are drawn grey, brighter with height.
+    ///   - predictions: Boxes to draw in their class colour (sensor frame).
+    ///   - gold: Reference boxes drawn in green.
+    ///   - range: Half the side of the square shown, metres.
+    ///   - pixelsPerMetre: Scale.
+    /// - Complexity: O(points + boxes + pixels).
+    public static func birdsEye(cloud: PointCloud, predictions: [LabeledObject], gold: [LabeledObject] = [],
+                                range: Double = 50, pixelsPerMetre: Double = 8) -> Image {
+        precondition(range > 0 && pixelsPerMetre > 0, "range and scale must be > 0")
+        let side = Int(2 * range * pixelsPerMetre)
+        var canvas = Canvas(width: side, height: side, fill: (16, 16, 20))
+        func pixel(_ x: Double, _ y: Double) -> SIMD2<Double> {
+            SIMD2((range - y) * pixelsPerMetre, (range - x) * pixelsPerMetre)
+        }
+        for i in 0..<cloud.count {
+            let p = pixel(Double(cloud.x[i]), Double(cloud.y[i]))
+            let level = UInt8(clamping: Int(90 + 50 * (Double(cloud.z[i]) + 2)))
+            canvas.plot(Int(p.x), Int(p.y), (level, level, level))
+        }
+        // Range rings every 10 m.
+        var ring = 10.0
+        while ring <= range {
+            let steps = Int(ring * 8)
+            for k in 0..<steps {
+                let a = Double(k) / Double(steps) * 2 * .pi
+                let p = pixel(ring * cos(a), ring * sin(a))
+                canvas.plot(Int(p.x), Int(p.y), (60, 60, 70))
+            }
+            ring += 10
+        }
+        for object in gold { if let box = object.cuboid { outline(box.bev, in: &canvas, color: (40, 220, 90), pixel: pixel) } }
+        for object in predictions {
+            guard let box = object.cuboid else { continue }
+            let color = classColor(object.category)
+            outline(box.bev, in: &canvas, color: color, pixel: pixel)
+            let tip = box.bev.center + box.bev.heading * (box.length / 2)
+            canvas.line(pixel(box.x, box.y), pixel(tip.x, tip.y), color)
+        }
+        return canvas.image
+    }
+
+    /// A camera frame with projected cuboids (12 edges, clipped at the near plane).
+    /// - Parameters:
+    ///   - image: The frame (grey or colour, 8 or 16 bit).
+    ///   - camera: The camera's calibration against the boxes' sensor frame.
+    ///   - predictions: Boxes in class colours; gold boxes in green.
+    /// - Complexity: O(pixels + boxes).
+    public static func camera(image: Image, camera: Camera, predictions: [LabeledObject], gold: [LabeledObject] = []) -> Image {
+        var canvas = Canvas(image)
+        for (objects, isGold) in [(gold, true), (predictions, false)] {
+            for object in objects {
+                guard let box = object.cuboid else { continue }
+                let color = isGold ? (40, 220, 90) : classColor(object.category)
+                let corners = box.corners.map { camera.cameraFromSensor.apply(to: $0) }
+                for (a, b) in cuboidEdges {
+                    var p = corners[a], q = corners[b]
+                    let near = 0.1
+                    if p.z < near && q.z < near { continue }
+                    if p.z < near { p = p + (q - p) * ((near - p.z) / (q.z - p.z)) }
+                    if q.z < near { q = q + (p - q) * ((near - q.z) / (p.z - q.z)) }
+                    guard let pp = camera.intrinsics.project(p), let qq = camera.intrinsics.project(q) else { continue }
+                    canvas.line(pp, qq, color)
+                }
+            }
+        }
+        return canvas.image
+    }
+}
+
+/// Edges of a cuboid by corner index (``Box3D/corners`` order: bottom face, then top face).
+private let cuboidEdges = [(0, 1), (1, 2), (2, 3), (3, 0), (4, 5), (5, 6), (6, 7), (7, 4), (0, 4), (1, 5), (2, 6), (3, 7)]
+
+func classColor(_ category: String) -> (UInt8, UInt8, UInt8) {
+    switch category {
+    case "Car": (60, 140, 255)
+    case "Van": (0, 220, 230)
+    case "Truck": (190, 90, 255)
+    case "Pedestrian": (255, 60, 60)
+    case "Cyclist": (255, 170, 0)
+    default: (200, 200, 200)
+    }
+}
+
+private func outline(_ box: BEVBox, in canvas: inout Canvas, color: (UInt8, UInt8, UInt8), pixel: (Double, Double) -> SIMD2<Double>) {
+    let corners = box.corners
+    for k in 0..<4 {
+        let a = corners[k], b = corners[(k + 1) % 4]
+        canvas.line(pixel(a.x, a.y), pixel(b.x, b.y), color)
+    }
+}
+
+/// An 8-bit RGB raster with clipped point and line drawing.
+struct Canvas {
+    let width: Int, height: Int
+    var pixels: [UInt8]
+
+    init(width: Int, height: Int, fill: (UInt8, UInt8, UInt8)) {
+        self.width = width
+        self.height = height
+        pixels = [UInt8](repeating: 0, count: width * height * 3)
+        for k in 0..<(width * height) {
+            pixels[3 * k] = fill.0
+            pixels[3 * k + 1] = fill.1
+            pixels[3 * k + 2] = fill.2
+        }
+    }
+
+    /// The image converted to 8-bit RGB (grey is replicated, alpha dropped, 16 bits shifted down).
+    init(_ image: Image) {
+        width = image.width
+        height = image.height
+        pixels = [UInt8](repeating: 0, count: width * height * 3)
+        let channels = image.channels
+        func sample(_ k: Int) -> UInt8 {
+            switch image.samples {
+            case .eightBit(let values): values[k]
+            case .sixteenBit(let values): UInt8(values[k] >> 8)
+            }
+        }
+        for p in 0..<(width * height) {
+            for c in 0..<3 {
+                pixels[3 * p + c] = sample(p * channels + (channels >= 3 ? c : 0))
+            }
+        }
+    }
+
+    var image: Image { Image(width: width, height: height, layout: .rgb, samples: .eightBit(pixels)) }
+
+    mutating func plot(_ x: Int, _ y: Int, _ color: (UInt8, UInt8, UInt8)) {
+        guard x >= 0, y >= 0, x < width, y < height else { return }
+        let k = 3 * (y * width + x)
+        pixels[k] = color.0
+        pixels[k + 1] = color.1
+        pixels[k + 2] = color.2
+    }
+
+    /// A line two pixels wide, clipped to the canvas.
+    mutating func line(_ a: SIMD2<Double>, _ b: SIMD2<Double>, _ color: (UInt8, UInt8, UInt8)) {
+        guard a.x.isFinite, a.y.isFinite, b.x.isFinite, b.y.isFinite else { return }
+        let length = max(abs(b.x - a.x), abs(b.y - a.y))
+        // Far off-canvas segments (a box behind a wide camera) are skipped rather than walked.
+        guard length < 20_000 else { return }
+        let steps = max(1, Int(length.rounded(.up)))
+        for k in 0...steps {
+            let t = Double(k) / Double(steps)
+            let x = Int((a.x + (b.x - a.x) * t).rounded()), y = Int((a.y + (b.y - a.y) * t).rounded())
+            plot(x, y, color)
+            plot(x + 1, y, color)
+        }
+    }
+}

@@ -1,0 +1,356 @@
+public import CuboidGeometry
+import CuboidKernels
+import Foundation
+
+/// One frame of input to the tracker: the frame's detections in its sensor frame, the sensor's pose
+/// in the world (identity when unknown) and the time, seconds.
+public struct TrackerFrame: Sendable, Hashable {
+    public var detections: [Detection]
+    public var worldFromSensor: RigidPose
+    public var time: Double
+    public init(detections: [Detection], worldFromSensor: RigidPose, time: Double) {
+        self.detections = detections
+        self.worldFromSensor = worldFromSensor
+        self.time = time
+    }
+}
+
+/// A refined track: one identity, one class, one size, a box in every frame from its first to its last.
+public struct Track: Sendable, Hashable {
+    /// Identity, from 1, in order of first appearance.
+    public var id: Int
+    /// Majority class (weighted by detection scores).
+    public var category: String
+    /// Track confidence in 0...1.
+    public var score: Double
+    /// Whether the object moved (smoothed centre displaced by more than the configured distance).
+    public var isMoving: Bool
+    /// Whether the heading (front vs back) is known: from the motion of a moving track.
+    public var headingKnown: Bool
+    /// Per frame index: the box in that frame's sensor frame, and the detection it came from (nil where
+    /// the object was not detected and the box is the smoothed estimate).
+    public var boxes: [Int: (cuboid: Box3D, detection: Int?)]
+
+    public static func == (a: Track, b: Track) -> Bool {
+        a.id == b.id && a.category == b.category && a.score == b.score && a.isMoving == b.isMoving
+            && a.boxes.keys.sorted() == b.boxes.keys.sorted()
+            && a.boxes.keys.allSatisfy { a.boxes[$0]!.cuboid == b.boxes[$0]!.cuboid && a.boxes[$0]!.detection == b.boxes[$0]!.detection }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(id)
+        hasher.combine(boxes.count)
+    }
+}
+
+/// Multi-object tracking and offline refinement in the world frame.
+///
+/// Forward pass: a constant-velocity Kalman filter per track (x and y independently), Hungarian
+/// assignment on centre distance within a gate, between compatible classes (vehicles with vehicles,
+/// people and cyclists with each other); tracks survive ``TrackingConfiguration/maximumMissedFrames``
+/// unseen frames. Backward pass: every confirmed track is extended towards the start of the sequence
+/// with its smoothed velocity, taking detections that no confirmed track claimed. Then per track: a
+/// Rauch-Tung-Striebel smoother over all its frames (so frames where it was occluded get a box), one
+/// size (the median), one class (score-weighted vote), static tracks pinned to one place and
+/// heading, and yaw flips fixed (moving tracks point along their velocity, others keep one
+/// orientation modulo pi).
+public struct Tracker: Sendable {
+    public let configuration: TrackingConfiguration
+
+    public init(configuration: TrackingConfiguration = TrackingConfiguration()) {
+        self.configuration = configuration
+    }
+
+    /// Tracks through a sequence.
+    /// - Parameter frames: Frames in time order (times not decreasing).
+    /// - Returns: Confirmed tracks, by id.
+    /// - Complexity: O(F (T + D)^3) for the per-frame assignments.
+    public func track(_ frames: [TrackerFrame]) -> [Track] {
+        precondition(zip(frames, frames.dropFirst()).allSatisfy { $0.time <= $1.time }, "frames must be in time order")
+        // World-frame detections.
+        let world: [[WorldDetection]] = frames.map { frame in
+            frame.detections.enumerated().map { index, detection in
+                let box = detection.cuboid.transformed(by: frame.worldFromSensor)
+                return WorldDetection(index: index, box: box, score: detection.score, category: detection.category)
+            }
+        }
+        var live: [Tracklet] = [], finished: [Tracklet] = []
+        var claimed = frames.map { [Bool](repeating: false, count: $0.detections.count) }
+        for (f, frame) in frames.enumerated() {
+            for k in live.indices { live[k].predict(to: frame.time, configuration) }
+            let detections = world[f]
+            var cost = Matrix(rows: live.count, columns: detections.count, repeating: 1e9)
+            for (t, tracklet) in live.enumerated() {
+                let gate = configuration.gateDistance * (1 + 0.5 * Double(tracklet.missed))
+                for (d, detection) in detections.enumerated() where compatible(tracklet.group, group(detection.category)) {
+                    let distance = (tracklet.position - SIMD2(detection.box.x, detection.box.y)).length
+                    if distance <= gate { cost[t, d] = distance }
+                }
+            }
+            let pairs = live.isEmpty || detections.isEmpty ? [] : optimalAssignment(cost: cost, maximumCost: 1e8)
+            var matchedTracks = Set<Int>(), matchedDetections = Set<Int>()
+            for pair in pairs {
+                live[pair.row].update(frame: f, detection: detections[pair.column], configuration)
+                matchedTracks.insert(pair.row)
+                matchedDetections.insert(pair.column)
+            }
+            for t in live.indices where !matchedTracks.contains(t) { live[t].miss(frame: f) }
+            for (d, detection) in detections.enumerated() where !matchedDetections.contains(d) {
+                live.append(Tracklet(frame: f, time: frame.time, detection: detection, configuration))
+            }
+            let ended = live.filter { $0.missed > configuration.maximumMissedFrames }
+            finished += ended
+            live.removeAll { $0.missed > configuration.maximumMissedFrames }
+        }
+        finished += live
+        var confirmed = finished.filter { $0.hits >= configuration.minimumHits }
+        confirmed.sort { ($0.firstFrame, $0.steps[0].detection!.index) < ($1.firstFrame, $1.steps[0].detection!.index) }
+        for tracklet in confirmed { for step in tracklet.steps { if let d = step.detection { claimed[step.frame][d.index] = true } } }
+
+        // Backward pass: extend each confirmed track towards the start with its smoothed velocity.
+        let times = frames.map(\.time)
+        for k in confirmed.indices {
+            var smoothed = confirmed[k].smoothed(times: times, configuration)
+            guard let first = smoothed.first else { continue }
+            var misses = 0
+            var f = confirmed[k].firstFrame - 1
+            var additions: [(Int, WorldDetection)] = []
+            while f >= 0 && misses <= configuration.maximumMissedFrames {
+                let dt = first.time - times[f]
+                let predicted = first.position - first.velocity * dt
+                let gate = configuration.gateDistance * (1 + 0.5 * Double(misses))
+                var best: (Int, Double)? = nil
+                for (d, detection) in world[f].enumerated() where !claimed[f][d] && compatible(confirmed[k].group, group(detection.category)) {
+                    let distance = (predicted - SIMD2(detection.box.x, detection.box.y)).length
+                    if distance <= gate && distance < (best?.1 ?? .infinity) { best = (d, distance) }
+                }
+                if let (d, _) = best {
+                    claimed[f][d] = true
+                    additions.append((f, world[f][d]))
+                    misses = 0
+                } else {
+                    misses += 1
+                }
+                f -= 1
+            }
+            if !additions.isEmpty {
+                confirmed[k] = confirmed[k].prepending(additions.reversed(), times: times, configuration)
+                smoothed = confirmed[k].smoothed(times: times, configuration)
+            }
+        }
+        return confirmed.enumerated().map { id, tracklet in
+            refine(tracklet, id: id + 1, frames: frames, times: times)
+        }
+    }
+
+    /// The refined track in sensor frames.
+    private func refine(_ tracklet: Tracklet, id: Int, frames: [TrackerFrame], times: [Double]) -> Track {
+        let states = tracklet.smoothed(times: times, configuration)
+        let measured = tracklet.steps.compactMap(\.detection)
+        var votes: [String: Double] = [:]
+        for d in measured { votes[d.category, default: 0] += d.score }
+        let category = votes.max { ($0.value, $1.key) < ($1.value, $0.key) }!.key
+        func median(_ values: [Double]) -> Double { let s = values.sorted(); return s[s.count / 2] }
+        let size = SIMD3(median(measured.map(\.box.length)), median(measured.map(\.box.width)), median(measured.map(\.box.height)))
+        let centreZ = median(measured.map(\.box.z))
+        let positions = states.map(\.position)
+        let displacement = (positions.last! - positions.first!).length
+        let isMoving = displacement > configuration.staticDisplacement
+        // Yaw modulo pi by the double-angle mean of the measurements near each frame.
+        var measuredYaw: [Int: Double] = [:]
+        for step in tracklet.steps { if let d = step.detection { measuredYaw[step.frame] = d.box.yaw } }
+        func axisMean(_ yaws: [Double]) -> Double {
+            var c = 0.0, s = 0.0
+            for yaw in yaws { c += cos(2 * yaw); s += sin(2 * yaw) }
+            return atan2(s, c) / 2
+        }
+        let overallAxis = axisMean(Array(measuredYaw.values))
+        let meanPosition = positions.reduce(SIMD2<Double>.zero, +) / Double(positions.count)
+        var boxes: [Int: (cuboid: Box3D, detection: Int?)] = [:]
+        var headingKnown = false
+        for (k, state) in states.enumerated() {
+            let f = state.frame
+            var yaw: Double
+            var position = state.position
+            if isMoving {
+                // Axis from the measurements near this frame, direction from the velocity.
+                let nearby = measuredYaw.filter { abs($0.key - f) <= 2 }.map(\.value)
+                yaw = nearby.isEmpty ? overallAxis : axisMean(nearby)
+                let speed = state.velocity.length
+                if speed > 1 {
+                    let heading = atan2(state.velocity.y, state.velocity.x)
+                    if abs(shortestArc(from: heading, to: yaw)) > .pi / 2 { yaw = normalizedYaw(yaw + .pi) }
+                    headingKnown = true
+                }
+            } else {
+                yaw = overallAxis
+                position = meanPosition
+            }
+            let world = Box3D(center: SIMD3(position.x, position.y, centreZ), size: size, yaw: yaw)
+            let detection = tracklet.steps.first { $0.frame == f }?.detection?.index
+            boxes[f] = (world.transformed(by: frames[f].worldFromSensor.inverse), detection)
+            _ = k
+        }
+        // Moving tracks: where the speed was too low to tell, keep the heading of the nearest frame that had one.
+        let meanScore = measured.map(\.score).reduce(0, +) / Double(measured.count)
+        let score = meanScore * (1 - exp(-Double(measured.count) / 3))
+        return Track(id: id, category: category, score: score, isMoving: isMoving, headingKnown: headingKnown, boxes: boxes)
+    }
+}
+
+struct WorldDetection: Sendable {
+    var index: Int
+    var box: Box3D
+    var score: Double
+    var category: String
+}
+
+enum TrackGroup { case vehicle, person, other }
+
+func group(_ category: String) -> TrackGroup {
+    switch category {
+    case "Car", "Van", "Truck", "Tram", "Bus": .vehicle
+    case "Pedestrian", "Cyclist", "Person_sitting": .person
+    default: .other
+    }
+}
+
+func compatible(_ a: TrackGroup, _ b: TrackGroup) -> Bool { a == b }
+
+/// A constant-velocity Kalman filter along one axis: state (position, velocity).
+struct AxisFilter: Sendable {
+    var x: SIMD2<Double>
+    /// Covariance [[p00, p01], [p01, p11]].
+    var p: SIMD3<Double>
+
+    mutating func predict(dt: Double, accelerationNoise q: Double) {
+        x = SIMD2(x[0] + dt * x[1], x[1])
+        let (p00, p01, p11) = (p[0], p[1], p[2])
+        let q2 = q * q
+        p = SIMD3(p00 + 2 * dt * p01 + dt * dt * p11 + q2 * dt * dt * dt * dt / 4,
+                  p01 + dt * p11 + q2 * dt * dt * dt / 2,
+                  p11 + q2 * dt * dt)
+    }
+
+    mutating func update(_ z: Double, measurementNoise r: Double) {
+        let s = p[0] + r * r
+        let k0 = p[0] / s, k1 = p[1] / s
+        let innovation = z - x[0]
+        x = SIMD2(x[0] + k0 * innovation, x[1] + k1 * innovation)
+        p = SIMD3((1 - k0) * p[0], (1 - k0) * p[1], p[2] - k1 * p[1])
+    }
+}
+
+/// A track being built: its filtered and predicted states per frame, for the smoother.
+struct Tracklet: Sendable {
+    struct Step: Sendable {
+        var frame: Int
+        var time: Double
+        var detection: WorldDetection?
+        /// Predicted (before the update) and filtered states for x and y.
+        var predicted: (AxisFilter, AxisFilter)
+        var filtered: (AxisFilter, AxisFilter)
+    }
+    var steps: [Step] = []
+    var filters: (AxisFilter, AxisFilter)
+    var predicted: (AxisFilter, AxisFilter)
+    var time: Double
+    var missed = 0
+    var hits = 1
+    var group: TrackGroup
+    var firstFrame: Int { steps[0].frame }
+    var position: SIMD2<Double> { SIMD2(predicted.0.x[0], predicted.1.x[0]) }
+
+    init(frame: Int, time: Double, detection: WorldDetection, _ configuration: TrackingConfiguration) {
+        let r = configuration.measurementNoise
+        let prior = SIMD3(r * r, 0, 100)
+        filters = (AxisFilter(x: SIMD2(detection.box.x, 0), p: prior), AxisFilter(x: SIMD2(detection.box.y, 0), p: prior))
+        predicted = filters
+        self.time = time
+        group = CuboidPrelabel.group(detection.category)
+        steps = [Step(frame: frame, time: time, detection: detection, predicted: filters, filtered: filters)]
+    }
+
+    mutating func predict(to newTime: Double, _ configuration: TrackingConfiguration) {
+        let dt = newTime - time
+        predicted = filters
+        predicted.0.predict(dt: dt, accelerationNoise: configuration.accelerationNoise)
+        predicted.1.predict(dt: dt, accelerationNoise: configuration.accelerationNoise)
+        filters = predicted
+        time = newTime
+    }
+
+    mutating func update(frame: Int, detection: WorldDetection, _ configuration: TrackingConfiguration) {
+        filters.0.update(detection.box.x, measurementNoise: configuration.measurementNoise)
+        filters.1.update(detection.box.y, measurementNoise: configuration.measurementNoise)
+        steps.append(Step(frame: frame, time: time, detection: detection, predicted: predicted, filtered: filters))
+        missed = 0
+        hits += 1
+    }
+
+    mutating func miss(frame: Int) {
+        steps.append(Step(frame: frame, time: time, detection: nil, predicted: predicted, filtered: filters))
+        missed += 1
+    }
+
+    /// The same measurements with earlier ones put in front, filtered again from the first.
+    func prepending(_ earlier: [(Int, WorldDetection)], times: [Double], _ configuration: TrackingConfiguration) -> Tracklet {
+        var measurements: [Int: WorldDetection] = [:]
+        for (f, d) in earlier { measurements[f] = d }
+        for step in steps { if let d = step.detection { measurements[step.frame] = d } }
+        let frames = measurements.keys.sorted()
+        var rebuilt = Tracklet(frame: frames[0], time: times[frames[0]], detection: measurements[frames[0]]!, configuration)
+        rebuilt.group = group
+        for f in (frames[0] + 1)...frames.last! {
+            rebuilt.predict(to: times[f], configuration)
+            if let d = measurements[f] { rebuilt.update(frame: f, detection: d, configuration) } else { rebuilt.miss(frame: f) }
+        }
+        return rebuilt
+    }
+
+    struct State { var frame: Int; var time: Double; var position: SIMD2<Double>; var velocity: SIMD2<Double> }
+
+    /// Rauch-Tung-Striebel smoothed states from the first to the last detection (trailing misses dropped).
+    func smoothed(times: [Double], _ configuration: TrackingConfiguration) -> [State] {
+        guard let last = steps.lastIndex(where: { $0.detection != nil }) else { return [] }
+        let used = Array(steps[0...last])
+        var sx = used.map(\.filtered.0), sy = used.map(\.filtered.1)
+        if used.count > 1 {
+            for k in stride(from: used.count - 2, through: 0, by: -1) {
+                let dt = used[k + 1].time - used[k].time
+                sx[k] = rts(filtered: used[k].filtered.0, predictedNext: used[k + 1].predicted.0, smoothedNext: sx[k + 1], dt: dt)
+                sy[k] = rts(filtered: used[k].filtered.1, predictedNext: used[k + 1].predicted.1, smoothedNext: sy[k + 1], dt: dt)
+            }
+        }
+        return used.indices.map { k in
+            State(frame: used[k].frame, time: used[k].time, position: SIMD2(sx[k].x[0], sy[k].x[0]), velocity: SIMD2(sx[k].x[1], sy[k].x[1]))
+        }
+    }
+}
+
+/// One backward step of the RTS smoother along one axis.
+private func rts(filtered f: AxisFilter, predictedNext p: AxisFilter, smoothedNext s: AxisFilter, dt: Double) -> AxisFilter {
+    // C = P_f F^T P_p^-1 with F = [[1, dt], [0, 1]].
+    let (a00, a01, a11) = (f.p[0], f.p[1], f.p[2])
+    // P_f F^T
+    let m00 = a00 + dt * a01, m01 = a01
+    let m10 = a01 + dt * a11, m11 = a11
+    let (b00, b01, b11) = (p.p[0], p.p[1], p.p[2])
+    let det = b00 * b11 - b01 * b01
+    guard det > 1e-18 else { return f }
+    let i00 = b11 / det, i01 = -b01 / det, i11 = b00 / det
+    let c00 = m00 * i00 + m01 * i01, c01 = m00 * i01 + m01 * i11
+    let c10 = m10 * i00 + m11 * i01, c11 = m10 * i01 + m11 * i11
+    let d = s.x - p.x
+    let x = f.x + SIMD2(c00 * d[0] + c01 * d[1], c10 * d[0] + c11 * d[1])
+    // P_s = P_f + C (P_s' - P_p) C^T
+    let e00 = s.p[0] - b00, e01 = s.p[1] - b01, e11 = s.p[2] - b11
+    let t00 = c00 * e00 + c01 * e01, t01 = c00 * e01 + c01 * e11
+    let t10 = c10 * e00 + c11 * e01, t11 = c10 * e01 + c11 * e11
+    let q00 = t00 * c00 + t01 * c01, q01 = t00 * c10 + t01 * c11, q11 = t10 * c10 + t11 * c11
+    return AxisFilter(x: x, p: SIMD3(a00 + q00, a01 + q01, a11 + q11))
+}
+
+extension SIMD2 where Scalar == Double {
+    var length: Double { (x * x + y * y).squareRoot() }
+}
