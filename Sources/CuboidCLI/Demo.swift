@@ -4,7 +4,7 @@ import Foundation
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run Cuboid on the bundled SampleData: decode every file, open the synthetic sequence and check its gold.",
+        abstract: "Run Cuboid on the bundled SampleData: decode every file, check the synthetic sequence's gold, pre-label it and score the pre-labels.",
         discussion: """
             SampleData/sequence is a 3-frame drive made by `cuboid synth` (see Scripts/make-sample-data). \
             The demo opens it as a KITTI raw recording and counts, for every gold cuboid, the lidar \
@@ -36,6 +36,7 @@ struct Demo: ParsableCommand {
         }
         print("decoded \(decoded) files, \(failures) failed")
         let mismatches = try checkSequence(folder + "/sequence")
+        try prelabelSequence(folder + "/sequence")
         if failures > 0 || decoded == 0 || mismatches > 0 { throw ExitCode(1) }
     }
 
@@ -63,6 +64,21 @@ struct Demo: ParsableCommand {
         }
         print("gold check: \(sequence.frames.count) frames, \(cuboids) cuboids, \(mismatches) mismatches between returns inside and num_points")
         return mismatches
+    }
+
+    /// Pre-labels the sample sequence into a temporary folder and prints the score against its gold.
+    private func prelabelSequence(_ path: String) throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("cuboid-demo-\(ProcessInfo.processInfo.processIdentifier)").path
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let sequence = try SensorSequence.open(path)
+        let summary = try PrelabelRunner.run(sequence, output: output, options: PrelabelOptions())
+        let t = summary.detectionTimings, perFrame = Double(summary.frames) / 1000
+        print("prelabel: \(summary.frames) frames, \(summary.tracks) tracks, \(summary.boxes) boxes; "
+            + String(format: "per sweep: ground %.1f ms, clustering %.1f ms, fitting %.1f ms", t.ground / perFrame, t.clustering / perFrame, t.fitting / perFrame))
+        let gold = try LabelStore.read(path + "/gold.openlabel.json", format: .openLABEL)
+        for score in try DetectionScoring.score(summary.labels, gold: gold, sequence: sequence) {
+            print("  " + describe(score))
+        }
     }
 
     private func locateSampleData() throws -> String {

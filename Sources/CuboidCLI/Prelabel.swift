@@ -124,8 +124,13 @@ struct Prelabel: ParsableCommand {
             let goldPath = gold ?? (FileManager.default.fileExists(atPath: path + "/gold.openlabel.json") ? path + "/gold.openlabel.json" : nil)
             let goldSet = try goldPath.map { try LabelStore.read($0, format: .openLABEL) } ?? sequence.labelSet()
             let region = regionCamera ?? (sequence.layout == .kittiObject ? "image_2" : nil)
-            for result in try DetectionScoring.score(summary.labels, gold: goldSet, sequence: sequence, regionCamera: region) {
-                print("  " + describe(result))
+            let (detection, tracking) = try DetectionScoring.scoreWithTracking(summary.labels, gold: goldSet, sequence: sequence, regionCamera: region)
+            for result in detection { print("  " + describe(result)) }
+            if summary.tracked {
+                for result in tracking {
+                    print(String(format: "  %@ tracking: MOTA %.3f, %d identity switches, %d misses, %d false positives over %d gold boxes (IoU 0.5)",
+                                 result.criteria.category, result.mota, result.identitySwitches, result.misses, result.falsePositives, result.goldObjects))
+                }
             }
         }
     }

@@ -142,7 +142,15 @@ public enum DetectionScoring {
     /// - Throws: file errors from reading the sweeps or calibrations.
     public static func score(_ predictions: LabelSet, gold: LabelSet, sequence: SensorSequence,
                              classes: [String] = ["Car", "Pedestrian", "Cyclist"], regionCamera: String? = nil) throws -> [DetectionScore] {
+        try scoreWithTracking(predictions, gold: gold, sequence: sequence, classes: classes, regionCamera: regionCamera).detection
+    }
+
+    /// Detection scores and CLEAR MOT tracking scores (the latter meaningful when both sides carry track ids).
+    public static func scoreWithTracking(_ predictions: LabelSet, gold: LabelSet, sequence: SensorSequence,
+                                         classes: [String] = ["Car", "Pedestrian", "Cyclist"],
+                                         regionCamera: String? = nil) throws -> (detection: [DetectionScore], tracking: [TrackingScore]) {
         var scores = classes.map { DetectionScore(criteria: DetectionCriteria(category: $0)) }
+        var tracking = classes.map { TrackingScore(criteria: DetectionCriteria(category: $0)) }
         let predicted = Dictionary(predictions.frames.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let golden = Dictionary(gold.frames.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for (index, frame) in sequence.frames.enumerated() {
@@ -153,8 +161,73 @@ public enum DetectionScoring {
             for k in scores.indices {
                 scores[k].criteria.region = camera
                 scores[k].add(gold: goldFrame.objects, goldPoints: points, predictions: predicted[frame.name]?.objects ?? [])
+                tracking[k].add(gold: goldFrame.objects, goldPoints: points, predictions: predicted[frame.name]?.objects ?? [])
             }
         }
-        return scores
+        return (scores, tracking)
+    }
+}
+
+/// CLEAR MOT figures of tracked predictions against gold tracks (Bernardin and Stiefelhagen 2008), on
+/// BEV IoU: a gold object stays matched to the track it matched before while their IoU holds the
+/// threshold; the rest are matched optimally; a gold object matched to a different track than last
+/// time is an identity switch. Gold is counted as in ``DetectionCriteria`` (one class, range, points).
+public struct TrackingScore: Sendable, Hashable {
+    public let criteria: DetectionCriteria
+    public private(set) var goldObjects = 0
+    public private(set) var misses = 0
+    public private(set) var falsePositives = 0
+    public private(set) var identitySwitches = 0
+    private var lastMatch: [String: String] = [:]
+
+    public init(criteria: DetectionCriteria) { self.criteria = criteria }
+
+    /// `1 - (misses + false positives + identity switches) / gold objects`.
+    public var mota: Double { goldObjects == 0 ? 1 : 1 - Double(misses + falsePositives + identitySwitches) / Double(goldObjects) }
+
+    /// Adds the next frame. Gold and predictions need track ids.
+    public mutating func add(gold: [LabeledObject], goldPoints: [Int], predictions: [LabeledObject]) {
+        let threshold = criteria.thresholds[0]
+        var counted: [(id: String, box: BEVBox)] = [], ignored: [BEVBox] = []
+        for (object, points) in zip(gold, goldPoints) {
+            guard let cuboid = object.cuboid, let id = object.trackID else { continue }
+            let range = (cuboid.x * cuboid.x + cuboid.y * cuboid.y).squareRoot()
+            if object.category == criteria.category && range <= criteria.maximumRange && points >= criteria.minimumPoints {
+                counted.append((id, cuboid.bev))
+            } else if object.category == criteria.category || criteria.neighbours.contains(object.category) {
+                ignored.append(cuboid.bev)
+            }
+        }
+        let predicted = predictions.compactMap { object -> (id: String, box: BEVBox)? in
+            guard object.category == criteria.category, let cuboid = object.cuboid, let id = object.trackID,
+                  (cuboid.x * cuboid.x + cuboid.y * cuboid.y).squareRoot() <= criteria.maximumRange else { return nil }
+            return (id, cuboid.bev)
+        }
+        goldObjects += counted.count
+        let overlap = pairwiseIoU(predicted.map(\.box), counted.map(\.box), threads: 1)
+        var goldTaken = Set<Int>(), predictedTaken = Set<Int>()
+        // Keep last frame's correspondences that still hold.
+        for (g, gold) in counted.enumerated() {
+            guard let previous = lastMatch[gold.id], let p = predicted.firstIndex(where: { $0.id == previous }), !predictedTaken.contains(p),
+                  overlap[p, g] >= threshold else { continue }
+            goldTaken.insert(g)
+            predictedTaken.insert(p)
+        }
+        let freeGold = counted.indices.filter { !goldTaken.contains($0) }, freePredicted = predicted.indices.filter { !predictedTaken.contains($0) }
+        if !freeGold.isEmpty && !freePredicted.isEmpty {
+            var cost = Matrix(rows: freePredicted.count, columns: freeGold.count, repeating: 1)
+            for (r, p) in freePredicted.enumerated() { for (c, g) in freeGold.enumerated() { cost[r, c] = 1 - overlap[p, g] } }
+            for pair in optimalAssignment(cost: cost, maximumCost: 1 - threshold + 1e-12) {
+                let p = freePredicted[pair.row], g = freeGold[pair.column]
+                if let previous = lastMatch[counted[g].id], previous != predicted[p].id { identitySwitches += 1 }
+                lastMatch[counted[g].id] = predicted[p].id
+                goldTaken.insert(g)
+                predictedTaken.insert(p)
+            }
+        }
+        misses += counted.count - goldTaken.count
+        for p in predicted.indices where !predictedTaken.contains(p) {
+            if !ignored.contains(where: { iou(predicted[p].box, $0) >= threshold }) { falsePositives += 1 }
+        }
     }
 }
