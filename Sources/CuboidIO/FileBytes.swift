@@ -88,6 +88,22 @@ public enum FileBytes {
         try result.get()
     }
 
+    /// Removes the temporary files that ``writeAtomically(_:to:)`` leaves in `folder` when its process is
+    /// killed between creating and renaming one (`.NAME.tmp-XXXXXX`). Call it when resuming a run
+    /// whose earlier process may have been killed; never while another process writes to the folder.
+    /// - Returns: How many were removed.
+    @discardableResult
+    public static func removeStaleTemporaries(in folder: String) -> Int {
+        guard let directory = opendir(folder) else { return 0 }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name.hasPrefix(".") && name.dropLast(6).hasSuffix(".tmp-") { names.append(name) }
+        }
+        closedir(directory)
+        return names.reduce(0) { $0 + (unlink(folder + "/" + $1) == 0 ? 1 : 0) }
+    }
+
     private static func writeAtomically(_ bytes: UnsafeRawBufferPointer, to path: String) throws(FileAccessError) {
         let folderEnd = path.lastIndex(of: "/")
         let folder = folderEnd.map { String(path[..<$0]) } ?? "."

@@ -66,6 +66,10 @@ public enum PrelabelRunner {
         let manager = FileManager.default
         let cache = output + "/cache"
         try manager.createDirectory(atPath: cache, withIntermediateDirectories: true)
+        // A process killed in the middle of an atomic write leaves its temporary file behind.
+        for folder in [output, cache, output + "/preview"] + LabelFormat.allCases.map({ output + "/" + outputName($0) }) {
+            FileBytes.removeStaleTemporaries(in: folder)
+        }
         var summary = PrelabelSummary()
         summary.frames = sequence.count
         let external = options.externalDetections.map { set in

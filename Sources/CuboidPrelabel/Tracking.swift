@@ -157,14 +157,14 @@ public struct Tracker: Sendable {
         let displacement = (positions.last! - positions.first!).length
         let isMoving = displacement > configuration.staticDisplacement
         // Yaw modulo pi by the double-angle mean of the measurements near each frame.
-        var measuredYaw: [Int: Double] = [:]
-        for step in tracklet.steps { if let d = step.detection { measuredYaw[step.frame] = d.box.yaw } }
+        // (frame, yaw) in frame order: sums run in a fixed order, so reruns give the same bits.
+        let measuredYaw: [(frame: Int, yaw: Double)] = tracklet.steps.compactMap { step in step.detection.map { (step.frame, $0.box.yaw) } }
         func axisMean(_ yaws: [Double]) -> Double {
             var c = 0.0, s = 0.0
             for yaw in yaws { c += cos(2 * yaw); s += sin(2 * yaw) }
             return atan2(s, c) / 2
         }
-        let overallAxis = axisMean(Array(measuredYaw.values))
+        let overallAxis = axisMean(measuredYaw.map(\.yaw))
         let meanPosition = positions.reduce(SIMD2<Double>.zero, +) / Double(positions.count)
         var boxes: [Int: (cuboid: Box3D, detection: Int?)] = [:]
         var headingKnown = false
@@ -174,7 +174,7 @@ public struct Tracker: Sendable {
             var position = state.position
             if isMoving {
                 // Axis from the measurements near this frame, direction from the velocity.
-                let nearby = measuredYaw.filter { abs($0.key - f) <= 2 }.map(\.value)
+                let nearby = measuredYaw.filter { abs($0.frame - f) <= 2 }.map(\.yaw)
                 yaw = nearby.isEmpty ? overallAxis : axisMean(nearby)
                 let speed = state.velocity.length
                 if speed > 1 {

@@ -57,3 +57,16 @@ struct FileBytesTests {
         #expect(String(decoding: bytes, as: UTF8.self).contains("Name:"))
     }
 }
+
+@Suite struct StaleTemporaryTests {
+    @Test func onlyAtomicWriteTemporariesAreRemoved() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cuboid-stale-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for name in [".a.json.tmp-Ab3dE9", "a.json", ".hidden", "b.tmp-123456", ".c.txt.tmp-short"] {
+            try FileBytes.writeAtomically([1], to: folder + "/" + name)
+        }
+        #expect(FileBytes.removeStaleTemporaries(in: folder) == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == [".c.txt.tmp-short", ".hidden", "a.json", "b.tmp-123456"])
+    }
+}

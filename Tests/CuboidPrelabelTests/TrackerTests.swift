@@ -1,0 +1,72 @@
+import CuboidGeometry
+import CuboidKernels
+import CuboidPrelabel
+import Testing
+
+private func detection(_ x: Double, _ y: Double, yaw: Double, category: String = "Car") -> Detection {
+    Detection(category: category, cuboid: Box3D(x: x, y: y, z: -0.9, length: 4, width: 1.7, height: 1.5, yaw: yaw), score: 0.9, pointCount: 100)
+}
+
+@Suite struct TrackerTests {
+    /// Two cars, one driving at 8 m/s past a parked one, seen from an ego that itself drives at 5 m/s;
+    /// the moving car is hidden in frames 6, 7 and 8. Detections carry yaw modulo pi (as the L-shape fit gives).
+    @Test func identityKeptThroughAThreeFrameOcclusion() {
+        var frames: [TrackerFrame] = []
+        var generator = SplitMix64(seed: 7)
+        for k in 0..<16 {
+            let t = Double(k) / 10
+            let ego = RigidPose(yaw: 0.02 * Double(k), translation: SIMD3(5 * t, 0, 0))
+            func sensor(_ world: SIMD3<Double>, _ yaw: Double) -> Detection {
+                let local = ego.inverse.apply(to: world)
+                let noisy = SIMD3(local.x + 0.05 * generator.normal(), local.y + 0.05 * generator.normal(), local.z)
+                // Yaw as a single sweep gives it: modulo pi.
+                return detection(noisy.x, noisy.y, yaw: normalizedYaw(yaw - 0.02 * Double(k) + (k % 2 == 0 ? 0 : .pi)))
+            }
+            var detections = [sensor(SIMD3(20, 4, -0.9), 0.1)]
+            if !(6...8).contains(k) { detections.append(sensor(SIMD3(2 + 8 * t, -3, -0.9), .pi)) }
+            frames.append(TrackerFrame(detections: detections, worldFromSensor: ego, time: t))
+        }
+        let tracks = Tracker().track(frames)
+        #expect(tracks.count == 2)
+        let moving = tracks.first { $0.isMoving }, parked = tracks.first { !$0.isMoving }
+        #expect(moving != nil && parked != nil)
+        guard let moving, let parked else { return }
+        #expect(moving.boxes.count == 16 && parked.boxes.count == 16)
+        // Frames 6-8 come from the smoother, near the true position.
+        for k in 6...8 {
+            let ego = RigidPose(yaw: 0.02 * Double(k), translation: SIMD3(5 * Double(k) / 10, 0, 0))
+            let box = moving.boxes[k]!.cuboid.transformed(by: ego)
+            #expect(moving.boxes[k]!.detection == nil)
+            #expect(abs(box.x - (2 + 8 * Double(k) / 10)) < 0.3 && abs(box.y + 3) < 0.3)
+        }
+        // The moving car points along its velocity (+x in the world) in every frame: flips fixed.
+        #expect(moving.headingKnown)
+        for (k, entry) in moving.boxes {
+            let worldYaw = entry.cuboid.transformed(by: RigidPose(yaw: 0.02 * Double(k), translation: SIMD3(5 * Double(k) / 10, 0, 0))).yaw
+            #expect(abs(shortestArc(from: 0, to: worldYaw)) < 0.05)
+        }
+        // The parked car holds one world position and one axis.
+        let worldBoxes = parked.boxes.map { k, entry in entry.cuboid.transformed(by: RigidPose(yaw: 0.02 * Double(k), translation: SIMD3(5 * Double(k) / 10, 0, 0))) }
+        for box in worldBoxes {
+            #expect(abs(box.x - worldBoxes[0].x) < 1e-9 && abs(box.y - worldBoxes[0].y) < 1e-9)
+            #expect(abs(shortestArc(from: box.yaw, to: worldBoxes[0].yaw)) < 1e-9)
+            #expect(abs(box.x - 20) < 0.1 && abs(box.y - 4) < 0.1)
+        }
+    }
+
+    @Test func singleDetectionsAreNotConfirmed() {
+        let frames = (0..<5).map { k in
+            TrackerFrame(detections: k == 2 ? [detection(10, 0, yaw: 0)] : [], worldFromSensor: .identity, time: Double(k) / 10)
+        }
+        #expect(Tracker().track(frames).isEmpty)
+    }
+
+    @Test func vehiclesAndPeopleDoNotShareTracks() {
+        let frames = (0..<4).map { k in
+            TrackerFrame(detections: [detection(10, 0, yaw: 0, category: k < 2 ? "Car" : "Pedestrian")], worldFromSensor: .identity, time: Double(k) / 10)
+        }
+        let tracks = Tracker().track(frames)
+        #expect(tracks.count == 2)
+        #expect(Set(tracks.map(\.category)) == ["Car", "Pedestrian"])
+    }
+}
