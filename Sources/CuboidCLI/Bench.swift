@@ -6,7 +6,7 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time Cuboid's kernels in-process (release builds only give meaningful figures).",
-        subcommands: [DecodeFiles.self, IoUBench.self, InterpolationBench.self, SynthBench.self])
+        subcommands: [DecodeFiles.self, IoUBench.self, InterpolationBench.self, SynthBench.self, PrelabelBench.self])
 }
 
 /// Seconds per call for each of `repeats` runs after one warm-up call; calls faster than 0.2 s are
@@ -197,6 +197,51 @@ func makeBenchmarkTracks(tracks: Int, frames: Int, seed: UInt64) -> [[Keyframe]]
             let noise = SIMD3(normal(0.2), normal(0.2), normal(0.2))
             let center = start + velocity * Double(frame) + noise
             return Keyframe(time: Double(frame), box: Box3D(center: center, size: size, yaw: normalizedYaw(yaw + normal(0.8))))
+        }
+    }
+}
+
+extension Bench {
+    struct PrelabelBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "prelabel",
+            abstract: "Time the lidar detector end to end on sweeps, stage by stage.",
+            discussion: """
+                Without files, times frame 0 of the built-in synthetic scene (64 beams, about 124,000 returns). \
+                Prints the median over --repeat runs of each stage (ground, clustering, fitting) and of the total.
+                """)
+
+        @Argument(help: "Point cloud files (KITTI .bin, PCD, PLY); default: a synthetic 64-beam sweep.")
+        var files: [String] = []
+
+        @Option(help: "Configuration JSON.")
+        var config: String?
+
+        @OptionGroup var timing: KernelTimingArguments
+
+        func run() throws {
+            let configuration = try config.map { try PrelabelConfiguration.read($0) } ?? PrelabelConfiguration()
+            let detector = LidarDetector(configuration: configuration)
+            let clouds: [(String, PointCloud)] = try files.isEmpty
+                ? [("synthetic 64-beam sweep", SyntheticWorld(scene: SceneDescription(), frameCount: 1).renderSweep(frame: 0, threads: timing.threads).cloud)]
+                : files.map { ($0, try PointCloudCodec.read($0).cloud) }
+            let threads = timing.threads
+            for (name, cloud) in clouds {
+                var stages: [DetectionTimings] = []
+                var count = 0
+                _ = detector.detect(cloud, threads: threads)
+                for _ in 0..<timing.repeats {
+                    let (detections, timings) = detector.detect(cloud, threads: threads)
+                    stages.append(timings)
+                    count = detections.count
+                }
+                let total = median(stages.map(\.total))
+                timing.report(kernel: "prelabel_detect", sizes: [("points", cloud.count), ("detections", count)], seconds: total,
+                              items: Double(cloud.count), unit: "points",
+                              text: String(format: "%@: %d points, %d detections; ground %.1f ms, clustering %.1f ms, fitting %.1f ms; total",
+                                           name, cloud.count, count, median(stages.map(\.ground)) * 1e3,
+                                           median(stages.map(\.clustering)) * 1e3, median(stages.map(\.fitting)) * 1e3))
+            }
         }
     }
 }

@@ -44,7 +44,7 @@ package func forEachChunk(count: Int, threads: Int, chunkSize: Int, _ body: (Ran
 
 /// An array of `count` elements whose every element `body` initialises, chunk by chunk, on up to
 /// `threads` threads. `body` must write every index of the range it is given.
-func parallelArray<Element>(
+package func parallelArray<Element>(
     count: Int, threads: Int, chunkSize: Int,
     _ body: (Range<Int>, UnsafeMutableBufferPointer<Element>) -> Void
 ) -> [Element] {

@@ -63,7 +63,8 @@ public struct LidarDetector: Sendable {
     /// The objects in one sweep, best score first, with the time each stage took.
     /// - Parameter cloud: One sweep in the sensor frame, z up. Non-finite points are ignored.
     /// - Complexity: O(n log n) in the number of points.
-    public func detect(_ cloud: PointCloud) -> (detections: [Detection], timings: DetectionTimings) {
+    /// - Parameter threads: Threads for the per-cluster fits (the result does not depend on it).
+    public func detect(_ cloud: PointCloud, threads: Int = 1) -> (detections: [Detection], timings: DetectionTimings) {
         var timings = DetectionTimings()
         var clock = DispatchTime.now().uptimeNanoseconds
         func lap() -> Double {
@@ -76,12 +77,17 @@ public struct LidarDetector: Sendable {
         let clusters = BEVClusters(x: cloud.x, y: cloud.y, heights: ground.heightAboveGround,
                                    region: configuration.regionOfInterest, configuration: configuration.clustering)
         timings.clustering = lap()
-        var detections: [Detection] = []
         let fitter = LShapeFitter(coarseStep: .pi / 90, fineStep: .pi / 900, maximumSearchPoints: 400)
-        for members in clusters.members where members.count >= configuration.clustering.minimumPoints {
-            let cluster = ClusterPoints(members, cloud: cloud, heights: ground.heightAboveGround)
-            if let detection = classify(cluster, fitter: fitter) { detections.append(detection) }
+        let candidates = clusters.members.filter { $0.count >= configuration.clustering.minimumPoints }
+        // Clusters are fitted independently, largest first so the threads' shares even out.
+        let order = candidates.indices.sorted { candidates[$0].count > candidates[$1].count }
+        let fitted: [Detection?] = parallelArray(count: order.count, threads: threads, chunkSize: 4) { range, slots in
+            for k in range {
+                let cluster = ClusterPoints(candidates[order[k]], cloud: cloud, heights: ground.heightAboveGround)
+                (slots.baseAddress! + k).initialize(to: classify(cluster, fitter: fitter))
+            }
         }
+        var detections = fitted.compactMap { $0 }
         detections.sort { ($0.score, $0.cuboid.x, $0.cuboid.y) > ($1.score, $1.cuboid.x, $1.cuboid.y) }
         timings.fitting = lap()
         return (detections, timings)

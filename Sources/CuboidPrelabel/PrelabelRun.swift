@@ -3,7 +3,7 @@ public import CuboidFormats
 public import CuboidGeometry
 import CuboidImages
 import CuboidIO
-import CuboidKernels
+public import CuboidKernels
 import CuboidPointClouds
 import Dispatch
 import Foundation
@@ -26,6 +26,8 @@ public struct PrelabelOptions: Sendable {
     public var externalMode: ExternalDetectionMode = .join
     /// Whether to write preview images.
     public var previews = true
+    /// Threads for the per-cluster fits (outputs do not depend on it).
+    public var threads = Parallelism.availableCores
     public init() {}
 }
 
@@ -88,7 +90,7 @@ public enum PrelabelRunner {
                 var detections: [Detection] = []
                 if options.externalDetections == nil || options.externalMode == .join {
                     let cloud = try sequence.pointCloud(at: index)
-                    let (found, timings) = detector.detect(cloud)
+                    let (found, timings) = detector.detect(cloud, threads: options.threads)
                     detections = found
                     summary.detectionTimings = summary.detectionTimings + timings
                 }

@@ -81,7 +81,9 @@ public struct Tracker: Sendable {
             let detections = world[f]
             var cost = Matrix(rows: live.count, columns: detections.count, repeating: 1e9)
             for (t, tracklet) in live.enumerated() {
-                let gate = configuration.gateDistance * (1 + 0.5 * Double(tracklet.missed))
+                // The gate widens with the prediction's uncertainty: a new track does not know its
+                // velocity yet (a highway car moves 3 m a frame), a coasting one drifts.
+                let gate = configuration.gateDistance + 2 * max(tracklet.predicted.0.p[0], tracklet.predicted.1.p[0]).squareRoot()
                 for (d, detection) in detections.enumerated() where compatible(tracklet.group, group(detection.category)) {
                     let distance = (tracklet.position - SIMD2(detection.box.x, detection.box.y)).length
                     if distance <= gate { cost[t, d] = distance }
@@ -263,7 +265,8 @@ struct Tracklet: Sendable {
 
     init(frame: Int, time: Double, detection: WorldDetection, _ configuration: TrackingConfiguration) {
         let r = configuration.measurementNoise
-        let prior = SIMD3(r * r, 0, 100)
+        // Velocity unknown: standard deviation 15 m/s (54 km/h) in each axis.
+        let prior = SIMD3(r * r, 0, 225)
         filters = (AxisFilter(x: SIMD2(detection.box.x, 0), p: prior), AxisFilter(x: SIMD2(detection.box.y, 0), p: prior))
         predicted = filters
         self.time = time
