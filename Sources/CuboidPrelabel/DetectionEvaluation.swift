@@ -45,6 +45,19 @@ public struct DetectionCriteria: Sendable, Hashable {
     }
 }
 
+/// The KITTI class a dataset's class name stands for in scoring (nuScenes `car`, `pedestrian`;
+/// SUSTechPOINTS `Rider`; nuScenes `bicycle`, whose box holds its rider when ridden), or the name itself.
+func scoringCategory(_ name: String) -> String {
+    switch name.lowercased() {
+    case "car": "Car"
+    case "van": "Van"
+    case "truck": "Truck"
+    case "pedestrian", "person": "Pedestrian"
+    case "cyclist", "bicyclerider", "bicycle_rider", "rider", "bicycle": "Cyclist"
+    default: name
+    }
+}
+
 /// Hits, misses and false positives of one class at one BEV IoU threshold, summed over frames.
 public struct DetectionCounts: Sendable, Hashable, Codable {
     public var threshold: Double
@@ -83,7 +96,9 @@ public struct DetectionScore: Sendable, Hashable {
         precondition(gold.count == goldPoints.count, "one point count per gold object")
         let category = criteria.category
         var counted: [BEVBox] = [], ignored: [BEVBox] = [], dontCare: [Box2D] = []
-        for (object, points) in zip(gold, goldPoints) {
+        for (original, points) in zip(gold, goldPoints) {
+            var object = original
+            object.category = scoringCategory(object.category)
             if object.category == "DontCare" {
                 if let camera = criteria.region, let box = object.boxes[camera.name] { dontCare.append(box) }
                 continue
@@ -189,7 +204,9 @@ public struct TrackingScore: Sendable, Hashable {
     public mutating func add(gold: [LabeledObject], goldPoints: [Int], predictions: [LabeledObject]) {
         let threshold = criteria.thresholds[0]
         var counted: [(id: String, box: BEVBox)] = [], ignored: [BEVBox] = []
-        for (object, points) in zip(gold, goldPoints) {
+        for (original, points) in zip(gold, goldPoints) {
+            var object = original
+            object.category = scoringCategory(object.category)
             guard let cuboid = object.cuboid, let id = object.trackID else { continue }
             let range = (cuboid.x * cuboid.x + cuboid.y * cuboid.y).squareRoot()
             if object.category == criteria.category && range <= criteria.maximumRange && points >= criteria.minimumPoints {

@@ -6,18 +6,6 @@ import Testing
 import Glibc
 #endif
 
-private func files(below folder: String) throws -> [String: Data] {
-    var result: [String: Data] = [:]
-    let enumerator = FileManager.default.enumerator(atPath: folder)
-    while let name = enumerator?.nextObject() as? String {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &isDirectory), !isDirectory.boolValue {
-            result[name] = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))
-        }
-    }
-    return result
-}
-
 @Suite("cuboid prelabel", .serialized)
 struct PrelabelCommandTests {
     let sequence = SharedData.sampleData + "/sequence"
@@ -52,7 +40,7 @@ struct PrelabelCommandTests {
         let resumed = try runCuboid(["prelabel", sequence, "--out", killed, "--format", "openlabel,kitti"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(resumed.stdout.contains("from the cache"))
-        let a = try files(below: clean), b = try files(below: killed)
+        let a = try filesBelow(clean), b = try filesBelow(killed)
         #expect(a.keys.sorted() == b.keys.sorted())
         for name in a.keys.sorted() where a[name] != b[name] { Issue.record("\(name) differs after the restart") }
     }

@@ -28,6 +28,16 @@ private func car(_ x: Double, _ y: Double, length: Double = 4, yaw: Double = 0, 
         #expect(score.counts[0].falseNegatives == 1 && score.counts[0].falsePositives == 0 && score.counts[0].truePositives == 0)
     }
 
+    @Test func otherDatasetsClassNamesCount() {
+        var score = DetectionScore(criteria: DetectionCriteria(category: "Cyclist"))
+        score.add(gold: [car(10, 0, category: "bicycle"), car(20, 0, category: "Rider"), car(30, 0, category: "motorcycle")],
+                  goldPoints: [50, 50, 50], predictions: [car(10, 0, category: "Cyclist")])
+        #expect(score.goldObjects == 2 && score.counts[0].truePositives == 1)
+        var cars = DetectionScore(criteria: DetectionCriteria(category: "Car"))
+        cars.add(gold: [car(10, 0, category: "car")], goldPoints: [50], predictions: [car(10, 0)])
+        #expect(cars.goldObjects == 1 && cars.counts[0].truePositives == 1)
+    }
+
     @Test func trackingCountsIdentitySwitches() {
         var score = TrackingScore(criteria: DetectionCriteria(category: "Car"))
         let gold = [car(10, 0, id: "a"), car(20, 5, id: "b")]

@@ -9,18 +9,6 @@ import Testing
 
 private let sequencePath = SharedData.sampleData + "/sequence"
 
-private func filesBelow(_ folder: String) throws -> [String: [UInt8]] {
-    var files: [String: [UInt8]] = [:]
-    let enumerator = FileManager.default.enumerator(atPath: folder)
-    while let name = enumerator?.nextObject() as? String {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &isDirectory), !isDirectory.boolValue {
-            files[name] = try FileBytes.read(folder + "/" + name)
-        }
-    }
-    return files
-}
-
 private func temporaryFolder() -> String {
     FileManager.default.temporaryDirectory.appendingPathComponent("cuboid-prelabel-\(UUID().uuidString)").path
 }

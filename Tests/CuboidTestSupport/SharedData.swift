@@ -1,3 +1,4 @@
+import CuboidIO
 import CuboidKernels
 import Foundation
 
@@ -93,4 +94,17 @@ public enum BuiltProducts {
     }
 
     public static var cuboid: URL { folder.appendingPathComponent("cuboid") }
+}
+
+/// Every regular file below a folder, by relative path, with its bytes: to compare the outputs of two runs.
+public func filesBelow(_ folder: String) throws -> [String: [UInt8]] {
+    var files: [String: [UInt8]] = [:]
+    let enumerator = FileManager.default.enumerator(atPath: folder)
+    while let name = enumerator?.nextObject() as? String {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &isDirectory), !isDirectory.boolValue {
+            files[name] = try FileBytes.read(folder + "/" + name)
+        }
+    }
+    return files
 }
