@@ -123,7 +123,7 @@ public enum PrelabelRunner {
             for (index, detections) in perFrame.enumerated() {
                 for (k, detection) in detections.enumerated() {
                     tracks.append(Track(id: tracks.count + 1, category: detection.category, score: detection.score, isMoving: false,
-                                        headingKnown: false, boxes: [index: (detection.cuboid, k)]))
+                                        headingKnown: false, boxes: [index: TrackedBox(cuboid: detection.cuboid, detection: k)]))
                 }
             }
         }

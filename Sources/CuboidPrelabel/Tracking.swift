@@ -27,19 +27,20 @@ public struct Track: Sendable, Hashable {
     public var isMoving: Bool
     /// Whether the heading (front vs back) is known: from the motion of a moving track.
     public var headingKnown: Bool
-    /// Per frame index: the box in that frame's sensor frame, and the detection it came from (nil where
-    /// the object was not detected and the box is the smoothed estimate).
-    public var boxes: [Int: (cuboid: Box3D, detection: Int?)]
+    /// Per frame index: the box in that frame's sensor frame.
+    public var boxes: [Int: TrackedBox]
+}
 
-    public static func == (a: Track, b: Track) -> Bool {
-        a.id == b.id && a.category == b.category && a.score == b.score && a.isMoving == b.isMoving
-            && a.boxes.keys.sorted() == b.boxes.keys.sorted()
-            && a.boxes.keys.allSatisfy { a.boxes[$0]!.cuboid == b.boxes[$0]!.cuboid && a.boxes[$0]!.detection == b.boxes[$0]!.detection }
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(id)
-        hasher.combine(boxes.count)
+/// A track's box in one frame.
+public struct TrackedBox: Sendable, Hashable {
+    /// The box in the frame's sensor frame.
+    public var cuboid: Box3D
+    /// Index of the frame's detection it came from; nil where the object was not detected and the box
+    /// is the smoothed estimate.
+    public var detection: Int?
+    public init(cuboid: Box3D, detection: Int?) {
+        self.cuboid = cuboid
+        self.detection = detection
     }
 }
 
@@ -84,7 +85,7 @@ public struct Tracker: Sendable {
                 // The gate widens with the prediction's uncertainty: a new track does not know its
                 // velocity yet (a highway car moves 3 m a frame), a coasting one drifts.
                 let gate = configuration.gateDistance + 2 * max(tracklet.predicted.0.p[0], tracklet.predicted.1.p[0]).squareRoot()
-                for (d, detection) in detections.enumerated() where compatible(tracklet.group, group(detection.category)) {
+                for (d, detection) in detections.enumerated() where tracklet.group == group(detection.category) {
                     let distance = (tracklet.position - SIMD2(detection.box.x, detection.box.y)).length
                     if distance <= gate { cost[t, d] = distance }
                 }
@@ -112,8 +113,7 @@ public struct Tracker: Sendable {
         // Backward pass: extend each confirmed track towards the start with its smoothed velocity.
         let times = frames.map(\.time)
         for k in confirmed.indices {
-            var smoothed = confirmed[k].smoothed(times: times, configuration)
-            guard let first = smoothed.first else { continue }
+            guard let first = confirmed[k].smoothed(times: times, configuration).first else { continue }
             var misses = 0
             var f = confirmed[k].firstFrame - 1
             var additions: [(Int, WorldDetection)] = []
@@ -122,7 +122,7 @@ public struct Tracker: Sendable {
                 let predicted = first.position - first.velocity * dt
                 let gate = configuration.gateDistance * (1 + 0.5 * Double(misses))
                 var best: (Int, Double)? = nil
-                for (d, detection) in world[f].enumerated() where !claimed[f][d] && compatible(confirmed[k].group, group(detection.category)) {
+                for (d, detection) in world[f].enumerated() where !claimed[f][d] && confirmed[k].group == group(detection.category) {
                     let distance = (predicted - SIMD2(detection.box.x, detection.box.y)).length
                     if distance <= gate && distance < (best?.1 ?? .infinity) { best = (d, distance) }
                 }
@@ -137,7 +137,6 @@ public struct Tracker: Sendable {
             }
             if !additions.isEmpty {
                 confirmed[k] = confirmed[k].prepending(additions.reversed(), times: times, configuration)
-                smoothed = confirmed[k].smoothed(times: times, configuration)
             }
         }
         return confirmed.enumerated().map { id, tracklet in
@@ -168,9 +167,9 @@ public struct Tracker: Sendable {
         }
         let overallAxis = axisMean(measuredYaw.map(\.yaw))
         let meanPosition = positions.reduce(SIMD2<Double>.zero, +) / Double(positions.count)
-        var boxes: [Int: (cuboid: Box3D, detection: Int?)] = [:]
+        var boxes: [Int: TrackedBox] = [:]
         var headingKnown = false
-        for (k, state) in states.enumerated() {
+        for state in states {
             let f = state.frame
             var yaw: Double
             var position = state.position
@@ -190,10 +189,8 @@ public struct Tracker: Sendable {
             }
             let world = Box3D(center: SIMD3(position.x, position.y, centreZ), size: size, yaw: yaw)
             let detection = tracklet.steps.first { $0.frame == f }?.detection?.index
-            boxes[f] = (world.transformed(by: frames[f].worldFromSensor.inverse), detection)
-            _ = k
+            boxes[f] = TrackedBox(cuboid: world.transformed(by: frames[f].worldFromSensor.inverse), detection: detection)
         }
-        // Moving tracks: where the speed was too low to tell, keep the heading of the nearest frame that had one.
         let meanScore = measured.map(\.score).reduce(0, +) / Double(measured.count)
         let score = meanScore * (1 - exp(-Double(measured.count) / 3))
         return Track(id: id, category: category, score: score, isMoving: isMoving, headingKnown: headingKnown, boxes: boxes)
@@ -210,14 +207,12 @@ struct WorldDetection: Sendable {
 enum TrackGroup { case vehicle, person, other }
 
 func group(_ category: String) -> TrackGroup {
+    if isPerson(category) { return .person }
     switch category {
-    case "Car", "Van", "Truck", "Tram", "Bus": .vehicle
-    case "Pedestrian", "Cyclist", "Person_sitting": .person
-    default: .other
+    case "Car", "Van", "Truck", "Tram", "Bus": return .vehicle
+    default: return .other
     }
 }
-
-func compatible(_ a: TrackGroup, _ b: TrackGroup) -> Bool { a == b }
 
 /// A constant-velocity Kalman filter along one axis: state (position, velocity).
 struct AxisFilter: Sendable {
@@ -355,5 +350,5 @@ private func rts(filtered f: AxisFilter, predictedNext p: AxisFilter, smoothedNe
 }
 
 extension SIMD2 where Scalar == Double {
-    var length: Double { (x * x + y * y).squareRoot() }
+    var length: Double { (self * self).sum().squareRoot() }
 }
