@@ -93,53 +93,71 @@ public struct DetectionScore: Sendable, Hashable {
     ///   - predictions: Predicted objects in the same sensor frame; those of other classes are skipped.
     /// - Complexity: O(G P) IoU pairs plus an optimal assignment.
     public mutating func add(gold: [LabeledObject], goldPoints: [Int], predictions: [LabeledObject]) {
-        precondition(gold.count == goldPoints.count, "one point count per gold object")
-        let category = criteria.category
-        var counted: [BEVBox] = [], ignored: [BEVBox] = [], dontCare: [Box2D] = []
-        for (original, points) in zip(gold, goldPoints) {
-            var object = original
-            object.category = scoringCategory(object.category)
-            if object.category == "DontCare" {
-                if let camera = criteria.region, let box = object.boxes[camera.name] { dontCare.append(box) }
-                continue
-            }
-            guard let cuboid = object.cuboid else { continue }
-            if object.category == category {
-                if range(cuboid) <= criteria.maximumRange && points >= criteria.minimumPoints { counted.append(cuboid.bev) } else { ignored.append(cuboid.bev) }
-            } else if criteria.neighbours.contains(object.category) {
-                ignored.append(cuboid.bev)
-            }
-        }
-        let predicted = predictions.compactMap { object -> Box3D? in
-            guard object.category == category, let cuboid = object.cuboid, range(cuboid) <= criteria.maximumRange else { return nil }
-            if let camera = criteria.region {
-                guard let (pixel, _) = camera.project(cuboid.center), pixel.x >= 0, pixel.y >= 0,
-                      pixel.x < Double(camera.intrinsics.width), pixel.y < Double(camera.intrinsics.height) else { return nil }
-            }
-            return cuboid
-        }
+        let (counted, ignored, dontCare) = criteria.partition(gold: gold, goldPoints: goldPoints)
+        let predicted = predictions.compactMap { criteria.countedBox($0) }
         goldObjects += counted.count
-        let overlap = pairwiseIoU(predicted.map(\.bev), counted, threads: 1)
+        let overlap = pairwiseIoU(predicted.map(\.bev), counted.map(\.box), threads: 1)
         let overlapIgnored = pairwiseIoU(predicted.map(\.bev), ignored, threads: 1)
+        var cost = overlap
+        for k in cost.elements.indices { cost.elements[k] = 1 - cost.elements[k] }
+        // A prediction mostly inside a DontCare region is neither a hit nor a false positive.
+        let inDontCare = predicted.map { box in
+            criteria.region.flatMap { camera in
+                projectedBox(box, camera: camera).map { projected in dontCare.contains { overlapArea(projected, $0) >= 0.5 * projected.area } }
+            } ?? false
+        }
         for (t, threshold) in criteria.thresholds.enumerated() {
-            var cost = overlap
-            for k in cost.elements.indices { cost.elements[k] = 1 - cost.elements[k] }
             let pairs = predicted.isEmpty || counted.isEmpty ? [] : optimalAssignment(cost: cost, maximumCost: 1 - threshold + 1e-12)
             counts[t].truePositives += pairs.count
             counts[t].falseNegatives += counted.count - pairs.count
             let matched = Set(pairs.map(\.row))
             for p in predicted.indices where !matched.contains(p) {
                 let onIgnored = ignored.indices.contains { overlapIgnored[p, $0] >= threshold }
-                let inDontCare = criteria.region.flatMap { camera in
-                    projectedBox(predicted[p], camera: camera).map { box in dontCare.contains { overlapArea(box, $0) >= 0.5 * box.area } }
-                } ?? false
-                if !onIgnored && !inDontCare { counts[t].falsePositives += 1 }
+                if !onIgnored && !inDontCare[p] { counts[t].falsePositives += 1 }
             }
         }
     }
-
-    private func range(_ box: Box3D) -> Double { (box.x * box.x + box.y * box.y).squareRoot() }
 }
+
+extension DetectionCriteria {
+    /// The gold of one frame split into counted objects (with their track ids), ignored boxes and
+    /// DontCare regions in the region camera.
+    func partition(gold: [LabeledObject], goldPoints: [Int]) -> (counted: [(id: String?, box: BEVBox)], ignored: [BEVBox], dontCare: [Box2D]) {
+        precondition(gold.count == goldPoints.count, "one point count per gold object")
+        var counted: [(id: String?, box: BEVBox)] = [], ignored: [BEVBox] = [], dontCare: [Box2D] = []
+        for (object, points) in zip(gold, goldPoints) {
+            let name = scoringCategory(object.category)
+            if name == "DontCare" {
+                if let camera = region, let box = object.boxes[camera.name] { dontCare.append(box) }
+                continue
+            }
+            guard let cuboid = object.cuboid else { continue }
+            if name == category {
+                if horizontalRange(cuboid) <= maximumRange && points >= minimumPoints {
+                    counted.append((object.trackID, cuboid.bev))
+                } else {
+                    ignored.append(cuboid.bev)
+                }
+            } else if neighbours.contains(name) {
+                ignored.append(cuboid.bev)
+            }
+        }
+        return (counted, ignored, dontCare)
+    }
+
+    /// The prediction's box when it counts: of the class, within range and, with a region camera,
+    /// centred in that camera's view.
+    func countedBox(_ object: LabeledObject) -> Box3D? {
+        guard object.category == category, let cuboid = object.cuboid, horizontalRange(cuboid) <= maximumRange else { return nil }
+        if let camera = region {
+            guard let (pixel, _) = camera.project(cuboid.center), pixel.x >= 0, pixel.y >= 0,
+                  pixel.x < Double(camera.intrinsics.width), pixel.y < Double(camera.intrinsics.height) else { return nil }
+        }
+        return cuboid
+    }
+}
+
+private func horizontalRange(_ box: Box3D) -> Double { (box.x * box.x + box.y * box.y).squareRoot() }
 
 private func overlapArea(_ a: Box2D, _ b: Box2D) -> Double {
     max(0, min(a.maxX, b.maxX) - max(a.minX, b.minX)) * max(0, min(a.maxY, b.maxY) - max(a.minY, b.minY))
@@ -203,22 +221,10 @@ public struct TrackingScore: Sendable, Hashable {
     /// Adds the next frame. Gold and predictions need track ids.
     public mutating func add(gold: [LabeledObject], goldPoints: [Int], predictions: [LabeledObject]) {
         let threshold = criteria.thresholds[0]
-        var counted: [(id: String, box: BEVBox)] = [], ignored: [BEVBox] = []
-        for (original, points) in zip(gold, goldPoints) {
-            var object = original
-            object.category = scoringCategory(object.category)
-            guard let cuboid = object.cuboid, let id = object.trackID else { continue }
-            let range = (cuboid.x * cuboid.x + cuboid.y * cuboid.y).squareRoot()
-            if object.category == criteria.category && range <= criteria.maximumRange && points >= criteria.minimumPoints {
-                counted.append((id, cuboid.bev))
-            } else if object.category == criteria.category || criteria.neighbours.contains(object.category) {
-                ignored.append(cuboid.bev)
-            }
-        }
-        let predicted = predictions.compactMap { object -> (id: String, box: BEVBox)? in
-            guard object.category == criteria.category, let cuboid = object.cuboid, let id = object.trackID,
-                  (cuboid.x * cuboid.x + cuboid.y * cuboid.y).squareRoot() <= criteria.maximumRange else { return nil }
-            return (id, cuboid.bev)
+        let (countedGold, ignored, _) = criteria.partition(gold: gold, goldPoints: goldPoints)
+        let counted = countedGold.compactMap { gold in gold.id.map { (id: $0, box: gold.box) } }
+        let predicted = predictions.compactMap { object in
+            object.trackID.flatMap { id in criteria.countedBox(object).map { (id: id, box: $0.bev) } }
         }
         goldObjects += counted.count
         let overlap = pairwiseIoU(predicted.map(\.box), counted.map(\.box), threads: 1)
