@@ -24,13 +24,12 @@ struct GroundModel: Sendable {
     init(x: [Float], y: [Float], z: [Float], region: RegionOfInterest, configuration: GroundSegmentationConfiguration) {
         let count = x.count
         let zones = configuration.zones
-        var binStart = [Int](), ringWidths = [Double](), ringInner = [Double](), ringSectors = [Int](), ringBins = [Int]()
+        var ringWidths = [Double](), ringInner = [Double](), ringSectors = [Int](), ringBins = [Int]()
         var inner = region.minimumRange
         var total = 0
         for zone in zones {
             let width = (zone.outerRange - inner) / Double(zone.rings)
             for ring in 0..<zone.rings {
-                binStart.append(total)
                 ringWidths.append(width)
                 ringInner.append(inner + Double(ring) * width)
                 ringSectors.append(zone.sectors)
@@ -78,7 +77,8 @@ struct GroundModel: Sendable {
         // points in the first zone, where the lower beams see mostly road.
         var histogram = [Int](repeating: 0, count: 100)
         var histogramSums = [Double](repeating: 0, count: 100)
-        for k in 0..<binCounts[ringBins[min(zones[0].rings, ringCount - 1)]] {
+        let firstZoneEnd = zones[0].rings < ringCount ? binCounts[ringBins[zones[0].rings]] : binCounts[total]
+        for k in 0..<firstZoneEnd {
             let height = Double(z[Int(order[k])])
             let slot = Int((height + 8) * 10)
             if slot >= 0 && slot < 100 {
@@ -102,14 +102,11 @@ struct GroundModel: Sendable {
                 let bin = ringBins[ring] + sector
                 let range = binCounts[bin]..<binCounts[bin + 1]
                 let slotLow = sector * slots / sectors, slotHigh = max(slotLow + 1, (sector + 1) * slots / sectors)
-                // The level carried into this bin: mean of its slots' levels, or of the whole ring.
+                // The level carried into this bin: the mean of its slots' levels (none only when the
+                // first zone held no point at all, and then every slot is NaN).
                 var carriedSum = 0.0, carriedCount = 0
                 for s in slotLow..<slotHigh where !carried[s].isNaN { carriedSum += carried[s]; carriedCount += 1 }
-                var reference: Double? = carriedCount > 0 ? carriedSum / Double(carriedCount) : nil
-                if reference == nil {
-                    let known = carried.filter { !$0.isNaN }
-                    if !known.isEmpty { reference = known.sorted()[known.count / 2] }
-                }
+                let reference: Double? = carriedCount > 0 ? carriedSum / Double(carriedCount) : nil
                 guard !range.isEmpty else { continue }
                 occupied += 1
                 binIndices.removeAll(keepingCapacity: true)
