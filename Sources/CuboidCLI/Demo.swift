@@ -72,12 +72,11 @@ struct Demo: ParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: output) }
         let sequence = try SensorSequence.open(path)
         let summary = try PrelabelRunner.run(sequence, output: output, options: PrelabelOptions())
-        let t = summary.detectionTimings, perFrame = Double(summary.frames) / 1000
         print("prelabel: \(summary.frames) frames, \(summary.tracks) tracks, \(summary.boxes) boxes; "
-            + String(format: "per sweep: ground %.1f ms, clustering %.1f ms, fitting %.1f ms", t.ground / perFrame, t.clustering / perFrame, t.fitting / perFrame))
+            + stageTimes(summary.detectionTimings, sweeps: summary.frames))
         let gold = try LabelStore.read(path + "/gold.openlabel.json", format: .openLABEL)
         for score in try DetectionScoring.score(summary.labels, gold: gold, sequence: sequence) {
-            print("  " + describe(score))
+            print("  " + scoreLine(score))
         }
     }
 

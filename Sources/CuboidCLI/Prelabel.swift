@@ -116,16 +116,14 @@ struct Prelabel: ParsableCommand {
         line += summary.tracked ? "tracks" : "untracked detections (no ego poses)"
         print(line + " -> \(output)")
         if detected > 0 {
-            let t = summary.detectionTimings, n = Double(detected) / 1000
-            print(String(format: "  per sweep: ground %.1f ms, clustering %.1f ms, fitting %.1f ms, total %.1f ms; tracking %.1f ms for the sequence",
-                         t.ground / n, t.clustering / n, t.fitting / n, t.total / n, summary.trackingSeconds * 1000))
+            print("  " + stageTimes(summary.detectionTimings, sweeps: detected) + String(format: "; tracking %.1f ms for the sequence", summary.trackingSeconds * 1000))
         }
         if score {
             let goldPath = gold ?? (FileManager.default.fileExists(atPath: path + "/gold.openlabel.json") ? path + "/gold.openlabel.json" : nil)
             let goldSet = try goldPath.map { try LabelStore.read($0, format: .openLABEL) } ?? sequence.labelSet()
             let region = regionCamera ?? (sequence.layout == .kittiObject ? "image_2" : nil)
             let (detection, tracking) = try DetectionScoring.scoreWithTracking(summary.labels, gold: goldSet, sequence: sequence, regionCamera: region)
-            for result in detection { print("  " + describe(result)) }
+            for result in detection { print("  " + scoreLine(result)) }
             if summary.tracked {
                 for result in tracking {
                     print(String(format: "  %@ tracking: MOTA %.3f, %d identity switches, %d misses, %d false positives over %d gold boxes (IoU 0.5)",
@@ -136,8 +134,15 @@ struct Prelabel: ParsableCommand {
     }
 }
 
+/// `per sweep: ground 12.1 ms, clustering 2.5 ms, fitting 18.0 ms, total 32.6 ms`
+func stageTimes(_ timings: DetectionTimings, sweeps: Int) -> String {
+    let n = Double(max(sweeps, 1)) / 1000
+    return String(format: "per sweep: ground %.1f ms, clustering %.1f ms, fitting %.1f ms, total %.1f ms",
+                  timings.ground / n, timings.clustering / n, timings.fitting / n, timings.total / n)
+}
+
 /// `Car: 12 gold; IoU 0.5 recall 0.917 precision 0.846 (tp 11, fn 1, fp 2); IoU 0.7 ...`
-func describe(_ score: DetectionScore) -> String {
+func scoreLine(_ score: DetectionScore) -> String {
     let parts = score.counts.map {
         String(format: "IoU %.1f recall %.3f precision %.3f (tp %d, fn %d, fp %d)", $0.threshold, $0.recall, $0.precision,
                $0.truePositives, $0.falseNegatives, $0.falsePositives)

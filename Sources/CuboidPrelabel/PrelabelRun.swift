@@ -131,10 +131,12 @@ public enum PrelabelRunner {
         summary.tracks = tracks.count
 
         var labels = LabelSet(sensorName: sequence.sensorName)
-        labels.cameras = (try? sequence.cameras(at: 0)) ?? []
         var queue: [ReviewItem] = []
+        // Calibrations and image headers are read once per frame, for the boxes and the previews.
+        let rig = try sequence.frames.indices.map { try sequence.cameras(at: $0) }
+        labels.cameras = rig.first ?? []
         for (index, frame) in sequence.frames.enumerated() {
-            let cameras = try sequence.cameras(at: index)
+            let cameras = rig[index]
             var objects: [LabeledObject] = []
             for track in tracks {
                 guard let entry = track.boxes[index] else { continue }
@@ -170,7 +172,7 @@ public enum PrelabelRunner {
                     let cloud = try sequence.pointCloud(at: index)
                     try FileBytes.writeAtomically(try ImageCodec.encodePNG(PreviewRenderer.birdsEye(cloud: cloud, predictions: frame.objects), compressionLevel: 3), to: bev)
                 }
-                for camera in try sequence.cameras(at: index) {
+                for camera in rig[index] {
                     let path = folder + "/" + frame.name + "-" + camera.name + ".png"
                     guard !manager.fileExists(atPath: path), let image = try? sequence.image(at: index, camera: camera.name) else { continue }
                     try FileBytes.writeAtomically(try ImageCodec.encodePNG(PreviewRenderer.camera(image: image, camera: camera, predictions: frame.objects), compressionLevel: 3), to: path)
