@@ -11,6 +11,7 @@ import PackageDescription
 //   CuboidDatasets                sequences: dataset layouts, poses, timestamps, label checks
 //   CuboidSynthesis               synthetic sensor scenes with exact gold (lidar ray casting, camera rendering)
 //   CuboidPrelabel                pre-labelling: model-free lidar detection, tracking, refinement, scoring, previews
+//   CuboidInterpolation           filling frames between human keyframes (world frame, smooth, snapped), flags, accuracy
 //   Cuboid                        umbrella: re-exports the public modules
 //   CuboidCLI (product `cuboid`)  argument parsing and printing only; no algorithms
 let package = Package(
@@ -25,6 +26,7 @@ let package = Package(
         .library(name: "CuboidDatasets", targets: ["CuboidDatasets"]),
         .library(name: "CuboidSynthesis", targets: ["CuboidSynthesis"]),
         .library(name: "CuboidPrelabel", targets: ["CuboidPrelabel"]),
+        .library(name: "CuboidInterpolation", targets: ["CuboidInterpolation"]),
         .library(name: "CuboidImages", targets: ["CuboidImages"]),
         .library(name: "CuboidPointClouds", targets: ["CuboidPointClouds"]),
         .executable(name: "cuboid", targets: ["CuboidCLI"]),
@@ -50,11 +52,12 @@ let package = Package(
         .target(name: "CuboidDatasets", dependencies: ["CuboidFormats", "CuboidKernels", "CuboidPointClouds", "CuboidImages", "CuboidIO"]),
         .target(name: "CuboidSynthesis", dependencies: ["CuboidDatasets", "CuboidFormats", "CuboidKernels", "CuboidPointClouds", "CuboidImages", "CuboidIO"]),
         .target(name: "CuboidPrelabel", dependencies: ["CuboidDatasets", "CuboidFormats", "CuboidKernels", "CuboidPointClouds", "CuboidImages", "CuboidIO"]),
+        .target(name: "CuboidInterpolation", dependencies: ["CuboidDatasets", "CuboidFormats", "CuboidKernels", "CuboidPointClouds"]),
         .target(name: "CuboidImages", dependencies: ["CuboidIO", "CCodecShims"]),
         .target(name: "CuboidPointClouds", dependencies: ["CuboidIO", "CuboidKernels"]),
         .target(
             name: "Cuboid",
-            dependencies: ["CuboidGeometry", "CuboidKernels", "CuboidIO", "CuboidFormats", "CuboidDatasets", "CuboidSynthesis", "CuboidPrelabel", "CuboidImages",
+            dependencies: ["CuboidGeometry", "CuboidKernels", "CuboidIO", "CuboidFormats", "CuboidDatasets", "CuboidSynthesis", "CuboidPrelabel", "CuboidInterpolation", "CuboidImages",
                            "CuboidPointClouds"]),
         .executableTarget(
             name: "CuboidCLI",
@@ -83,6 +86,7 @@ let package = Package(
         .testTarget(name: "CuboidDatasetsTests", dependencies: ["CuboidDatasets", "CuboidKernels", "CuboidTestSupport"]),
         .testTarget(name: "CuboidSynthesisTests", dependencies: ["CuboidSynthesis", "CuboidDatasets", "CuboidKernels", "CuboidTestSupport"]),
         .testTarget(name: "CuboidPrelabelTests", dependencies: ["CuboidPrelabel", "CuboidDatasets", "CuboidFormats", "CuboidKernels", "CuboidIO", "CuboidTestSupport"]),
+        .testTarget(name: "CuboidInterpolationTests", dependencies: ["CuboidInterpolation", "CuboidFormats", "CuboidKernels", "CuboidPointClouds", "CuboidTestSupport"]),
         .testTarget(name: "CuboidImagesTests", dependencies: ["CuboidImages", "CuboidTestSupport"]),
         .testTarget(name: "CuboidPointCloudsTests", dependencies: ["CuboidPointClouds", "CuboidTestSupport"]),
         .testTarget(name: "CuboidCLITests", dependencies: ["CuboidCLI", "CuboidTestSupport"]),

@@ -8,3 +8,4 @@
 @_exported import CuboidDatasets
 @_exported import CuboidSynthesis
 @_exported import CuboidPrelabel
+@_exported import CuboidInterpolation

@@ -132,6 +132,12 @@ extension Bench {
         @Option(help: "Frames per track.")
         var frames: Int = 100
 
+        @Option(help: "Curve of the kernel: linear or cubic-hermite.")
+        var curve: TrackCurve = .linear
+
+        @Option(help: "Time the whole label-set interpolation with this method instead of the kernel: keyframes as labelled objects in the sensor frames of a turning ego, mapped to the world, filled, mapped back, with flags.")
+        var method: InterpolationMethod?
+
         @OptionGroup var timing: KernelTimingArguments
 
         func validate() throws {
@@ -142,9 +148,22 @@ extension Bench {
             let keyframes = makeBenchmarkTracks(tracks: tracks, frames: frames, seed: 6)
             let times = (0..<frames).map(Double.init)
             let threads = timing.threads
-            let seconds = median(timeRuns(repeats: timing.repeats) { _ = interpolateTracks(keyframes, at: times, threads: threads) })
-            timing.report(kernel: "interpolate_tracks", sizes: [("tracks", tracks), ("frames", frames)], seconds: seconds,
-                          items: Double(tracks * frames), unit: "cuboids", text: "interpolate \(tracks)x\(frames)")
+            if let method {
+                let labels = benchmarkKeyframeLabels(keyframes, frames: frames)
+                let options = InterpolationOptions(method: method)
+                var boxes = 0
+                let seconds = median(timeRuns(repeats: timing.repeats) {
+                    boxes = (try? KeyframeInterpolator.interpolate(labels, options: options))?.labels.objectCount ?? 0
+                })
+                guard boxes == tracks * frames else { throw ValidationError("expected \(tracks * frames) boxes, got \(boxes)") }
+                timing.report(kernel: "interpolate_labels_\(method.rawValue)", sizes: [("tracks", tracks), ("frames", frames)], seconds: seconds,
+                              items: Double(tracks * frames), unit: "cuboids", text: "interpolate labels \(method.rawValue) \(tracks)x\(frames)")
+                return
+            }
+            let curve = self.curve
+            let seconds = median(timeRuns(repeats: timing.repeats) { _ = interpolateTracks(keyframes, at: times, curve: curve, threads: threads) })
+            timing.report(kernel: "interpolate_tracks_\(curve.rawValue)", sizes: [("tracks", tracks), ("frames", frames)], seconds: seconds,
+                          items: Double(tracks * frames), unit: "cuboids", text: "interpolate \(curve.rawValue) \(tracks)x\(frames)")
         }
     }
 }
@@ -245,3 +264,21 @@ extension Bench {
         }
     }
 }
+
+/// The benchmark tracks as keyframe labels: frame `f` at 0.1 f seconds, seen from an ego that drives
+/// a curve (10 m/s, turning 0.05 rad/s), each keyframe box mapped into its frame's sensor frame.
+func benchmarkKeyframeLabels(_ tracks: [[Keyframe]], frames: Int) -> LabelSet {
+    let poses = (0..<frames).map { f -> RigidPose in
+        let t = 0.1 * Double(f), heading = 0.05 * t
+        return RigidPose(yaw: heading, translation: SIMD3(10 * t * cos(heading / 2), 10 * t * sin(heading / 2), 0))
+    }
+    var set = LabelSet(frames: (0..<frames).map { LabeledFrame(name: String(format: "%06d", $0), timestamp: 0.1 * Double($0), egoPose: poses[$0]) })
+    for (id, keyframes) in tracks.enumerated() {
+        for key in keyframes {
+            let f = Int(key.time)
+            set.frames[f].objects.append(LabeledObject(trackID: String(id), category: "Car", cuboid: key.box.transformed(by: poses[f].inverse)))
+        }
+    }
+    return set
+}
+extension TrackCurve: ExpressibleByArgument {}

@@ -81,14 +81,20 @@ public struct LabeledObject: Sendable, Hashable, Codable {
 
     /// Roll, pitch and yaw of a rotation, inverting ``orientation`` (intrinsic XYZ).
     public static func eulerXYZ(_ rotation: Quaternion) -> (roll: Double, pitch: Double, yaw: Double) {
-        let m = rotation.rotationMatrix
-        // R = Rx Ry Rz: m[0][2] = sin(pitch), m[1][2] = -sin(roll) cos(pitch), m[0][1] = -cos(pitch) sin(yaw).
-        let pitch = asin(max(-1, min(1, m[0][2])))
-        if abs(m[0][2]) < 0.9999999 {
-            return (atan2(-m[1][2], m[2][2]), pitch, atan2(-m[0][1], m[0][0]))
+        // The entries of the rotation matrix that are needed (those of `rotation.rotationMatrix`,
+        // computed here without building the matrix: this runs once per box in interpolation).
+        let (w, x, y, z) = (rotation.w, rotation.x, rotation.y, rotation.z)
+        let (ww, xx, yy, zz) = (w * w, x * x, y * y, z * z)
+        let m00 = ww + xx - yy - zz, m01 = 2 * (x * y - w * z), m02 = 2 * (x * z + w * y)
+        let m12 = 2 * (y * z - w * x), m22 = ww - xx - yy + zz
+        // R = Rx Ry Rz: m02 = sin(pitch), m12 = -sin(roll) cos(pitch), m01 = -cos(pitch) sin(yaw).
+        let pitch = asin(max(-1, min(1, m02)))
+        if abs(m02) < 0.9999999 {
+            return (atan2(-m12, m22), pitch, atan2(-m01, m00))
         }
         // Gimbal lock: fold the whole turn about z into yaw.
-        return (0, pitch, atan2(m[1][0], m[1][1]))
+        let m10 = 2 * (x * y + w * z), m11 = ww - xx + yy - zz
+        return (0, pitch, atan2(m10, m11))
     }
 }
 

@@ -1,0 +1,222 @@
+import ArgumentParser
+import Cuboid
+import Foundation
+
+extension InterpolationMethod: ExpressibleByArgument {}
+
+struct Interpolate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fill every frame between human keyframes of each track, in the world frame.",
+        subcommands: [InterpolateRun.self, InterpolateEvaluate.self],
+        defaultSubcommand: InterpolateRun.self)
+}
+
+/// The keyframe input shared by both subcommands: a label file (or a dataset folder) and the recording.
+struct KeyframeInputArguments: ParsableArguments {
+    @Option(help: "Format of the labels (default: openlabel for a file; a dataset folder is read as its gold).")
+    var format: LabelFormat?
+
+    @Option(help: "The recording (any layout `cuboid inspect` reads): timestamps, ego poses, cameras and lidar sweeps for the labels' frames.")
+    var sequence: String?
+
+    @OptionGroup var source: LabelSourceArguments
+
+    /// Reads the labels and lays them onto the sequence's frames.
+    func load(_ path: String) throws -> (labels: LabelSet, sequence: SensorSequence?, sequenceIndex: [Int]) {
+        let opened = try sequence.map { try SensorSequence.open($0) }
+        var labels: LabelSet
+        var isDirectory: ObjCBool = false
+        if format == nil, FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            labels = try SensorSequence.open(path).labelSet()
+        } else {
+            var context = try source.context()
+            if context.calibration == nil, context.calibrationFolder == nil, let opened { context.calibration = try opened.kittiCalibration(at: 0) }
+            labels = try LabelStore.read(path, format: format ?? .openLABEL, context: context)
+        }
+        guard let opened else { return (labels, nil, []) }
+        let aligned = try opened.align(labels)
+        labels = aligned.labels
+        return (labels, opened, aligned.sequenceIndex)
+    }
+}
+
+struct InterpolateRun: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Fill the frames between keyframes and write every frame.",
+        discussion: """
+            KEYFRAMES holds the keyframe labels with track ids: OpenLABEL (frames with timestamps and \
+            ego poses, cuboids in the sensor frame), KITTI tracking (with --sequence for poses and \
+            calibration), CVAT XML or MOT tracks (image boxes), or any other format with --format. \
+            Every frame the file lists is an output frame; with --sequence every sweep between the \
+            first and last labelled frame is. Each box gets the attribute interpolation = keyframe, \
+            interpolated or snapped. One line per track is printed, then the flags (heading flips, \
+            tracks that leave the sensor range, keyframes that disagree with their neighbours). \
+            The output is written to a temporary file and renamed; the input is never modified.
+            """)
+
+    @Argument(help: "Keyframe labels.")
+    var keyframes: String
+
+    @Option(help: "Output labels.")
+    var out: String
+
+    @Option(help: "Format of OUT.")
+    var to: LabelFormat = .openLABEL
+
+    @Option(help: "world, world-smooth or sensor-linear.")
+    var method: InterpolationMethod = .worldSmooth
+
+    @Flag(help: "Move filled cuboids to fit their sweep's lidar points (needs --sequence).")
+    var snap = false
+
+    @Option(help: "Sensor range for the out-of-range flag, metres.")
+    var range: Double = 80
+
+    @OptionGroup var input: KeyframeInputArguments
+
+    func validate() throws {
+        if snap && input.sequence == nil { throw ValidationError("--snap needs --sequence (the lidar sweeps)") }
+        guard range > 0 else { throw ValidationError("--range must be > 0") }
+    }
+
+    func run() throws {
+        do {
+            let (labels, sequence, indices) = try input.load(keyframes)
+            var options = InterpolationOptions(method: method, snap: snap ? SnapSettings() : nil)
+            options.sensorRange = range
+            let progress = ProgressLine("snap", total: labels.frames.count)
+            let result = try KeyframeInterpolator.interpolate(labels, options: options, pointCloud: { index in
+                try sequence?.pointCloud(at: indices[index])
+            }, progress: { progress.update($0) })
+            try LabelStore.write(result.labels, to: out, format: to, context: input.source.context())
+            for track in result.tracks { print(describe(track)) }
+            for flag in result.flags { print("flag: \(flag)") }
+            for note in result.notes { print("note: \(note)") }
+            let filled = result.tracks.reduce(0) { $0 + $1.filled }, snapped = result.tracks.reduce(0) { $0 + $1.snapped }
+            print("\(result.tracks.count) tracks, \(result.tracks.reduce(0) { $0 + $1.keyframes }) keyframes, \(filled) boxes filled"
+                + (snap ? " (\(snapped) snapped)" : "") + ", \(result.flags.count) flags, \(labels.frames.count) frames -> \(out)"
+                + (result.untrackedObjects > 0 ? "; \(result.untrackedObjects) objects without a track id passed through" : "")
+                + (result.replacedBoxes > 0 ? "; \(result.replacedBoxes) non-key boxes of the input replaced" : ""))
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            reportError(error, path: keyframes)
+            throw ExitCode(1)
+        }
+    }
+
+    /// `track 12 Car: 4 keyframes 000010-000040, 27 filled, moving 8.1 m/s`.
+    func describe(_ track: InterpolatedTrackSummary) -> String {
+        var text = "track \(track.track) \(track.category): \(track.keyframes) keyframe\(track.keyframes == 1 ? "" : "s") "
+            + (track.keyframes == 1 ? track.firstFrame : "\(track.firstFrame)-\(track.lastFrame)") + ", \(track.filled) filled"
+        if track.snapped > 0 { text += " (\(track.snapped) snapped)" }
+        if !track.hasCuboids {
+            text += ", image boxes"
+        } else if track.isStatic {
+            text += ", static"
+        } else if let speed = track.speed {
+            text += String(format: ", moving %.1f m/s", speed)
+        }
+        return text
+    }
+}
+
+struct InterpolateEvaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Score interpolation against dense gold: keep every K-th gold frame, fill, compare.",
+        discussion: """
+            GOLD is a label file (OpenLABEL by default) or a dataset folder read as its gold \
+            (SUSTechPOINTS, KITTI object). For every K and method, every K-th gold frame keeps its \
+            boxes as keyframes; the boxes filled in the frames between are compared with the gold \
+            there, by track id: mean bird's-eye-view IoU (also over moving objects alone), mean and \
+            90th-percentile centre error. Gold boxes of frames past a track's last keyframe are \
+            counted as not covered.
+            """)
+
+    @Argument(help: "Gold labels with track ids in every labelled frame.")
+    var gold: String
+
+    @Option(help: "Keyframe spacings, in gold frames.")
+    var every: String = "2,5,10,20"
+
+    @Option(help: "Methods to score (comma-separated; default all).")
+    var methods: String = InterpolationMethod.allCases.map(\.rawValue).joined(separator: ",")
+
+    @Flag(help: "Also score world-smooth with snapping (needs --sequence).")
+    var snap = false
+
+    @Flag(help: "One JSON object per line.")
+    var json = false
+
+    @OptionGroup var input: KeyframeInputArguments
+
+    func validate() throws {
+        if snap && input.sequence == nil { throw ValidationError("--snap needs --sequence (the lidar sweeps)") }
+        _ = try spacings()
+        _ = try chosenMethods()
+    }
+
+    func spacings() throws -> [Int] {
+        try every.split(separator: ",").map {
+            guard let k = Int($0), k >= 2 else { throw ValidationError("--every takes integers >= 2, found '\($0)'") }
+            return k
+        }
+    }
+
+    func chosenMethods() throws -> [InterpolationMethod] {
+        try methods.split(separator: ",").map {
+            guard let method = InterpolationMethod(rawValue: String($0)) else { throw ValidationError("unknown method '\($0)'") }
+            return method
+        }
+    }
+
+    func run() throws {
+        do {
+            let (labels, sequence, indices) = try input.load(gold)
+            // Only the labelled frames are gold frames (a sequence adds empty sweeps between them).
+            var goldFrames = labels
+            var goldIndices: [Int] = []
+            goldFrames.frames = []
+            for (index, frame) in labels.frames.enumerated() where !frame.objects.isEmpty {
+                goldFrames.frames.append(frame)
+                goldIndices.append(sequence == nil ? index : indices[index])
+            }
+            var cache: [Int: PointCloud] = [:]
+            for k in try spacings() {
+                var runs = try chosenMethods().map { InterpolationOptions(method: $0) }
+                if snap { runs.append(InterpolationOptions(method: .worldSmooth, snap: SnapSettings())) }
+                for options in runs {
+                    let accuracy = try InterpolationEvaluation.evaluate(gold: goldFrames, every: k, options: options) { index in
+                        guard let sequence else { return nil }
+                        if let cloud = cache[index] { return cloud }
+                        let cloud = try sequence.pointCloud(at: goldIndices[index])
+                        cache[index] = cloud
+                        return cloud
+                    }
+                    print(json ? jsonLine(accuracy) : textLine(accuracy))
+                }
+            }
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            reportError(error, path: gold)
+            throw ExitCode(1)
+        }
+    }
+
+    func textLine(_ a: InterpolationAccuracy) -> String {
+        var name = a.method.rawValue + (a.snapped ? "+snap" : "")
+        name += String(repeating: " ", count: max(0, 18 - name.count))
+        let moving = a.movingMeanBEVIoU.map { String(format: " (moving %.4f over %d)", $0, a.movingScored) } ?? ""
+        return String(format: "K=%-3d %@ %6d boxes  BEV IoU %.4f%@  centre error %.3f m (p90 %.3f m)  %d not covered",
+                      a.keyframeEvery, name, a.scored, a.meanBEVIoU, moving, a.meanCenterError, a.centerError90, a.uncovered)
+    }
+
+    func jsonLine(_ a: InterpolationAccuracy) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: (try? encoder.encode(a)) ?? Data(), as: UTF8.self)
+    }
+}

@@ -1,0 +1,66 @@
+import CuboidTestSupport
+import Foundation
+import Testing
+
+@Suite("cuboid interpolate", .serialized)
+struct InterpolateCommandTests {
+    let sequence = SharedData.sampleData + "/sequence"
+
+    private func scratch() throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cuboid-interpolate-cli-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    @Test("KITTI tracking keyframes on frames 0 and 2 are filled in frame 1 from the recording's poses, snapped, and written as OpenLABEL")
+    func fillsKITTITrackingKeyframes() throws {
+        let root = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let gold = try String(contentsOfFile: sequence + "/label_02/0000.txt", encoding: .utf8)
+        let keyLines = gold.split(separator: "\n").filter { !$0.hasPrefix("1 ") }
+        func ids(_ frame: String) -> Set<Substring> {
+            Set(gold.split(separator: "\n").filter { $0.hasPrefix(frame + " ") }.map { $0.split(separator: " ")[1] })
+        }
+        let spanning = ids("0").intersection(ids("2")).count
+        try (keyLines.joined(separator: "\n") + "\n").write(toFile: root + "/keys.txt", atomically: true, encoding: .utf8)
+        let result = try runCuboid(["interpolate", root + "/keys.txt", "--format", "kitti-tracking", "--sequence", sequence,
+                                    "--out", root + "/filled.openlabel.json", "--snap"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("track ") && result.stdout.contains("keyframes"))
+        let summary = try #require(result.stdout.split(separator: "\n").last)
+        #expect(summary.contains("3 frames"), "\(summary)")
+        let written = try String(contentsOfFile: root + "/filled.openlabel.json", encoding: .utf8)
+        let filled = written.components(separatedBy: "\"val\": \"interpolated\"").count - 1 + written.components(separatedBy: "\"val\": \"snapped\"").count - 1
+        // Every track with keyframes on both sides of the middle frame is filled there, once.
+        #expect(filled == spanning && filled > 0, "filled \(filled) of \(spanning)")
+        // The input is untouched and the output is complete JSON.
+        #expect(try String(contentsOfFile: root + "/keys.txt", encoding: .utf8) == keyLines.joined(separator: "\n") + "\n")
+        #expect(written.hasSuffix("}\n") || written.hasSuffix("}"))
+    }
+
+    @Test("evaluate prints one JSON line per method, world-smooth fills the sample's middle frame within 1 cm")
+    func evaluatesAgainstGold() throws {
+        let result = try runCuboid(["interpolate", "evaluate", sequence + "/gold.openlabel.json", "--every", "2", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 3)
+        let smooth = try #require(lines.first { $0.contains("\"world-smooth\"") })
+        let object = try #require(JSONSerialization.jsonObject(with: Data(smooth.utf8)) as? [String: Any])
+        #expect((object["scored"] as? Int ?? 0) > 0)
+        #expect((object["meanCenterError"] as? Double ?? 1) < 0.01, "\(smooth)")
+    }
+
+    @Test("a malformed keyframe file fails with exit 1 naming the file and line; a bad flag with 64")
+    func refusesBadInput() throws {
+        let root = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try "{\"openlabel\": {\"frames\": {\"0\": {\"objects\": {\"1\": {\"object_data\": {\"cuboid\": [{\"val\": [1, 2]}]}}}}}}}\n"
+            .write(toFile: root + "/bad.json", atomically: true, encoding: .utf8)
+        let bad = try runCuboid(["interpolate", root + "/bad.json", "--out", root + "/out.json"])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("bad.json") && bad.stderr.contains("line"), "\(bad.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: root + "/out.json"))
+        let snapWithoutSweeps = try runCuboid(["interpolate", root + "/bad.json", "--out", root + "/out.json", "--snap"])
+        #expect(snapWithoutSweeps.status == 64)
+    }
+}
