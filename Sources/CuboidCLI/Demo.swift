@@ -37,6 +37,7 @@ struct Demo: ParsableCommand {
         print("decoded \(decoded) files, \(failures) failed")
         let mismatches = try checkSequence(folder + "/sequence")
         try prelabelSequence(folder + "/sequence")
+        try interpolateSequence(folder + "/sequence")
         if failures > 0 || decoded == 0 || mismatches > 0 { throw ExitCode(1) }
     }
 
@@ -77,6 +78,18 @@ struct Demo: ParsableCommand {
         let gold = try LabelStore.read(path + "/gold.openlabel.json", format: .openLABEL)
         for score in try DetectionScoring.score(summary.labels, gold: gold, sequence: sequence) {
             print("  " + scoreLine(score))
+        }
+    }
+
+    /// Keeps every other gold frame of the sample drive as keyframes, fills the one between with each
+    /// method and prints how close the filled boxes come to the gold.
+    private func interpolateSequence(_ path: String) throws {
+        let gold = try LabelStore.read(path + "/gold.openlabel.json", format: .openLABEL)
+        print("interpolate: keyframes every 2nd frame of the sample drive, filled boxes against gold")
+        for method in InterpolationMethod.allCases {
+            let accuracy = try InterpolationEvaluation.evaluate(gold: gold, every: 2, options: InterpolationOptions(method: method))
+            print(String(format: "  %@: %d boxes, mean BEV IoU %.4f, mean centre error %.3f m", method.rawValue, accuracy.scored,
+                         accuracy.meanBEVIoU, accuracy.meanCenterError))
         }
     }
 

@@ -74,7 +74,8 @@ struct InterpolationTests {
 
     @Test("a car turning through +-pi on a circle: world-smooth stays on the circle and its heading, world cuts the chord")
     func turningThroughPi() throws {
-        var set = frames(41)
+        // A world frame (identity ego poses): headings steer the smooth curve only where the frame is a world frame.
+        var set = frames(41, poses: Array(repeating: .identity, count: 41))
         // 0.6 rad/s around the circle, heading from 2.4 rad through pi to about -2.5 rad.
         for index in stride(from: 0, through: 40, by: 10) {
             set.frames[index].objects = [LabeledObject(trackID: "1", category: "Car", cuboid: circleCar(0.1 * Double(index), rate: 0.6, start: 0.83))]
