@@ -6,15 +6,9 @@ import Testing
 struct InterpolateCommandTests {
     let sequence = SharedData.sampleData + "/sequence"
 
-    private func scratch() throws -> String {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cuboid-interpolate-cli-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        return folder
-    }
-
     @Test("KITTI tracking keyframes on frames 0 and 2 are filled in frame 1 from the recording's poses, snapped, and written as OpenLABEL")
     func fillsKITTITrackingKeyframes() throws {
-        let root = try scratch()
+        let root = try scratchFolder("interpolate")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let gold = try String(contentsOfFile: sequence + "/label_02/0000.txt", encoding: .utf8)
         let keyLines = gold.split(separator: "\n").filter { !$0.hasPrefix("1 ") }
@@ -52,7 +46,7 @@ struct InterpolateCommandTests {
 
     @Test("a malformed keyframe file fails with exit 1 naming the file and line; a bad flag with 64")
     func refusesBadInput() throws {
-        let root = try scratch()
+        let root = try scratchFolder("interpolate")
         defer { try? FileManager.default.removeItem(atPath: root) }
         try "{\"openlabel\": {\"frames\": {\"0\": {\"objects\": {\"1\": {\"object_data\": {\"cuboid\": [{\"val\": [1, 2]}]}}}}}}}\n"
             .write(toFile: root + "/bad.json", atomically: true, encoding: .utf8)

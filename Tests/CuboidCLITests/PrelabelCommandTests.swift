@@ -10,15 +10,9 @@ import Glibc
 struct PrelabelCommandTests {
     let sequence = SharedData.sampleData + "/sequence"
 
-    private func scratch() throws -> String {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cuboid-prelabel-cli-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        return folder
-    }
-
     @Test("a run killed with SIGKILL and restarted writes the same bytes as an uninterrupted run")
     func killedRunResumes() throws {
-        let root = try scratch()
+        let root = try scratchFolder("prelabel")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let clean = root + "/clean", killed = root + "/killed"
         let reference = try runCuboid(["prelabel", sequence, "--out", clean, "--format", "openlabel,kitti"])
@@ -47,7 +41,7 @@ struct PrelabelCommandTests {
 
     @Test("--shard K/N takes every N-th sequence in name order; --score prints detection and tracking figures")
     func shardsSplitSequences() throws {
-        let root = try scratch()
+        let root = try scratchFolder("prelabel")
         defer { try? FileManager.default.removeItem(atPath: root) }
         for name in ["a", "b", "c"] { try FileManager.default.createSymbolicLink(atPath: root + "/" + name, withDestinationPath: sequence) }
         let result = try runCuboid(["prelabel", root + "/c", root + "/a", root + "/b", "--out", root + "/out", "--shard", "2/2", "--no-previews", "--score"])
@@ -61,7 +55,7 @@ struct PrelabelCommandTests {
 
     @Test("a bad configuration file is refused with its line, and --write-config writes one that reads back")
     func configurationFiles() throws {
-        let root = try scratch()
+        let root = try scratchFolder("prelabel")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let written = try runCuboid(["prelabel", "--write-config", root + "/defaults.json"])
         #expect(written.status == 0, "\(written.stderr)")
