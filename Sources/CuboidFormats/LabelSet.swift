@@ -79,6 +79,23 @@ public struct LabeledObject: Sendable, Hashable, Codable {
         return axis(roll, 1, 0, 0) * axis(pitch, 0, 1, 0) * axis(yaw, 0, 0, 1)
     }
 
+    /// The object expressed in a parent frame: `pose` maps the object's frame into the parent.
+    ///
+    /// The centre is mapped exactly and the full orientation becomes `pose.rotation * orientation`,
+    /// read back as roll, pitch and yaw (``eulerXYZ(_:)``); everything else is kept. Unlike
+    /// `Box3D.transformed(by:)`, which keeps a yaw-only box, a tilted pose gives the box a roll and
+    /// pitch. An object without a cuboid is returned unchanged.
+    /// - Complexity: O(1).
+    public func transformed(by pose: RigidPose) -> LabeledObject {
+        guard let cuboid else { return self }
+        var object = self
+        let angles = LabeledObject.eulerXYZ(pose.rotation * orientation)
+        object.cuboid = Box3D(center: pose.apply(to: cuboid.center), size: cuboid.size, yaw: angles.yaw)
+        object.roll = angles.roll
+        object.pitch = angles.pitch
+        return object
+    }
+
     /// Roll, pitch and yaw of a rotation, inverting ``orientation`` (intrinsic XYZ).
     public static func eulerXYZ(_ rotation: Quaternion) -> (roll: Double, pitch: Double, yaw: Double) {
         // The entries of the rotation matrix that are needed (those of `rotation.rotationMatrix`,

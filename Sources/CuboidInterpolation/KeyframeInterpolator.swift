@@ -199,25 +199,22 @@ struct WorldKey {
     var pitch: Double
 }
 
-/// The sensor-frame object for a world box: centre through the inverse pose, orientation
-/// `pose^-1 * Rx(roll) Ry(pitch) Rz(yaw)` read back as roll, pitch and yaw.
+/// The sensor-frame object for a world box with a world roll and pitch: the template with that box,
+/// mapped through the inverse pose (``LabeledObject/transformed(by:)``), yaw in (-pi, pi].
 func sensorObject(world box: Box3D, roll: Double, pitch: Double, pose: RigidPose, template: LabeledObject) -> LabeledObject {
     var object = template
-    let worldOrientation = LabeledObject(category: "", cuboid: box, roll: roll, pitch: pitch).orientation
-    let angles = LabeledObject.eulerXYZ(pose.rotation.conjugate * worldOrientation)
-    let center = pose.inverse.apply(to: box.center)
-    object.cuboid = Box3D(center: center, size: box.size, yaw: normalizedYaw(angles.yaw))
-    object.roll = angles.roll
-    object.pitch = angles.pitch
+    object.cuboid = box
+    object.roll = roll
+    object.pitch = pitch
+    object = object.transformed(by: pose.inverse)
+    object.cuboid!.yaw = normalizedYaw(object.cuboid!.yaw)
     return object
 }
 
-/// The world keyframe of a sensor-frame object (see ``sensorObject(world:roll:pitch:pose:template:)``).
+/// The world keyframe of a sensor-frame object (``LabeledObject/transformed(by:)`` with the frame's pose).
 func worldKey(_ object: LabeledObject, frame: Int, time: Double, pose: RigidPose) -> WorldKey {
-    let cuboid = object.cuboid!
-    let angles = LabeledObject.eulerXYZ(pose.rotation * object.orientation)
-    return WorldKey(frame: frame, time: time, box: Box3D(center: pose.apply(to: cuboid.center), size: cuboid.size, yaw: angles.yaw),
-                    roll: angles.roll, pitch: angles.pitch)
+    let world = object.transformed(by: pose)
+    return WorldKey(frame: frame, time: time, box: world.cuboid!, roll: world.roll, pitch: world.pitch)
 }
 
 /// The filled boxes, summary and flags of one track.

@@ -67,11 +67,8 @@ extension SyntheticWorld {
         var frame = LabeledFrame(name: frameName(index), timestamp: Double(timestampNanoseconds(index)) / 1e9, egoPose: odometryPose(frame: index))
         for actor in actors where isNear(actor, center, scene.labelRange, at: t) {
             let world = worldCuboid(of: actor, at: t)
-            let orientation = toSensor.rotation * Quaternion(yaw: world.yaw)
-            let angles = LabeledObject.eulerXYZ(orientation)
             var object = LabeledObject(trackID: String(actor.id), category: actor.category,
-                                       cuboid: Box3D(center: toSensor.apply(to: world.center), size: actor.size, yaw: angles.yaw),
-                                       roll: angles.roll, pitch: angles.pitch)
+                                       cuboid: Box3D(center: world.center, size: actor.size, yaw: world.yaw)).transformed(by: toSensor)
             let id = Int32(actor.id)
             object.attributes["num_points"] = .number(Double(points[id] ?? 0))
             object.attributes["moving"] = .flag(actor.isMoving)
