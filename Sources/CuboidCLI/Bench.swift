@@ -26,11 +26,6 @@ func timeRuns(repeats: Int, _ body: () throws -> Void) rethrows -> [Double] {
     return runs
 }
 
-func median(_ values: [Double]) -> Double {
-    let sorted = values.sorted()
-    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-}
-
 extension Bench {
     struct DecodeFiles: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -70,7 +70,7 @@ public enum InterpolationEvaluation {
                 let overlap = iou(box.bev, truth.bev)
                 ious.append(overlap)
                 if moving.contains(id) { movingIoUs.append(overlap) }
-                errors.append(((box.x - truth.x) * (box.x - truth.x) + (box.y - truth.y) * (box.y - truth.y)).squareRoot())
+                errors.append(planarDistance(box, truth))
             }
         }
         let sortedErrors = errors.sorted()
@@ -90,8 +90,7 @@ public enum InterpolationEvaluation {
                 guard let id = object.trackID, let cuboid = object.cuboid else { continue }
                 let center = pose.apply(to: cuboid.center)
                 if let start = first[id] {
-                    let d = ((center.x - start.x) * (center.x - start.x) + (center.y - start.y) * (center.y - start.y)).squareRoot()
-                    farthest[id] = max(farthest[id] ?? 0, d)
+                    farthest[id] = max(farthest[id] ?? 0, planarDistance(center.x, center.y, start.x, start.y))
                 } else {
                     first[id] = center
                 }

@@ -54,10 +54,10 @@ struct TrackAnalysis {
 
         if keys.count >= 2 {
             let first = keys.first!, last = keys.last!
-            let travel = ((last.box.x - first.box.x) * (last.box.x - first.box.x) + (last.box.y - first.box.y) * (last.box.y - first.box.y)).squareRoot()
+            let travel = planarDistance(last.box, first.box)
             speed = travel / (last.time - first.time)
             let center = SIMD2(median(keys.map(\.box.x)), median(keys.map(\.box.y)))
-            let spread = keys.map { ((($0.box.x - center.x) * ($0.box.x - center.x)) + (($0.box.y - center.y) * ($0.box.y - center.y))).squareRoot() }.max()!
+            let spread = keys.map { planarDistance($0.box.x, $0.box.y, center.x, center.y) }.max()!
             if spread <= options.staticTolerance {
                 let sine = keys.reduce(0) { $0 + sin($1.box.yaw) }, cosine = keys.reduce(0) { $0 + cos($1.box.yaw) }
                 let box = Box3D(center: SIMD3(center.x, center.y, median(keys.map(\.box.z))), size: size, yaw: atan2(sine, cosine))
@@ -75,9 +75,7 @@ struct TrackAnalysis {
                 var others = keys.map { Keyframe(time: $0.time, box: $0.box) }
                 others.remove(at: k)
                 let predicted = interpolateTrack(others, at: [keys[k].time], curve: curve)[0]
-                let offset = ((predicted.x - keys[k].box.x) * (predicted.x - keys[k].box.x) + (predicted.y - keys[k].box.y) * (predicted.y - keys[k].box.y)).squareRoot()
-                let span = ((keys[k + 1].box.x - keys[k - 1].box.x) * (keys[k + 1].box.x - keys[k - 1].box.x)
-                    + (keys[k + 1].box.y - keys[k - 1].box.y) * (keys[k + 1].box.y - keys[k - 1].box.y)).squareRoot()
+                let offset = planarDistance(predicted, keys[k].box), span = planarDistance(keys[k + 1].box, keys[k - 1].box)
                 if offset > max(options.disagreement, 0.05 * span) {
                     flags.append(InterpolationFlag(kind: .disagreeingKeyframe, track: id, frame: names[keys[k].frame],
                                                    detail: String(format: "centre %.2f m off the path through the other keyframes", offset)))
@@ -110,10 +108,9 @@ struct TrackAnalysis {
         let n = keys.count, t = keys.map(\.time)
         let sx = hermiteSlopes(t, keys.map(\.box.x)), sy = hermiteSlopes(t, keys.map(\.box.y))
         let arcSpeed = (0..<(n - 1)).map { i -> Double in
-            let dx = keys[i + 1].box.x - keys[i].box.x, dy = keys[i + 1].box.y - keys[i].box.y
             let turn = abs(shortestArc(from: keys[i].box.yaw, to: keys[i + 1].box.yaw))
             let lengthening = turn < 1e-9 ? 1 : (turn / 2) / sin(turn / 2)
-            return (dx * dx + dy * dy).squareRoot() * lengthening / (t[i + 1] - t[i])
+            return planarDistance(keys[i + 1].box, keys[i].box) * lengthening / (t[i + 1] - t[i])
         }
         return (0..<n).map { k in
             let velocity = SIMD2(sx[k], sy[k]), axis = SIMD2(cos(keys[k].box.yaw), sin(keys[k].box.yaw))
@@ -158,9 +155,13 @@ struct TrackAnalysis {
     }
 }
 
-/// The median (the mean of the middle two for an even count).
-func median(_ values: [Double]) -> Double {
-    let sorted = values.sorted()
-    let n = sorted.count
-    return n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2])
+/// Distance between two points of the x/y plane (bird's-eye view), metres.
+@inline(__always)
+func planarDistance(_ ax: Double, _ ay: Double, _ bx: Double, _ by: Double) -> Double {
+    let dx = ax - bx, dy = ay - by
+    return (dx * dx + dy * dy).squareRoot()
 }
+
+/// Distance between two boxes' centres in the bird's-eye view, metres.
+@inline(__always)
+func planarDistance(_ a: Box3D, _ b: Box3D) -> Double { planarDistance(a.x, a.y, b.x, b.y) }
