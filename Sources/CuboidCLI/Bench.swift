@@ -145,7 +145,8 @@ extension Bench {
             let threads = timing.threads
             if let method {
                 let labels = benchmarkKeyframeLabels(keyframes, frames: frames)
-                let options = InterpolationOptions(method: method)
+                var options = InterpolationOptions(method: method)
+                options.threads = threads
                 var boxes = 0
                 let seconds = median(timeRuns(repeats: timing.repeats) {
                     boxes = (try? KeyframeInterpolator.interpolate(labels, options: options))?.labels.objectCount ?? 0

@@ -85,10 +85,13 @@ struct InterpolateRun: ParsableCommand {
             let (labels, sequence, indices) = try input.load(keyframes)
             var options = InterpolationOptions(method: method, snap: snap ? SnapSettings() : nil)
             options.sensorRange = range
-            let progress = ProgressLine("snap", total: labels.frames.count)
+            var progress: ProgressLine?
             let result = try KeyframeInterpolator.interpolate(labels, options: options, pointCloud: { index in
                 try sequence?.pointCloud(at: indices[index])
-            }, progress: { progress.update($0) })
+            }, progress: { done, total in
+                if progress == nil { progress = ProgressLine("snap", total: total) }
+                progress?.update(done)
+            })
             try LabelStore.write(result.labels, to: out, format: to, context: input.source.context())
             for track in result.tracks { print(describe(track)) }
             for flag in result.flags { print("flag: \(flag)") }

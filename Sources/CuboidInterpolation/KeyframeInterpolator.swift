@@ -41,13 +41,13 @@ public enum KeyframeInterpolator {
     ///   - pointCloud: The lidar sweep of a frame (by index), in the label set's sensor frame; asked
     ///     only when ``InterpolationOptions/snap`` is set, once per frame that has boxes to snap, in
     ///     frame order. Return nil for a frame without a sweep.
-    ///   - progress: Called with the number of frames snapped so far.
+    ///   - progress: Called after each frame snapped with the frames done and the frames to snap.
     /// - Throws: ``InterpolationError`` for times that do not increase, partial poses or a track twice
     ///   in a frame; whatever `pointCloud` throws.
     /// - Complexity: O(frames + keyframes + filled boxes), plus the snapping search per filled box.
     public static func interpolate(_ keyframes: LabelSet, options: InterpolationOptions = InterpolationOptions(),
                                    pointCloud: (Int) throws -> PointCloud? = { _ in nil },
-                                   progress: (Int) -> Void = { _ in }) throws -> InterpolationResult {
+                                   progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }) throws -> InterpolationResult {
         let times = try frameTimes(keyframes)
         let (poses, posesKnown) = try framePoses(keyframes, method: options.method)
         var result = InterpolationResult(labels: keyframes, tracks: [], flags: [], notes: [], untrackedObjects: 0, replacedBoxes: 0)
@@ -90,14 +90,13 @@ public enum KeyframeInterpolator {
             for box in filled.boxes { pending[box.frame].append(box) }
         }
         if let snap = options.snap {
-            var done = 0
-            for frame in pending.indices where pending[frame].contains(where: { $0.origin == .interpolated && $0.object.cuboid != nil }) {
+            let toSnap = pending.indices.filter { frame in pending[frame].contains { $0.origin == .interpolated && $0.object.cuboid != nil } }
+            let summaryOfTrack = Dictionary(uniqueKeysWithValues: result.tracks.enumerated().map { ($1.track, $0) })
+            for (done, frame) in toSnap.enumerated() {
                 if let cloud = try pointCloud(frame) {
-                    let moved = snapBoxes(&pending[frame], cloud: cloud, settings: snap)
-                    for track in moved { result.tracks[result.tracks.firstIndex { $0.track == track }!].snapped += 1 }
+                    for track in snapBoxes(&pending[frame], cloud: cloud, settings: snap) { result.tracks[summaryOfTrack[track]!].snapped += 1 }
                 }
-                done += 1
-                progress(done)
+                progress(done + 1, toSnap.count)
             }
         }
         // Each frame's output, on all cores: keyframes as given, filled boxes with their origin and

@@ -249,7 +249,10 @@ struct InterpolationTests {
         }
         let cloud = PointCloud(x: xs, y: ys, z: zs)
         var options = InterpolationOptions(method: .world, snap: SnapSettings())
-        let result = try KeyframeInterpolator.interpolate(set, options: options) { $0 == 1 ? cloud : nil }
+        var reports: [[Int]] = []
+        let result = try KeyframeInterpolator.interpolate(set, options: options, pointCloud: { $0 == 1 ? cloud : nil },
+                                                          progress: { reports.append([$0, $1]) })
+        #expect(reports == [[1, 1]])  // one frame has a box to snap, and progress ends at its total
         let snapped = try #require(cuboid(result, frame: 1))
         #expect(origin(result, frame: 1) == "snapped")
         #expect(abs(snapped.x - truth.x) < 1e-9 && abs(snapped.y - truth.y) < 1e-9 && abs(snapped.yaw) < 1e-9, "\(snapped)")
