@@ -8,7 +8,7 @@ import PackageDescription
 //   CuboidFormats                 label formats (KITTI, OpenLABEL, SUSTechPOINTS, nuScenes, CVAT, COCO, MOT, Datumaro), CSV tables
 //   CuboidImages                  camera frames: Image, PNG and JPEG codecs (system libpng, libjpeg-turbo)
 //   CuboidPointClouds             point clouds: PointCloud, KITTI/nuScenes .bin, PCD, PLY
-//   CuboidDatasets                sequences: dataset layouts, poses, timestamps, label checks
+//   CuboidDatasets                sequences: dataset layouts, poses, timestamps, label checks, labels laid onto recordings
 //   CuboidSynthesis               synthetic sensor scenes with exact gold (lidar ray casting, camera rendering)
 //   CuboidPrelabel                pre-labelling: model-free lidar detection, tracking, refinement, scoring, previews
 //   CuboidInterpolation           filling frames between human keyframes (world frame, smooth, snapped), flags, accuracy
@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "CuboidDatasets", dependencies: ["CuboidFormats", "CuboidKernels", "CuboidPointClouds", "CuboidImages", "CuboidIO"]),
         .target(name: "CuboidSynthesis", dependencies: ["CuboidDatasets", "CuboidFormats", "CuboidKernels", "CuboidPointClouds", "CuboidImages", "CuboidIO"]),
         .target(name: "CuboidPrelabel", dependencies: ["CuboidDatasets", "CuboidFormats", "CuboidKernels", "CuboidPointClouds", "CuboidImages", "CuboidIO"]),
-        .target(name: "CuboidInterpolation", dependencies: ["CuboidDatasets", "CuboidFormats", "CuboidKernels", "CuboidPointClouds"]),
+        .target(name: "CuboidInterpolation", dependencies: ["CuboidFormats", "CuboidKernels", "CuboidPointClouds"]),
         .target(name: "CuboidImages", dependencies: ["CuboidIO", "CCodecShims"]),
         .target(name: "CuboidPointClouds", dependencies: ["CuboidIO", "CuboidKernels"]),
         .target(

@@ -1,4 +1,3 @@
-public import CuboidDatasets
 public import CuboidFormats
 
 /// Labels whose frames a sensor sequence does not hold.
