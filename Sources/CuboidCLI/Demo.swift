@@ -4,7 +4,7 @@ import Foundation
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run Cuboid on the bundled SampleData: decode every file, check the synthetic sequence's gold, pre-label it and score the pre-labels.",
+        abstract: "Run Cuboid on the bundled SampleData: decode every file, check the synthetic sequence's gold, pre-label it and score the pre-labels, interpolate it and score the filled boxes.",
         discussion: """
             SampleData/sequence is a 3-frame drive made by `cuboid synth` (see Scripts/make-sample-data). \
             The demo opens it as a KITTI raw recording and counts, for every gold cuboid, the lidar \
@@ -35,17 +35,17 @@ struct Demo: ParsableCommand {
             }
         }
         print("decoded \(decoded) files, \(failures) failed")
-        let mismatches = try checkSequence(folder + "/sequence")
-        try prelabelSequence(folder + "/sequence")
-        try interpolateSequence(folder + "/sequence")
+        let gold = try LabelStore.read(folder + "/sequence/gold.openlabel.json", format: .openLABEL)
+        let mismatches = try checkSequence(folder + "/sequence", gold: gold)
+        try prelabelSequence(folder + "/sequence", gold: gold)
+        try interpolateSequence(gold)
         if failures > 0 || decoded == 0 || mismatches > 0 { throw ExitCode(1) }
     }
 
     /// Opens the sample sequence, prints a line per frame and returns the number of gold cuboids whose
     /// returns inside differ from their `num_points`.
-    private func checkSequence(_ path: String) throws -> Int {
+    private func checkSequence(_ path: String, gold: LabelSet) throws -> Int {
         let sequence = try SensorSequence.open(path)
-        let gold = try LabelStore.read(path + "/gold.openlabel.json", format: .openLABEL)
         print("sequence: \(path) (\(sequence.layout.rawValue), \(sequence.frames.count) frames, cameras: "
             + "\(try sequence.cameras(at: 0).map(\.name).joined(separator: ", ")))")
         var mismatches = 0, cuboids = 0
@@ -68,14 +68,13 @@ struct Demo: ParsableCommand {
     }
 
     /// Pre-labels the sample sequence into a temporary folder and prints the score against its gold.
-    private func prelabelSequence(_ path: String) throws {
+    private func prelabelSequence(_ path: String, gold: LabelSet) throws {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("cuboid-demo-\(ProcessInfo.processInfo.processIdentifier)").path
         defer { try? FileManager.default.removeItem(atPath: output) }
         let sequence = try SensorSequence.open(path)
         let summary = try PrelabelRunner.run(sequence, output: output, options: PrelabelOptions())
         print("prelabel: \(summary.frames) frames, \(summary.tracks) tracks, \(summary.boxes) boxes; "
             + stageTimes(summary.detectionTimings, sweeps: summary.frames))
-        let gold = try LabelStore.read(path + "/gold.openlabel.json", format: .openLABEL)
         for score in try DetectionScoring.score(summary.labels, gold: gold, sequence: sequence) {
             print("  " + scoreLine(score))
         }
@@ -83,8 +82,7 @@ struct Demo: ParsableCommand {
 
     /// Keeps every other gold frame of the sample drive as keyframes, fills the one between with each
     /// method and prints how close the filled boxes come to the gold.
-    private func interpolateSequence(_ path: String) throws {
-        let gold = try LabelStore.read(path + "/gold.openlabel.json", format: .openLABEL)
+    private func interpolateSequence(_ gold: LabelSet) throws {
         print("interpolate: keyframes every 2nd frame of the sample drive, filled boxes against gold")
         for method in InterpolationMethod.allCases {
             let accuracy = try InterpolationEvaluation.evaluate(gold: gold, every: 2, options: InterpolationOptions(method: method))
