@@ -2,12 +2,6 @@ public import CuboidFormats
 import CuboidKernels
 import CuboidGeometry
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// How the frames between two keyframes of a track are filled.
 public enum InterpolationMethod: String, Sendable, Hashable, Codable, CaseIterable {
     /// Keyframes mapped to the world frame with the ego poses, interpolated there by timestamp (centre
