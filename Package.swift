@@ -9,6 +9,7 @@ import PackageDescription
 //   CuboidImages                  camera frames: Image, PNG and JPEG codecs (system libpng, libjpeg-turbo)
 //   CuboidPointClouds             point clouds: PointCloud, KITTI/nuScenes .bin, PCD, PLY
 //   CuboidDatasets                sequences: dataset layouts, poses, timestamps, label checks, labels laid onto recordings
+//   CuboidPreviews                pictures of labels: bird's-eye views and camera frames with boxes drawn
 //   CuboidSynthesis               synthetic sensor scenes with exact gold (lidar ray casting, camera rendering)
 //   CuboidPrelabel                pre-labelling: model-free lidar detection, tracking, refinement, scoring, previews
 //   CuboidInterpolation           filling frames between human keyframes (world frame, smooth, snapped), flags, accuracy
@@ -25,6 +26,7 @@ let package = Package(
         .library(name: "CuboidFormats", targets: ["CuboidFormats"]),
         .library(name: "CuboidDatasets", targets: ["CuboidDatasets"]),
         .library(name: "CuboidSynthesis", targets: ["CuboidSynthesis"]),
+        .library(name: "CuboidPreviews", targets: ["CuboidPreviews"]),
         .library(name: "CuboidPrelabel", targets: ["CuboidPrelabel"]),
         .library(name: "CuboidInterpolation", targets: ["CuboidInterpolation"]),
         .library(name: "CuboidImages", targets: ["CuboidImages"]),
@@ -51,13 +53,14 @@ let package = Package(
         .target(name: "CuboidFormats", dependencies: ["CuboidGeometry", "CuboidKernels", "CuboidIO"]),
         .target(name: "CuboidDatasets", dependencies: ["CuboidFormats", "CuboidKernels", "CuboidPointClouds", "CuboidImages", "CuboidIO"]),
         .target(name: "CuboidSynthesis", dependencies: ["CuboidDatasets", "CuboidFormats", "CuboidKernels", "CuboidPointClouds", "CuboidImages", "CuboidIO"]),
-        .target(name: "CuboidPrelabel", dependencies: ["CuboidDatasets", "CuboidFormats", "CuboidKernels", "CuboidPointClouds", "CuboidImages", "CuboidIO"]),
+        .target(name: "CuboidPreviews", dependencies: ["CuboidFormats", "CuboidGeometry", "CuboidImages", "CuboidPointClouds"]),
+        .target(name: "CuboidPrelabel", dependencies: ["CuboidPreviews", "CuboidDatasets", "CuboidFormats", "CuboidKernels", "CuboidPointClouds", "CuboidImages", "CuboidIO"]),
         .target(name: "CuboidInterpolation", dependencies: ["CuboidFormats", "CuboidKernels", "CuboidPointClouds"]),
         .target(name: "CuboidImages", dependencies: ["CuboidIO", "CCodecShims"]),
         .target(name: "CuboidPointClouds", dependencies: ["CuboidIO", "CuboidKernels"]),
         .target(
             name: "Cuboid",
-            dependencies: ["CuboidGeometry", "CuboidKernels", "CuboidIO", "CuboidFormats", "CuboidDatasets", "CuboidSynthesis", "CuboidPrelabel", "CuboidInterpolation", "CuboidImages",
+            dependencies: ["CuboidGeometry", "CuboidKernels", "CuboidIO", "CuboidFormats", "CuboidDatasets", "CuboidSynthesis", "CuboidPreviews", "CuboidPrelabel", "CuboidInterpolation", "CuboidImages",
                            "CuboidPointClouds"]),
         .executableTarget(
             name: "CuboidCLI",

@@ -7,5 +7,6 @@
 @_exported import CuboidFormats
 @_exported import CuboidDatasets
 @_exported import CuboidSynthesis
+@_exported import CuboidPreviews
 @_exported import CuboidPrelabel
 @_exported import CuboidInterpolation

@@ -5,6 +5,7 @@ import CuboidImages
 import CuboidIO
 public import CuboidKernels
 import CuboidPointClouds
+import CuboidPreviews
 import Dispatch
 import Foundation
 

@@ -1,7 +1,6 @@
 public import CuboidFormats
 public import CuboidGeometry
 public import CuboidImages
-import CuboidKernels
 public import CuboidPointClouds
 import Foundation
 
