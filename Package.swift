@@ -12,6 +12,8 @@ import PackageDescription
 //   CuboidPreviews                pictures of labels: bird's-eye views and camera frames with boxes drawn
 //   CuboidSynthesis               synthetic sensor scenes with exact gold (lidar ray casting, camera rendering)
 //   CuboidPrelabel                pre-labelling: model-free lidar detection, tracking, refinement, scoring, previews
+//   CuboidQA                      scoring taskers against gold: matching, metrics, AP, tracking, feedback, reports, history
+//   CuboidQAHistory               QA runs per tasker and batch in an embedded SQLite database (GRDB)
 //   CuboidInterpolation           filling frames between human keyframes (world frame, smooth, snapped), flags, accuracy
 //   Cuboid                        umbrella: re-exports the public modules
 //   CuboidCLI (product `cuboid`)  argument parsing and printing only; no algorithms
@@ -29,6 +31,8 @@ let package = Package(
         .library(name: "CuboidPreviews", targets: ["CuboidPreviews"]),
         .library(name: "CuboidPrelabel", targets: ["CuboidPrelabel"]),
         .library(name: "CuboidInterpolation", targets: ["CuboidInterpolation"]),
+        .library(name: "CuboidQA", targets: ["CuboidQA"]),
+        .library(name: "CuboidQAHistory", targets: ["CuboidQAHistory"]),
         .library(name: "CuboidImages", targets: ["CuboidImages"]),
         .library(name: "CuboidPointClouds", targets: ["CuboidPointClouds"]),
         .executable(name: "cuboid", targets: ["CuboidCLI"]),
@@ -37,6 +41,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // System libraries and the tiny C shim that turns their longjmp/exit errors into return codes.
@@ -53,14 +58,19 @@ let package = Package(
         .target(name: "CuboidFormats", dependencies: ["CuboidGeometry", "CuboidKernels", "CuboidIO"]),
         .target(name: "CuboidDatasets", dependencies: ["CuboidFormats", "CuboidKernels", "CuboidPointClouds", "CuboidImages", "CuboidIO"]),
         .target(name: "CuboidSynthesis", dependencies: ["CuboidDatasets", "CuboidFormats", "CuboidKernels", "CuboidPointClouds", "CuboidImages", "CuboidIO"]),
-        .target(name: "CuboidPreviews", dependencies: ["CuboidFormats", "CuboidGeometry", "CuboidImages", "CuboidPointClouds"]),
+        .target(name: "CuboidPreviews", dependencies: ["CuboidFormats", "CuboidGeometry", "CuboidImages", "CuboidKernels", "CuboidPointClouds"]),
         .target(name: "CuboidPrelabel", dependencies: ["CuboidPreviews", "CuboidDatasets", "CuboidFormats", "CuboidKernels", "CuboidPointClouds", "CuboidImages", "CuboidIO"]),
         .target(name: "CuboidInterpolation", dependencies: ["CuboidFormats", "CuboidKernels", "CuboidPointClouds"]),
+        .target(
+            name: "CuboidQA",
+            dependencies: ["CuboidDatasets", "CuboidFormats", "CuboidGeometry", "CuboidKernels", "CuboidPointClouds", "CuboidPreviews", "CuboidImages",
+                           "CuboidIO"]),
+        .target(name: "CuboidQAHistory", dependencies: ["CuboidQA", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "CuboidImages", dependencies: ["CuboidIO", "CCodecShims"]),
         .target(name: "CuboidPointClouds", dependencies: ["CuboidIO", "CuboidKernels"]),
         .target(
             name: "Cuboid",
-            dependencies: ["CuboidGeometry", "CuboidKernels", "CuboidIO", "CuboidFormats", "CuboidDatasets", "CuboidSynthesis", "CuboidPreviews", "CuboidPrelabel", "CuboidInterpolation", "CuboidImages",
+            dependencies: ["CuboidGeometry", "CuboidKernels", "CuboidIO", "CuboidFormats", "CuboidDatasets", "CuboidSynthesis", "CuboidPreviews", "CuboidPrelabel", "CuboidInterpolation", "CuboidQA", "CuboidQAHistory", "CuboidImages",
                            "CuboidPointClouds"]),
         .executableTarget(
             name: "CuboidCLI",
@@ -90,6 +100,7 @@ let package = Package(
         .testTarget(name: "CuboidSynthesisTests", dependencies: ["CuboidSynthesis", "CuboidDatasets", "CuboidKernels", "CuboidTestSupport"]),
         .testTarget(name: "CuboidPrelabelTests", dependencies: ["CuboidPrelabel", "CuboidDatasets", "CuboidFormats", "CuboidKernels", "CuboidIO", "CuboidTestSupport"]),
         .testTarget(name: "CuboidInterpolationTests", dependencies: ["CuboidInterpolation", "CuboidFormats", "CuboidKernels", "CuboidPointClouds", "CuboidTestSupport"]),
+        .testTarget(name: "CuboidQATests", dependencies: ["CuboidQA", "CuboidQAHistory", "CuboidDatasets", "CuboidFormats", "CuboidKernels", "CuboidTestSupport"]),
         .testTarget(name: "CuboidImagesTests", dependencies: ["CuboidImages", "CuboidTestSupport"]),
         .testTarget(name: "CuboidPointCloudsTests", dependencies: ["CuboidPointClouds", "CuboidTestSupport"]),
         .testTarget(name: "CuboidCLITests", dependencies: ["CuboidCLI", "CuboidTestSupport"]),

@@ -10,3 +10,5 @@
 @_exported import CuboidPreviews
 @_exported import CuboidPrelabel
 @_exported import CuboidInterpolation
+@_exported import CuboidQA
+@_exported import CuboidQAHistory

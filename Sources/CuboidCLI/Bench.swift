@@ -6,7 +6,7 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time Cuboid's kernels in-process (release builds only give meaningful figures).",
-        subcommands: [DecodeFiles.self, IoUBench.self, InterpolationBench.self, SynthBench.self, PrelabelBench.self])
+        subcommands: [DecodeFiles.self, IoUBench.self, InterpolationBench.self, SynthBench.self, PrelabelBench.self, QABench.self])
 }
 
 /// Seconds per call for each of `repeats` runs after one warm-up call; calls faster than 0.2 s are
@@ -278,3 +278,49 @@ func benchmarkKeyframeLabels(_ tracks: [[Keyframe]], frames: Int) -> LabelSet {
     return set
 }
 extension TrackCurve: ExpressibleByArgument {}
+
+/// `cuboid bench qa`: a QA batch scored in memory (matching, metrics, AP, tracking, feedback), no files.
+struct QABench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "qa",
+        abstract: "Time QA scoring of a synthetic batch (default 1,000 frames x 50 boxes x 5 taskers).",
+        discussion: """
+            The batch is SyntheticQABatch (seeded): gold tracks and taskers with noise, misses, extras, flips, class \
+            confusions, scores and track ids. Times QualityReview.evaluate (every figure, AP, tracking and every \
+            finding's text), not reading files or drawing pictures. Prints the median of --repeat runs after a warm-up.
+            """)
+
+    @Option(help: "Frames.")
+    var frames = 1000
+
+    @Option(help: "Gold boxes per frame.")
+    var boxes = 50
+
+    @Option(help: "Taskers.")
+    var taskers = 5
+
+    @Option(help: "Match criterion.")
+    var match: MatchCriterion = .bevIoU
+
+    @OptionGroup var timing: KernelTimingArguments
+
+    func run() throws {
+        let batch = SyntheticQABatch.make(frames: frames, boxesPerFrame: boxes, taskers: taskers)
+        var configuration = QAConfiguration()
+        configuration.match = match
+        let threads = timing.threads
+        var findings = 0
+        var failure: (any Error)?
+        let seconds = median(timeRuns(repeats: timing.repeats) {
+            do {
+                findings = try QualityReview.evaluate(gold: batch.gold, taskers: batch.taskers, configuration: configuration, threads: threads)
+                    .taskers.reduce(0) { $0 + $1.findings.count }
+            } catch { failure = error }
+        })
+        if let failure { throw failure }
+        let labelled = batch.taskers.reduce(0) { $0 + $1.labels.objectCount }
+        timing.report(kernel: "qa_\(match.rawValue)", sizes: [("frames", frames), ("boxes", boxes), ("taskers", taskers)], seconds: seconds,
+                      items: Double(frames * taskers), unit: "tasker-frames",
+                      text: "qa \(match.rawValue) \(frames) frames x \(boxes) boxes x \(taskers) taskers (\(labelled) labelled boxes, \(findings) findings)")
+    }
+}

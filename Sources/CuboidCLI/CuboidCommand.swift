@@ -17,7 +17,7 @@ struct CuboidCommand: ParsableCommand {
             printed with its file and byte offset or line); 64 invalid arguments.
             """,
         version: "0.1.0",
-        subcommands: [Demo.self, Prelabel.self, Interpolate.self, Synth.self, Inspect.self, Convert.self, Labels.self, Project.self, IoUCommand.self, AssignCommand.self, Bench.self])
+        subcommands: [Demo.self, Prelabel.self, Interpolate.self, QA.self, Synth.self, Inspect.self, Convert.self, Labels.self, Project.self, IoUCommand.self, AssignCommand.self, Bench.self])
 }
 
 /// Logging to standard error, set up once per process.

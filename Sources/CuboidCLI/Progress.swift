@@ -7,7 +7,8 @@ import Glibc
 
 /// Progress of a long run on standard error: `label 12/40 frames, 8.3 frames/s, ETA 3 s`, redrawn
 /// in place when standard error is a terminal and silent otherwise (logs and pipes stay clean).
-final class ProgressLine {
+/// Callers serialise `update` (worker threads report under their own lock).
+final class ProgressLine: @unchecked Sendable {
     private let label: String
     private let total: Int
     private let unit: String

@@ -181,3 +181,38 @@ public enum LabelStore {
             .map { (String($0.dropLast(suffix.count)), path + "/" + $0) }
     }
 }
+
+extension LabelFormat {
+    /// The format a label path most likely holds, from its layout and first bytes: a folder of
+    /// `.txt` files is KITTI, of `.json` files SUSTechPOINTS; a `.xml` file CVAT, a `.csv` file MOT;
+    /// a `.txt` file KITTI tracking when its first field is a frame number, else KITTI; a `.json`
+    /// file by its top-level keys (OpenLABEL, COCO, nuScenes results or info, Datumaro, SUSTechPOINTS).
+    /// - Returns: nil when nothing matches (name the format then).
+    public static func detect(_ path: String) -> LabelFormat? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
+        if isDirectory.boolValue {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+            let texts = names.filter { $0.hasSuffix(".txt") }.count, jsons = names.filter { $0.hasSuffix(".json") }.count
+            if texts == 0 && jsons == 0 { return nil }
+            return texts >= jsons ? .kitti : .susTechPOINTS
+        }
+        let lowered = path.lowercased()
+        if lowered.hasSuffix(".xml") { return .cvat }
+        if lowered.hasSuffix(".csv") { return .mot }
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        let head = String(decoding: handle.readData(ofLength: 1 << 16), as: UTF8.self)
+        if lowered.hasSuffix(".txt") {
+            let first = head.split(whereSeparator: { $0 == " " || $0 == "\n" }).first.map(String.init) ?? ""
+            return Int(first) != nil ? .kittiTracking : .kitti
+        }
+        if head.contains("\"openlabel\"") { return .openLABEL }
+        if head.contains("\"results\"") && head.contains("\"meta\"") { return .nuScenes }
+        if head.contains("\"annotations\"") && head.contains("\"images\"") { return .coco }
+        if head.contains("\"infos\"") || head.contains("\"data_list\"") { return .nuScenesInfo }
+        if head.contains("\"items\"") { return .datumaro }
+        if head.contains("\"psr\"") { return .susTechPOINTS }
+        return nil
+    }
+}

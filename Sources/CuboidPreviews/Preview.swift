@@ -1,6 +1,7 @@
 public import CuboidFormats
 public import CuboidGeometry
 public import CuboidImages
+import CuboidKernels
 public import CuboidPointClouds
 import Foundation
 
@@ -65,17 +66,7 @@ public enum PreviewRenderer {
         for (objects, isGold) in [(gold, true), (predictions, false)] {
             for object in objects {
                 guard let box = object.cuboid else { continue }
-                let color = isGold ? (40, 220, 90) : classColor(object.category)
-                let corners = box.corners.map { camera.cameraFromSensor.apply(to: $0) }
-                for (a, b) in cuboidEdges {
-                    var p = corners[a], q = corners[b]
-                    let near = 0.1
-                    if p.z < near && q.z < near { continue }
-                    if p.z < near { p = p + (q - p) * ((near - p.z) / (q.z - p.z)) }
-                    if q.z < near { q = q + (p - q) * ((near - q.z) / (p.z - q.z)) }
-                    guard let pp = camera.intrinsics.project(p), let qq = camera.intrinsics.project(q) else { continue }
-                    canvas.line(pp, qq, color)
-                }
+                drawProjected(box, camera: camera, in: &canvas, color: isGold ? (40, 220, 90) : classColor(object.category))
             }
         }
         return canvas.image
@@ -162,5 +153,134 @@ struct Canvas {
             plot(x, y, color)
             plot(x + 1, y, color)
         }
+    }
+}
+
+/// Boxes drawn in one colour, for pictures that compare two sets of labels.
+public struct PictureLayer: Sendable {
+    public var objects: [LabeledObject]
+    /// 8-bit RGB.
+    public var color: (UInt8, UInt8, UInt8)
+    /// Whether to draw 2D boxes of the camera too (camera pictures).
+    public var drawsImageBoxes: Bool
+
+    public init(objects: [LabeledObject], color: (UInt8, UInt8, UInt8), drawsImageBoxes: Bool = false) {
+        self.objects = objects
+        self.color = color
+        self.drawsImageBoxes = drawsImageBoxes
+    }
+}
+
+extension PreviewRenderer {
+    /// A square bird's-eye crop around a point: returns grey (brighter with height), range rings
+    /// every 10 m, then each layer's footprints with a heading line, later layers on top. The
+    /// sensor's forward direction (x) points up the image, y (left) to the left.
+    /// - Parameters:
+    ///   - cloud: The sweep in the boxes' sensor frame, or nil for boxes only.
+    ///   - center: The crop's centre, sensor frame, metres.
+    ///   - halfSide: Half the crop's side, metres (> 0).
+    ///   - pixelsPerMetre: Scale (> 0).
+    /// - Complexity: O(points + boxes + pixels).
+    public static func birdsEyeCrop(cloud: PointCloud?, center: SIMD2<Double>, halfSide: Double, pixelsPerMetre: Double,
+                                    layers: [PictureLayer]) -> Image {
+        precondition(halfSide > 0 && pixelsPerMetre > 0, "halfSide and pixelsPerMetre must be > 0")
+        let side = max(1, Int(2 * halfSide * pixelsPerMetre))
+        var canvas = Canvas(width: side, height: side, fill: (16, 16, 20))
+        func pixel(_ x: Double, _ y: Double) -> SIMD2<Double> {
+            SIMD2((halfSide - (y - center.y)) * pixelsPerMetre, (halfSide - (x - center.x)) * pixelsPerMetre)
+        }
+        if let cloud {
+            let minX = center.x - halfSide, maxX = center.x + halfSide, minY = center.y - halfSide, maxY = center.y + halfSide
+            for i in 0..<cloud.count {
+                let x = Double(cloud.x[i]), y = Double(cloud.y[i])
+                guard x >= minX, x <= maxX, y >= minY, y <= maxY else { continue }
+                let p = pixel(x, y)
+                let level = UInt8(clamping: Int(90 + 50 * (Double(cloud.z[i]) + 2)))
+                canvas.plot(Int(p.x), Int(p.y), (level, level, level))
+                canvas.plot(Int(p.x) + 1, Int(p.y), (level, level, level))
+            }
+        }
+        let distance = (center.x * center.x + center.y * center.y).squareRoot()
+        var ring = max(10, ((distance - halfSide * 1.5) / 10).rounded(.down) * 10)
+        while ring <= distance + halfSide * 1.5 {
+            let steps = Int(ring * 16)
+            for k in 0..<steps {
+                let a = Double(k) / Double(steps) * 2 * .pi
+                let p = pixel(ring * cos(a), ring * sin(a))
+                canvas.plot(Int(p.x), Int(p.y), (60, 60, 70))
+            }
+            ring += 10
+        }
+        for layer in layers {
+            for object in layer.objects {
+                guard let box = object.cuboid else { continue }
+                outline(box.bev, in: &canvas, color: layer.color, pixel: pixel)
+                let tip = box.bev.center + box.bev.heading * (box.length / 2)
+                canvas.line(pixel(box.x, box.y), pixel(tip.x, tip.y), layer.color)
+            }
+        }
+        return canvas.image
+    }
+
+    /// A camera picture cropped around the given layers' boxes: cuboids projected (12 edges, clipped
+    /// at the near plane) and, for layers that ask, the 2D boxes of this camera; enlarged by a whole
+    /// factor when the crop is small, so a person can see the difference.
+    /// - Parameters:
+    ///   - image: The camera frame.
+    ///   - camera: The camera's calibration against the boxes' sensor frame.
+    ///   - margin: Pixels of context around the boxes.
+    ///   - minimumHeight: The crop is enlarged until it is at least this tall (at most 4 times).
+    /// - Returns: nil when no box of any layer is in view.
+    /// - Complexity: O(pixels of the image + boxes).
+    public static func cameraCrop(image: Image, camera: Camera, layers: [PictureLayer], margin: Double = 24,
+                                  minimumHeight: Int = 160) -> Image? {
+        var bounds: Box2D?
+        for layer in layers {
+            for object in layer.objects {
+                var boxes: [Box2D] = []
+                if let cuboid = object.cuboid, let projected = projectedBox(cuboid, camera: camera) { boxes.append(projected) }
+                if layer.drawsImageBoxes, let box = object.boxes[camera.name] { boxes.append(box) }
+                for box in boxes { bounds = bounds.map { $0.union(box) } ?? box }
+            }
+        }
+        guard let bounds else { return nil }
+        var canvas = Canvas(image)
+        for layer in layers {
+            for object in layer.objects {
+                if let box = object.cuboid { drawProjected(box, camera: camera, in: &canvas, color: layer.color) }
+                if layer.drawsImageBoxes, let box = object.boxes[camera.name] {
+                    let corners = [SIMD2(box.minX, box.minY), SIMD2(box.maxX, box.minY), SIMD2(box.maxX, box.maxY), SIMD2(box.minX, box.maxY)]
+                    for k in 0..<4 { canvas.line(corners[k], corners[(k + 1) % 4], layer.color) }
+                }
+            }
+        }
+        let minX = max(0, Int((bounds.minX - margin).rounded(.down))), minY = max(0, Int((bounds.minY - margin).rounded(.down)))
+        let maxX = min(image.width, Int((bounds.maxX + margin).rounded(.up))), maxY = min(image.height, Int((bounds.maxY + margin).rounded(.up)))
+        guard maxX > minX, maxY > minY else { return nil }
+        let width = maxX - minX, height = maxY - minY
+        let scale = max(1, min(4, minimumHeight / max(1, height)))
+        var pixels = [UInt8](repeating: 0, count: width * scale * height * scale * 3)
+        for y in 0..<(height * scale) {
+            for x in 0..<(width * scale) {
+                let source = 3 * ((minY + y / scale) * canvas.width + minX + x / scale), target = 3 * (y * width * scale + x)
+                pixels[target] = canvas.pixels[source]
+                pixels[target + 1] = canvas.pixels[source + 1]
+                pixels[target + 2] = canvas.pixels[source + 2]
+            }
+        }
+        return Image(width: width * scale, height: height * scale, layout: .rgb, samples: .eightBit(pixels))
+    }
+}
+
+private func drawProjected(_ box: Box3D, camera: Camera, in canvas: inout Canvas, color: (UInt8, UInt8, UInt8)) {
+    let corners = box.corners.map { camera.cameraFromSensor.apply(to: $0) }
+    for (a, b) in cuboidEdges {
+        var p = corners[a], q = corners[b]
+        let near = 0.1
+        if p.z < near && q.z < near { continue }
+        if p.z < near { p = p + (q - p) * ((near - p.z) / (q.z - p.z)) }
+        if q.z < near { q = q + (p - q) * ((near - q.z) / (p.z - q.z)) }
+        guard let pp = camera.intrinsics.project(p), let qq = camera.intrinsics.project(q) else { continue }
+        canvas.line(pp, qq, color)
     }
 }

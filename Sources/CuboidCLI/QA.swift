@@ -1,0 +1,271 @@
+import ArgumentParser
+import Cuboid
+import Foundation
+
+extension MatchCriterion: ExpressibleByArgument {}
+
+struct QA: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "qa",
+        abstract: "Score taskers' labels against gold (or two taskers against each other), with feedback and pictures.",
+        subcommands: [QARun.self, QAConfig.self, QAHistoryCommand.self],
+        defaultSubcommand: QARun.self)
+}
+
+/// The exit code of a run in which a tasker scored below `--fail-under`.
+let qaBelowThresholdExitCode: Int32 = 3
+
+struct QARun: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Score taskers' labels against gold and write an HTML/JSON/CSV report with a picture of every error.",
+        discussion: """
+            GOLD and LABELS are label files or folders in any format `cuboid labels convert` reads (detected, or named \
+            with --gold-format / --labels-format), or a dataset folder (KITTI object, SUSTechPOINTS...) whose gold is read. \
+            Each --labels is one tasker, named by its folder or as NAME=PATH. Frames are paired by name. Without --gold \
+            and with two --labels, the two taskers' agreement is reported.
+
+            The sweeps and camera frames come from --sequence, or from the gold's dataset folder (a KITTI label_2 folder's \
+            parent); they give point counts ("extra box with 3 points inside"), DontCare regions and the pictures.
+
+            Exit codes: 0 scored; 3 a tasker's gate metric (the configuration's gateMetric, default F1) is below \
+            --fail-under; 1 bad input (the message names the file and line); 64 bad arguments.
+            """)
+
+    @Option(help: "Gold labels: a file, a folder of per-frame files, or a dataset folder.")
+    var gold: String?
+
+    @Option(help: "Format of the gold labels (default: detected).")
+    var goldFormat: LabelFormat?
+
+    @Option(name: .customLong("labels"), help: "A tasker's labels, as PATH or NAME=PATH; repeat for several taskers.")
+    var labels: [String] = []
+
+    @Option(help: "Format of the taskers' labels (default: detected per tasker).")
+    var labelsFormat: LabelFormat?
+
+    @Option(help: "Report folder (index.html, tasker pages, report.json, metrics.csv, findings.csv, pictures/).")
+    var out: String
+
+    @Option(help: "QA configuration JSON (`cuboid qa config` prints the defaults).")
+    var config: String?
+
+    @Option(help: "Override the configuration's match criterion: \(MatchCriterion.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var match: MatchCriterion?
+
+    @Option(help: "The recording whose sweeps and camera frames go with the labels (default: the gold's dataset folder).")
+    var sequence: String?
+
+    @Option(help: "Exit with code 3 when a tasker's gate metric (default F1) is below this value.")
+    var failUnder: Double?
+
+    @Option(help: "Store the run in this SQLite history (created if needed); see `cuboid qa history`.")
+    var history: String?
+
+    @Option(help: "Batch name for the history (default: the gold's folder or file name).")
+    var batch: String?
+
+    @Flag(help: "Write the report without pictures.")
+    var noPictures = false
+
+    @Option(help: "Pictures for at most this many findings per tasker.")
+    var maxPictures = 500
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    @OptionGroup var source: LabelSourceArguments
+
+    func validate() throws {
+        if labels.isEmpty { throw ValidationError("give the taskers' labels with --labels PATH (or NAME=PATH)") }
+        if gold == nil && labels.count != 2 { throw ValidationError("without --gold, give exactly two --labels to measure their agreement") }
+        if let failUnder, !(0...1).contains(failUnder) { throw ValidationError("--fail-under must be in [0, 1]") }
+        if maxPictures < 0 { throw ValidationError("--max-pictures must be >= 0") }
+    }
+
+    func run() throws {
+        var configuration = try config.map { try QAConfiguration.read($0) } ?? QAConfiguration()
+        if let match { configuration.match = match }
+        let input = try QAInputs.load(gold: gold, goldFormat: goldFormat, labels: labels, labelsFormat: labelsFormat, sequence: sequence,
+                                      source: source)
+        let threadCount = threads ?? Parallelism.availableCores
+        let progress = ProgressLine("qa", total: max(1, input.gold?.frames.count ?? input.taskers[0].labels.frames.count))
+        let report: QAReport
+        if let goldLabels = input.gold {
+            report = try QualityReview.evaluate(gold: goldLabels, taskers: input.taskers, configuration: configuration, sequence: input.sequence,
+                                                threads: threadCount, progress: { done, _ in progress.update(done) })
+        } else {
+            report = try QualityReview.agreement(input.taskers[0], input.taskers[1], configuration: configuration, sequence: input.sequence,
+                                                 threads: threadCount)
+        }
+        let writer = QAReportWriter(maximumPicturesPerTasker: maxPictures, drawsPictures: !noPictures)
+        let pictures = ProgressLine("pictures", total: max(1, report.taskers.reduce(0) { $0 + min($1.findings.count, maxPictures) }), unit: "findings")
+        let written = try writer.write(report, sequence: input.sequence, to: out, progress: { done, _ in pictures.update(done) })
+        print(QASummary.table(written))
+        if let history {
+            let store = try QAHistory(path: history)
+            let name = batch ?? ((gold ?? labels[0]) as NSString).lastPathComponent
+            try store.record(written, batch: name)
+            print("history: stored \(written.taskers.count) run(s) under batch \(name) in \(history)")
+        }
+        print("report: \(out)/index.html")
+        if let failUnder {
+            let metric = configuration.gateMetric
+            let failing = written.taskers.filter { ($0.value(of: metric) ?? -1) < failUnder }
+            if !failing.isEmpty {
+                for tasker in failing {
+                    let value = tasker.value(of: metric).map { String(format: "%.4f", $0) } ?? "not computable"
+                    print("below threshold: \(tasker.name) \(metric.rawValue) \(value) < \(failUnder)")
+                }
+                throw ExitCode(qaBelowThresholdExitCode)
+            }
+        }
+    }
+}
+
+/// Labels and the recording a QA run reads.
+enum QAInputs {
+    struct Loaded {
+        var gold: LabelSet?
+        var taskers: [TaskerLabels]
+        var sequence: SensorSequence?
+    }
+
+    static func load(gold: String?, goldFormat: LabelFormat?, labels: [String], labelsFormat: LabelFormat?, sequence: String?,
+                     source: LabelSourceArguments) throws -> Loaded {
+        var recording = try sequence.map { try SensorSequence.open($0) }
+        var goldLabels: LabelSet?
+        if let gold {
+            let (set, opened) = try read(gold, format: goldFormat, recording: recording, source: source)
+            goldLabels = set
+            if recording == nil { recording = opened }
+        }
+        var taskers: [TaskerLabels] = []
+        for entry in labels {
+            var name = ((entry as NSString).lastPathComponent as NSString).deletingPathExtension
+            var path = entry
+            if let equals = entry.firstIndex(of: "="), !FileManager.default.fileExists(atPath: entry) {
+                name = String(entry[..<equals])
+                path = String(entry[entry.index(after: equals)...])
+            }
+            let (set, opened) = try read(path, format: labelsFormat, recording: recording, source: source)
+            if recording == nil && goldLabels == nil { recording = opened }
+            taskers.append(TaskerLabels(name: name, labels: set))
+        }
+        return Loaded(gold: goldLabels, taskers: taskers, sequence: recording)
+    }
+
+    /// Reads one side: a dataset folder's gold, or a label file/folder in its format. A KITTI label
+    /// folder's parent, when it is a KITTI object folder, gives the calibration and the recording.
+    static func read(_ path: String, format: LabelFormat?, recording: SensorSequence?,
+                     source: LabelSourceArguments) throws -> (LabelSet, SensorSequence?) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ValidationError("no such file or folder: \(path)")
+        }
+        if format == nil, isDirectory.boolValue, let opened = try? SensorSequence.open(path), opened.frames.contains(where: { $0.labelPath != nil }) {
+            return (try opened.labelSet(), opened)
+        }
+        guard let chosen = format ?? LabelFormat.detect(path) else {
+            throw ValidationError("cannot tell the label format of \(path): name it with --gold-format or --labels-format")
+        }
+        var context = try source.context()
+        var opened = recording
+        let parent = (path as NSString).deletingLastPathComponent
+        if opened == nil, chosen == .kitti, FileManager.default.fileExists(atPath: parent + "/calib") {
+            opened = try? SensorSequence.open(parent)
+        }
+        if context.calibration == nil && context.calibrationFolder == nil && (chosen == .kitti || chosen == .kittiTracking) {
+            if let opened, opened.layout == .kittiObject {
+                context.calibrationFolder = opened.root
+            } else if let opened {
+                context.calibration = try opened.kittiCalibration(at: 0)
+            } else if FileManager.default.fileExists(atPath: parent + "/calib") {
+                context.calibrationFolder = parent
+            }
+        }
+        return (try LabelStore.read(path, format: chosen, context: context), opened)
+    }
+}
+
+/// The summary printed after a run.
+enum QASummary {
+    static func table(_ report: QAReport) -> String {
+        func f(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "-" }
+        var lines = [report.isAgreement ? "agreement with \(report.goldName), \(report.frameCount) frames" : "QA against gold, \(report.frameCount) frames",
+                     "tasker        class       TP    FP    FN  precision  recall      F1  mean IoU  AP(101)    MOTA  findings"]
+        for tasker in report.taskers {
+            for c in tasker.classes + [ClassReport(category: "all", detection: tasker.overall)] {
+                let d = c.detection
+                let findings = c.category == "all" ? tasker.findings.count : tasker.findings.filter { $0.category == c.category }.count
+                func pad(_ text: String, _ width: Int) -> String { String(text.prefix(width)).padding(toLength: width, withPad: " ", startingAt: 0) }
+                lines.append(pad(tasker.name, 12) + " " + pad(c.category, 10) + String(format: " %5d %5d %5d", d.truePositives, d.falsePositives, d.falseNegatives)
+                             + "     " + [f(d.precision), f(d.recall), f(d.f1), f(d.meanIoU), f(c.averagePrecision?.coco101), f(c.tracking?.mota)]
+                                 .map { $0.leftPadded(6) }.joined(separator: "  ") + String(format: "  %8d", findings))
+            }
+            let s = tasker.skips
+            var notes: [String] = []
+            if !s.framesOnlyInGold.isEmpty { notes.append("\(s.framesOnlyInGold.count) gold frame(s) not labelled (\(report.configuration.missingFrames.rawValue))") }
+            if !s.framesOnlyInLabels.isEmpty { notes.append("\(s.framesOnlyInLabels.count) labelled frame(s) without gold (\(report.configuration.missingFrames.rawValue))") }
+            let unknown = s.unknownLabelClasses.merging(s.unknownGoldClasses, uniquingKeysWith: +)
+            if !unknown.isEmpty { notes.append("unknown classes skipped: " + unknown.sorted { $0.key < $1.key }.map { "\($0.key) x\($0.value)" }.joined(separator: ", ")) }
+            if s.labelsWithoutGeometry + s.goldWithoutGeometry > 0 {
+                notes.append("\(s.labelsWithoutGeometry + s.goldWithoutGeometry) box(es) without the compared geometry skipped")
+            }
+            if !notes.isEmpty { lines.append("  \(tasker.name): " + notes.joined(separator: "; ")) }
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+struct QAConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config", abstract: "Print the default QA configuration (KITTI thresholds) as JSON, to edit and pass with --config.")
+
+    func run() throws {
+        print(String(decoding: QAConfiguration().encoded, as: UTF8.self), terminator: "")
+    }
+}
+
+struct QAHistoryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history", abstract: "Show each tasker's QA runs over time from a history database, with the change in F1.")
+
+    @Argument(help: "Only this tasker.")
+    var tasker: String?
+
+    @Option(help: "The history database written by `cuboid qa --history`.")
+    var history: String
+
+    @Flag(help: "Print JSON lines instead of a table.")
+    var json = false
+
+    func run() throws {
+        guard FileManager.default.fileExists(atPath: history) else { throw ValidationError("no history database at \(history)") }
+        let entries = try QAHistory(path: history).entries(tasker: tasker)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            for entry in entries { print(String(decoding: try encoder.encode(entry), as: UTF8.self)) }
+            return
+        }
+        if entries.isEmpty {
+            print(tasker.map { "no runs of \($0) in \(history)" } ?? "no runs in \(history)")
+            return
+        }
+        print("tasker        batch                 recorded              frames  precision  recall      F1   change  findings")
+        var previous: [String: Double] = [:]
+        for e in entries {
+            let change = previous[e.tasker].map { String(format: "%+.4f", e.f1 - $0) } ?? "     -"
+            previous[e.tasker] = e.f1
+            func pad(_ text: String, _ width: Int) -> String { String(text.prefix(width)).padding(toLength: width, withPad: " ", startingAt: 0) }
+            print(pad(e.tasker, 12) + "  " + pad(e.batch, 20) + "  " + pad(e.recordedAt, 20) + "  "
+                  + String(format: "%6d     %.4f  %.4f  %.4f  ", e.frames, e.precision, e.recall, e.f1) + change.leftPadded(7) + String(format: "  %8d", e.findings))
+        }
+    }
+}
+
+extension String {
+    /// The string right-aligned in a field of `width` characters.
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}

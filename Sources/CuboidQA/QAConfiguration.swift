@@ -1,0 +1,351 @@
+import CuboidFormats
+import CuboidIO
+
+/// How a tasker's box is compared with a gold box when they are matched.
+public enum MatchCriterion: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Rotated bird's-eye-view IoU of the cuboids (KITTI's BEV benchmark).
+    case bevIoU = "bev-iou"
+    /// 3D IoU of the yaw-only cuboids (KITTI's 3D benchmark).
+    case iou3D = "iou-3d"
+    /// IoU of the 2D boxes in one camera (KITTI's 2D benchmark, COCO).
+    case iou2D = "iou-2d"
+    /// Distance between the cuboids' centres on the ground plane, metres (nuScenes).
+    case centerDistance = "center-distance"
+
+    /// Whether the criterion compares cuboids (otherwise 2D boxes).
+    public var usesCuboids: Bool { self != .iou2D }
+}
+
+/// Matching rules of one evaluated class.
+public struct ClassRule: Sendable, Hashable, Codable {
+    /// Least IoU of a match, in (0, 1] (IoU criteria).
+    public var threshold: Double
+    /// Largest centre distance of a match, metres (``MatchCriterion/centerDistance``).
+    public var distance: Double
+    /// Gold classes whose boxes are ignored rather than missed when labelled as this class, and on
+    /// which a box of this class is neither a hit nor an extra (KITTI: Van for Car, Person_sitting for
+    /// Pedestrian).
+    public var ignore: [String]
+
+    public init(threshold: Double, distance: Double = 2, ignore: [String] = []) {
+        self.threshold = threshold
+        self.distance = distance
+        self.ignore = ignore
+    }
+}
+
+/// Which gold boxes count; the others of an evaluated class are ignored (a tasker box on them is
+/// neither a hit nor an extra).
+public struct GoldFilter: Sendable, Hashable, Codable {
+    /// Gold boxes further than this from the sensor (ground-plane distance, metres) are ignored; nil: no limit.
+    public var maximumRange: Double?
+    /// Gold boxes holding fewer lidar returns are ignored (needs the sweeps; 0: no limit).
+    public var minimumPoints: Int
+    /// KITTI difficulty: gold boxes more occluded than this (attribute `occluded`, 0-3) are ignored; nil: no limit.
+    public var maximumOcclusion: Int?
+    /// KITTI difficulty: gold boxes more truncated than this (attribute `truncated`, 0-1) are ignored; nil: no limit.
+    public var maximumTruncation: Double?
+    /// KITTI difficulty: gold boxes whose 2D box in the camera is shorter than this (pixels) are ignored; nil: no limit.
+    public var minimumHeight: Double?
+    /// The class name of regions in which nothing is evaluated (KITTI `DontCare`): a tasker box whose
+    /// 2D box lies at least half inside such a region is ignored.
+    public var dontCareClass: String
+
+    public init(maximumRange: Double? = nil, minimumPoints: Int = 0, maximumOcclusion: Int? = nil, maximumTruncation: Double? = nil,
+                minimumHeight: Double? = nil, dontCareClass: String = "DontCare") {
+        self.maximumRange = maximumRange
+        self.minimumPoints = minimumPoints
+        self.maximumOcclusion = maximumOcclusion
+        self.maximumTruncation = maximumTruncation
+        self.minimumHeight = minimumHeight
+        self.dontCareClass = dontCareClass
+    }
+}
+
+/// How far a matched box may be off before its feedback lists it as inaccurate.
+public struct Tolerances: Sendable, Hashable, Codable {
+    /// Centre offset on the ground plane, metres.
+    public var center: Double
+    /// Height offset of the centre, metres.
+    public var elevation: Double
+    /// Heading difference, degrees.
+    public var yawDegrees: Double
+    /// Length, width or height difference, metres.
+    public var size: Double
+    /// Centre offset or width/height difference of 2D boxes, pixels.
+    public var pixels: Double
+
+    public init(center: Double = 0.25, elevation: Double = 0.25, yawDegrees: Double = 5, size: Double = 0.25, pixels: Double = 4) {
+        self.pixels = pixels
+        self.center = center
+        self.elevation = elevation
+        self.yawDegrees = yawDegrees
+        self.size = size
+    }
+}
+
+/// What to do with a class that is neither evaluated nor listed as known.
+public enum UnknownClassPolicy: String, Sendable, Hashable, Codable {
+    /// Count the boxes, list the class in the report, and leave them out of the scores.
+    case skip
+    /// Stop with ``QAInputError/unknownClass(side:frame:name:)``.
+    case error
+}
+
+/// What to do with a frame one side has and the other lacks.
+public enum MissingFramePolicy: String, Sendable, Hashable, Codable {
+    /// Count the frame as skipped, list it in the report, and score the frames both sides have.
+    case skip
+    /// Score the frame as if the side lacking it had labelled nothing there.
+    case empty
+    /// Stop with ``QAInputError/missingFrames(side:frames:)``.
+    case error
+}
+
+/// The metric `--fail-under` compares with its threshold, per tasker over all evaluated classes.
+public enum GateMetric: String, Sendable, Hashable, Codable, CaseIterable {
+    case f1, precision, recall
+    case meanIoU = "mean-iou"
+    case mota
+}
+
+/// Everything a QA run is configured by: the matching, the classes and their thresholds, the gold
+/// filters and the feedback tolerances. Stored as versioned JSON (`cuboid qa config` prints the
+/// defaults); the defaults are KITTI's: BEV IoU 0.7 for Car, 0.5 for Pedestrian and Cyclist, Van and
+/// Person_sitting ignored as neighbours, DontCare regions honoured.
+public struct QAConfiguration: Sendable, Hashable, Codable {
+    /// The format version this configuration is written in.
+    public static let currentVersion = 1
+
+    public var version: Int = QAConfiguration.currentVersion
+    /// How boxes are compared.
+    public var match: MatchCriterion = .bevIoU
+    /// The camera whose 2D boxes ``MatchCriterion/iou2D`` compares, and whose view DontCare regions
+    /// and camera pictures use; nil: the labels' only camera (KITTI: `image_2`).
+    public var camera: String?
+    /// Evaluated classes and their rules.
+    public var classes: [String: ClassRule] = [
+        "Car": ClassRule(threshold: 0.7, ignore: ["Van"]),
+        "Pedestrian": ClassRule(threshold: 0.5, ignore: ["Person_sitting"]),
+        "Cyclist": ClassRule(threshold: 0.5),
+    ]
+    /// Classes that are known but not evaluated: their boxes are left out quietly (but used to
+    /// explain a confusion: "labelled Van, gold Car").
+    public var known: [String] = ["Van", "Truck", "Person_sitting", "Tram", "Misc", "DontCare"]
+    /// Renames applied to both sides before anything else (`{"car": "Car"}`).
+    public var classMap: [String: String] = [:]
+    public var unknownClasses: UnknownClassPolicy = .skip
+    public var missingFrames: MissingFramePolicy = .skip
+    public var gold = GoldFilter()
+    public var tolerances = Tolerances()
+    /// Attributes compared on matched boxes; nil: every attribute both sides carry except the
+    /// geometric ones (`alpha`, `truncated`) and Cuboid's own (`interpolation`).
+    public var attributes: [String]?
+    /// The metric `--fail-under` gates on.
+    public var gateMetric: GateMetric = .f1
+
+    public init() {}
+
+    /// The evaluated classes in name order.
+    public var evaluatedClasses: [String] { classes.keys.sorted() }
+
+    /// The class a name stands for after the configured renames.
+    func canonical(_ name: String) -> String { classMap[name] ?? name }
+
+    /// Checks every value.
+    /// - Throws: ``QAConfigurationError/invalid(key:expected:)`` naming the first bad value.
+    public func validate() throws(QAConfigurationError) {
+        guard version == Self.currentVersion else { throw .invalid(key: "version", expected: "\(Self.currentVersion)") }
+        guard !classes.isEmpty else { throw .invalid(key: "classes", expected: "at least one class") }
+        for (name, rule) in classes {
+            guard rule.threshold > 0 && rule.threshold <= 1 else { throw .invalid(key: "classes.\(name).threshold", expected: "a number in (0, 1]") }
+            guard rule.distance > 0 && rule.distance.isFinite else { throw .invalid(key: "classes.\(name).distance", expected: "a number of metres > 0") }
+        }
+        if let range = gold.maximumRange, !(range > 0) { throw .invalid(key: "gold.maximumRange", expected: "metres > 0, or null") }
+        guard gold.minimumPoints >= 0 else { throw .invalid(key: "gold.minimumPoints", expected: "an integer >= 0") }
+        for (key, value) in [("center", tolerances.center), ("elevation", tolerances.elevation), ("yawDegrees", tolerances.yawDegrees),
+                             ("size", tolerances.size), ("pixels", tolerances.pixels)] where !(value >= 0 && value.isFinite) {
+            throw .invalid(key: "tolerances.\(key)", expected: "a number >= 0")
+        }
+    }
+
+    /// Parses a configuration file: keys it leaves out keep their defaults; unknown keys are refused.
+    /// - Throws: ``QAConfigurationError`` with the line of a syntax error or unknown key, or the key of
+    ///   a value of the wrong type or out of range.
+    public static func decode(_ bytes: [UInt8]) throws(QAConfigurationError) -> QAConfiguration {
+        let root: JSONNode
+        do { root = try parseJSON(bytes) } catch { throw .syntax(line: error.line, column: error.column, expected: error.expected) }
+        var configuration = QAConfiguration()
+        try ConfigurationReader.read(root, into: &configuration)
+        try configuration.validate()
+        return configuration
+    }
+
+    /// Reads a configuration file.
+    /// - Throws: `FileAccessError`, or a `FileDecodingError` naming the file around a ``QAConfigurationError``.
+    public static func read(_ path: String) throws -> QAConfiguration {
+        try FileBytes.decode(path) { (bytes) throws(QAConfigurationError) in try decode(bytes) }
+    }
+
+    /// The configuration as indented JSON with sorted keys (what `cuboid qa config` prints).
+    public var encoded: [UInt8] {
+        func rule(_ rule: ClassRule) -> JSONOutput {
+            .object([("distance", .number(rule.distance)), ("ignore", .array(rule.ignore.map { .string($0) })), ("threshold", .number(rule.threshold))])
+        }
+        func optional(_ value: Double?) -> JSONOutput { value.map { .number($0) } ?? .null }
+        let root = JSONOutput.object([
+            ("attributes", attributes.map { .array($0.map { .string($0) }) } ?? .null),
+            ("camera", camera.map { .string($0) } ?? .null),
+            ("classMap", .object(classMap.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+            ("classes", .object(evaluatedClasses.map { ($0, rule(classes[$0]!)) })),
+            ("gateMetric", .string(gateMetric.rawValue)),
+            ("gold", .object([("dontCareClass", .string(gold.dontCareClass)), ("maximumOcclusion", optional(gold.maximumOcclusion.map(Double.init))),
+                              ("maximumRange", optional(gold.maximumRange)), ("maximumTruncation", optional(gold.maximumTruncation)),
+                              ("minimumHeight", optional(gold.minimumHeight)), ("minimumPoints", .number(Double(gold.minimumPoints)))])),
+            ("known", .array(known.map { .string($0) })),
+            ("match", .string(match.rawValue)),
+            ("missingFrames", .string(missingFrames.rawValue)),
+            ("tolerances", .object([("center", .number(tolerances.center)), ("elevation", .number(tolerances.elevation)),
+                                    ("pixels", .number(tolerances.pixels)), ("size", .number(tolerances.size)), ("yawDegrees", .number(tolerances.yawDegrees))])),
+            ("unknownClasses", .string(unknownClasses.rawValue)),
+            ("version", .number(Double(version))),
+        ])
+        return Array((root.rendered(indent: 2) + "\n").utf8)
+    }
+}
+
+/// A QA configuration file that cannot be used.
+public enum QAConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The file is not JSON.
+    case syntax(line: Int, column: Int, expected: String)
+    /// A key the configuration does not have (a typo would otherwise be ignored silently).
+    case unknownKey(line: Int, key: String, allowed: [String])
+    /// A value of the wrong type or out of range.
+    case invalid(key: String, expected: String)
+
+    public var description: String {
+        switch self {
+        case .syntax(let line, let column, let expected): "line \(line), column \(column): expected \(expected)"
+        case .unknownKey(let line, let key, let allowed): "line \(line): unknown key \(key) (allowed: \(allowed.joined(separator: ", ")))"
+        case .invalid(let key, let expected): "\(key): expected \(expected)"
+        }
+    }
+}
+
+/// Reads a configuration's JSON tree key by key, so that every error names its key and line.
+private enum ConfigurationReader {
+    typealias Failure = QAConfigurationError
+
+    static func members(_ node: JSONNode, _ key: String, allowed: [String]?) throws(Failure) -> [(key: String, value: JSONNode)] {
+        guard let members = node.members else { throw .invalid(key: key.isEmpty ? "(file)" : key, expected: "an object (line \(node.line))") }
+        if let allowed {
+            for member in members where !allowed.contains(member.key) {
+                throw .unknownKey(line: member.value.line, key: key.isEmpty ? member.key : key + "." + member.key, allowed: allowed)
+            }
+        }
+        return members
+    }
+
+    static func number(_ node: JSONNode, _ key: String) throws(Failure) -> Double {
+        guard let value = node.number else { throw .invalid(key: key, expected: "a number (line \(node.line))") }
+        return value
+    }
+
+    static func optionalNumber(_ node: JSONNode, _ key: String) throws(Failure) -> Double? {
+        node.isNull ? nil : try number(node, key)
+    }
+
+    static func integer(_ node: JSONNode, _ key: String) throws(Failure) -> Int {
+        let value = try number(node, key)
+        guard value == value.rounded(), abs(value) < 1e15 else { throw .invalid(key: key, expected: "an integer (line \(node.line))") }
+        return Int(value)
+    }
+
+    static func string(_ node: JSONNode, _ key: String) throws(Failure) -> String {
+        guard let value = node.string else { throw .invalid(key: key, expected: "a string (line \(node.line))") }
+        return value
+    }
+
+    static func strings(_ node: JSONNode, _ key: String) throws(Failure) -> [String] {
+        guard let elements = node.elements else { throw .invalid(key: key, expected: "an array of strings (line \(node.line))") }
+        var values: [String] = []
+        for (index, element) in elements.enumerated() { values.append(try string(element, "\(key)[\(index)]")) }
+        return values
+    }
+
+    static func choice<T: RawRepresentable & CaseIterable>(_ node: JSONNode, _ key: String, _ type: T.Type) throws(Failure) -> T where T.RawValue == String {
+        let text = try string(node, key)
+        guard let value = T(rawValue: text) else {
+            throw .invalid(key: key, expected: "one of " + T.allCases.map(\.rawValue).joined(separator: ", ") + " (line \(node.line))")
+        }
+        return value
+    }
+
+    static func read(_ root: JSONNode, into configuration: inout QAConfiguration) throws(Failure) {
+        let topKeys = ["version", "match", "camera", "classes", "known", "classMap", "unknownClasses", "missingFrames", "gold", "tolerances",
+                       "attributes", "gateMetric"]
+        for (key, value) in try members(root, "", allowed: topKeys) {
+            switch key {
+            case "version": configuration.version = try integer(value, key)
+            case "match": configuration.match = try choice(value, key, MatchCriterion.self)
+            case "camera": configuration.camera = value.isNull ? nil : try string(value, key)
+            case "classes":
+                var classes: [String: ClassRule] = [:]
+                for (name, ruleNode) in try members(value, key, allowed: nil) {
+                    let path = "classes." + name
+                    var rule = ClassRule(threshold: 0.5)
+                    for (field, fieldValue) in try members(ruleNode, path, allowed: ["threshold", "distance", "ignore"]) {
+                        switch field {
+                        case "threshold": rule.threshold = try number(fieldValue, path + ".threshold")
+                        case "distance": rule.distance = try number(fieldValue, path + ".distance")
+                        default: rule.ignore = try strings(fieldValue, path + ".ignore")
+                        }
+                    }
+                    classes[name] = rule
+                }
+                configuration.classes = classes
+            case "known": configuration.known = try strings(value, key)
+            case "classMap":
+                var map: [String: String] = [:]
+                for (name, target) in try members(value, key, allowed: nil) { map[name] = try string(target, "classMap." + name) }
+                configuration.classMap = map
+            case "unknownClasses":
+                guard let policy = UnknownClassPolicy(rawValue: try string(value, key)) else {
+                    throw .invalid(key: key, expected: "skip or error (line \(value.line))")
+                }
+                configuration.unknownClasses = policy
+            case "missingFrames":
+                guard let policy = MissingFramePolicy(rawValue: try string(value, key)) else {
+                    throw .invalid(key: key, expected: "skip, empty or error (line \(value.line))")
+                }
+                configuration.missingFrames = policy
+            case "gold":
+                let allowed = ["maximumRange", "minimumPoints", "maximumOcclusion", "maximumTruncation", "minimumHeight", "dontCareClass"]
+                for (field, fieldValue) in try members(value, key, allowed: allowed) {
+                    let path = "gold." + field
+                    switch field {
+                    case "maximumRange": configuration.gold.maximumRange = try optionalNumber(fieldValue, path)
+                    case "minimumPoints": configuration.gold.minimumPoints = try integer(fieldValue, path)
+                    case "maximumOcclusion": configuration.gold.maximumOcclusion = fieldValue.isNull ? nil : try integer(fieldValue, path)
+                    case "maximumTruncation": configuration.gold.maximumTruncation = try optionalNumber(fieldValue, path)
+                    case "minimumHeight": configuration.gold.minimumHeight = try optionalNumber(fieldValue, path)
+                    default: configuration.gold.dontCareClass = try string(fieldValue, path)
+                    }
+                }
+            case "tolerances":
+                for (field, fieldValue) in try members(value, key, allowed: ["center", "elevation", "yawDegrees", "size", "pixels"]) {
+                    let number = try number(fieldValue, "tolerances." + field)
+                    switch field {
+                    case "center": configuration.tolerances.center = number
+                    case "elevation": configuration.tolerances.elevation = number
+                    case "yawDegrees": configuration.tolerances.yawDegrees = number
+                    case "pixels": configuration.tolerances.pixels = number
+                    default: configuration.tolerances.size = number
+                    }
+                }
+            case "attributes": configuration.attributes = value.isNull ? nil : try strings(value, key)
+            default: configuration.gateMetric = try choice(value, key, GateMetric.self)
+            }
+        }
+    }
+}

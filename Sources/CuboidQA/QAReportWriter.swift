@@ -1,0 +1,246 @@
+public import CuboidDatasets
+import CuboidFormats
+import CuboidGeometry
+import CuboidImages
+import CuboidIO
+import CuboidPointClouds
+import CuboidPreviews
+import Foundation
+
+/// Writes a QA report folder: `index.html` (summary), one `tasker-NAME.html` per tasker (classes,
+/// confusions, attributes, frames, and every finding with its pictures), `report.json`,
+/// `metrics.csv`, `findings.csv` and `pictures/`. The pages use no script, style sheet or font
+/// from outside the folder, so the folder opens offline. Every file is written atomically.
+public struct QAReportWriter {
+    /// Findings that get pictures, per tasker, in report order (the rest are listed without).
+    public var maximumPicturesPerTasker: Int
+    /// Whether to draw pictures at all.
+    public var drawsPictures: Bool
+
+    public init(maximumPicturesPerTasker: Int = 500, drawsPictures: Bool = true) {
+        self.maximumPicturesPerTasker = maximumPicturesPerTasker
+        self.drawsPictures = drawsPictures
+    }
+
+    /// Writes the report.
+    /// - Parameters:
+    ///   - report: The scores and findings; its findings' `pictures` are filled in.
+    ///   - sequence: The recording, for sweeps and camera frames in pictures (nil: boxes only).
+    ///   - folder: The report folder (created).
+    ///   - progress: Called with (pictures drawn, pictures in all).
+    /// - Returns: The report with picture paths.
+    /// - Throws: `FileAccessError` naming the file that could not be written; image and sweep errors.
+    @discardableResult
+    public func write(_ report: QAReport, sequence: SensorSequence?, to folder: String,
+                      progress: ((Int, Int) -> Void)? = nil) throws -> QAReport {
+        var report = report
+        try FileManager.default.createDirectory(atPath: folder + "/pictures", withIntermediateDirectories: true)
+        if drawsPictures { try drawPictures(&report, sequence: sequence, folder: folder, progress: progress) }
+        try FileBytes.writeAtomically(Array((QAReportJSON.render(report).rendered(indent: 1) + "\n").utf8), to: folder + "/report.json")
+        try FileBytes.writeAtomically(Array(QAReportCSV.metrics(report).utf8), to: folder + "/metrics.csv")
+        try FileBytes.writeAtomically(Array(QAReportCSV.findings(report).utf8), to: folder + "/findings.csv")
+        try FileBytes.writeAtomically(Array(QAReportHTML.index(report).utf8), to: folder + "/index.html")
+        for tasker in report.taskers {
+            try FileBytes.writeAtomically(Array(QAReportHTML.taskerPage(tasker, report: report).utf8), to: folder + "/" + QAReportHTML.pageName(tasker.name))
+        }
+        return report
+    }
+
+    private func drawPictures(_ report: inout QAReport, sequence: SensorSequence?, folder: String, progress: ((Int, Int) -> Void)?) throws {
+        let frameIndex = Dictionary((sequence?.frames ?? []).enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let cameraName = report.configuration.camera
+        let total = report.taskers.reduce(0) { $0 + min($1.findings.count, maximumPicturesPerTasker) }
+        var drawn = 0
+        // Findings frame by frame, so each sweep and image is read once.
+        var work: [String: [(tasker: Int, finding: Int)]] = [:]
+        var order: [String] = []
+        for (t, tasker) in report.taskers.enumerated() {
+            for f in tasker.findings.indices.prefix(maximumPicturesPerTasker) {
+                let frame = tasker.findings[f].frame
+                if work[frame] == nil { order.append(frame) }
+                work[frame, default: []].append((t, f))
+            }
+        }
+        let gold = (40, 220, 90) as (UInt8, UInt8, UInt8), labelled = (255, 70, 200) as (UInt8, UInt8, UInt8)
+        let is2D = report.configuration.match == .iou2D
+        for frame in order {
+            var cloud: PointCloud?, image: Image?, camera: Camera?
+            if let sequence, let s = frameIndex[frame] {
+                cloud = try sequence.pointCloud(at: s)
+                let cameras = try sequence.cameras(at: s)
+                camera = cameras.first { $0.name == (cameraName ?? LabeledObject.kittiCamera) } ?? cameras.first
+                if let camera, sequence.frames[s].images[camera.name] != nil { image = try sequence.image(at: s, camera: camera.name) }
+            }
+            for (t, f) in work[frame]! {
+                let finding = report.taskers[t].findings[f]
+                let stem = "pictures/" + fileSafe(report.taskers[t].name) + "-" + fileSafe(frame) + "-\(f)"
+                let layers = [PictureLayer(objects: finding.gold.map { [$0] } ?? [], color: gold, drawsImageBoxes: is2D),
+                              PictureLayer(objects: finding.labelled.map { [$0] } ?? [], color: labelled, drawsImageBoxes: is2D)]
+                if let subject = (finding.gold ?? finding.labelled)?.cuboid {
+                    let size = max(subject.length, subject.width)
+                    let picture = PreviewRenderer.birdsEyeCrop(cloud: cloud, center: SIMD2(subject.x, subject.y), halfSide: max(6, 1.5 * size),
+                                                               pixelsPerMetre: 30, layers: layers)
+                    try FileBytes.writeAtomically(try ImageCodec.encodePNG(picture, compressionLevel: 3), to: folder + "/" + stem + "-bev.png")
+                    report.taskers[t].findings[f].pictures.append(stem + "-bev.png")
+                }
+                if let image, let camera, let picture = PreviewRenderer.cameraCrop(image: image, camera: camera, layers: layers, minimumHeight: 240) {
+                    try FileBytes.writeAtomically(try ImageCodec.encodePNG(picture, compressionLevel: 3), to: folder + "/" + stem + "-camera.png")
+                    report.taskers[t].findings[f].pictures.append(stem + "-camera.png")
+                }
+                drawn += 1
+                progress?(drawn, total)
+            }
+        }
+    }
+}
+
+/// A name reduced to characters safe in file names.
+func fileSafe(_ name: String) -> String {
+    String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
+}
+
+/// The machine-readable report.
+enum QAReportJSON {
+    static func number(_ value: Double?) -> JSONOutput { value.map { $0.isFinite ? .number($0) : .null } ?? .null }
+
+    static func detection(_ m: DetectionMetrics) -> JSONOutput {
+        .object([("truePositives", .number(Double(m.truePositives))), ("falsePositives", .number(Double(m.falsePositives))),
+                 ("falseNegatives", .number(Double(m.falseNegatives))), ("ignoredLabels", .number(Double(m.ignoredLabels))),
+                 ("precision", .number(m.precision)), ("recall", .number(m.recall)), ("f1", .number(m.f1)), ("meanIoU", number(m.meanIoU)),
+                 ("translationError", number(m.meanTranslationError)), ("scaleError", number(m.meanScaleError)),
+                 ("orientationError", number(m.meanOrientationError)), ("inaccurate", .number(Double(m.inaccurate)))])
+    }
+
+    static func tracking(_ t: TrackingMetrics) -> JSONOutput {
+        .object([("mota", .number(t.mota)), ("motp", number(t.motp)), ("idf1", .number(t.idf1)), ("objects", .number(Double(t.objects))),
+                 ("predictions", .number(Double(t.predictions))), ("matches", .number(Double(t.matches))), ("misses", .number(Double(t.misses))),
+                 ("falsePositives", .number(Double(t.falsePositives))), ("identitySwitches", .number(Double(t.identitySwitches))),
+                 ("fragmentations", .number(Double(t.fragmentations))), ("identityTruePositives", .number(Double(t.identityTruePositives))),
+                 ("goldTracks", .number(Double(t.goldTracks))), ("labelledTracks", .number(Double(t.labelledTracks))),
+                 ("mostlyTracked", .number(Double(t.mostlyTracked))), ("mostlyLost", .number(Double(t.mostlyLost)))])
+    }
+
+    static func box(_ object: LabeledObject?) -> JSONOutput {
+        guard let object else { return .null }
+        var members: [(String, JSONOutput)] = [("category", .string(object.category))]
+        if let c = object.cuboid { members.append(("cuboid", .numbers([c.x, c.y, c.z, c.length, c.width, c.height, c.yaw]))) }
+        for (camera, b) in object.boxes.sorted(by: { $0.key < $1.key }) { members.append(("box:" + camera, .numbers([b.minX, b.minY, b.maxX, b.maxY]))) }
+        if let score = object.score { members.append(("score", .number(score))) }
+        if let track = object.trackID { members.append(("track", .string(track))) }
+        return .object(members)
+    }
+
+    static func finding(_ f: QAFinding) -> JSONOutput {
+        var members: [(String, JSONOutput)] = [("kind", .string(f.kind.rawValue)), ("frame", .string(f.frame)), ("category", .string(f.category)),
+                                               ("message", .string(f.message))]
+        if let v = f.labelledCategory { members.append(("labelledCategory", .string(v))) }
+        if let v = f.goldIndex { members.append(("goldIndex", .number(Double(v)))) }
+        if let v = f.labelIndex { members.append(("labelIndex", .number(Double(v)))) }
+        if let v = f.goldTrack { members.append(("goldTrack", .string(v))) }
+        if let v = f.labelTrack { members.append(("labelTrack", .string(v))) }
+        if let v = f.overlap { members.append(("overlap", .number(v))) }
+        if let v = f.range { members.append(("range", .number(v))) }
+        if let v = f.points { members.append(("points", .number(Double(v)))) }
+        if let d = f.deviation {
+            members.append(("deviation", .object([("forward", .number(d.forward)), ("left", .number(d.left)), ("up", .number(d.up)),
+                                                  ("yawDegrees", .number(d.yawDegrees)), ("length", .number(d.length)),
+                                                  ("width", .number(d.width)), ("height", .number(d.height)), ("image", .bool(d.isImage))])))
+        }
+        members.append(("gold", box(f.gold)))
+        members.append(("labelled", box(f.labelled)))
+        members.append(("pictures", .array(f.pictures.map { .string($0) })))
+        return .object(members)
+    }
+
+    static func render(_ report: QAReport) -> JSONOutput {
+        let configuration: JSONOutput
+        do { configuration = try JSONOutput(parseJSON(report.configuration.encoded)) } catch { preconditionFailure("the configuration encodes: \(error)") }
+        let taskers: [JSONOutput] = report.taskers.map { t in
+            let classes: [JSONOutput] = t.classes.map { c in
+                var members: [(String, JSONOutput)] = [("category", .string(c.category)), ("detection", detection(c.detection))]
+                if let ap = c.averagePrecision {
+                    members.append(("averagePrecision", .object([("coco101", .number(ap.coco101)), ("r40", .number(ap.r40)),
+                                                                 ("cocoRange", number(ap.cocoRange)), ("coco50", number(ap.coco50)),
+                                                                 ("coco75", number(ap.coco75))])))
+                } else {
+                    members.append(("averagePrecision", .null))
+                }
+                members.append(("tracking", c.tracking.map(tracking) ?? .null))
+                return .object(members)
+            }
+            let skips = t.skips
+            let skipObject = JSONOutput.object([
+                ("framesOnlyInGold", .array(skips.framesOnlyInGold.map { .string($0) })),
+                ("framesOnlyInLabels", .array(skips.framesOnlyInLabels.map { .string($0) })),
+                ("unknownLabelClasses", .object(skips.unknownLabelClasses.sorted { $0.key < $1.key }.map { ($0.key, .number(Double($0.value))) })),
+                ("unknownGoldClasses", .object(skips.unknownGoldClasses.sorted { $0.key < $1.key }.map { ($0.key, .number(Double($0.value))) })),
+                ("notEvaluatedLabels", .number(Double(skips.notEvaluatedLabels))), ("notEvaluatedGold", .number(Double(skips.notEvaluatedGold))),
+                ("labelsWithoutGeometry", .number(Double(skips.labelsWithoutGeometry))),
+                ("goldWithoutGeometry", .number(Double(skips.goldWithoutGeometry))), ("ignoredGold", .number(Double(skips.ignoredGold))),
+            ])
+            return .object([
+                ("name", .string(t.name)), ("overall", detection(t.overall)), ("classes", .array(classes)),
+                ("frames", .array(t.frames.map { .object([("frame", .string($0.frame)), ("detection", detection($0.detection))]) })),
+                ("confusion", .array(t.confusion.map { .object([("gold", .string($0.gold)), ("labelled", .string($0.labelled)),
+                                                                 ("count", .number(Double($0.count)))]) })),
+                ("attributes", .array(t.attributes.map { .object([("attribute", .string($0.attribute)), ("compared", .number(Double($0.compared))),
+                                                                   ("agreed", .number(Double($0.agreed))), ("rate", .number($0.rate))]) })),
+                ("skips", skipObject),
+                ("findings", .array(t.findings.map(finding))),
+            ])
+        }
+        return .object([("tool", .string("cuboid qa")), ("agreement", .bool(report.isAgreement)), ("gold", .string(report.goldName)),
+                        ("frames", .number(Double(report.frameCount))), ("configuration", configuration), ("taskers", .array(taskers))])
+    }
+}
+
+extension JSONOutput {
+    /// A parsed tree as output (to embed one JSON document in another).
+    init(_ node: JSONNode) {
+        switch node.value {
+        case .null: self = .null
+        case .bool(let value): self = .bool(value)
+        case .number(let value): self = .number(value)
+        case .string(let value): self = .string(value)
+        case .array(let elements): self = .array(elements.map(JSONOutput.init))
+        case .object(let members): self = .object(members.map { ($0.key, JSONOutput($0.value)) })
+        }
+    }
+}
+
+/// The tables for spreadsheets.
+enum QAReportCSV {
+    static func field(_ text: String) -> String {
+        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    }
+
+    static func number(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
+
+    static func metrics(_ report: QAReport) -> String {
+        var lines = ["tasker,class,true_positives,false_positives,false_negatives,precision,recall,f1,mean_iou,translation_error,scale_error,"
+            + "orientation_error,inaccurate,ap_coco101,ap_r40,ap_coco_range,mota,motp,idf1,identity_switches,fragmentations"]
+        for t in report.taskers {
+            let rows = t.classes.map { ($0.category, $0.detection, $0.averagePrecision, $0.tracking) } + [("all", t.overall, nil, nil)]
+            for (name, d, ap, track) in rows {
+                lines.append([field(t.name), field(name), "\(d.truePositives)", "\(d.falsePositives)", "\(d.falseNegatives)", number(d.precision),
+                              number(d.recall), number(d.f1), number(d.meanIoU), number(d.meanTranslationError), number(d.meanScaleError),
+                              number(d.meanOrientationError), "\(d.inaccurate)", number(ap?.coco101), number(ap?.r40), number(ap?.cocoRange),
+                              number(track?.mota), number(track?.motp), number(track?.idf1), track.map { "\($0.identitySwitches)" } ?? "",
+                              track.map { "\($0.fragmentations)" } ?? ""].joined(separator: ","))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func findings(_ report: QAReport) -> String {
+        var lines = ["tasker,frame,kind,class,labelled_class,gold_index,label_index,overlap,range_m,points,message,pictures"]
+        for t in report.taskers {
+            for f in t.findings {
+                lines.append([field(t.name), field(f.frame), f.kind.rawValue, field(f.category), field(f.labelledCategory ?? ""),
+                              f.goldIndex.map(String.init) ?? "", f.labelIndex.map(String.init) ?? "", number(f.overlap), number(f.range),
+                              f.points.map(String.init) ?? "", field(f.message), field(f.pictures.joined(separator: " "))].joined(separator: ","))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

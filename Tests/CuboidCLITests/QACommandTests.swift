@@ -1,0 +1,71 @@
+import CuboidTestSupport
+import Foundation
+import Testing
+
+@Suite("cuboid qa", .serialized)
+struct QACommandTests {
+    /// Writes gold and a tasker as SUSTechPOINTS folders: three cars, the tasker misses one and shifts one.
+    func writeBatch(_ root: String) throws {
+        func entry(_ id: Int, _ type: String, _ x: Double, _ y: Double) -> String {
+            "{\"obj_id\": \"\(id)\", \"obj_type\": \"\(type)\", \"psr\": {\"position\": {\"x\": \(x), \"y\": \(y), \"z\": 0}, "
+                + "\"scale\": {\"x\": 4, \"y\": 2, \"z\": 1.5}, \"rotation\": {\"x\": 0, \"y\": 0, \"z\": 0}}}"
+        }
+        for folder in ["gold", "tasker"] { try FileManager.default.createDirectory(atPath: root + "/" + folder, withIntermediateDirectories: true) }
+        for frame in 0..<2 {
+            let name = String(format: "%06d.json", frame)
+            try ("[" + [entry(1, "Car", 10, 0), entry(2, "Car", 20, 5), entry(3, "Car", -15, 3)].joined(separator: ", ") + "]")
+                .write(toFile: root + "/gold/" + name, atomically: true, encoding: .utf8)
+            try ("[" + [entry(1, "Car", 10, 0), entry(2, "Car", 20.3, 5)].joined(separator: ", ") + "]")
+                .write(toFile: root + "/tasker/" + name, atomically: true, encoding: .utf8)
+        }
+    }
+
+    @Test("scores a tasker, writes the report, stores history, and gates with exit 3 under --fail-under")
+    func scoresAndGates() throws {
+        let root = try scratchFolder("qa")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try writeBatch(root)
+        let result = try runCuboid(["qa", "--gold", root + "/gold", "--labels", "alice=" + root + "/tasker", "--out", root + "/report",
+                                    "--history", root + "/qa.sqlite", "--batch", "week1"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let row = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("alice") && $0.contains(" Car ") })
+        #expect(row.split(separator: " ").prefix(5).map(String.init) == ["alice", "Car", "4", "0", "2"], "\(row)")
+        for name in ["index.html", "tasker-alice.html", "report.json", "metrics.csv", "findings.csv"] {
+            #expect(FileManager.default.fileExists(atPath: root + "/report/" + name))
+        }
+        let findings = try String(contentsOfFile: root + "/report/findings.csv", encoding: .utf8)
+        #expect(findings.contains("missed Car at 15.3 m") && findings.contains("centre 0.30 m too far forward"), "\(findings)")
+        let gated = try runCuboid(["qa", "--gold", root + "/gold", "--labels", "alice=" + root + "/tasker", "--out", root + "/report2",
+                                   "--fail-under", "0.9", "--no-pictures"])
+        #expect(gated.status == 3, "\(gated.stdout)\(gated.stderr)")
+        #expect(gated.stdout.contains("below threshold: alice f1 0.8000 < 0.9"), "\(gated.stdout)")
+        let history = try runCuboid(["qa", "history", "alice", "--history", root + "/qa.sqlite"])
+        #expect(history.status == 0 && history.stdout.contains("week1") && history.stdout.contains("0.8000"), "\(history.stdout)")
+    }
+
+    @Test("two taskers without gold give their agreement")
+    func agreement() throws {
+        let root = try scratchFolder("qa")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try writeBatch(root)
+        let result = try runCuboid(["qa", "--labels", "a=" + root + "/gold", "--labels", "b=" + root + "/tasker", "--out", root + "/report",
+                                    "--no-pictures"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("agreement with a, 2 frames"), "\(result.stdout)")
+    }
+
+    @Test("a malformed label file fails with exit 1 naming the file and line; no gold and one tasker is refused with 64")
+    func refusesBadInput() throws {
+        let root = try scratchFolder("qa")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try writeBatch(root)
+        try "[{\"obj_id\": \"1\",\n \"obj_type\": \"Car\", \"psr\": {\"position\": {\"x\": 1}}}]".write(toFile: root + "/tasker/000001.json", atomically: true,
+                                                                                                     encoding: .utf8)
+        let bad = try runCuboid(["qa", "--gold", root + "/gold", "--labels", root + "/tasker", "--out", root + "/report"])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("000001.json") && bad.stderr.contains("line 2"), "\(bad.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: root + "/report/index.html"))
+        let lonely = try runCuboid(["qa", "--labels", root + "/gold", "--out", root + "/report"])
+        #expect(lonely.status == 64)
+    }
+}
