@@ -241,69 +241,83 @@ public enum QualityReview {
         }
         if let firstError { throw firstError }
 
-        // Per tasker, in frame order: sums, AP, tracking.
-        var reports: [TaskerReport] = []
-        for (t, tasker) in taskers.enumerated() {
-            var report = TaskerReport(name: tasker.name, overall: DetectionMetrics(), classes: [], frames: [], findings: [], confusion: [],
-                                      attributes: [], skips: skips[t])
-            var perClass: [String: DetectionMetrics] = [:]
-            var apFrames: [String: [APFrame]] = [:]
-            var tracking: [String: TrackingAccumulator] = [:]
-            var trackable = Set(configuration.evaluatedClasses), tracked = Set<String>()
-            var confusion: [String: Int] = [:]
-            var attributes: [String: (Int, Int)] = [:]
-            var scored = Set(configuration.evaluatedClasses)
-            for (f, name) in frameNames.enumerated() {
-                let outcome = results[f]![t]
-                guard outcome.scored else { continue }
-                var frameMetrics = DetectionMetrics()
-                for match in outcome.classes {
-                    perClass[match.category, default: DetectionMetrics()] += match.metrics
-                    frameMetrics += match.metrics
-                    apFrames[match.category, default: []].append(match.apFrame)
-                    if match.apFrame.scores.contains(where: \.isNaN) { scored.remove(match.category) }
-                    if let input = match.tracking {
-                        if !input.gold.isEmpty || !input.labels.isEmpty { tracked.insert(match.category) }
-                        tracking[match.category, default: TrackingAccumulator()].add(gold: input.gold, labels: input.labels, distance: input.distance)
-                    } else {
-                        trackable.remove(match.category)
-                    }
-                }
-                report.frames.append(FrameReport(frame: name, detection: frameMetrics))
-                report.findings += outcome.findings
-                for (key, count) in outcome.confusion { confusion[key, default: 0] += count }
-                for (key, value) in outcome.attributes {
-                    let old = attributes[key] ?? (0, 0)
-                    attributes[key] = (old.0 + value.0, old.1 + value.1)
-                }
-                report.skips.unknownLabelClasses.merge(outcome.skips.unknownLabelClasses, uniquingKeysWith: +)
-                report.skips.unknownGoldClasses.merge(outcome.skips.unknownGoldClasses, uniquingKeysWith: +)
-                report.skips.notEvaluatedLabels += outcome.skips.notEvaluatedLabels
-                report.skips.notEvaluatedGold += outcome.skips.notEvaluatedGold
-                report.skips.labelsWithoutGeometry += outcome.skips.labelsWithoutGeometry
-                report.skips.goldWithoutGeometry += outcome.skips.goldWithoutGeometry
-                report.skips.ignoredGold += outcome.skips.ignoredGold
+        // Per tasker (in parallel), in frame order: sums, AP, tracking.
+        var reports = [TaskerReport?](repeating: nil, count: taskers.count)
+        let frameResults = results.map { $0! }
+        forEachChunk(count: taskers.count, threads: max(1, threads), chunkSize: 1) { range in
+            for t in range {
+                let report = summarize(tasker: t, name: taskers[t].name, frameNames: frameNames, results: frameResults, skips: skips[t],
+                                       configuration: configuration, matcher: matcher, agreement: agreement)
+                lock.lock()
+                reports[t] = report
+                lock.unlock()
             }
-            for category in configuration.evaluatedClasses {
-                let metrics = perClass[category] ?? DetectionMetrics()
-                report.overall += metrics
-                let frames = apFrames[category] ?? []
-                let hasLabels = frames.contains { !$0.scores.isEmpty }
-                let ap = scored.contains(category) && hasLabels
-                    ? AveragePrecisionCalculator.compute(frames, threshold: matcher.threshold(category), cocoRange: configuration.match == .iou2D) : nil
-                let track = trackable.contains(category) && tracked.contains(category) && !agreement ? (tracking[category] ?? TrackingAccumulator()).finished() : nil
-                report.classes.append(ClassReport(category: category, detection: metrics, averagePrecision: ap, tracking: track))
-            }
-            report.confusion = confusion.map { key, count in
-                let parts = key.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
-                return ConfusionCell(gold: parts[0], labelled: parts[1], count: count)
-            }.sorted { ($0.gold, $0.labelled) < ($1.gold, $1.labelled) }
-            report.attributes = attributes.map { AttributeAgreement(attribute: $0.key, compared: $0.value.0, agreed: $0.value.1) }
-                .sorted { $0.attribute < $1.attribute }
-            reports.append(report)
         }
         return QAReport(isAgreement: agreement, goldName: agreement ? taskers[0].name : "gold", configuration: configuration,
-                        frameCount: frameNames.count, taskers: reports)
+                        frameCount: frameNames.count, taskers: reports.map { $0! })
+    }
+
+    /// One tasker's figures from the frames' outcomes, in frame order.
+    private static func summarize(tasker t: Int, name: String, frameNames: [String], results: [[FrameOutcome]], skips: QASkips,
+                                  configuration: QAConfiguration, matcher: FrameMatcher, agreement: Bool) -> TaskerReport {
+        var report = TaskerReport(name: name, overall: DetectionMetrics(), classes: [], frames: [], findings: [], confusion: [],
+                                  attributes: [], skips: skips)
+        report.findings.reserveCapacity(frameNames.indices.reduce(0) { $0 + results[$1][t].findings.count })
+        var perClass: [String: DetectionMetrics] = [:]
+        var apFrames: [String: [APFrame]] = [:]
+        var tracking: [String: TrackingAccumulator] = [:]
+        var trackable = Set(configuration.evaluatedClasses), tracked = Set<String>()
+        var confusion: [String: Int] = [:]
+        var attributes: [String: (Int, Int)] = [:]
+        var scored = Set(configuration.evaluatedClasses)
+        for (f, name) in frameNames.enumerated() {
+            let outcome = results[f][t]
+            guard outcome.scored else { continue }
+            var frameMetrics = DetectionMetrics()
+            for match in outcome.classes {
+                perClass[match.category, default: DetectionMetrics()] += match.metrics
+                frameMetrics += match.metrics
+                apFrames[match.category, default: []].append(match.apFrame)
+                if match.apFrame.scores.contains(where: \.isNaN) { scored.remove(match.category) }
+                if let input = match.tracking {
+                    if !input.gold.isEmpty || !input.labels.isEmpty { tracked.insert(match.category) }
+                    tracking[match.category, default: TrackingAccumulator()].add(gold: input.gold, labels: input.labels, distance: input.distance)
+                } else {
+                    trackable.remove(match.category)
+                }
+            }
+            report.frames.append(FrameReport(frame: name, detection: frameMetrics))
+            report.findings += outcome.findings
+            for (key, count) in outcome.confusion { confusion[key, default: 0] += count }
+            for (key, value) in outcome.attributes {
+                let old = attributes[key] ?? (0, 0)
+                attributes[key] = (old.0 + value.0, old.1 + value.1)
+            }
+            report.skips.unknownLabelClasses.merge(outcome.skips.unknownLabelClasses, uniquingKeysWith: +)
+            report.skips.unknownGoldClasses.merge(outcome.skips.unknownGoldClasses, uniquingKeysWith: +)
+            report.skips.notEvaluatedLabels += outcome.skips.notEvaluatedLabels
+            report.skips.notEvaluatedGold += outcome.skips.notEvaluatedGold
+            report.skips.labelsWithoutGeometry += outcome.skips.labelsWithoutGeometry
+            report.skips.goldWithoutGeometry += outcome.skips.goldWithoutGeometry
+            report.skips.ignoredGold += outcome.skips.ignoredGold
+        }
+        for category in configuration.evaluatedClasses {
+            let metrics = perClass[category] ?? DetectionMetrics()
+            report.overall += metrics
+            let frames = apFrames[category] ?? []
+            let hasLabels = frames.contains { !$0.scores.isEmpty }
+            let ap = scored.contains(category) && hasLabels
+                ? AveragePrecisionCalculator.compute(frames, threshold: matcher.threshold(category), cocoRange: configuration.match == .iou2D) : nil
+            let track = trackable.contains(category) && tracked.contains(category) && !agreement ? (tracking[category] ?? TrackingAccumulator()).finished() : nil
+            report.classes.append(ClassReport(category: category, detection: metrics, averagePrecision: ap, tracking: track))
+        }
+        report.confusion = confusion.map { key, count in
+            let parts = key.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
+            return ConfusionCell(gold: parts[0], labelled: parts[1], count: count)
+        }.sorted { ($0.gold, $0.labelled) < ($1.gold, $1.labelled) }
+        report.attributes = attributes.map { AttributeAgreement(attribute: $0.key, compared: $0.value.0, agreed: $0.value.1) }
+            .sorted { $0.attribute < $1.attribute }
+        return report
     }
 
     /// Two taskers' agreement: the first tasker stands in for gold, with nothing filtered or ignored,
@@ -532,7 +546,7 @@ extension FrameMatcher {
         let range = subject.flatMap { $0.cuboid.map(horizontalRange) }
         let points = subject?.points
         let thresholdText: String? = configuration.classes[category].map { rule in
-            configuration.match == .centerDistance ? String(format: "%.2f m", rule.distance) : String(format: "%.2f", rule.threshold)
+            configuration.match == .centerDistance ? fixed(rule.distance, 2) + " m" : fixed(rule.threshold, 2)
         }
         let message = QAFinding.message(kind: kind, category: category, labelledCategory: label.map(\.category), overlap: overlap,
                                         threshold: thresholdText, range: range, points: points, deviation: words, criterion: configuration.match)

@@ -4,7 +4,7 @@ import CuboidKernels
 import Foundation
 
 /// A seeded synthetic QA batch for benchmarks and tests: gold tracks of cars, pedestrians and
-/// cyclists moving over the frames, and taskers who keep most boxes with noise (some with a flipped
+/// cyclists moving over the frames (cuboids, and 2D boxes under camera `image`), and taskers who keep most boxes with noise (some with a flipped
 /// heading), drop some, confuse a few classes and add extras, with scores and track ids.
 public enum SyntheticQABatch {
     /// Makes a batch.
@@ -32,8 +32,9 @@ public enum SyntheticQABatch {
         for f in 0..<frames {
             gold.frames[f].objects = tracks.enumerated().map { id, track in
                 let center = track.center + Double(f) * track.speed * SIMD2(cos(track.yaw), sin(track.yaw))
-                return LabeledObject(trackID: String(id), category: classes[track.category].name,
-                                     cuboid: Box3D(center: SIMD3(center.x, center.y, -1 + track.size.z / 2), size: track.size, yaw: track.yaw))
+                let cuboid = Box3D(center: SIMD3(center.x, center.y, -1 + track.size.z / 2), size: track.size, yaw: track.yaw)
+                return LabeledObject(trackID: String(id), category: classes[track.category].name, cuboid: cuboid,
+                                     boxes: ["image": imageBox(cuboid)])
             }
         }
         var labelled: [TaskerLabels] = []
@@ -50,18 +51,25 @@ public enum SyntheticQABatch {
                     box.yaw = normalizedYaw(box.yaw + 0.05 * random.normal() + (random.unit() < 0.02 ? .pi : 0))
                     let category = random.unit() < 0.02 ? classes[Int(random.next() % 3)].name : object.category
                     set.frames[f].objects.append(LabeledObject(trackID: "t" + object.trackID!, category: category, cuboid: box,
-                                                               score: 0.3 + 0.7 * random.unit()))
+                                                               boxes: ["image": imageBox(box)], score: 0.3 + 0.7 * random.unit()))
                 }
                 for k in 0..<Int(random.next() % 3) {
                     let size = classes[0].size
-                    set.frames[f].objects.append(LabeledObject(trackID: "x\(f)-\(k)", category: "Car",
-                                                               cuboid: Box3D(center: SIMD3(random.unit() * 100 - 50, random.unit() * 100 - 50, -0.2),
-                                                                             size: size, yaw: random.unit() * 2 * .pi - .pi),
+                    let box = Box3D(center: SIMD3(random.unit() * 100 - 50, random.unit() * 100 - 50, -0.2), size: size,
+                                    yaw: random.unit() * 2 * .pi - .pi)
+                    set.frames[f].objects.append(LabeledObject(trackID: "x\(f)-\(k)", category: "Car", cuboid: box, boxes: ["image": imageBox(box)],
                                                                score: 0.5 * random.unit()))
                 }
             }
             labelled.append(TaskerLabels(name: "tasker\(t + 1)", labels: set))
         }
         return (gold, labelled)
+    }
+
+    /// A stand-in image box for 2D scoring: the footprint's axis-aligned bounds at 10 pixels a metre
+    /// in a 1000 x 1000 picture of the 100 m square.
+    static func imageBox(_ box: Box3D) -> Box2D {
+        let bounds = box.bev.enclosingBox
+        return Box2D(minX: 500 + 10 * bounds.minX, minY: 500 + 10 * bounds.minY, maxX: 500 + 10 * bounds.maxX, maxY: 500 + 10 * bounds.maxY)
     }
 }
