@@ -85,20 +85,7 @@ public enum CVATFile {
         return out
     }
 
-    static func escaped(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    static func escaped(_ text: String) -> String { markupEscaped(text) }
 
     /// Parses a CVAT 1.1 XML file (for images or for video) into frames in image-id order, boxes
     /// under `camera`. Attributes that read as numbers become numbers, `true`/`false` flags.
@@ -226,4 +213,21 @@ private final class CVATReader: NSObject, XMLParserDelegate {
     func result() -> LabelSet {
         LabelSet(frames: frames.keys.sorted().map { frames[$0]! })
     }
+}
+
+/// Text with the five characters XML and HTML reserve replaced by their entities.
+/// - Complexity: O(characters).
+package func markupEscaped(_ text: String) -> String {
+    var out = ""
+    for character in text {
+        switch character {
+        case "&": out += "&amp;"
+        case "<": out += "&lt;"
+        case ">": out += "&gt;"
+        case "\"": out += "&quot;"
+        case "'": out += "&apos;"
+        default: out.append(character)
+        }
+    }
+    return out
 }

@@ -397,3 +397,22 @@ package indirect enum JSONOutput {
         }
     }
 }
+
+/// A configuration file (pre-labelling, QA) that cannot be used: the line of a syntax error or unknown
+/// key, or the key of a value of the wrong type or out of range.
+public enum ConfigurationFileError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The file is not JSON.
+    case syntax(line: Int, column: Int, expected: String)
+    /// A key the configuration does not have (a typo would otherwise be ignored silently).
+    case unknownKey(line: Int, key: String, allowed: [String])
+    /// A value of the wrong type or out of range.
+    case invalid(key: String, expected: String)
+
+    public var description: String {
+        switch self {
+        case .syntax(let line, let column, let expected): "line \(line), column \(column): expected \(expected)"
+        case .unknownKey(let line, let key, let allowed): "line \(line): unknown key \(key) (allowed: \(allowed.joined(separator: ", ")))"
+        case .invalid(let key, let expected): "\(key): expected \(expected)"
+        }
+    }
+}

@@ -28,9 +28,9 @@ public struct PrelabelConfiguration: Sendable, Hashable, Codable {
     public init() {}
 
     /// Checks the values a run relies on.
-    /// - Throws: ``PrelabelConfigurationError`` naming the first bad key.
-    public func validate() throws(PrelabelConfigurationError) {
-        func check(_ condition: Bool, _ key: String, _ expected: String) throws(PrelabelConfigurationError) {
+    /// - Throws: ``ConfigurationFileError`` naming the first bad key.
+    public func validate() throws(ConfigurationFileError) {
+        func check(_ condition: Bool, _ key: String, _ expected: String) throws(ConfigurationFileError) {
             if !condition { throw .invalid(key: key, expected: expected) }
         }
         try check(regionOfInterest.maximumRange > regionOfInterest.minimumRange && regionOfInterest.minimumRange >= 0,
@@ -55,9 +55,9 @@ public struct PrelabelConfiguration: Sendable, Hashable, Codable {
 
     /// Parses a configuration file's bytes: the file's keys override the defaults, keys it leaves
     /// out keep them, and every value is checked.
-    /// - Throws: ``PrelabelConfigurationError`` with the line of a syntax error or unknown key, or
+    /// - Throws: ``ConfigurationFileError`` with the line of a syntax error or unknown key, or
     ///   the key path of a value of the wrong type or out of range.
-    public static func decode(_ bytes: [UInt8]) throws(PrelabelConfigurationError) -> PrelabelConfiguration {
+    public static func decode(_ bytes: [UInt8]) throws(ConfigurationFileError) -> PrelabelConfiguration {
         let user: JSONNode
         do { user = try parseJSON(bytes) } catch { throw .syntax(line: error.line, column: error.column, expected: error.expected) }
         let defaults: JSONNode
@@ -83,9 +83,9 @@ public struct PrelabelConfiguration: Sendable, Hashable, Codable {
 
     /// Reads a configuration file.
     /// - Throws: `FileAccessError`, or a `FileDecodingError` naming the file around a
-    ///   ``PrelabelConfigurationError``.
+    ///   ``ConfigurationFileError``.
     public static func read(_ path: String) throws -> PrelabelConfiguration {
-        try FileBytes.decode(path) { (bytes) throws(PrelabelConfigurationError) in try decode(bytes) }
+        try FileBytes.decode(path) { (bytes) throws(ConfigurationFileError) in try decode(bytes) }
     }
 
     /// The configuration as indented JSON with sorted keys.
@@ -107,7 +107,7 @@ private func keyPath(_ path: [any CodingKey]) -> String {
 
 /// `user` laid over `defaults`: objects merge key by key (a key the defaults lack is refused), any
 /// other value replaces the default whole.
-private func overlay(_ user: JSONNode, on defaults: JSONNode, path: String) throws(PrelabelConfigurationError) -> JSONNode {
+private func overlay(_ user: JSONNode, on defaults: JSONNode, path: String) throws(ConfigurationFileError) -> JSONNode {
     guard let userMembers = user.members, let defaultMembers = defaults.members else {
         if defaults.members != nil { throw .invalid(key: path.isEmpty ? "(file)" : path, expected: "an object (line \(user.line))") }
         return user
@@ -134,23 +134,6 @@ private func output(_ node: JSONNode) -> JSONOutput {
     }
 }
 
-/// A configuration file that cannot be used.
-public enum PrelabelConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The file is not JSON.
-    case syntax(line: Int, column: Int, expected: String)
-    /// A key the configuration does not have (a typo would otherwise be ignored silently).
-    case unknownKey(line: Int, key: String, allowed: [String])
-    /// A value of the wrong type or out of range.
-    case invalid(key: String, expected: String)
-
-    public var description: String {
-        switch self {
-        case .syntax(let line, let column, let expected): "line \(line), column \(column): expected \(expected)"
-        case .unknownKey(let line, let key, let allowed): "line \(line): unknown key \(key) (allowed: \(allowed.joined(separator: ", ")))"
-        case .invalid(let key, let expected): "\(key): expected \(expected)"
-        }
-    }
-}
 
 /// The part of the sweep that is searched for objects.
 public struct RegionOfInterest: Sendable, Hashable, Codable {

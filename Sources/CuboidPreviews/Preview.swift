@@ -28,22 +28,8 @@ public enum PreviewRenderer {
         func pixel(_ x: Double, _ y: Double) -> SIMD2<Double> {
             SIMD2((range - y) * pixelsPerMetre, (range - x) * pixelsPerMetre)
         }
-        for i in 0..<cloud.count {
-            let p = pixel(Double(cloud.x[i]), Double(cloud.y[i]))
-            let level = UInt8(clamping: Int(90 + 50 * (Double(cloud.z[i]) + 2)))
-            canvas.plot(Int(p.x), Int(p.y), (level, level, level))
-        }
-        // Range rings every 10 m.
-        var ring = 10.0
-        while ring <= range {
-            let steps = Int(ring * 8)
-            for k in 0..<steps {
-                let a = Double(k) / Double(steps) * 2 * .pi
-                let p = pixel(ring * cos(a), ring * sin(a))
-                canvas.plot(Int(p.x), Int(p.y), (60, 60, 70))
-            }
-            ring += 10
-        }
+        plotReturns(cloud, in: &canvas, pixel: pixel)
+        drawRangeRings(from: 10, to: range, stepsPerMetre: 8, in: &canvas, pixel: pixel)
         for object in gold { if let box = object.cuboid { outline(box.bev, in: &canvas, color: (40, 220, 90), pixel: pixel) } }
         for object in predictions {
             guard let box = object.cuboid else { continue }
@@ -84,6 +70,31 @@ func classColor(_ category: String) -> (UInt8, UInt8, UInt8) {
     case "Pedestrian": (255, 60, 60)
     case "Cyclist": (255, 170, 0)
     default: (200, 200, 200)
+    }
+}
+
+/// The sweep's returns in grey, brighter with height; those off the canvas are clipped.
+private func plotReturns(_ cloud: PointCloud, in canvas: inout Canvas, dotWidth: Int = 1, pixel: (Double, Double) -> SIMD2<Double>) {
+    for i in 0..<cloud.count {
+        let p = pixel(Double(cloud.x[i]), Double(cloud.y[i]))
+        guard p.x > -2, p.y > -2, p.x < Double(canvas.width) + 2, p.y < Double(canvas.height) + 2 else { continue }
+        let level = UInt8(clamping: Int(90 + 50 * (Double(cloud.z[i]) + 2)))
+        for dx in 0..<dotWidth { canvas.plot(Int(p.x) + dx, Int(p.y), (level, level, level)) }
+    }
+}
+
+/// Circles about the sensor every 10 m from `first` to `last` metres.
+private func drawRangeRings(from first: Double, to last: Double, stepsPerMetre: Double, in canvas: inout Canvas,
+                            pixel: (Double, Double) -> SIMD2<Double>) {
+    var ring = first
+    while ring <= last {
+        let steps = Int(ring * stepsPerMetre)
+        for k in 0..<steps {
+            let a = Double(k) / Double(steps) * 2 * .pi
+            let p = pixel(ring * cos(a), ring * sin(a))
+            canvas.plot(Int(p.x), Int(p.y), (60, 60, 70))
+        }
+        ring += 10
     }
 }
 
@@ -189,28 +200,10 @@ extension PreviewRenderer {
         func pixel(_ x: Double, _ y: Double) -> SIMD2<Double> {
             SIMD2((halfSide - (y - center.y)) * pixelsPerMetre, (halfSide - (x - center.x)) * pixelsPerMetre)
         }
-        if let cloud {
-            let minX = center.x - halfSide, maxX = center.x + halfSide, minY = center.y - halfSide, maxY = center.y + halfSide
-            for i in 0..<cloud.count {
-                let x = Double(cloud.x[i]), y = Double(cloud.y[i])
-                guard x >= minX, x <= maxX, y >= minY, y <= maxY else { continue }
-                let p = pixel(x, y)
-                let level = UInt8(clamping: Int(90 + 50 * (Double(cloud.z[i]) + 2)))
-                canvas.plot(Int(p.x), Int(p.y), (level, level, level))
-                canvas.plot(Int(p.x) + 1, Int(p.y), (level, level, level))
-            }
-        }
+        if let cloud { plotReturns(cloud, in: &canvas, dotWidth: 2, pixel: pixel) }
         let distance = (center.x * center.x + center.y * center.y).squareRoot()
-        var ring = max(10, ((distance - halfSide * 1.5) / 10).rounded(.down) * 10)
-        while ring <= distance + halfSide * 1.5 {
-            let steps = Int(ring * 16)
-            for k in 0..<steps {
-                let a = Double(k) / Double(steps) * 2 * .pi
-                let p = pixel(ring * cos(a), ring * sin(a))
-                canvas.plot(Int(p.x), Int(p.y), (60, 60, 70))
-            }
-            ring += 10
-        }
+        drawRangeRings(from: max(10, ((distance - halfSide * 1.5) / 10).rounded(.down) * 10), to: distance + halfSide * 1.5, stepsPerMetre: 16,
+                       in: &canvas, pixel: pixel)
         for layer in layers {
             for object in layer.objects {
                 guard let box = object.cuboid else { continue }

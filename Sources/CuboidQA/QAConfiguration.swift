@@ -1,4 +1,4 @@
-import CuboidFormats
+public import CuboidFormats
 import CuboidIO
 
 /// How a tasker's box is compared with a gold box when they are matched.
@@ -153,8 +153,8 @@ public struct QAConfiguration: Sendable, Hashable, Codable {
     func canonical(_ name: String) -> String { classMap[name] ?? name }
 
     /// Checks every value.
-    /// - Throws: ``QAConfigurationError/invalid(key:expected:)`` naming the first bad value.
-    public func validate() throws(QAConfigurationError) {
+    /// - Throws: ``ConfigurationFileError/invalid(key:expected:)`` naming the first bad value.
+    public func validate() throws(ConfigurationFileError) {
         guard version == Self.currentVersion else { throw .invalid(key: "version", expected: "\(Self.currentVersion)") }
         guard !classes.isEmpty else { throw .invalid(key: "classes", expected: "at least one class") }
         for (name, rule) in classes {
@@ -170,9 +170,9 @@ public struct QAConfiguration: Sendable, Hashable, Codable {
     }
 
     /// Parses a configuration file: keys it leaves out keep their defaults; unknown keys are refused.
-    /// - Throws: ``QAConfigurationError`` with the line of a syntax error or unknown key, or the key of
+    /// - Throws: ``ConfigurationFileError`` with the line of a syntax error or unknown key, or the key of
     ///   a value of the wrong type or out of range.
-    public static func decode(_ bytes: [UInt8]) throws(QAConfigurationError) -> QAConfiguration {
+    public static func decode(_ bytes: [UInt8]) throws(ConfigurationFileError) -> QAConfiguration {
         let root: JSONNode
         do { root = try parseJSON(bytes) } catch { throw .syntax(line: error.line, column: error.column, expected: error.expected) }
         var configuration = QAConfiguration()
@@ -182,9 +182,9 @@ public struct QAConfiguration: Sendable, Hashable, Codable {
     }
 
     /// Reads a configuration file.
-    /// - Throws: `FileAccessError`, or a `FileDecodingError` naming the file around a ``QAConfigurationError``.
+    /// - Throws: `FileAccessError`, or a `FileDecodingError` naming the file around a ``ConfigurationFileError``.
     public static func read(_ path: String) throws -> QAConfiguration {
-        try FileBytes.decode(path) { (bytes) throws(QAConfigurationError) in try decode(bytes) }
+        try FileBytes.decode(path) { (bytes) throws(ConfigurationFileError) in try decode(bytes) }
     }
 
     /// The configuration as indented JSON with sorted keys (what `cuboid qa config` prints).
@@ -214,27 +214,10 @@ public struct QAConfiguration: Sendable, Hashable, Codable {
     }
 }
 
-/// A QA configuration file that cannot be used.
-public enum QAConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The file is not JSON.
-    case syntax(line: Int, column: Int, expected: String)
-    /// A key the configuration does not have (a typo would otherwise be ignored silently).
-    case unknownKey(line: Int, key: String, allowed: [String])
-    /// A value of the wrong type or out of range.
-    case invalid(key: String, expected: String)
-
-    public var description: String {
-        switch self {
-        case .syntax(let line, let column, let expected): "line \(line), column \(column): expected \(expected)"
-        case .unknownKey(let line, let key, let allowed): "line \(line): unknown key \(key) (allowed: \(allowed.joined(separator: ", ")))"
-        case .invalid(let key, let expected): "\(key): expected \(expected)"
-        }
-    }
-}
 
 /// Reads a configuration's JSON tree key by key, so that every error names its key and line.
 private enum ConfigurationReader {
-    typealias Failure = QAConfigurationError
+    typealias Failure = ConfigurationFileError
 
     static func members(_ node: JSONNode, _ key: String, allowed: [String]?) throws(Failure) -> [(key: String, value: JSONNode)] {
         guard let members = node.members else { throw .invalid(key: key.isEmpty ? "(file)" : key, expected: "an object (line \(node.line))") }

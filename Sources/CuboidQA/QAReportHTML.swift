@@ -1,21 +1,9 @@
+import CuboidFormats
 import Foundation
 
 /// The report's pages: plain HTML with an inline style sheet, no script, nothing from outside the folder.
 enum QAReportHTML {
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { markupEscaped(text) }
 
     static func pageName(_ tasker: String) -> String { "tasker-" + fileSafe(tasker) + ".html" }
 
