@@ -87,6 +87,13 @@ let package = Package(
         .executableTarget(name: "FuzzKITTIBin", dependencies: ["CuboidPointClouds"], path: "Fuzz/FuzzKITTIBin"),
         .executableTarget(name: "FuzzPNG", dependencies: ["CuboidImages"], path: "Fuzz/FuzzPNG"),
         .executableTarget(name: "FuzzJPEG", dependencies: ["CuboidImages"], path: "Fuzz/FuzzJPEG"),
+        .executableTarget(name: "FuzzKITTILabels", dependencies: ["CuboidFormats"], path: "Fuzz/FuzzKITTILabels"),
+        .executableTarget(name: "FuzzOpenLABEL", dependencies: ["CuboidFormats"], path: "Fuzz/FuzzOpenLABEL"),
+        .executableTarget(name: "FuzzCVAT", dependencies: ["CuboidFormats"], path: "Fuzz/FuzzCVAT"),
+        .executableTarget(name: "FuzzCOCO", dependencies: ["CuboidFormats"], path: "Fuzz/FuzzCOCO"),
+        .executableTarget(name: "FuzzSUSTechPOINTS", dependencies: ["CuboidFormats"], path: "Fuzz/FuzzSUSTechPOINTS"),
+        .executableTarget(name: "FuzzCSV", dependencies: ["CuboidFormats"], path: "Fuzz/FuzzCSV"),
+        .executableTarget(name: "FuzzJSONFiles", dependencies: ["CuboidFormats", "CuboidPrelabel", "CuboidQA", "CuboidSynthesis"], path: "Fuzz/FuzzJSONFiles"),
 
         // Tests: one target per module plus shared support.
         .target(name: "CuboidTestSupport", dependencies: ["CuboidIO", "CuboidKernels"], path: "Tests/CuboidTestSupport"),

@@ -73,9 +73,13 @@ struct InterpolateRun: ParsableCommand {
     @Option(help: "Sensor range for the out-of-range flag, metres.")
     var range: Double = 80
 
+    @Option(help: "Worker threads (default: all cores); the output does not depend on it.")
+    var threads: Int = Parallelism.availableCores
+
     @OptionGroup var input: KeyframeInputArguments
 
     func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         if snap && input.sequence == nil { throw ValidationError("--snap needs --sequence (the lidar sweeps)") }
         guard range > 0 else { throw ValidationError("--range must be > 0") }
     }
@@ -85,6 +89,7 @@ struct InterpolateRun: ParsableCommand {
             let (labels, sequence, indices) = try input.load(keyframes)
             var options = InterpolationOptions(method: method, snap: snap ? SnapSettings() : nil)
             options.sensorRange = range
+            options.threads = threads
             var progress: ProgressLine?
             let result = try KeyframeInterpolator.interpolate(labels, options: options, pointCloud: { index in
                 try sequence?.pointCloud(at: indices[index])

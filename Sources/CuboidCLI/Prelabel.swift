@@ -39,8 +39,11 @@ struct Prelabel: ParsableCommand {
     @Option(help: "join (external and lidar boxes) or replace (external boxes only).")
     var detectionsMode: String = "join"
 
-    @Option(help: "K/N: process the K-th of N shares of the sequences (1-based).")
+    @Option(help: "K/N: process the K-th of N shares of the sequences (1-based); `auto`: the share a Slurm job array (SLURM_ARRAY_TASK_ID) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX with CUBOID_SHARD_COUNT) gives this task.")
     var shard: String?
+
+    @Option(help: "Worker threads (default: all cores); the outputs do not depend on it.")
+    var threads: Int = Parallelism.availableCores
 
     @Flag(help: "Skip the preview images.")
     var noPreviews = false
@@ -55,7 +58,9 @@ struct Prelabel: ParsableCommand {
     var regionCamera: String?
 
     func run() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         var options = PrelabelOptions()
+        options.threads = threads
         if let config {
             do { options.configuration = try PrelabelConfiguration.read(config) } catch {
                 reportError(error, path: config)
@@ -80,9 +85,20 @@ struct Prelabel: ParsableCommand {
 
         var selected = sequences.sorted()
         if let shard {
-            let parts = shard.split(separator: "/").compactMap { Int($0) }
-            guard parts.count == 2, parts[1] >= 1, (1...parts[1]).contains(parts[0]) else { throw ValidationError("--shard is K/N with 1 <= K <= N") }
-            selected = selected.enumerated().filter { $0.offset % parts[1] == parts[0] - 1 }.map(\.element)
+            let share: BatchShard
+            do {
+                if shard == "auto" {
+                    guard let scheduled = try BatchShard.fromScheduler(ProcessInfo.processInfo.environment) else {
+                        throw ValidationError("--shard auto needs SLURM_ARRAY_TASK_ID (a Slurm job array) or JOB_COMPLETION_INDEX and CUBOID_SHARD_COUNT (a Kubernetes Indexed Job)")
+                    }
+                    share = scheduled
+                } else {
+                    share = try BatchShard.parse(shard)
+                }
+            } catch let error as BatchShardError {
+                throw ValidationError("--shard: \(error)")
+            }
+            selected = share.select(selected)
         }
         var failed = false
         for path in selected {

@@ -47,7 +47,7 @@ public struct QAReportWriter {
     }
 
     private func drawPictures(_ report: inout QAReport, sequence: SensorSequence?, folder: String, progress: ((Int, Int) -> Void)?) throws {
-        let frameIndex = Dictionary((sequence?.frames ?? []).enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let frameIndex = Dictionary((sequence?.frames ?? []).enumerated().map { (QualityReview.frameKey($1.name), $0) }, uniquingKeysWith: { a, _ in a })
         let cameraName = report.configuration.camera
         let total = report.taskers.reduce(0) { $0 + min($1.findings.count, maximumPicturesPerTasker) }
         var drawn = 0
@@ -65,7 +65,7 @@ public struct QAReportWriter {
         let is2D = report.configuration.match == .iou2D
         for frame in order {
             var cloud: PointCloud?, image: Image?, camera: Camera?
-            if let sequence, let s = frameIndex[frame] {
+            if let sequence, let s = frameIndex[QualityReview.frameKey(frame)] {
                 cloud = try sequence.pointCloud(at: s)
                 let cameras = try sequence.cameras(at: s)
                 camera = cameras.first { $0.name == (cameraName ?? LabeledObject.kittiCamera) } ?? cameras.first

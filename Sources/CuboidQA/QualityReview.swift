@@ -146,7 +146,8 @@ public enum QualityReview {
     /// Scores every tasker against the gold.
     /// - Parameters:
     ///   - gold: The gold labels (sensor frame). For agreement, the first tasker.
-    ///   - taskers: The labels to score, in the gold's sensor frame; frames are paired by name.
+    ///   - taskers: The labels to score, in the gold's sensor frame; frames are paired by name, or by
+    ///     number when both names are numbers (`0000000010` and `000010`).
     ///   - configuration: Matching, classes, filters and tolerances (validated here).
     ///   - sequence: The recording, for the returns inside boxes (filters, feedback) and the cameras
     ///     (DontCare regions, 2D filters); frames paired by name. nil: no point counts.
@@ -173,14 +174,14 @@ public enum QualityReview {
         for (t, tasker) in taskers.enumerated() {
             let frames = try index(tasker.labels, side: "tasker \(tasker.name)")
             labelFrames.append(frames)
-            skips[t].framesOnlyInGold = gold.frames.map(\.name).filter { frames[$0] == nil }
-            skips[t].framesOnlyInLabels = tasker.labels.frames.map(\.name).filter { goldFrames[$0] == nil }
+            skips[t].framesOnlyInGold = gold.frames.map(\.name).filter { frames[frameKey($0)] == nil }
+            skips[t].framesOnlyInLabels = tasker.labels.frames.map(\.name).filter { goldFrames[frameKey($0)] == nil }
             switch configuration.missingFrames {
             case .error:
                 if !skips[t].framesOnlyInGold.isEmpty { throw QAInputError.missingFrames(side: "tasker \(tasker.name)", frames: skips[t].framesOnlyInGold) }
                 if !skips[t].framesOnlyInLabels.isEmpty { throw QAInputError.missingFrames(side: goldSide, frames: skips[t].framesOnlyInLabels) }
             case .empty:
-                for name in skips[t].framesOnlyInLabels where !frameNames.contains(name) { frameNames.append(name) }
+                for name in skips[t].framesOnlyInLabels where !frameNames.contains(where: { frameKey($0) == frameKey(name) }) { frameNames.append(name) }
             case .skip: break
             }
         }
@@ -188,7 +189,7 @@ public enum QualityReview {
         for tasker in taskers { try checkClasses(tasker.labels, side: "tasker \(tasker.name)", configuration: configuration) }
 
         let cameraName = configuration.camera ?? defaultCamera(gold)
-        let sequenceIndex = Dictionary((sequence?.frames ?? []).enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let sequenceIndex = Dictionary((sequence?.frames ?? []).enumerated().map { (frameKey($1.name), $0) }, uniquingKeysWith: { a, _ in a })
         let needsPoints = sequence != nil
         let matcher = FrameMatcher(configuration: configuration, camera: nil, cameraName: cameraName, symmetric: agreement)
 
@@ -202,10 +203,11 @@ public enum QualityReview {
             for f in range {
                 let name = frameNames[f]
                 do {
-                    let goldFrame = goldFrames[name].map { gold.frames[$0] } ?? LabeledFrame(name: name)
+                    let key = frameKey(name)
+                    let goldFrame = goldFrames[key].map { gold.frames[$0] } ?? LabeledFrame(name: name)
                     var cloud: PointCloud?
                     var camera = gold.cameras.first { $0.name == cameraName }
-                    if let sequence, let s = sequenceIndex[name] {
+                    if let sequence, let s = sequenceIndex[key] {
                         if needsPoints { cloud = try sequence.pointCloud(at: s) }
                         if let cameraName, let found = try sequence.cameras(at: s).first(where: { $0.name == cameraName }) { camera = found }
                     }
@@ -213,15 +215,15 @@ public enum QualityReview {
                     var outcomes: [FrameOutcome] = []
                     for (t, tasker) in taskers.enumerated() {
                         let labelFrame: LabeledFrame
-                        if let k = labelFrames[t][name] {
+                        if let k = labelFrames[t][key] {
                             labelFrame = tasker.labels.frames[k]
-                        } else if goldFrames[name] != nil && configuration.missingFrames == .empty {
+                        } else if goldFrames[key] != nil && configuration.missingFrames == .empty {
                             labelFrame = LabeledFrame(name: name)
                         } else {
                             outcomes.append(FrameOutcome(scored: false))
                             continue
                         }
-                        if goldFrames[name] == nil && configuration.missingFrames != .empty {
+                        if goldFrames[key] == nil && configuration.missingFrames != .empty {
                             outcomes.append(FrameOutcome(scored: false))
                             continue
                         }
@@ -334,8 +336,8 @@ public enum QualityReview {
     private static func index(_ set: LabelSet, side: String) throws(QAInputError) -> [String: Int] {
         var index: [String: Int] = [:]
         for (k, frame) in set.frames.enumerated() {
-            guard index[frame.name] == nil else { throw .duplicateFrame(side: side, frame: frame.name) }
-            index[frame.name] = k
+            guard index[frameKey(frame.name)] == nil else { throw .duplicateFrame(side: side, frame: frame.name) }
+            index[frameKey(frame.name)] = k
         }
         return index
     }
@@ -350,6 +352,13 @@ public enum QualityReview {
                 }
             }
         }
+    }
+
+    /// The key frames are paired by: the name, or the number when the name is all digits
+    /// (`0000000010` pairs with `000010`, as KITTI raw and KITTI tracking number the same frame).
+    static func frameKey(_ name: String) -> String {
+        guard !name.isEmpty, name.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let number = Int(name) else { return name }
+        return String(number)
     }
 
     /// The camera the gold's 2D boxes use when there is exactly one (KITTI's `image_2`), or the first.

@@ -69,3 +69,55 @@ struct QACommandTests {
         #expect(lonely.status == 64)
     }
 }
+
+@Suite("Same bytes for any --threads", .serialized)
+struct ThreadDeterminismTests {
+    let sequence = SharedData.sampleData + "/sequence"
+
+    @Test("prelabel writes byte-identical labels, review queue and previews on 1 and 2 threads")
+    func prelabel() throws {
+        let root = try scratchFolder("threads")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for threads in ["1", "2"] {
+            let result = try runCuboid(["prelabel", sequence, "--out", root + "/t" + threads, "--threads", threads])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        let one = try filesBelow(root + "/t1"), two = try filesBelow(root + "/t2")
+        #expect(!one.isEmpty && one.keys.sorted() == two.keys.sorted())
+        for (name, bytes) in one { #expect(two[name] == bytes, "\(name) differs") }
+    }
+
+    @Test("interpolate writes the same bytes on 1 and 2 threads")
+    func interpolate() throws {
+        let root = try scratchFolder("threads")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let gold = try String(contentsOfFile: sequence + "/label_02/0000.txt", encoding: .utf8)
+        try (gold.split(separator: "\n").filter { !$0.hasPrefix("1 ") }.joined(separator: "\n") + "\n").write(toFile: root + "/keys.txt", atomically: true,
+                                                                                                          encoding: .utf8)
+        for threads in ["1", "2"] {
+            let result = try runCuboid(["interpolate", root + "/keys.txt", "--format", "kitti-tracking", "--sequence", sequence, "--snap",
+                                        "--out", root + "/t\(threads).json", "--threads", threads])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: root + "/t1.json")) == Data(contentsOf: URL(fileURLWithPath: root + "/t2.json")))
+    }
+
+    @Test("qa writes the same report, tables and pictures on 1 and 2 threads")
+    func qa() throws {
+        let root = try scratchFolder("threads")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        // The tasker labelled every box of frames 0 and 2 and nothing in frame 1: misses with pictures.
+        let gold = try String(contentsOfFile: sequence + "/label_02/0000.txt", encoding: .utf8)
+        try (gold.split(separator: "\n").filter { !$0.hasPrefix("1 ") }.joined(separator: "\n") + "\n").write(toFile: root + "/tasker.txt", atomically: true,
+                                                                                                          encoding: .utf8)
+        for threads in ["1", "2"] {
+            let result = try runCuboid(["qa", "--gold", sequence + "/gold.openlabel.json", "--labels", "tasker=" + root + "/tasker.txt",
+                                        "--labels-format", "kitti-tracking", "--sequence", sequence, "--out", root + "/t" + threads,
+                                        "--threads", threads])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        let one = try filesBelow(root + "/t1"), two = try filesBelow(root + "/t2")
+        #expect(one.count > 6 && one.keys.sorted() == two.keys.sorted())
+        for (name, bytes) in one { #expect(two[name] == bytes, "\(name) differs") }
+    }
+}
