@@ -85,19 +85,7 @@ struct Prelabel: ParsableCommand {
 
         var selected = sequences.sorted()
         if let shard {
-            let share: BatchShard
-            do {
-                if shard == "auto" {
-                    guard let scheduled = try BatchShard.fromScheduler(ProcessInfo.processInfo.environment) else {
-                        throw ValidationError("--shard auto needs SLURM_ARRAY_TASK_ID (a Slurm job array) or JOB_COMPLETION_INDEX and CUBOID_SHARD_COUNT (a Kubernetes Indexed Job)")
-                    }
-                    share = scheduled
-                } else {
-                    share = try BatchShard.parse(shard)
-                }
-            } catch let error as BatchShardError {
-                throw ValidationError("--shard: \(error)")
-            }
+            let share = try parseShard(shard)
             selected = share.select(selected)
         }
         var failed = false

@@ -8,7 +8,7 @@ struct QA: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qa",
         abstract: "Score taskers' labels against gold (or two taskers against each other), with feedback and pictures.",
-        subcommands: [QARun.self, QAConfig.self, QAHistoryCommand.self],
+        subcommands: [QARun.self, QAMerge.self, QAConfig.self, QAHistoryCommand.self],
         defaultSubcommand: QARun.self)
 }
 
@@ -74,6 +74,9 @@ struct QARun: ParsableCommand {
     @Option(help: "Worker threads (default: all cores).")
     var threads: Int?
 
+    @Option(help: "K/N: score the K-th of N shares of the frames and write OUT/shard.json for `cuboid qa merge`; auto: the share a Slurm job array or Kubernetes Indexed Job gives this task.")
+    var shard: String?
+
     @OptionGroup var source: LabelSourceArguments
 
     func validate() throws {
@@ -89,18 +92,29 @@ struct QARun: ParsableCommand {
         let input = try QAInputs.load(gold: gold, goldFormat: goldFormat, labels: labels, labelsFormat: labelsFormat, sequence: sequence,
                                       source: source)
         let threadCount = threads ?? Parallelism.availableCores
-        let progress = ProgressLine("qa", total: max(1, input.gold?.frames.count ?? input.taskers[0].labels.frames.count))
-        let report: QAReport
+        let share = try shard.map { try parseShard($0) }
+        let total = input.gold?.frames.count ?? input.taskers[0].labels.frames.count
+        let progress = ProgressLine("qa", total: max(1, share.map { (total - $0.index) / $0.count + 1 } ?? total))
+        let scored: QAShard
         if let goldLabels = input.gold {
-            report = try QualityReview.evaluate(gold: goldLabels, taskers: input.taskers, configuration: configuration, sequence: input.sequence,
-                                                threads: threadCount, progress: { done, _ in progress.update(done) })
+            scored = try QualityReview.scoreShard(gold: goldLabels, taskers: input.taskers, configuration: configuration, sequence: input.sequence,
+                                                  shard: share, threads: threadCount, progress: { done, _ in progress.update(done) })
         } else {
-            report = try QualityReview.agreement(input.taskers[0], input.taskers[1], configuration: configuration, sequence: input.sequence,
-                                                 threads: threadCount)
+            scored = try QualityReview.scoreShard(gold: input.taskers[0].labels, taskers: [input.taskers[1]], configuration: configuration,
+                                                  sequence: input.sequence, agreement: true, goldName: input.taskers[0].name, shard: share,
+                                                  threads: threadCount, progress: { done, _ in progress.update(done) })
         }
+        let report = share == nil ? try QualityReview.report(merging: [scored], threads: threadCount) : QualityReview.report(partial: scored, threads: threadCount)
         let writer = QAReportWriter(maximumPicturesPerTasker: maxPictures, drawsPictures: !noPictures)
         let pictures = ProgressLine("pictures", total: max(1, report.taskers.reduce(0) { $0 + min($1.findings.count, maxPictures) }), unit: "findings")
         let written = try writer.write(report, sequence: input.sequence, to: out, progress: { done, _ in pictures.update(done) })
+        if let share {
+            try FileBytes.writeAtomically(try scored.encoded(), to: out + "/shard.json")
+            print("shard \(share): \(scored.scoredFrames) of \(scored.frameNames.count) frames scored; combine the shards with `cuboid qa merge`")
+            print(QASummary.table(written))
+            print("report of this shard: \(out)/index.html")
+            return
+        }
         print(QASummary.table(written))
         if let history {
             let store = try QAHistory(path: history)
@@ -109,18 +123,93 @@ struct QARun: ParsableCommand {
             print("history: stored \(written.taskers.count) run(s) under batch \(name) in \(history)")
         }
         print("report: \(out)/index.html")
-        if let failUnder {
-            let metric = configuration.gateMetric
-            let failing = written.taskers.filter { ($0.value(of: metric) ?? -1) < failUnder }
-            if !failing.isEmpty {
-                for tasker in failing {
-                    let value = tasker.value(of: metric).map { String(format: "%.4f", $0) } ?? "not computable"
-                    print("below threshold: \(tasker.name) \(metric.rawValue) \(value) < \(failUnder)")
-                }
-                throw ExitCode(qaBelowThresholdExitCode)
+        try gate(written, failUnder: failUnder)
+    }
+}
+
+/// `K/N`, or `auto` for the share a job scheduler gives this task.
+func parseShard(_ text: String) throws -> BatchShard {
+    do {
+        if text == "auto" {
+            guard let scheduled = try BatchShard.fromScheduler(ProcessInfo.processInfo.environment) else {
+                throw ValidationError("--shard auto needs SLURM_ARRAY_TASK_ID (a Slurm job array) or JOB_COMPLETION_INDEX and CUBOID_SHARD_COUNT (a Kubernetes Indexed Job)")
+            }
+            return scheduled
+        }
+        return try BatchShard.parse(text)
+    } catch let error as BatchShardError {
+        throw ValidationError("--shard: \(error)")
+    }
+}
+
+struct QAMerge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Combine the reports of `cuboid qa --shard K/N` runs into the report one machine would write.",
+        discussion: """
+            Each SHARD is the --out folder of one shard (holding shard.json and its pictures). The shards must come \
+            from the same labels and configuration and cover every frame once. Exit codes as for `cuboid qa`.
+            """)
+
+    @Argument(help: "The shards' report folders.")
+    var shards: [String]
+
+    @Option(help: "Merged report folder.")
+    var out: String
+
+    @Option(help: "Pictures for at most this many findings per tasker (as given to the shards).")
+    var maxPictures = 500
+
+    @Flag(help: "Write the report without pictures.")
+    var noPictures = false
+
+    @Option(help: "Exit with code 3 when a tasker's gate metric is below this value.")
+    var failUnder: Double?
+
+    @Option(help: "Store the merged run in this SQLite history.")
+    var history: String?
+
+    @Option(help: "Batch name for the history (default: the merged folder's name).")
+    var batch: String?
+
+    func run() throws {
+        var loaded: [QAShard] = []
+        for folder in shards {
+            let path = folder + "/shard.json"
+            do {
+                loaded.append(try QAShard.decode(try FileBytes.read(path)))
+            } catch let error as FileAccessError {
+                throw error
+            } catch {
+                throw ValidationError("\(path) is not a QA shard: \(error)")
             }
         }
+        let report = try QualityReview.report(merging: loaded)
+        let written = try QAReportWriter(maximumPicturesPerTasker: maxPictures, drawsPictures: !noPictures)
+            .write(report, sequence: nil, to: out, pictureFolders: shards)
+        print("merged \(loaded.count) shard(s), \(report.frameCount) frames")
+        print(QASummary.table(written))
+        if let history {
+            let name = batch ?? (out as NSString).lastPathComponent
+            try QAHistory(path: history).record(written, batch: name)
+            print("history: stored \(written.taskers.count) run(s) under batch \(name) in \(history)")
+        }
+        print("report: \(out)/index.html")
+        try gate(written, failUnder: failUnder)
     }
+}
+
+/// Exits with ``qaBelowThresholdExitCode`` when a tasker's gate metric is below the threshold.
+func gate(_ report: QAReport, failUnder: Double?) throws {
+    guard let failUnder else { return }
+    let metric = report.configuration.gateMetric
+    let failing = report.taskers.filter { ($0.value(of: metric) ?? -1) < failUnder }
+    guard !failing.isEmpty else { return }
+    for tasker in failing {
+        let value = tasker.value(of: metric).map { String(format: "%.4f", $0) } ?? "not computable"
+        print("below threshold: \(tasker.name) \(metric.rawValue) \(value) < \(failUnder)")
+    }
+    throw ExitCode(qaBelowThresholdExitCode)
 }
 
 /// Labels and the recording a QA run reads.

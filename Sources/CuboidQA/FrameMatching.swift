@@ -16,7 +16,7 @@ struct PreparedObject: Sendable {
 
 /// A pair of boxes whose similarity passes the lowest threshold any score needs, kept for average
 /// precision and tracking (which run over all frames after the per-frame matching).
-struct GatedPair: Sendable {
+struct GatedPair: Sendable, Hashable, Codable {
     /// Positions in the class's counted gold list (or, for ignored gold, `counted.count + k`).
     var gold: Int
     /// Position in the class's labelled list.

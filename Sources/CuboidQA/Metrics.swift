@@ -78,11 +78,12 @@ public struct AveragePrecision: Sendable, Hashable, Codable {
 }
 
 /// One frame's input to average precision for one class: similarities above the gate, scores.
-struct APFrame: Sendable {
+struct APFrame: Sendable, Hashable, Codable {
     var countedGold: Int
     var ignoredGold: Int
-    /// Scores of the labelled boxes (in `labelled` order); boxes on DontCare are marked ignored.
-    var scores: [Double]
+    /// Scores of the labelled boxes (in `labelled` order; nil for a box without one); boxes on
+    /// DontCare are marked ignored.
+    var scores: [Double?]
     var ignoredLabel: [Bool]
     /// Similarity of (label, gold) pairs above the gate; gold `>= countedGold` are ignored gold.
     var pairs: [GatedPair]
@@ -107,8 +108,8 @@ enum AveragePrecisionCalculator {
         var scored: [(score: Double, hit: Bool)] = []
         for frame in frames {
             // Descending score, ties kept in input order (numpy's mergesort), at most maximumPerFrame.
-            let order = frame.scores.indices.sorted { frame.scores[$0] > frame.scores[$1] || (frame.scores[$0] == frame.scores[$1] && $0 < $1) }
-                .prefix(maximumPerFrame)
+            let scores = frame.scores.map { $0! }
+            let order = scores.indices.sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }.prefix(maximumPerFrame)
             var bestOf = [[(gold: Int, similarity: Double)]](repeating: [], count: frame.scores.count)
             for pair in frame.pairs { bestOf[pair.label].append((pair.gold, pair.similarity)) }
             let goldCount = frame.countedGold + frame.ignoredGold
@@ -129,7 +130,7 @@ enum AveragePrecisionCalculator {
                 let onIgnored = chosen >= frame.countedGold
                 if frame.ignoredLabel[label] && chosen < 0 { continue }
                 if onIgnored { continue }
-                scored.append((frame.scores[label], chosen >= 0))
+                scored.append((frame.scores[label]!, chosen >= 0))
             }
         }
         // All frames' boxes by descending score, stable.
@@ -216,6 +217,20 @@ public struct TrackingMetrics: Sendable, Hashable, Codable {
     public var idf1: Double { objects + predictions == 0 ? 1 : Double(2 * identityTruePositives) / Double(objects + predictions) }
 }
 
+/// One frame of one class for tracking: the track ids on both sides and the distances of the pairs
+/// that may match (absent pairs may not).
+struct TrackingInput: Sendable, Hashable, Codable {
+    struct Pair: Sendable, Hashable, Codable {
+        var gold: Int
+        var label: Int
+        var distance: Double
+    }
+
+    var gold: [String]
+    var labels: [String]
+    var pairs: [Pair]
+}
+
 /// Accumulates ``TrackingMetrics`` frame by frame.
 struct TrackingAccumulator {
     private(set) var metrics = TrackingMetrics()
@@ -227,21 +242,16 @@ struct TrackingAccumulator {
     private var history: [String: [Bool]] = [:]
 
     /// Adds one frame.
-    /// - Parameters:
-    ///   - gold: Gold track ids.
-    ///   - labels: Labelled track ids.
-    ///   - distance: Distance of (gold, label) pairs that may match; absent pairs may not.
-    mutating func add(gold: [String], labels: [String], distance: [Int: [(label: Int, distance: Double)]]) {
+    mutating func add(_ input: TrackingInput) {
+        let gold = input.gold, labels = input.labels
         metrics.objects += gold.count
         metrics.predictions += labels.count
         for id in gold { goldFrames[id, default: 0] += 1 }
         for id in labels { labelFrames[id, default: 0] += 1 }
         var finite = [Double](repeating: .nan, count: gold.count * labels.count)
-        for (g, row) in distance {
-            for entry in row {
-                finite[g * labels.count + entry.label] = entry.distance
-                coOccurrence[gold[g], default: [:]][labels[entry.label], default: 0] += 1
-            }
+        for pair in input.pairs {
+            finite[pair.gold * labels.count + pair.label] = pair.distance
+            coOccurrence[gold[pair.gold], default: [:]][labels[pair.label], default: 0] += 1
         }
         var goldTaken = [Bool](repeating: false, count: gold.count), labelTaken = [Bool](repeating: false, count: labels.count)
         // 1. Keep correspondences that can still match.

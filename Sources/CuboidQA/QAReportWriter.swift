@@ -30,12 +30,15 @@ public struct QAReportWriter {
     ///   - progress: Called with (pictures drawn, pictures in all).
     /// - Returns: The report with picture paths.
     /// - Throws: `FileAccessError` naming the file that could not be written; image and sweep errors.
+    ///   - pictureFolders: Report folders of shards whose pictures to copy instead of drawing
+    ///     (`cuboid qa merge`); empty: draw them.
     @discardableResult
-    public func write(_ report: QAReport, sequence: SensorSequence?, to folder: String,
+    public func write(_ report: QAReport, sequence: SensorSequence?, to folder: String, pictureFolders: [String] = [],
                       progress: ((Int, Int) -> Void)? = nil) throws -> QAReport {
         var report = report
         try FileManager.default.createDirectory(atPath: folder + "/pictures", withIntermediateDirectories: true)
-        if drawsPictures { try drawPictures(&report, sequence: sequence, folder: folder, progress: progress) }
+        if drawsPictures && pictureFolders.isEmpty { try drawPictures(&report, sequence: sequence, folder: folder, progress: progress) }
+        if drawsPictures && !pictureFolders.isEmpty { try copyPictures(&report, from: pictureFolders, to: folder) }
         try FileBytes.writeAtomically(Array((QAReportJSON.render(report).rendered(indent: 1) + "\n").utf8), to: folder + "/report.json")
         try FileBytes.writeAtomically(Array(QAReportCSV.metrics(report).utf8), to: folder + "/metrics.csv")
         try FileBytes.writeAtomically(Array(QAReportCSV.findings(report).utf8), to: folder + "/findings.csv")
@@ -46,6 +49,37 @@ public struct QAReportWriter {
         return report
     }
 
+    /// The findings that get pictures: each tasker's first ``maximumPicturesPerTasker``, as (tasker, finding).
+    private func pictured(_ report: QAReport) -> [(Int, Int)] {
+        report.taskers.enumerated().flatMap { t, tasker in tasker.findings.indices.prefix(maximumPicturesPerTasker).map { (t, $0) } }
+    }
+
+    /// Picture names without suffix, `pictures/TASKER-FRAME-K` with K counting the tasker's findings
+    /// in that frame, so a shard and a whole run name the same finding alike.
+    private func pictureStems(_ report: QAReport) -> [[String]] {
+        report.taskers.map { tasker in
+            var counts: [String: Int] = [:]
+            return tasker.findings.map { finding in
+                let k = counts[finding.frame, default: 0]
+                counts[finding.frame] = k + 1
+                return "pictures/" + fileSafe(tasker.name) + "-" + fileSafe(finding.frame) + "-\(k)"
+            }
+        }
+    }
+
+    /// Copies the pictures shards drew for the findings that get pictures.
+    private func copyPictures(_ report: inout QAReport, from folders: [String], to folder: String) throws {
+        let stems = pictureStems(report)
+        for (t, f) in pictured(report) {
+            for suffix in ["-bev.png", "-camera.png"] {
+                let name = stems[t][f] + suffix
+                guard let source = folders.first(where: { FileManager.default.fileExists(atPath: $0 + "/" + name) }) else { continue }
+                try FileBytes.writeAtomically(try FileBytes.read(source + "/" + name), to: folder + "/" + name)
+                report.taskers[t].findings[f].pictures.append(name)
+            }
+        }
+    }
+
     private func drawPictures(_ report: inout QAReport, sequence: SensorSequence?, folder: String, progress: ((Int, Int) -> Void)?) throws {
         let frameIndex = Dictionary((sequence?.frames ?? []).enumerated().map { (QualityReview.frameKey($1.name), $0) }, uniquingKeysWith: { a, _ in a })
         let cameraName = report.configuration.camera
@@ -54,13 +88,12 @@ public struct QAReportWriter {
         // Findings frame by frame, so each sweep and image is read once.
         var work: [String: [(tasker: Int, finding: Int)]] = [:]
         var order: [String] = []
-        for (t, tasker) in report.taskers.enumerated() {
-            for f in tasker.findings.indices.prefix(maximumPicturesPerTasker) {
-                let frame = tasker.findings[f].frame
-                if work[frame] == nil { order.append(frame) }
-                work[frame, default: []].append((t, f))
-            }
+        for (t, f) in pictured(report) {
+            let frame = report.taskers[t].findings[f].frame
+            if work[frame] == nil { order.append(frame) }
+            work[frame, default: []].append((t, f))
         }
+        let stems = pictureStems(report)
         let gold = (40, 220, 90) as (UInt8, UInt8, UInt8), labelled = (255, 70, 200) as (UInt8, UInt8, UInt8)
         let is2D = report.configuration.match == .iou2D
         for frame in order {
@@ -73,7 +106,7 @@ public struct QAReportWriter {
             }
             for (t, f) in work[frame]! {
                 let finding = report.taskers[t].findings[f]
-                let stem = "pictures/" + fileSafe(report.taskers[t].name) + "-" + fileSafe(frame) + "-\(f)"
+                let stem = stems[t][f]
                 let layers = [PictureLayer(objects: finding.gold.map { [$0] } ?? [], color: gold, drawsImageBoxes: is2D),
                               PictureLayer(objects: finding.labelled.map { [$0] } ?? [], color: labelled, drawsImageBoxes: is2D)]
                 if let subject = (finding.gold ?? finding.labelled)?.cuboid {

@@ -118,6 +118,61 @@ public struct QAReport: Sendable, Hashable, Codable {
     public var taskers: [TaskerReport]
 }
 
+/// What one share of a batch's frames leaves for ``QualityReview/report(merging:threads:)``: the
+/// batch's identity (configuration, taskers, every frame's name, skips) and the outcome of each frame
+/// the share scored, exactly (stored as JSON by `cuboid qa --shard`).
+public struct QAShard: Sendable, Hashable, Codable {
+    struct ScoredFrame: Sendable, Hashable, Codable {
+        /// Position in ``QAShard/frameNames``.
+        var index: Int
+        /// One outcome per tasker.
+        var outcomes: [FrameOutcome]
+    }
+
+    /// The share, or nil for a whole batch.
+    public var shard: BatchShard?
+    public var configuration: QAConfiguration
+    public var isAgreement: Bool
+    public var goldName: String
+    public var taskerNames: [String]
+    /// Every frame of the batch, in order.
+    public var frameNames: [String]
+    var skips: [QASkips]
+    var frames: [ScoredFrame]
+
+    /// Frames this share scored.
+    public var scoredFrames: Int { frames.count }
+
+    /// The shard as JSON (doubles written to round-trip exactly).
+    public func encoded() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Array(try encoder.encode(self))
+    }
+
+    /// Reads a shard's JSON.
+    /// - Throws: `DecodingError` for a file that is not a shard.
+    public static func decode(_ bytes: [UInt8]) throws -> QAShard { try JSONDecoder().decode(QAShard.self, from: Data(bytes)) }
+}
+
+/// Shares that cannot be merged into one report.
+public enum QAMergeError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The shares do not come from the same batch, taskers and configuration.
+    case mismatch(String)
+    /// Frames no share scored.
+    case missingFrames([String])
+    /// Frames more than one share scored.
+    case duplicateFrames([String])
+
+    public var description: String {
+        switch self {
+        case .mismatch(let reason): reason
+        case .missingFrames(let frames): "no shard scored \(frames.count) frame(s): \(frames.prefix(10).joined(separator: ", ")) (is a shard missing?)"
+        case .duplicateFrames(let frames): "\(frames.count) frame(s) were scored by two shards: \(frames.prefix(10).joined(separator: ", "))"
+        }
+    }
+}
+
 /// Labels that cannot be scored as the configuration demands.
 public enum QAInputError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A class neither evaluated nor known, with `unknownClasses: error`.
@@ -159,6 +214,21 @@ public enum QualityReview {
     public static func evaluate(gold: LabelSet, taskers: [TaskerLabels], configuration: QAConfiguration, sequence: SensorSequence? = nil,
                                 agreement: Bool = false, threads: Int = Parallelism.availableCores,
                                 progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> QAReport {
+        let scored = try scoreShard(gold: gold, taskers: taskers, configuration: configuration, sequence: sequence, agreement: agreement,
+                                    goldName: agreement ? "first tasker" : "gold", shard: nil, threads: threads, progress: progress)
+        return try report(merging: [scored], threads: threads)
+    }
+
+    /// Scores one share of a batch's frames (every N-th frame of the gold's order from the K-th), for
+    /// N machines to split a batch; ``report(merging:threads:)`` combines the shares into the report a
+    /// single run gives. With `shard` nil every frame is scored. Parameters and errors as in
+    /// ``evaluate(gold:taskers:configuration:sequence:agreement:threads:progress:)``; `goldName`
+    /// names the gold side in the report.
+    /// - Complexity: O(F/N (G L)).
+    public static func scoreShard(gold: LabelSet, taskers: [TaskerLabels], configuration: QAConfiguration, sequence: SensorSequence? = nil,
+                                  agreement: Bool = false, goldName: String = "gold", shard: BatchShard?,
+                                  threads: Int = Parallelism.availableCores,
+                                  progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> QAShard {
         try configuration.validate()
         guard !taskers.isEmpty else { throw QAInputError.taskers("no labels to score: give at least one --labels") }
         let names = taskers.map(\.name)
@@ -191,16 +261,16 @@ public enum QualityReview {
         let cameraName = configuration.camera ?? defaultCamera(gold)
         let sequenceIndex = Dictionary((sequence?.frames ?? []).enumerated().map { (frameKey($1.name), $0) }, uniquingKeysWith: { a, _ in a })
         let needsPoints = sequence != nil
-        let matcher = FrameMatcher(configuration: configuration, camera: nil, cameraName: cameraName, symmetric: agreement)
-
-        // Per frame, in parallel: every tasker's matches, findings and figures.
-        var results = [[FrameOutcome]?](repeating: nil, count: frameNames.count)
+        // Per frame of the share, in parallel: every tasker's matches, findings and figures.
+        let selected = shard.map { $0.select(Array(frameNames.indices)) } ?? Array(frameNames.indices)
+        var results = [[FrameOutcome]?](repeating: nil, count: selected.count)
         var firstError: (any Error)?
         let lock = NSLock()
         var done = 0
-        let chunk = max(1, min(16, frameNames.count / max(1, threads * 4)))
-        forEachChunk(count: frameNames.count, threads: max(1, threads), chunkSize: chunk) { range in
-            for f in range {
+        let chunk = max(1, min(16, selected.count / max(1, threads * 4)))
+        forEachChunk(count: selected.count, threads: max(1, threads), chunkSize: chunk) { range in
+            for position in range {
+                let f = selected[position]
                 let name = frameNames[f]
                 do {
                     let key = frameKey(name)
@@ -230,9 +300,9 @@ public enum QualityReview {
                         outcomes.append(frameMatcher.evaluate(gold: goldFrame, labelled: labelFrame, cloud: cloud))
                     }
                     lock.lock()
-                    results[f] = outcomes
+                    results[position] = outcomes
                     done += 1
-                    progress?(done, frameNames.count)
+                    progress?(done, selected.count)
                     lock.unlock()
                 } catch {
                     lock.lock()
@@ -242,21 +312,62 @@ public enum QualityReview {
             }
         }
         if let firstError { throw firstError }
+        return QAShard(shard: shard, configuration: configuration, isAgreement: agreement, goldName: goldName, taskerNames: names,
+                       frameNames: frameNames, skips: skips,
+                       frames: zip(selected, results).map { QAShard.ScoredFrame(index: $0, outcomes: $1!) })
+    }
 
-        // Per tasker (in parallel), in frame order: sums, AP, tracking.
-        var reports = [TaskerReport?](repeating: nil, count: taskers.count)
-        let frameResults = results.map { $0! }
-        forEachChunk(count: taskers.count, threads: max(1, threads), chunkSize: 1) { range in
+    /// The report of a whole batch from the shares that scored it.
+    /// - Throws: ``QAMergeError`` when the shares come from different batches or configurations, or do
+    ///   not cover every frame exactly once.
+    /// - Complexity: O(frames x taskers) plus AP and tracking per tasker and class.
+    public static func report(merging shards: [QAShard], threads: Int = Parallelism.availableCores) throws(QAMergeError) -> QAReport {
+        guard let first = shards.first else { throw .mismatch("no shards to merge") }
+        for other in shards.dropFirst() {
+            if other.configuration != first.configuration { throw .mismatch("the shards were scored with different configurations") }
+            if other.taskerNames != first.taskerNames || other.goldName != first.goldName || other.isAgreement != first.isAgreement {
+                throw .mismatch("the shards score different taskers or gold")
+            }
+            if other.frameNames != first.frameNames || other.skips != first.skips { throw .mismatch("the shards come from different batches") }
+        }
+        var outcomes = [[FrameOutcome]?](repeating: nil, count: first.frameNames.count)
+        var duplicated: [String] = []
+        for shard in shards {
+            for frame in shard.frames {
+                if outcomes[frame.index] != nil { duplicated.append(first.frameNames[frame.index]) }
+                outcomes[frame.index] = frame.outcomes
+            }
+        }
+        if !duplicated.isEmpty { throw .duplicateFrames(duplicated) }
+        let missing = first.frameNames.indices.filter { outcomes[$0] == nil }.map { first.frameNames[$0] }
+        if !missing.isEmpty { throw .missingFrames(missing) }
+        return summarizeAll(first, outcomes: outcomes.map { $0! }, threads: threads)
+    }
+
+    /// The report of one share alone: frames other shares score count as not scored.
+    public static func report(partial shard: QAShard, threads: Int = Parallelism.availableCores) -> QAReport {
+        let unscored = [FrameOutcome](repeating: FrameOutcome(scored: false), count: shard.taskerNames.count)
+        var outcomes = [[FrameOutcome]](repeating: unscored, count: shard.frameNames.count)
+        for frame in shard.frames { outcomes[frame.index] = frame.outcomes }
+        return summarizeAll(shard, outcomes: outcomes, threads: threads)
+    }
+
+    private static func summarizeAll(_ shard: QAShard, outcomes: [[FrameOutcome]], threads: Int) -> QAReport {
+        let configuration = shard.configuration
+        let matcher = FrameMatcher(configuration: configuration, camera: nil, cameraName: nil, symmetric: shard.isAgreement)
+        let lock = NSLock()
+        var reports = [TaskerReport?](repeating: nil, count: shard.taskerNames.count)
+        forEachChunk(count: shard.taskerNames.count, threads: max(1, threads), chunkSize: 1) { range in
             for t in range {
-                let report = summarize(tasker: t, name: taskers[t].name, frameNames: frameNames, results: frameResults, skips: skips[t],
-                                       configuration: configuration, matcher: matcher, agreement: agreement)
+                let report = summarize(tasker: t, name: shard.taskerNames[t], frameNames: shard.frameNames, results: outcomes, skips: shard.skips[t],
+                                       configuration: configuration, matcher: matcher, agreement: shard.isAgreement)
                 lock.lock()
                 reports[t] = report
                 lock.unlock()
             }
         }
-        return QAReport(isAgreement: agreement, goldName: agreement ? taskers[0].name : "gold", configuration: configuration,
-                        frameCount: frameNames.count, taskers: reports.map { $0! })
+        return QAReport(isAgreement: shard.isAgreement, goldName: shard.goldName, configuration: configuration,
+                        frameCount: shard.frameNames.count, taskers: reports.map { $0! })
     }
 
     /// One tasker's figures from the frames' outcomes, in frame order.
@@ -270,7 +381,7 @@ public enum QualityReview {
         var tracking: [String: TrackingAccumulator] = [:]
         var trackable = Set(configuration.evaluatedClasses), tracked = Set<String>()
         var confusion: [String: Int] = [:]
-        var attributes: [String: (Int, Int)] = [:]
+        var attributes: [String: AttributeCount] = [:]
         var scored = Set(configuration.evaluatedClasses)
         for (f, name) in frameNames.enumerated() {
             let outcome = results[f][t]
@@ -280,10 +391,10 @@ public enum QualityReview {
                 perClass[match.category, default: DetectionMetrics()] += match.metrics
                 frameMetrics += match.metrics
                 apFrames[match.category, default: []].append(match.apFrame)
-                if match.apFrame.scores.contains(where: \.isNaN) { scored.remove(match.category) }
+                if match.apFrame.scores.contains(nil) { scored.remove(match.category) }
                 if let input = match.tracking {
                     if !input.gold.isEmpty || !input.labels.isEmpty { tracked.insert(match.category) }
-                    tracking[match.category, default: TrackingAccumulator()].add(gold: input.gold, labels: input.labels, distance: input.distance)
+                    tracking[match.category, default: TrackingAccumulator()].add(input)
                 } else {
                     trackable.remove(match.category)
                 }
@@ -292,8 +403,8 @@ public enum QualityReview {
             report.findings += outcome.findings
             for (key, count) in outcome.confusion { confusion[key, default: 0] += count }
             for (key, value) in outcome.attributes {
-                let old = attributes[key] ?? (0, 0)
-                attributes[key] = (old.0 + value.0, old.1 + value.1)
+                attributes[key, default: AttributeCount()].compared += value.compared
+                attributes[key, default: AttributeCount()].agreed += value.agreed
             }
             report.skips.unknownLabelClasses.merge(outcome.skips.unknownLabelClasses, uniquingKeysWith: +)
             report.skips.unknownGoldClasses.merge(outcome.skips.unknownGoldClasses, uniquingKeysWith: +)
@@ -317,7 +428,7 @@ public enum QualityReview {
             let parts = key.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
             return ConfusionCell(gold: parts[0], labelled: parts[1], count: count)
         }.sorted { ($0.gold, $0.labelled) < ($1.gold, $1.labelled) }
-        report.attributes = attributes.map { AttributeAgreement(attribute: $0.key, compared: $0.value.0, agreed: $0.value.1) }
+        report.attributes = attributes.map { AttributeAgreement(attribute: $0.key, compared: $0.value.compared, agreed: $0.value.agreed) }
             .sorted { $0.attribute < $1.attribute }
         return report
     }
@@ -327,10 +438,9 @@ public enum QualityReview {
     /// the same either way round; precision and recall swap.
     public static func agreement(_ first: TaskerLabels, _ second: TaskerLabels, configuration: QAConfiguration,
                                  sequence: SensorSequence? = nil, threads: Int = Parallelism.availableCores) throws -> QAReport {
-        var report = try evaluate(gold: first.labels, taskers: [second], configuration: configuration, sequence: sequence, agreement: true,
-                                  threads: threads)
-        report.goldName = first.name
-        return report
+        let scored = try scoreShard(gold: first.labels, taskers: [second], configuration: configuration, sequence: sequence, agreement: true,
+                                    goldName: first.name, shard: nil, threads: threads)
+        return try report(merging: [scored], threads: threads)
     }
 
     private static func index(_ set: LabelSet, side: String) throws(QAInputError) -> [String: Int] {
@@ -370,14 +480,21 @@ public enum QualityReview {
     }
 }
 
-/// One frame of one tasker, as the per-frame pass leaves it for the per-tasker sums.
-struct FrameOutcome: Sendable {
-    struct ClassOutcome: Sendable {
+/// Matched pairs compared on one attribute, and how many agreed.
+struct AttributeCount: Sendable, Hashable, Codable {
+    var compared = 0
+    var agreed = 0
+}
+
+/// One frame of one tasker, as the per-frame pass leaves it for the per-tasker sums (and as a shard
+/// stores it for `cuboid qa merge`).
+struct FrameOutcome: Sendable, Hashable, Codable {
+    struct ClassOutcome: Sendable, Hashable, Codable {
         var category: String
         var metrics: DetectionMetrics
         var apFrame: APFrame
         /// nil when a box lacks a track id.
-        var tracking: (gold: [String], labels: [String], distance: [Int: [(label: Int, distance: Double)]])?
+        var tracking: TrackingInput?
     }
 
     var scored: Bool
@@ -385,8 +502,7 @@ struct FrameOutcome: Sendable {
     var findings: [QAFinding] = []
     /// Counts by "gold\0labelled".
     var confusion: [String: Int] = [:]
-    /// Per attribute: (compared, agreed).
-    var attributes: [String: (Int, Int)] = [:]
+    var attributes: [String: AttributeCount] = [:]
     var skips = QASkips()
 }
 
@@ -566,13 +682,13 @@ extension FrameMatcher {
     }
 
     /// Attribute agreement of one match.
-    func compareAttributes(_ gold: LabeledObject, _ labelled: LabeledObject, into counts: inout [String: (Int, Int)]) {
+    func compareAttributes(_ gold: LabeledObject, _ labelled: LabeledObject, into counts: inout [String: AttributeCount]) {
         let excluded: Set<String> = ["alpha", "truncated", "interpolation"]
         let names = configuration.attributes ?? gold.attributes.keys.filter { !excluded.contains($0) && labelled.attributes[$0] != nil }
         for name in names {
             guard let a = gold.attributes[name], let b = labelled.attributes[name] else { continue }
-            let old = counts[name] ?? (0, 0)
-            counts[name] = (old.0 + 1, old.1 + (a == b ? 1 : 0))
+            counts[name, default: AttributeCount()].compared += 1
+            if a == b { counts[name, default: AttributeCount()].agreed += 1 }
         }
     }
 
@@ -582,12 +698,12 @@ extension FrameMatcher {
             match.ignoredLabels.contains(l) && !match.pairs.contains { $0.label == l && $0.gold >= match.counted.count && $0.similarity >= threshold(match.category) }
         }
         return APFrame(countedGold: match.counted.count, ignoredGold: match.ignoredGold.count,
-                       scores: match.labelled.map { labelFrame.objects[$0.index].score ?? .nan }, ignoredLabel: onDontCare, pairs: match.pairs)
+                       scores: match.labelled.map { labelFrame.objects[$0.index].score }, ignoredLabel: onDontCare, pairs: match.pairs)
     }
 
     /// The frame's input to tracking, or nil when a box lacks a track id.
     func trackingInput(_ match: ClassFrameMatch, goldFrame: LabeledFrame,
-                       labelFrame: LabeledFrame) -> (gold: [String], labels: [String], distance: [Int: [(label: Int, distance: Double)]])? {
+                       labelFrame: LabeledFrame) -> TrackingInput? {
         var goldIDs: [String] = []
         for object in match.counted {
             guard let id = goldFrame.objects[object.index].trackID else { return nil }
@@ -600,12 +716,13 @@ extension FrameMatcher {
             labelIDs.append(id)
         }
         let threshold = threshold(match.category)
-        var distance: [Int: [(label: Int, distance: Double)]] = [:]
+        var pairs: [TrackingInput.Pair] = []
         for pair in match.pairs where pair.gold < match.counted.count && pair.similarity >= threshold {
             guard let l = position[pair.label] else { continue }
-            distance[pair.gold, default: []].append((l, configuration.match == .centerDistance ? -pair.similarity : 1 - pair.similarity))
+            pairs.append(TrackingInput.Pair(gold: pair.gold, label: l,
+                                            distance: configuration.match == .centerDistance ? -pair.similarity : 1 - pair.similarity))
         }
-        return (goldIDs, labelIDs, distance)
+        return TrackingInput(gold: goldIDs, labels: labelIDs, pairs: pairs)
     }
 }
 

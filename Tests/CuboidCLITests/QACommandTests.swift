@@ -43,6 +43,30 @@ struct QACommandTests {
         #expect(history.status == 0 && history.stdout.contains("week1") && history.stdout.contains("0.8000"), "\(history.stdout)")
     }
 
+    @Test("qa --shard K/N on three machines, then qa merge, writes the files one run writes, pictures included")
+    func shardsMerge() throws {
+        let root = try scratchFolder("qa")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let sequence = SharedData.sampleData + "/sequence"
+        let gold = try String(contentsOfFile: sequence + "/label_02/0000.txt", encoding: .utf8)
+        try (gold.split(separator: "\n").filter { !$0.hasPrefix("1 ") }.joined(separator: "\n") + "\n").write(toFile: root + "/tasker.txt", atomically: true,
+                                                                                                          encoding: .utf8)
+        let common = ["qa", "--gold", sequence + "/gold.openlabel.json", "--labels", "tasker=" + root + "/tasker.txt", "--labels-format", "kitti-tracking",
+                      "--sequence", sequence]
+        #expect(try runCuboid(common + ["--out", root + "/whole"]).status == 0)
+        for k in 1...3 {
+            let result = try runCuboid(common + ["--out", root + "/shard\(k)", "--shard", "\(k)/3"])
+            #expect(result.status == 0 && result.stdout.contains("shard \(k)/3: 1 of 3 frames scored"), "\(result.stdout)\(result.stderr)")
+        }
+        let merged = try runCuboid(["qa", "merge", root + "/shard3", root + "/shard1", root + "/shard2", "--out", root + "/merged"])
+        #expect(merged.status == 0, "\(merged.stderr)")
+        let whole = try filesBelow(root + "/whole"), combined = try filesBelow(root + "/merged")
+        #expect(whole.count > 6 && whole.keys.sorted() == combined.keys.sorted())
+        for (name, bytes) in whole { #expect(combined[name] == bytes, "\(name) differs") }
+        let incomplete = try runCuboid(["qa", "merge", root + "/shard1", root + "/shard2", "--out", root + "/incomplete"])
+        #expect(incomplete.status == 1 && incomplete.stderr.contains("no shard scored 1 frame"), "\(incomplete.stderr)")
+    }
+
     @Test("two taskers without gold give their agreement")
     func agreement() throws {
         let root = try scratchFolder("qa")

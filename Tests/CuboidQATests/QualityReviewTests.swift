@@ -1,3 +1,4 @@
+import CuboidDatasets
 import CuboidFormats
 import CuboidGeometry
 import CuboidKernels
@@ -180,6 +181,21 @@ struct FigureTests {
         #expect(abs(forward.overall.meanIoU! - backward.overall.meanIoU!) < 1e-12)
         #expect(abs(forward.overall.meanTranslationError! - backward.overall.meanTranslationError!) < 1e-12)
         #expect(forward.overall.precision == backward.overall.recall)
+    }
+
+    @Test("three shards, stored as JSON and merged, give the report of one run; a missing or repeated shard is refused")
+    func shardsMerge() throws {
+        let batch = SyntheticQABatch.make(frames: 20, boxesPerFrame: 15, taskers: 2, seed: 12)
+        let configuration = QAConfiguration()
+        let whole = try QualityReview.evaluate(gold: batch.gold, taskers: batch.taskers, configuration: configuration, threads: 2)
+        let shards = try (1...3).map { k in
+            try QAShard.decode(try QualityReview.scoreShard(gold: batch.gold, taskers: batch.taskers, configuration: configuration,
+                                                            shard: BatchShard(index: k, count: 3), threads: 1).encoded())
+        }
+        #expect(shards.map(\.scoredFrames) == [7, 7, 6])
+        #expect(try QualityReview.report(merging: shards.reversed()) == whole)
+        #expect(throws: QAMergeError.self) { try QualityReview.report(merging: Array(shards.prefix(2))) }
+        #expect(throws: QAMergeError.self) { try QualityReview.report(merging: shards + [shards[0]]) }
     }
 
     @Test("the same report on 1 and 2 threads", arguments: [MatchCriterion.bevIoU, .iou3D, .centerDistance])
