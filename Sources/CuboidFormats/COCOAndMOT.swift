@@ -93,7 +93,7 @@ public enum COCOFile {
     public static func decode(_ bytes: [UInt8]) throws(LabelFileError) -> LabelSet {
         let root = try parseLabelJSON(bytes)
         var categories: [Int: String] = [:]
-        for category in try root.array("categories") { categories[Int(try category.number("id"))] = try category.string("name") }
+        for category in try root.array("categories") { categories[try category.integer("id")] = try category.string("name") }
         var frames: [LabeledFrame] = []
         var imageIndex: [Int: (frame: Int, camera: String)] = [:]
         var frameOfName: [String: Int] = [:]
@@ -107,12 +107,12 @@ public enum COCOFile {
                 frameOfName[name] = frames.count
                 frames.append(LabeledFrame(name: name))
             }
-            imageIndex[Int(try image.number("id"))] = (frameOfName[name]!, camera)
+            imageIndex[try image.integer("id")] = (frameOfName[name]!, camera)
         }
         for annotation in try root.array("annotations") {
-            let imageID = Int(try annotation.number("image_id"))
+            let imageID = try annotation.integer("image_id")
             guard let image = imageIndex[imageID] else { throw .invalidField(line: annotation.line, field: "image_id", expected: "an id from images") }
-            let categoryID = Int(try annotation.number("category_id"))
+            let categoryID = try annotation.integer("category_id")
             guard let category = categories[categoryID] else { throw .unknownClass(line: annotation.line, name: String(categoryID)) }
             let b = try annotation.numbers("bbox", count: 4)
             guard b[2] >= 0, b[3] >= 0 else { throw .invalidField(line: annotation.line, field: "bbox", expected: "width and height >= 0") }

@@ -65,7 +65,7 @@ public enum DatumaroFile {
                 let position = try annotation.numbers("position", count: 3), rotation = try annotation.numbers("rotation", count: 3)
                 let scale = try annotation.numbers("scale", count: 3)
                 guard scale.allSatisfy({ $0 >= 0 }) else { throw .invalidField(line: annotation.line, field: "scale", expected: "sizes >= 0") }
-                let labelID = Int(try annotation.number("label_id"))
+                let labelID = try annotation.integer("label_id")
                 guard labels.indices.contains(labelID) else { throw .unknownClass(line: annotation.line, name: String(labelID)) }
                 var object = LabeledObject(category: labels[labelID],
                                            cuboid: Box3D(center: SIMD3(position[0], position[1], position[2]),

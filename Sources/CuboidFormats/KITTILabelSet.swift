@@ -49,7 +49,8 @@ public enum KITTITrackingLabelFile {
         var out = ""
         for label in labels {
             var fields = KITTILabelFile.fields(label.object, decimals: 6)
-            fields[1] = String(Int(label.object.truncated.rounded()))
+            // Clamped: a truncation read from a file is finite but may be huge, and Int() would trap on it.
+            fields[1] = String(Int(max(-1e9, min(1e9, label.object.truncated.rounded()))))
             for k in 3..<fields.count where fields[k] == placeholder(Double(fields[k]) ?? .nan) && !fields[k].contains(".") {
                 fields[k] = fixed(Double(fields[k])!, decimals: 6)
             }
@@ -120,7 +121,7 @@ extension KITTIObjectLabel {
         }
         self.init(type: object.category, box: box, calibration: calibration, boundingBox: boundingBox,
                   truncated: object.attributes["truncated"]?.number ?? 0,
-                  occluded: Int(object.attributes["occluded"]?.number ?? 0), score: object.score)
+                  occluded: Int(max(-1, min(1000, (object.attributes["occluded"]?.number ?? 0).rounded()))), score: object.score)
         if object.roll != 0 || object.pitch != 0 {
             // The full orientation's length axis, in the camera frame.
             let heading = calibration.rectifiedFromVelodyne.rotation.rotate(object.orientation.rotate(SIMD3(1, 0, 0)))

@@ -1,6 +1,7 @@
 public import CuboidGeometry
 public import CuboidKernels
 import CuboidIO
+import Foundation
 
 #if canImport(Glibc)
 import Glibc
@@ -150,6 +151,10 @@ public enum KITTILabelFile {
         if type != "DontCare" {
             for k in 8...10 where values[k] < 0 { throw .negativeSize(line: number, field: names[k], value: values[k]) }
         }
+        // Occlusion is a small integer (0-3, -1 unknown); a huge one would not even convert to Int.
+        guard values[2] == values[2].rounded(), abs(values[2]) <= 1000 else {
+            throw .invalidNumber(line: number, field: "occluded", text: String(fields[2]))
+        }
         return KITTIObjectLabel(
             type: type, truncated: values[1], occluded: Int(values[2]), alpha: values[3],
             boundingBox: Box2D(minX: values[4], minY: values[5], maxX: values[6], maxY: values[7]),
@@ -196,13 +201,15 @@ func placeholder(_ value: Double, decimals: Int = 2) -> String {
 }
 
 /// `value` with `decimals` decimals (at most 9), rounded half away from zero, and without a minus
-/// sign on zero.
-func fixed(_ value: Double, decimals: Int = 2) -> String {
+/// sign on zero (without Foundation's `String(format:)`, which is slow). Values too large for 64-bit
+/// integers once scaled are printed by `String(format:)`.
+package func fixed(_ value: Double, decimals: Int = 2) -> String {
     precondition((0...9).contains(decimals), "decimals must be 0...9")
     var scale = 1.0
     for _ in 0..<decimals { scale *= 10 }
     let scaled = (value * scale).rounded()
     if scaled == 0 { return decimals == 0 ? "0" : "0." + String(repeating: "0", count: decimals) }
+    guard abs(scaled) < 9e18 else { return value.isFinite ? String(format: "%.\(decimals)f", value) : "\(value)" }
     let magnitude = Int64(abs(scaled))
     let unit = Int64(scale)
     var text = (scaled < 0 ? "-" : "") + "\(magnitude / unit)"

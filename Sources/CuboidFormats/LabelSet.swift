@@ -200,6 +200,15 @@ extension JSONNode {
         return value
     }
 
+    /// An integer id: a whole number within ±2^53 (a larger or fractional one would not convert to `Int`).
+    func integer(_ key: String) throws(LabelFileError) -> Int {
+        let value = try number(key)
+        guard value == value.rounded(), abs(value) <= 9_007_199_254_740_992 else {
+            throw .invalidField(line: self[key]!.line, field: key, expected: "an integer")
+        }
+        return Int(value)
+    }
+
     func optionalNumber(_ key: String) throws(LabelFileError) -> Double? {
         guard let node = self[key], !node.isNull else { return nil }
         guard let value = node.number else { throw .invalidField(line: node.line, field: key, expected: "a number") }

@@ -66,15 +66,15 @@ public struct BoxDeviation: Sendable, Hashable, Codable {
     /// length 0.60 m short"); empty when everything is within them.
     public func describe(_ tolerances: Tolerances) -> [String] {
         var parts: [String] = []
-        func metres(_ value: Double) -> String { fixed(abs(value), 2) + " m" }
+        func metres(_ value: Double) -> String { fixed(abs(value), decimals: 2) + " m" }
         if isImage {
             let pixels = tolerances.pixels
             var centre: [String] = []
-            if abs(forward) > pixels { centre.append(fixed(abs(forward), 0) + " px " + (forward > 0 ? "right" : "left")) }
-            if abs(left) > pixels { centre.append(fixed(abs(left), 0) + " px " + (left > 0 ? "down" : "up")) }
+            if abs(forward) > pixels { centre.append(fixed(abs(forward), decimals: 0) + " px " + (forward > 0 ? "right" : "left")) }
+            if abs(left) > pixels { centre.append(fixed(abs(left), decimals: 0) + " px " + (left > 0 ? "down" : "up")) }
             if !centre.isEmpty { parts.append("box " + centre.joined(separator: " and ")) }
-            if abs(length) > pixels { parts.append("width " + fixed(abs(length), 0) + " px " + (length > 0 ? "wide" : "narrow")) }
-            if abs(width) > pixels { parts.append("height " + fixed(abs(width), 0) + " px " + (width > 0 ? "tall" : "short")) }
+            if abs(length) > pixels { parts.append("width " + fixed(abs(length), decimals: 0) + " px " + (length > 0 ? "wide" : "narrow")) }
+            if abs(width) > pixels { parts.append("height " + fixed(abs(width), decimals: 0) + " px " + (width > 0 ? "tall" : "short")) }
             return parts
         }
         var centre: [String] = []
@@ -83,9 +83,9 @@ public struct BoxDeviation: Sendable, Hashable, Codable {
         if abs(up) > tolerances.elevation { centre.append(metres(up) + (up > 0 ? " too high" : " too low")) }
         if !centre.isEmpty { parts.append("centre " + centre.joined(separator: ", ")) }
         if abs(yawDegrees) > 90 {
-            parts.append("heading reversed (yaw " + fixed(abs(yawDegrees), 0) + "° off)")
+            parts.append("heading reversed (yaw " + fixed(abs(yawDegrees), decimals: 0) + "° off)")
         } else if abs(yawDegrees) > tolerances.yawDegrees {
-            parts.append("yaw " + fixed(abs(yawDegrees), 0) + "° " + (yawDegrees > 0 ? "counter-clockwise" : "clockwise"))
+            parts.append("yaw " + fixed(abs(yawDegrees), decimals: 0) + "° " + (yawDegrees > 0 ? "counter-clockwise" : "clockwise"))
         }
         for (name, value, more, less) in [("length", length, "long", "short"), ("width", width, "wide", "narrow"), ("height", height, "tall", "short")]
         where abs(value) > tolerances.size {
@@ -129,10 +129,10 @@ extension QAFinding {
     /// The sentence for a finding, built from its parts.
     static func message(kind: FindingKind, category: String, labelledCategory: String?, overlap: Double?, threshold: String?,
                         range: Double?, points: Int?, deviation: [String], criterion: MatchCriterion) -> String {
-        let at = range.map { " at " + fixed($0, 1) + " m" } ?? ""
+        let at = range.map { " at " + fixed($0, decimals: 1) + " m" } ?? ""
         let inside = points.map { " (\($0) point\($0 == 1 ? "" : "s") inside)" } ?? ""
         let overlapName = criterion == .iou3D ? "3D IoU" : criterion == .iou2D ? "IoU" : "BEV IoU"
-        let overlapText = overlap.map { overlapName + " " + fixed($0, 2) }
+        let overlapText = overlap.map { overlapName + " " + fixed($0, decimals: 2) }
         let details = deviation.isEmpty ? "" : ": " + deviation.joined(separator: ", ")
         switch kind {
         case .missed: return "missed \(category)\(at)\(inside)"
@@ -145,21 +145,4 @@ extension QAFinding {
         case .inaccurate: return "\(category)\(at) (\(overlapText ?? "matched"))\(details)"
         }
     }
-}
-
-/// `value` with `digits` decimals (the scaled value rounded to nearest, halves away from zero),
-/// without Foundation's `String(format:)`, which took a fifth of the time of scoring a large batch.
-func fixed(_ value: Double, _ digits: Int) -> String {
-    guard value.isFinite, abs(value) < 1e15 else { return "\(value)" }
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    let scaled = (abs(value) * scale).rounded(.toNearestOrAwayFromZero)
-    var integer = Int(scaled)
-    var fraction = ""
-    for _ in 0..<digits {
-        fraction = String(integer % 10) + fraction
-        integer /= 10
-    }
-    let sign = value < 0 && scaled != 0 ? "-" : ""
-    return sign + String(integer) + (digits > 0 ? "." + fraction : "")
 }

@@ -88,7 +88,7 @@ struct FrameMatcher {
         let filter = configuration.gold
         if let range = filter.maximumRange, let cuboid = object.cuboid, horizontalRange(cuboid) > range { return false }
         if filter.minimumPoints > 0, let points = object.points, points < filter.minimumPoints { return false }
-        if let maximum = filter.maximumOcclusion, let occluded = source.attributes["occluded"]?.number, Int(occluded) > maximum { return false }
+        if let maximum = filter.maximumOcclusion, let occluded = source.attributes["occluded"]?.number, occluded > Double(maximum) { return false }
         if let maximum = filter.maximumTruncation, let truncated = source.attributes["truncated"]?.number, truncated > maximum { return false }
         if let minimum = filter.minimumHeight, let box = object.box, box.height < minimum { return false }
         return true

@@ -671,7 +671,7 @@ extension FrameMatcher {
         let range = subject.flatMap { $0.cuboid.map(horizontalRange) }
         let points = subject?.points
         let thresholdText: String? = configuration.classes[category].map { rule in
-            configuration.match == .centerDistance ? fixed(rule.distance, 2) + " m" : fixed(rule.threshold, 2)
+            configuration.match == .centerDistance ? fixed(rule.distance, decimals: 2) + " m" : fixed(rule.threshold, decimals: 2)
         }
         let message = QAFinding.message(kind: kind, category: category, labelledCategory: label.map(\.category), overlap: overlap,
                                         threshold: thresholdText, range: range, points: points, deviation: words, criterion: configuration.match)

@@ -1,0 +1,41 @@
+import CuboidFormats
+import CuboidGeometry
+import Foundation
+import Testing
+
+/// Inputs the fuzzers (Scripts/fuzz) found that trapped, reduced to the line that did it. Each must
+/// now give a typed error (or, when writing, a clamped value), never a crash.
+@Suite("Fuzzer crashers")
+struct FuzzRegressionTests {
+    @Test("FuzzKITTILabels: an occlusion of 2e88 in a tracking line trapped converting to Int; now an invalid number on its line")
+    func hugeOcclusion() {
+        let line = "0 26 Van 0 2" + String(repeating: "0", count: 88) + " -2.58 58.7 79.4 93.8 92.1 2.16 1.95 4.94 -40.5 0.96 63.0 -1.57\n"
+        #expect(throws: KITTILabelError.invalidNumber(line: 1, field: "occluded", text: "2" + String(repeating: "0", count: 88))) {
+            try KITTITrackingLabelFile.decode(Array(line.utf8))
+        }
+        #expect(throws: KITTILabelError.self) { try KITTILabelFile.decode(Array("Car 0 1.5 0 1 1 10 10 1.5 1.6 4 1 1 10 0\n".utf8)) }
+    }
+
+    @Test("writing KITTI from labels whose occlusion or truncation is huge clamps instead of trapping")
+    func hugeAttributesOnWrite() throws {
+        let calibration = try KITTICalibration.decode(Array("""
+            P2: 700 0 600 0 0 700 180 0 0 0 1 0
+            R0_rect: 1 0 0 0 1 0 0 0 1
+            Tr_velo_to_cam: 0 -1 0 0 0 0 -1 0 1 0 0 0
+
+            """.utf8))
+        let object = LabeledObject(trackID: "1", category: "Car", cuboid: Box3D(x: 10, y: 0, z: 0, length: 4, width: 2, height: 1.5, yaw: 0),
+                                   boxes: [LabeledObject.kittiCamera: Box2D(x: 1, y: 1, width: 5, height: 5)],
+                                   attributes: ["occluded": .number(1e300), "truncated": .number(1e300)])
+        let label = try KITTIObjectLabel(object, calibration: calibration)
+        #expect(label.occluded == 1000)
+        let text = String(decoding: KITTITrackingLabelFile.encode([KITTITrackingLabel(frame: 0, trackID: 1, object: label)]), as: UTF8.self)
+        #expect(text.hasPrefix("0 1 Car 1000000000 1000 "), "\(text)")
+    }
+
+    @Test("COCO and Datumaro ids that are not integers (1e300, 1.5) are refused with their line", arguments: ["1e300", "1.5"])
+    func nonIntegerIDs(id: String) {
+        let coco = "{\"images\": [{\"id\": 1, \"file_name\": \"a.png\"}],\n\"categories\": [{\"id\": \(id), \"name\": \"Car\"}], \"annotations\": []}"
+        #expect(throws: LabelFileError.invalidField(line: 2, field: "id", expected: "an integer")) { try COCOFile.decode(Array(coco.utf8)) }
+    }
+}
