@@ -89,8 +89,11 @@ public enum CVATFile {
 
     /// Parses a CVAT 1.1 XML file (for images or for video) into frames in image-id order, boxes
     /// under `camera`. Attributes that read as numbers become numbers, `true`/`false` flags.
-    /// - Throws: ``LabelFileError`` with the line.
+    /// - Throws: ``LabelFileError`` with the line, or the offset of a byte that is not UTF-8.
     public static func decode(_ bytes: [UInt8], camera: String = "image") throws(LabelFileError) -> LabelSet {
+        // Foundation's XMLParser traps on names that are not UTF-8 (it force-unwraps them), so the
+        // bytes are checked first: CVAT writes UTF-8.
+        if let offset = firstInvalidUTF8Offset(bytes) { throw .notText(offset: offset) }
         let reader = CVATReader(camera: camera)
         let parser = XMLParser(data: Data(bytes))
         parser.delegate = reader

@@ -6,18 +6,7 @@
 func numberedLines<Failure: Error>(
     _ bytes: [UInt8], notText: (Int) -> Failure
 ) throws(Failure) -> [(number: Int, text: Substring)] {
-    guard let text = String(validating: bytes, as: UTF8.self) else {
-        var offset = 0
-        var iterator = bytes.makeIterator()
-        var decoder = UTF8()
-        loop: while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue(let scalar): offset += UTF8.width(scalar)
-            case .emptyInput, .error: break loop
-            }
-        }
-        throw notText(offset)
-    }
+    guard let text = String(validating: bytes, as: UTF8.self) else { throw notText(firstInvalidUTF8Offset(bytes) ?? 0) }
     var lines: [(number: Int, text: Substring)] = []
     // "\r\n" is one Character in Swift, so split on newline characters, not on "\n".
     for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
@@ -32,4 +21,19 @@ func numberedLines<Failure: Error>(
 func finiteNumber(_ field: Substring) -> Double? {
     guard let value = Double(field), value.isFinite else { return nil }
     return value
+}
+
+/// The byte offset of the first byte that is not valid UTF-8, or nil when all are.
+/// - Complexity: O(bytes).
+func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int? {
+    var offset = 0
+    var iterator = bytes.makeIterator()
+    var decoder = UTF8()
+    while true {
+        switch decoder.decode(&iterator) {
+        case .scalarValue(let scalar): offset += UTF8.width(scalar)
+        case .emptyInput: return nil
+        case .error: return offset
+        }
+    }
 }

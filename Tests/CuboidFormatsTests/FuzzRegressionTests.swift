@@ -38,4 +38,11 @@ struct FuzzRegressionTests {
         let coco = "{\"images\": [{\"id\": 1, \"file_name\": \"a.png\"}],\n\"categories\": [{\"id\": \(id), \"name\": \"Car\"}], \"annotations\": []}"
         #expect(throws: LabelFileError.invalidField(line: 2, field: "id", expected: "an integer")) { try COCOFile.decode(Array(coco.utf8)) }
     }
+
+    @Test("FuzzCVAT: an element name that is not UTF-8 made Foundation's XMLParser trap; now refused with the byte's offset")
+    func cvatInvalidUTF8() {
+        let head = Array("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<annotations>\n  <t".utf8)
+        let bytes = head + [0xF5] + Array("pe>rectangle</type>\n</annotations>\n".utf8)
+        #expect(throws: LabelFileError.notText(offset: head.count)) { try CVATFile.decode(bytes) }
+    }
 }
