@@ -137,6 +137,9 @@ public enum COCOFile {
 /// the world coordinates are written as -1. Reading accepts 6 or more columns, and the MOT16+ gold
 /// layout's `class` and `visibility` columns are kept as attributes `mot_class` and `visibility`.
 public enum MOTFile {
+    /// The largest frame number read (a day of video at 10 Hz is under a million frames).
+    public static let maximumFrame = 10_000_000
+
     /// Writes a label set's 2D tracks. Objects without a track id get a fresh id each.
     /// - Parameter camera: The camera whose boxes to write; nil takes the single camera present.
     /// - Throws: ``LabelFileError/missingContext(_:)`` when the camera is ambiguous.
@@ -188,7 +191,10 @@ public enum MOTFile {
                 }
                 values.append(value)
             }
-            guard values[0] >= 1, values[0] == values[0].rounded() else { throw .invalidField(line: number, field: "frame", expected: "a frame number >= 1") }
+            // Frames 1...last become frames of the set, so a huge number would trap or ask for billions of frames.
+            guard values[0] >= 1, values[0] <= Double(MOTFile.maximumFrame), values[0] == values[0].rounded() else {
+                throw .invalidField(line: number, field: "frame", expected: "a frame number in 1...\(MOTFile.maximumFrame)")
+            }
             guard values[4] >= 0, values[5] >= 0 else { throw .invalidField(line: number, field: "width/height", expected: "sizes >= 0") }
             var object = LabeledObject(trackID: JSONWriter.number(values[1]), category: "object",
                                        boxes: [camera: Box2D(x: values[2], y: values[3], width: values[4], height: values[5])])

@@ -45,4 +45,13 @@ struct FuzzRegressionTests {
         let bytes = head + [0xF5] + Array("pe>rectangle</type>\n</annotations>\n".utf8)
         #expect(throws: LabelFileError.notText(offset: head.count)) { try CVATFile.decode(bytes) }
     }
+
+    @Test("FuzzCSV: a MOT frame number of 1e300 trapped converting to Int (and 1e9 would ask for a billion frames); now refused with its line",
+          arguments: ["1e300", "1000000000"])
+    func hugeMOTFrame(frame: String) {
+        let text = "1,1,10,10,5,5,1,-1,-1,-1\n\(frame),2,10,10,5,5,1,-1,-1,-1\n"
+        #expect(throws: LabelFileError.invalidField(line: 2, field: "frame", expected: "a frame number in 1...10000000")) {
+            try MOTFile.decode(Array(text.utf8))
+        }
+    }
 }
