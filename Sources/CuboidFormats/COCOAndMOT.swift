@@ -137,8 +137,9 @@ public enum COCOFile {
 /// the world coordinates are written as -1. Reading accepts 6 or more columns, and the MOT16+ gold
 /// layout's `class` and `visibility` columns are kept as attributes `mot_class` and `visibility`.
 public enum MOTFile {
-    /// The largest frame number read (a day of video at 10 Hz is under a million frames).
-    public static let maximumFrame = 10_000_000
+    /// The largest frame number read: nine hours of 30 Hz video. Every frame up to the last becomes a
+    /// frame of the set, so a larger number would only ask for memory and time.
+    public static let maximumFrame = 1_000_000
 
     /// Writes a label set's 2D tracks. Objects without a track id get a fresh id each.
     /// - Parameter camera: The camera whose boxes to write; nil takes the single camera present.

@@ -46,11 +46,11 @@ struct FuzzRegressionTests {
         #expect(throws: LabelFileError.notText(offset: head.count)) { try CVATFile.decode(bytes) }
     }
 
-    @Test("FuzzCSV: a MOT frame number of 1e300 trapped converting to Int (and 1e9 would ask for a billion frames); now refused with its line",
-          arguments: ["1e300", "1000000000"])
+    @Test("FuzzCSV: a MOT frame number of 1e300 trapped converting to Int, and 8080000 took over 20 s making empty frames; now refused with its line",
+          arguments: ["1e300", "8080000"])
     func hugeMOTFrame(frame: String) {
         let text = "1,1,10,10,5,5,1,-1,-1,-1\n\(frame),2,10,10,5,5,1,-1,-1,-1\n"
-        #expect(throws: LabelFileError.invalidField(line: 2, field: "frame", expected: "a frame number in 1...10000000")) {
+        #expect(throws: LabelFileError.invalidField(line: 2, field: "frame", expected: "a frame number in 1...1000000")) {
             try MOTFile.decode(Array(text.utf8))
         }
     }
