@@ -94,6 +94,12 @@ public enum CVATFile {
         // Foundation's XMLParser traps on names that are not UTF-8 (it force-unwraps them), so the
         // bytes are checked first: CVAT writes UTF-8.
         if let offset = firstInvalidUTF8Offset(bytes) { throw .notText(offset: offset) }
+        // It also dereferences a null pointer on a processing instruction without data (`<?a?>`):
+        // CVAT files hold none besides the XML declaration, so any other is refused.
+        if let offset = processingInstructionOffset(bytes) {
+            throw .syntax(line: bytes[..<offset].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }, column: 0,
+                          expected: "no processing instruction besides the XML declaration")
+        }
         let reader = CVATReader(camera: camera)
         let parser = XMLParser(data: Data(bytes))
         parser.delegate = reader
@@ -233,4 +239,20 @@ package func markupEscaped(_ text: String) -> String {
         }
     }
     return out
+}
+
+/// The offset of the first `<?` that does not open the XML declaration (`<?xml` and a space at the
+/// very start, after an optional byte order mark), or nil.
+func processingInstructionOffset(_ bytes: [UInt8]) -> Int? {
+    let start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+    var k = start
+    while k + 1 < bytes.count {
+        if bytes[k] == UInt8(ascii: "<") && bytes[k + 1] == UInt8(ascii: "?") {
+            let declaration = k == start && bytes[k...].starts(with: Array("<?xml".utf8)) && k + 5 < bytes.count
+                && [UInt8(ascii: " "), 0x09, 0x0A, 0x0D].contains(bytes[k + 5])
+            if !declaration { return k }
+        }
+        k += 1
+    }
+    return nil
 }

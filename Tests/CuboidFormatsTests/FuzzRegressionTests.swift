@@ -54,4 +54,14 @@ struct FuzzRegressionTests {
             try MOTFile.decode(Array(text.utf8))
         }
     }
+
+    @Test("FuzzCVAT: a processing instruction without data (<?xm?>) made Foundation's XMLParser dereference null; now refused with its line")
+    func cvatProcessingInstruction() {
+        let text = "<?xm?>\n<annotations><version>1.1</version></annotations>\n"
+        #expect(throws: LabelFileError.syntax(line: 1, column: 0, expected: "no processing instruction besides the XML declaration")) {
+            try CVATFile.decode(Array(text.utf8))
+        }
+        let later = "<?xml version=\"1.0\"?>\n<annotations>\n<?pi?></annotations>\n"
+        #expect(throws: LabelFileError.self) { try CVATFile.decode(Array(later.utf8)) }
+    }
 }
