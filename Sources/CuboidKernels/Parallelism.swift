@@ -48,7 +48,10 @@ package func parallelArray<Element>(
     count: Int, threads: Int, chunkSize: Int,
     _ body: (Range<Int>, UnsafeMutableBufferPointer<Element>) -> Void
 ) -> [Element] {
-    [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
+    // With capacity 0 the standard library hands out its shared empty-array storage and then writes
+    // the count (0) into it, which ThreadSanitizer reports as a race between threads doing the same.
+    guard count > 0 else { return [] }
+    return [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
         forEachChunk(count: count, threads: threads, chunkSize: chunkSize) { range in
             body(range, buffer)
         }
