@@ -2,6 +2,13 @@ import CuboidTestSupport
 import Foundation
 import Testing
 
+/// The sample drive's KITTI tracking labels with frame 1 left out: a tasker (or keyframe file) that
+/// labelled every box of frames 0 and 2 and nothing in frame 1.
+func writeSampleTracksWithoutFrameOne(to path: String) throws {
+    let gold = try String(contentsOfFile: SharedData.sampleData + "/sequence/label_02/0000.txt", encoding: .utf8)
+    try (gold.split(separator: "\n").filter { !$0.hasPrefix("1 ") }.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+}
+
 @Suite("cuboid qa", .serialized)
 struct QACommandTests {
     /// Writes gold and a tasker as SUSTechPOINTS folders: three cars, the tasker misses one and shifts one.
@@ -48,9 +55,7 @@ struct QACommandTests {
         let root = try scratchFolder("qa")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let sequence = SharedData.sampleData + "/sequence"
-        let gold = try String(contentsOfFile: sequence + "/label_02/0000.txt", encoding: .utf8)
-        try (gold.split(separator: "\n").filter { !$0.hasPrefix("1 ") }.joined(separator: "\n") + "\n").write(toFile: root + "/tasker.txt", atomically: true,
-                                                                                                          encoding: .utf8)
+        try writeSampleTracksWithoutFrameOne(to: root + "/tasker.txt")
         let common = ["qa", "--gold", sequence + "/gold.openlabel.json", "--labels", "tasker=" + root + "/tasker.txt", "--labels-format", "kitti-tracking",
                       "--sequence", sequence]
         #expect(try runCuboid(common + ["--out", root + "/whole"]).status == 0)
@@ -115,9 +120,7 @@ struct ThreadDeterminismTests {
     func interpolate() throws {
         let root = try scratchFolder("threads")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let gold = try String(contentsOfFile: sequence + "/label_02/0000.txt", encoding: .utf8)
-        try (gold.split(separator: "\n").filter { !$0.hasPrefix("1 ") }.joined(separator: "\n") + "\n").write(toFile: root + "/keys.txt", atomically: true,
-                                                                                                          encoding: .utf8)
+        try writeSampleTracksWithoutFrameOne(to: root + "/keys.txt")
         for threads in ["1", "2"] {
             let result = try runCuboid(["interpolate", root + "/keys.txt", "--format", "kitti-tracking", "--sequence", sequence, "--snap",
                                         "--out", root + "/t\(threads).json", "--threads", threads])
@@ -130,10 +133,7 @@ struct ThreadDeterminismTests {
     func qa() throws {
         let root = try scratchFolder("threads")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        // The tasker labelled every box of frames 0 and 2 and nothing in frame 1: misses with pictures.
-        let gold = try String(contentsOfFile: sequence + "/label_02/0000.txt", encoding: .utf8)
-        try (gold.split(separator: "\n").filter { !$0.hasPrefix("1 ") }.joined(separator: "\n") + "\n").write(toFile: root + "/tasker.txt", atomically: true,
-                                                                                                          encoding: .utf8)
+        try writeSampleTracksWithoutFrameOne(to: root + "/tasker.txt")
         for threads in ["1", "2"] {
             let result = try runCuboid(["qa", "--gold", sequence + "/gold.openlabel.json", "--labels", "tasker=" + root + "/tasker.txt",
                                         "--labels-format", "kitti-tracking", "--sequence", sequence, "--out", root + "/t" + threads,
