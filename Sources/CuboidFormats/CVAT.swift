@@ -145,15 +145,25 @@ private final class CVATReader: NSObject, XMLParserDelegate {
         return value
     }
 
+    /// An id or frame number: a whole number within ±2^53 (a larger one would not convert to Int).
+    func integer(_ parser: XMLParser, _ attributes: [String: String], _ key: String) -> Int? {
+        guard let value = number(parser, attributes, key) else { return nil }
+        guard value == value.rounded(), abs(value) <= 9_007_199_254_740_992 else {
+            fail(parser, .invalidField(line: parser.lineNumber, field: key, expected: "an integer, found \"\(attributes[key]!)\""))
+            return nil
+        }
+        return Int(value)
+    }
+
     func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
                 attributes: [String: String] = [:]) {
         switch name {
         case "image":
-            guard let id = number(parser, attributes, "id") else { return }
-            let file = attributes["name"] ?? String(Int(id))
+            guard let id = integer(parser, attributes, "id") else { return }
+            let file = attributes["name"] ?? String(id)
             let stem = (file as NSString).lastPathComponent.split(separator: ".").dropLast().joined(separator: ".")
-            currentImage = Int(id)
-            frames[Int(id), default: LabeledFrame(name: stem.isEmpty ? file : stem)].name = stem.isEmpty ? file : stem
+            currentImage = id
+            frames[id, default: LabeledFrame(name: stem.isEmpty ? file : stem)].name = stem.isEmpty ? file : stem
         case "track":
             guard let label = attributes["label"] else { return fail(parser, .missingField(line: parser.lineNumber, field: "label")) }
             currentTrack = (attributes["id"] ?? "", label)
@@ -167,8 +177,8 @@ private final class CVATReader: NSObject, XMLParserDelegate {
             if attributes["occluded"] == "1" { object.attributes["occluded"] = .number(1) }
             let frame: Int
             if let track = currentTrack {
-                guard let value = number(parser, attributes, "frame") else { return }
-                frame = Int(value)
+                guard let value = integer(parser, attributes, "frame") else { return }
+                frame = value
                 object.trackID = track.id
                 object.category = track.label
                 if attributes["outside"] == "1" {

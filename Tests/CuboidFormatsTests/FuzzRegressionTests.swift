@@ -64,4 +64,12 @@ struct FuzzRegressionTests {
         let later = "<?xml version=\"1.0\"?>\n<annotations>\n<?pi?></annotations>\n"
         #expect(throws: LabelFileError.self) { try CVATFile.decode(Array(later.utf8)) }
     }
+
+    @Test("FuzzCVAT: an image id of 1e300 trapped converting to Int; now refused with its line")
+    func cvatHugeImageID() {
+        let text = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<annotations>\n<image id=\"1e300\" name=\"a.png\"></image>\n</annotations>\n"
+        #expect(throws: LabelFileError.invalidField(line: 3, field: "id", expected: "an integer, found \"1e300\"")) {
+            try CVATFile.decode(Array(text.utf8))
+        }
+    }
 }
