@@ -116,7 +116,9 @@ public enum NuScenesInfoFile {
     private static func decode(root: JSONNode, imageSize: (width: Int, height: Int)) throws(LabelFileError) -> LabelSet {
         var names: [Int: String] = [:]
         for (name, index) in try root.required("metainfo").object("categories") {
-            guard let value = index.number else { throw .invalidField(line: index.line, field: name, expected: "a class index") }
+            guard let value = index.number, value == value.rounded(), abs(value) <= 1e9 else {
+                throw .invalidField(line: index.line, field: name, expected: "a class index")
+            }
             names[Int(value)] = name
         }
         var set = LabelSet()
@@ -136,10 +138,10 @@ public enum NuScenesInfoFile {
             for instance in try entry.array("instances") {
                 let box = try instance.numbers("bbox_3d", count: 7)
                 guard box[3] >= 0, box[4] >= 0, box[5] >= 0 else { throw .invalidField(line: instance.line, field: "bbox_3d", expected: "sizes >= 0") }
-                let label = try instance.number("bbox_label_3d")
+                let label = try instance.integer("bbox_label_3d")
                 // mmdetection3d marks objects of classes outside its list (animals, say) with -1.
-                guard let category = label == -1 ? "ignore" : names[Int(label)] else {
-                    throw .unknownClass(line: instance.line, name: JSONWriter.number(label))
+                guard let category = label == -1 ? "ignore" : names[label] else {
+                    throw .unknownClass(line: instance.line, name: String(label))
                 }
                 var object = LabeledObject(category: category, cuboid: Box3D(x: box[0], y: box[1], z: box[2], length: box[3],
                                                                              width: box[4], height: box[5], yaw: box[6]))

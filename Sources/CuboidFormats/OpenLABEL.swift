@@ -50,8 +50,11 @@ public enum OpenLABELFile {
                 if let pinhole = stream["stream_properties"]?["intrinsics_pinhole"] {
                     let key = pinhole["camera_matrix_3x4"] != nil ? "camera_matrix_3x4" : "camera_matrix"
                     let matrix = try pinhole.numbers(key, count: 12, 9)
-                    let width = try pinhole.number("width_px"), height = try pinhole.number("height_px")
-                    intrinsics[name] = CameraIntrinsics(matrix: matrix, width: Int(width), height: Int(height))
+                    let width = try pinhole.integer("width_px"), height = try pinhole.integer("height_px")
+                    guard width >= 0, height >= 0 else {
+                        throw .invalidField(line: pinhole.line, field: "width_px/height_px", expected: "pixel counts >= 0")
+                    }
+                    intrinsics[name] = CameraIntrinsics(matrix: matrix, width: width, height: height)
                 }
             }
         }

@@ -72,4 +72,13 @@ struct FuzzRegressionTests {
             try CVATFile.decode(Array(text.utf8))
         }
     }
+
+    @Test("found reading the decoders for the same pattern: an OpenLABEL camera width of 1e300 would trap; now refused")
+    func openLABELHugeWidth() {
+        let text = """
+            {"openlabel": {"metadata": {"schema_version": "1.0.0"}, "streams": {"cam": {"type": "camera", "stream_properties": {"intrinsics_pinhole": {
+            "camera_matrix_3x4": [700, 0, 600, 0, 0, 700, 180, 0, 0, 0, 1, 0], "width_px": 1e300, "height_px": 375}}}}}}
+            """
+        #expect(throws: LabelFileError.invalidField(line: 2, field: "width_px", expected: "an integer")) { try OpenLABELFile.decode(Array(text.utf8)) }
+    }
 }
