@@ -154,14 +154,3 @@ struct TrackAnalysis {
         }
     }
 }
-
-/// Distance between two points of the x/y plane (bird's-eye view), metres.
-@inline(__always)
-func planarDistance(_ ax: Double, _ ay: Double, _ bx: Double, _ by: Double) -> Double {
-    let dx = ax - bx, dy = ay - by
-    return (dx * dx + dy * dy).squareRoot()
-}
-
-/// Distance between two boxes' centres in the bird's-eye view, metres.
-@inline(__always)
-func planarDistance(_ a: Box3D, _ b: Box3D) -> Double { planarDistance(a.x, a.y, b.x, b.y) }

@@ -157,7 +157,6 @@ extension DetectionCriteria {
     }
 }
 
-private func horizontalRange(_ box: Box3D) -> Double { (box.x * box.x + box.y * box.y).squareRoot() }
 
 private func overlapArea(_ a: Box2D, _ b: Box2D) -> Double {
     max(0, min(a.maxX, b.maxX) - max(a.minX, b.minX)) * max(0, min(a.maxY, b.maxY) - max(a.minY, b.minY))

@@ -174,10 +174,3 @@ struct FrameMatcher {
         return result
     }
 }
-
-func horizontalRange(_ box: Box3D) -> Double { (box.x * box.x + box.y * box.y).squareRoot() }
-
-func planarDistance(_ a: Box3D, _ b: Box3D) -> Double {
-    let dx = a.x - b.x, dy = a.y - b.y
-    return (dx * dx + dy * dy).squareRoot()
-}
