@@ -82,10 +82,9 @@ public enum FileBytes {
     /// - Throws: ``FileAccessError`` naming the destination; a failed write leaves the destination
     ///   untouched and removes the temporary file.
     public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(FileAccessError) {
-        let result = bytes.withUnsafeBytes { raw in
-            Result { () throws(FileAccessError) in try writeAtomically(raw, to: path) }
-        }
-        try result.get()
+        let writer = try AtomicFileWriter(path: path)
+        try writer.append(bytes)
+        try writer.commit()
     }
 
     /// Removes the temporary files that ``writeAtomically(_:to:)`` leaves in `folder` when its process is
@@ -102,35 +101,5 @@ public enum FileBytes {
         }
         closedir(directory)
         return names.reduce(0) { $0 + (unlink(folder + "/" + $1) == 0 ? 1 : 0) }
-    }
-
-    private static func writeAtomically(_ bytes: UnsafeRawBufferPointer, to path: String) throws(FileAccessError) {
-        let folderEnd = path.lastIndex(of: "/")
-        let folder = folderEnd.map { String(path[..<$0]) } ?? "."
-        let name = folderEnd.map { String(path[path.index(after: $0)...]) } ?? path
-        var template = Array("\(folder.isEmpty ? "/" : folder)/.\(name).tmp-XXXXXX".utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard descriptor >= 0 else { throw FileAccessError(path: path, operation: .createTemporary, errno: errno) }
-        let temporary = String(cString: template)
-        var succeeded = false
-        defer {
-            if !succeeded { unlink(temporary) }
-        }
-        do {
-            defer { close(descriptor) }
-            var written = 0
-            while written < bytes.count {
-                let result = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
-                if result < 0 {
-                    if errno == EINTR { continue }
-                    throw FileAccessError(path: path, operation: .write, errno: errno)
-                }
-                written += result
-            }
-            guard fsync(descriptor) == 0 else { throw FileAccessError(path: path, operation: .sync, errno: errno) }
-            _ = fchmod(descriptor, 0o644)
-        }
-        guard rename(temporary, path) == 0 else { throw FileAccessError(path: path, operation: .rename, errno: errno) }
-        succeeded = true
     }
 }

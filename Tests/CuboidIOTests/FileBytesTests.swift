@@ -70,3 +70,54 @@ struct FileBytesTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == [".c.txt.tmp-short", ".hidden", "a.json", "b.tmp-123456"])
     }
 }
+
+@Suite("Atomic and scratch files")
+struct AtomicFileWriterTests {
+    func temporaryFolder() throws -> String {
+        let folder = NSTemporaryDirectory() + "cuboid-io-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    /// Pieces of every size (past the 256 KiB buffer, and the contents of a scratch file) arrive in order.
+    @Test func piecesArriveWholeOnCommit() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let scratch = try ScratchFile(in: folder)
+        var expected: [UInt8] = []
+        var generator = SeededGenerator(seed: 5)
+        let writer = try AtomicFileWriter(path: folder + "/out.bin")
+        for k in 0..<40 {
+            let piece = (0..<Int(generator.next() % 300_000)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            if k % 5 == 4 {
+                try scratch.append(piece)
+            } else {
+                try writer.append(piece)
+                expected += piece
+            }
+        }
+        try writer.append("tail")
+        expected += Array("tail".utf8)
+        try writer.append(contentsOf: scratch)
+        expected += try scratch.read(offset: 0, count: scratch.count)
+        #expect(!FileManager.default.fileExists(atPath: folder + "/out.bin"))
+        try writer.commit()
+        #expect(try FileBytes.read(folder + "/out.bin") == expected)
+        // The scratch file was never visible in the folder.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["out.bin"])
+    }
+
+    /// A writer dropped before commit (an error on the way) leaves the old file and no temporary file.
+    @Test func droppedWriterLeavesTheOldFile() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileBytes.writeAtomically(Array("old".utf8), to: folder + "/labels.json")
+        do {
+            let writer = try AtomicFileWriter(path: folder + "/labels.json")
+            try writer.append(Array(repeating: 7, count: 1 << 20))
+        }
+        #expect(try FileBytes.read(folder + "/labels.json") == Array("old".utf8))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["labels.json"])
+        #expect(throws: FileAccessError.self) { try AtomicFileWriter(path: folder + "/missing/labels.json") }
+    }
+}
