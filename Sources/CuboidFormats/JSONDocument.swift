@@ -338,13 +338,18 @@ package indirect enum JSONOutput {
     case string(String)
     case array([JSONOutput])
     case object([(String, JSONOutput)])
+    /// Text inserted as it is (a part rendered elsewhere).
+    case raw(String)
 
     package static func numbers(_ values: [Double]) -> JSONOutput { .array(values.map { .number($0) }) }
 
     /// The text, indented by `indent` spaces per level (0: one line). Arrays of numbers stay on one line.
-    package func rendered(indent: Int = 2) -> String {
+    package func rendered(indent: Int = 2) -> String { rendered(indent: indent, level: 0) }
+
+    /// The text as it reads nested `level` deep in a document indented by `indent`.
+    package func rendered(indent: Int, level: Int) -> String {
         var out = ""
-        write(into: &out, indent: indent, level: 0)
+        write(into: &out, indent: indent, level: level)
         return out
     }
 
@@ -366,6 +371,7 @@ package indirect enum JSONOutput {
         case .bool(let value): out += value ? "true" : "false"
         case .number(let value): out += JSONWriter.number(value)
         case .string(let value): out += JSONWriter.quoted(value)
+        case .raw(let text): out += text
         case .array(let elements):
             if elements.isEmpty { out += "[]"; return }
             let flat = indent == 0 || elements.allSatisfy { if case .number = $0 { true } else { false } }

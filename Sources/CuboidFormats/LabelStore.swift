@@ -123,51 +123,9 @@ public enum LabelStore {
     /// `path` (created if needed).
     /// - Throws: `FileAccessError`, ``LabelFileError`` when the set does not fit the format.
     public static func write(_ set: LabelSet, to path: String, format: LabelFormat, context: LabelContext = LabelContext()) throws {
-        switch format {
-        case .openLABEL: try FileBytes.writeAtomically(OpenLABELFile.encode(set), to: path)
-        case .kitti:
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-            for frame in set.frames {
-                let calibration = try context.calibration(forFrame: frame.name)
-                let labels = try frame.objects.map { (object) throws(LabelFileError) in try KITTIObjectLabel(object, calibration: calibration, imageSize: context.imageSize) }
-                try FileBytes.writeAtomically(KITTILabelFile.encode(labels, decimals: context.decimals), to: path + "/" + frame.name + ".txt")
-            }
-        case .kittiTracking:
-            var labels: [KITTITrackingLabel] = []
-            let calibration = try context.calibration(forFrame: ((path as NSString).lastPathComponent as NSString).deletingPathExtension)
-            var ids: [String: Int] = [:]
-            for (index, frame) in set.frames.enumerated() {
-                for object in frame.objects {
-                    var label = try KITTIObjectLabel(object, calibration: calibration, imageSize: context.imageSize)
-                    if label.isDontCare, object.attributes["dontcare_placeholders"]?.text == "tracking" {
-                        label.dimensions = SIMD3(-1000, -1000, -1000)
-                        label.location = SIMD3(-10, -1, -1)
-                        label.rotationY = -1
-                    }
-                    var id = -1
-                    if !label.isDontCare {
-                        let key = object.trackID ?? "untracked-\(index)-\(labels.count)"
-                        id = ids[key] ?? (Int(key) ?? ids.count)
-                        ids[key] = id
-                    }
-                    labels.append(KITTITrackingLabel(frame: index, trackID: id, object: label))
-                }
-            }
-            try FileBytes.writeAtomically(KITTITrackingLabelFile.encode(labels), to: path)
-        case .susTechPOINTS:
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-            for frame in set.frames {
-                try FileBytes.writeAtomically(SUSTechPOINTSLabelFile.encode(frame.objects), to: path + "/" + frame.name + ".json")
-            }
-        case .nuScenes: try FileBytes.writeAtomically(NuScenesResultsFile.encode(set), to: path)
-        case .nuScenesInfo: throw LabelFileError.missingContext("nuscenes-info is read only; write nuscenes (results) or openlabel")
-        case .cvat: try FileBytes.writeAtomically(CVATFile.encode(set, camera: context.camera), to: path)
-        case .datumaro: try FileBytes.writeAtomically(DatumaroFile.encode(set), to: path)
-        case .coco:
-            let isResults = set.objectCount > 0 && set.frames.allSatisfy { $0.objects.allSatisfy { $0.score != nil } }
-            try FileBytes.writeAtomically(isResults ? COCOFile.encodeResults(set, gold: context.reference ?? set) : COCOFile.encode(set), to: path)
-        case .mot: try FileBytes.writeAtomically(MOTFile.encode(set, camera: context.camera), to: path)
-        }
+        let writer = try LabelStreamWriter(path: path, format: format, context: context, sensorName: set.sensorName, cameras: set.cameras)
+        for frame in set.frames { try writer.append(frame) }
+        try writer.finish()
     }
 
     /// `(frame name, file)` pairs: the files with `suffix` in a folder in name order, or the one file.

@@ -181,86 +181,21 @@ public enum OpenLABELFile {
     /// Writes a label set as an OpenLABEL 1.0 document (see the type's description for the layout).
     /// - Complexity: O(objects).
     public static func encode(_ set: LabelSet) -> [UInt8] {
-        let sensor = set.sensorName
-        let hasPoses = set.frames.contains { $0.egoPose != nil }
-        // Objects: one per track id; detections without one get their own.
-        var objects: [(name: String, type: String, frames: [Int])] = []
-        var uidOfTrack: [String: Int] = [:]
-        var frameEntries: [[(uid: Int, object: LabeledObject)]] = []
-        for (frameIndex, frame) in set.frames.enumerated() {
-            var used = Set<Int>()
-            var entries: [(uid: Int, object: LabeledObject)] = []
-            for object in frame.objects {
-                var uid: Int
-                if let track = object.trackID, let known = uidOfTrack[track + "\u{0}" + object.category], !used.contains(known) {
-                    uid = known
-                } else {
-                    uid = objects.count
-                    objects.append((object.trackID ?? String(uid), object.category, []))
-                    if let track = object.trackID, uidOfTrack[track + "\u{0}" + object.category] == nil {
-                        uidOfTrack[track + "\u{0}" + object.category] = uid
-                    }
-                }
-                used.insert(uid)
-                objects[uid].frames.append(frameIndex)
-                entries.append((uid, object))
-            }
-            frameEntries.append(entries)
-        }
-
-        var root: [(String, JSONOutput)] = [
-            ("metadata", .object([("schema_version", .string("1.0.0")), ("annotator", .string("cuboid"))])),
-        ]
-        if !set.frames.isEmpty {
-            root.append(("frame_intervals", .array([interval(0, set.frames.count - 1)])))
-        }
-        var systems: [(String, JSONOutput)] = []
-        if hasPoses {
-            systems.append(("odom", .object([("type", .string("scene_cs")), ("parent", .string("")), ("children", .array([.string(sensor)]))])))
-        }
-        systems.append((sensor, .object([("type", .string("sensor_cs")), ("parent", .string(hasPoses ? "odom" : "")),
-                                         ("children", .array(set.cameras.map { .string($0.name) }))])))
-        var streams: [(String, JSONOutput)] = [(sensor, .object([("type", .string("lidar"))]))]
-        for camera in set.cameras {
-            systems.append((camera.name, .object([
-                ("type", .string("sensor_cs")), ("parent", .string(sensor)),
-                ("pose_wrt_parent", .object([("matrix4x4", .numbers(camera.sensorFromCamera.matrix))])),
-            ])))
-            let k = camera.intrinsics
-            streams.append((camera.name, .object([
-                ("type", .string("camera")),
-                ("stream_properties", .object([("intrinsics_pinhole", .object([
-                    ("width_px", .number(Double(k.width))), ("height_px", .number(Double(k.height))),
-                    ("camera_matrix_3x4", .numbers([k.fx, k.skew, k.cx, 0, 0, k.fy, k.cy, 0, 0, 0, 1, 0])),
-                ]))])),
-            ])))
-        }
-        root.append(("coordinate_systems", .object(systems)))
-        root.append(("streams", .object(streams)))
-        root.append(("objects", .object(objects.enumerated().map { uid, object in
-            (String(uid), .object([("name", .string(object.name)), ("type", .string(object.type)),
-                                   ("frame_intervals", .array(intervals(object.frames)))]))
-        })))
-        var frames: [(String, JSONOutput)] = []
-        for (index, frame) in set.frames.enumerated() {
-            var properties: [(String, JSONOutput)] = [("name", .string(frame.name))]
-            if let timestamp = frame.timestamp { properties.append(("timestamp", .number(timestamp))) }
-            if let pose = frame.egoPose {
-                properties.append(("transforms", .object([("odom_to_" + sensor, .object([
-                    ("src", .string("odom")), ("dst", .string(sensor)),
-                    ("transform_src_to_dst", .object([("matrix4x4", .numbers(pose.matrix))])),
-                ]))])))
-            }
-            let entries: [(String, JSONOutput)] = frameEntries[index].map { uid, object in
-                (String(uid), .object([("object_data", objectData(object, sensor: sensor))]))
-            }
-            frames.append((String(index), .object([("objects", .object(entries)), ("frame_properties", .object(properties))])))
-        }
-        root.append(("frames", .object(frames)))
-        return Array((JSONOutput.object([("openlabel", .object(root))]).rendered() + "\n").utf8)
+        var encoder = OpenLABELStreamEncoder(sensor: set.sensorName, cameras: set.cameras)
+        var frames = ""
+        for frame in set.frames { frames += encoder.append(frame) }
+        var document = ""
+        // Nothing here throws: the text goes to a string.
+        try! encoder.write(emit: { document += $0 }, frames: { document += frames })
+        return Array(document.utf8)
     }
 
-    private static func objectData(_ object: LabeledObject, sensor: String) -> JSONOutput {
+    /// The `object_data` of one object.
+    fileprivate static func objectData(_ object: LabeledObject, sensor: String) -> JSONOutput {
+        objectDataMembers(object, sensor: sensor)
+    }
+
+    private static func objectDataMembers(_ object: LabeledObject, sensor: String) -> JSONOutput {
         var data: [(String, JSONOutput)] = []
         if let box = object.cuboid {
             let q = object.orientation
@@ -293,25 +228,154 @@ public enum OpenLABELFile {
         return .object(data)
     }
 
-    private static func interval(_ start: Int, _ end: Int) -> JSONOutput {
+    fileprivate static func interval(_ start: Int, _ end: Int) -> JSONOutput {
         .object([("frame_start", .number(Double(start))), ("frame_end", .number(Double(end)))])
-    }
-
-    private static func intervals(_ frames: [Int]) -> [JSONOutput] {
-        var out: [JSONOutput] = []
-        var start = frames.first ?? 0, previous = start
-        for frame in frames.dropFirst() {
-            if frame != previous + 1 {
-                out.append(interval(start, previous))
-                start = frame
-            }
-            previous = frame
-        }
-        if !frames.isEmpty { out.append(interval(start, previous)) }
-        return out
     }
 
     /// Reads and decodes an OpenLABEL file.
     /// - Throws: `FileAccessError`, or `FileDecodingError` wrapping a ``LabelFileError``.
     public static func read(_ path: String) throws -> LabelSet { try FileBytes.decode(path, decode) }
+}
+
+/// Builds an OpenLABEL document one frame at a time, so a long sequence is written without holding
+/// its labels: ``append(_:)`` renders a frame's member of `frames` (to be written in order), and
+/// ``enclosing()`` gives the text before and after the frames, which holds the per-object sections
+/// (names, classes, frame intervals) known only once every frame is in. The bytes equal
+/// ``OpenLABELFile/encode(_:)`` of the whole set.
+///
+/// Memory: O(objects), not O(boxes): frame intervals grow only when an object reappears after a gap.
+struct OpenLABELStreamEncoder {
+    let sensor: String
+    let cameras: [Camera]
+    /// Per object: name, class, and its frame intervals (the first inline: most objects have one).
+    private var objects: [(name: String, type: String, first: (start: Int, end: Int), more: [(start: Int, end: Int)]?)] = []
+    /// The first object of each (track id, class): for ids written as small integers (pre-labels,
+    /// KITTI) an array slot, uid + 1, for the track's first class; for the rest a dictionary.
+    private var objectOfNumericTrack: [Int32] = []
+    private var objectOfTrack: [String: Int] = [:]
+    private var frameCount = 0
+    private var hasPoses = false
+
+    init(sensor: String, cameras: [Camera]) {
+        self.sensor = sensor
+        self.cameras = cameras
+    }
+
+    private static func numericTrack(_ track: String) -> Int? {
+        guard let number = Int(track), number >= 0, number < 1 << 24, String(number) == track else { return nil }
+        return number
+    }
+
+    private func knownObject(track: String, category: String) -> Int? {
+        if let number = Self.numericTrack(track), number < objectOfNumericTrack.count, objectOfNumericTrack[number] > 0 {
+            let uid = Int(objectOfNumericTrack[number]) - 1
+            if objects[uid].type == category { return uid }
+        }
+        return objectOfTrack[track + "\u{0}" + category]
+    }
+
+    private mutating func remember(track: String, category: String, uid: Int) {
+        // The array stays within a small multiple of the objects (an id of 10^7 goes to the dictionary).
+        if let number = Self.numericTrack(track), number <= 2 * objects.count + 1024, uid < Int(Int32.max) {
+            if number >= objectOfNumericTrack.count { objectOfNumericTrack += [Int32](repeating: 0, count: number + 1 - objectOfNumericTrack.count) }
+            if objectOfNumericTrack[number] == 0 {
+                objectOfNumericTrack[number] = Int32(uid + 1)
+                return
+            }
+            if objects[Int(objectOfNumericTrack[number]) - 1].type == category { return }
+        }
+        let key = track + "\u{0}" + category
+        if objectOfTrack[key] == nil { objectOfTrack[key] = uid }
+    }
+
+    /// The next frame's text, with the separator before it.
+    mutating func append(_ frame: LabeledFrame) -> String {
+        let index = frameCount
+        frameCount += 1
+        if frame.egoPose != nil { hasPoses = true }
+        var used = Set<Int>()
+        var entries: [(String, JSONOutput)] = []
+        // Objects: one per track id; detections without one get their own.
+        for object in frame.objects {
+            var uid: Int
+            if let track = object.trackID, let known = knownObject(track: track, category: object.category), !used.contains(known) {
+                uid = known
+                // Seen before: extend its last interval or start one.
+                if let more = objects[uid].more {
+                    if more[more.count - 1].end == index - 1 { objects[uid].more![more.count - 1].end = index } else { objects[uid].more!.append((index, index)) }
+                } else if objects[uid].first.end == index - 1 {
+                    objects[uid].first.end = index
+                } else {
+                    objects[uid].more = [(index, index)]
+                }
+            } else {
+                uid = objects.count
+                objects.append((object.trackID ?? String(uid), object.category, (index, index), nil))
+                if let track = object.trackID { remember(track: track, category: object.category, uid: uid) }
+            }
+            used.insert(uid)
+            entries.append((String(uid), .object([("object_data", OpenLABELFile.objectData(object, sensor: sensor))])))
+        }
+        var properties: [(String, JSONOutput)] = [("name", .string(frame.name))]
+        if let timestamp = frame.timestamp { properties.append(("timestamp", .number(timestamp))) }
+        if let pose = frame.egoPose {
+            properties.append(("transforms", .object([("odom_to_" + sensor, .object([
+                ("src", .string("odom")), ("dst", .string(sensor)),
+                ("transform_src_to_dst", .object([("matrix4x4", .numbers(pose.matrix))])),
+            ]))])))
+        }
+        let member = JSONOutput.object([("objects", .object(entries)), ("frame_properties", .object(properties))])
+        return (index == 0 ? "{\n" : ",\n") + "      " + JSONWriter.quoted(String(index)) + ": " + member.rendered(indent: 2, level: 3)
+    }
+
+    /// The whole document: `emit` receives its text in order, and `frames` is called where the frames
+    /// (the texts ``append(_:)`` returned, in order) go. One object's section is rendered at a time.
+    func write(emit: (String) throws -> Void, frames: () throws -> Void) throws {
+        var root: [(String, JSONOutput)] = [
+            ("metadata", .object([("schema_version", .string("1.0.0")), ("annotator", .string("cuboid"))])),
+        ]
+        if frameCount > 0 {
+            root.append(("frame_intervals", .array([OpenLABELFile.interval(0, frameCount - 1)])))
+        }
+        var systems: [(String, JSONOutput)] = []
+        if hasPoses {
+            systems.append(("odom", .object([("type", .string("scene_cs")), ("parent", .string("")), ("children", .array([.string(sensor)]))])))
+        }
+        systems.append((sensor, .object([("type", .string("sensor_cs")), ("parent", .string(hasPoses ? "odom" : "")),
+                                         ("children", .array(cameras.map { .string($0.name) }))])))
+        var streams: [(String, JSONOutput)] = [(sensor, .object([("type", .string("lidar"))]))]
+        for camera in cameras {
+            systems.append((camera.name, .object([
+                ("type", .string("sensor_cs")), ("parent", .string(sensor)),
+                ("pose_wrt_parent", .object([("matrix4x4", .numbers(camera.sensorFromCamera.matrix))])),
+            ])))
+            let k = camera.intrinsics
+            streams.append((camera.name, .object([
+                ("type", .string("camera")),
+                ("stream_properties", .object([("intrinsics_pinhole", .object([
+                    ("width_px", .number(Double(k.width))), ("height_px", .number(Double(k.height))),
+                    ("camera_matrix_3x4", .numbers([k.fx, k.skew, k.cx, 0, 0, k.fy, k.cy, 0, 0, 0, 1, 0])),
+                ]))])),
+            ])))
+        }
+        root.append(("coordinate_systems", .object(systems)))
+        root.append(("streams", .object(streams)))
+        // The objects and frames are rendered apart; NUL and SOH (escaped in any JSON string) mark their places.
+        root.append(("objects", .raw("\u{0}")))
+        root.append(("frames", .raw("\u{1}")))
+        let text = JSONOutput.object([("openlabel", .object(root))]).rendered() + "\n"
+        let objectsAt = text.firstIndex(of: "\u{0}")!, framesAt = text.firstIndex(of: "\u{1}")!
+        try emit(String(text[..<objectsAt]))
+        if objects.isEmpty { try emit("{}") }
+        for (uid, object) in objects.enumerated() {
+            let member = JSONOutput.object([("name", .string(object.name)), ("type", .string(object.type)),
+                                            ("frame_intervals", .array([OpenLABELFile.interval(object.first.start, object.first.end)]
+                                                + (object.more ?? []).map { OpenLABELFile.interval($0.start, $0.end) }))])
+            try emit((uid == 0 ? "{\n" : ",\n") + "      " + JSONWriter.quoted(String(uid)) + ": " + member.rendered(indent: 2, level: 3))
+        }
+        if !objects.isEmpty { try emit("\n    }") }
+        try emit(String(text[text.index(after: objectsAt)..<framesAt]))
+        try frames()
+        try emit((frameCount == 0 ? "{}" : "\n    }") + String(text[text.index(after: framesAt)...]))
+    }
 }

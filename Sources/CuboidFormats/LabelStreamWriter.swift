@@ -1,0 +1,123 @@
+public import CuboidGeometry
+public import CuboidIO
+import Foundation
+
+/// Writes labels frame by frame, for sequences too long to hold in memory.
+///
+/// OpenLABEL, KITTI tracking and the per-frame formats (KITTI object, SUSTechPOINTS) stream: memory
+/// stays O(objects) (OpenLABEL's per-object section) or O(1) whatever the number of frames. CVAT,
+/// Datumaro, COCO, MOT and nuScenes need the whole set (ids, categories or images counted before the
+/// first annotation), so for them the frames are collected and written by ``finish()``.
+///
+/// Single-file formats go to a temporary file renamed over the destination by ``finish()``; a writer
+/// dropped before that leaves the destination as it was. Per-frame files are each written atomically
+/// as their frame is appended. The bytes equal ``LabelStore/write(_:to:format:context:)`` of the whole
+/// set, which is implemented with this type.
+public final class LabelStreamWriter {
+    /// The file or folder written.
+    public let path: String
+    public let format: LabelFormat
+    private let context: LabelContext
+    private var collected: LabelSet
+    private var file: AtomicFileWriter?
+    private var frames: ScratchFile?
+    private var openLABEL: OpenLABELStreamEncoder?
+    private var trackingIDs: [String: Int] = [:]
+    private var trackingCalibration: KITTICalibration?
+    private var trackingLabels = 0
+    private var frameIndex = 0
+
+    /// Starts a label file or folder.
+    /// - Parameters:
+    ///   - path: The file, or for per-frame formats the folder (created if needed).
+    ///   - format: Any writable format (not `nuscenes-info`).
+    ///   - context: Calibration, image size, camera, decimals, as ``LabelStore`` takes them.
+    ///   - sensorName: The frame the cuboids live in.
+    ///   - cameras: The cameras the 2D boxes refer to.
+    /// - Throws: `FileAccessError` when the destination cannot be created; ``LabelFileError`` for
+    ///   `nuscenes-info` or a KITTI tracking file without a calibration.
+    public init(path: String, format: LabelFormat, context: LabelContext = LabelContext(), sensorName: String = "lidar", cameras: [Camera] = []) throws {
+        self.path = path
+        self.format = format
+        self.context = context
+        collected = LabelSet(sensorName: sensorName, cameras: cameras)
+        switch format {
+        case .openLABEL:
+            let folder = (path as NSString).deletingLastPathComponent
+            frames = try ScratchFile(in: folder.isEmpty ? "." : folder)
+            openLABEL = OpenLABELStreamEncoder(sensor: sensorName, cameras: cameras)
+        case .kittiTracking:
+            trackingCalibration = try context.calibration(forFrame: ((path as NSString).lastPathComponent as NSString).deletingPathExtension)
+            file = try AtomicFileWriter(path: path)
+        case .kitti, .susTechPOINTS:
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        case .nuScenesInfo:
+            throw LabelFileError.missingContext("nuscenes-info is read only; write nuscenes (results) or openlabel")
+        case .nuScenes, .cvat, .datumaro, .coco, .mot:
+            break
+        }
+    }
+
+    /// Writes (or for whole-set formats, keeps) the next frame.
+    /// - Throws: `FileAccessError`; ``LabelFileError`` when an object does not fit the format.
+    public func append(_ frame: LabeledFrame) throws {
+        defer { frameIndex += 1 }
+        switch format {
+        case .openLABEL:
+            try frames!.append(openLABEL!.append(frame).utf8)
+        case .kitti:
+            let calibration = try context.calibration(forFrame: frame.name)
+            let labels = try frame.objects.map { (object) throws(LabelFileError) in try KITTIObjectLabel(object, calibration: calibration, imageSize: context.imageSize) }
+            try FileBytes.writeAtomically(KITTILabelFile.encode(labels, decimals: context.decimals), to: path + "/" + frame.name + ".txt")
+        case .kittiTracking:
+            var labels: [KITTITrackingLabel] = []
+            for object in frame.objects {
+                var label = try KITTIObjectLabel(object, calibration: trackingCalibration!, imageSize: context.imageSize)
+                if label.isDontCare, object.attributes["dontcare_placeholders"]?.text == "tracking" {
+                    label.dimensions = SIMD3(-1000, -1000, -1000)
+                    label.location = SIMD3(-10, -1, -1)
+                    label.rotationY = -1
+                }
+                var id = -1
+                if !label.isDontCare {
+                    let key = object.trackID ?? "untracked-\(frameIndex)-\(trackingLabels + labels.count)"
+                    id = trackingIDs[key] ?? (Int(key) ?? trackingIDs.count)
+                    trackingIDs[key] = id
+                }
+                labels.append(KITTITrackingLabel(frame: frameIndex, trackID: id, object: label))
+            }
+            trackingLabels += labels.count
+            try file!.append(KITTITrackingLabelFile.encode(labels))
+        case .susTechPOINTS:
+            try FileBytes.writeAtomically(SUSTechPOINTSLabelFile.encode(frame.objects), to: path + "/" + frame.name + ".json")
+        case .nuScenes, .cvat, .datumaro, .coco, .mot:
+            collected.frames.append(frame)
+        case .nuScenesInfo:
+            preconditionFailure("rejected by init")
+        }
+    }
+
+    /// Completes the file: renames it over the destination (or writes a whole-set format).
+    /// - Throws: `FileAccessError` naming the destination; ``LabelFileError`` when the set does not
+    ///   fit the format.
+    public func finish() throws {
+        switch format {
+        case .openLABEL:
+            let writer = try AtomicFileWriter(path: path)
+            try openLABEL!.write(emit: { try writer.append($0) }, frames: { try writer.append(contentsOf: frames!) })
+            try writer.commit()
+            frames = nil
+        case .kittiTracking:
+            try file!.commit()
+        case .kitti, .susTechPOINTS, .nuScenesInfo:
+            break
+        case .nuScenes: try FileBytes.writeAtomically(NuScenesResultsFile.encode(collected), to: path)
+        case .cvat: try FileBytes.writeAtomically(CVATFile.encode(collected, camera: context.camera), to: path)
+        case .datumaro: try FileBytes.writeAtomically(DatumaroFile.encode(collected), to: path)
+        case .coco:
+            let isResults = collected.objectCount > 0 && collected.frames.allSatisfy { $0.objects.allSatisfy { $0.score != nil } }
+            try FileBytes.writeAtomically(isResults ? COCOFile.encodeResults(collected, gold: context.reference ?? collected) : COCOFile.encode(collected), to: path)
+        case .mot: try FileBytes.writeAtomically(MOTFile.encode(collected, camera: context.camera), to: path)
+        }
+    }
+}
