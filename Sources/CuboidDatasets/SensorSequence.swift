@@ -32,11 +32,70 @@ public struct SensorFrameReference: Sendable, Hashable {
     /// World-from-lidar pose, when the layout gives one.
     public var egoPose: RigidPose?
     /// Point cloud files by sensor name.
-    public var pointClouds: [String: String]
+    public var pointClouds: [String: String] {
+        get { clouds.dictionary }
+        set { clouds = NamedFiles(newValue) }
+    }
     /// Image files by camera name.
-    public var images: [String: String]
+    public var images: [String: String] {
+        get { cameraImages.dictionary }
+        set { cameraImages = NamedFiles(newValue) }
+    }
     /// Gold label file, when the layout has one per frame.
     public var labelPath: String?
+    // A long recording holds one of these a frame: one file (the usual case) is kept without a
+    // dictionary's allocation, its folder shared with the other frames (see `sharingFolders`).
+    private var clouds: NamedFiles
+    private var cameraImages: NamedFiles
+
+    /// The same frame with its folder names sharing storage with equal ones in `folders`.
+    func sharingFolders(_ folders: inout [String: String]) -> SensorFrameReference {
+        var frame = self
+        frame.clouds.shareFolder(&folders)
+        frame.cameraImages.shareFolder(&folders)
+        return frame
+    }
+
+    public init(name: String, timestamp: Double?, egoPose: RigidPose?, pointClouds: [String: String], images: [String: String], labelPath: String?) {
+        self.name = name
+        self.timestamp = timestamp
+        self.egoPose = egoPose
+        clouds = NamedFiles(pointClouds)
+        cameraImages = NamedFiles(images)
+        self.labelPath = labelPath
+    }
+}
+
+/// Files by name, without an allocation for zero or one: one file is its name, its folder (with
+/// the final `/`) and its file name (short enough, like `0000000042.bin`, to need no allocation).
+private enum NamedFiles: Sendable, Hashable {
+    case none
+    case one(name: String, folder: String, file: String)
+    case many([String: String])
+
+    init(_ files: [String: String]) {
+        switch files.count {
+        case 0: self = .none
+        case 1:
+            let (name, path) = files.first!
+            let cut = path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex
+            self = .one(name: name, folder: String(path[..<cut]), file: String(path[cut...]))
+        default: self = .many(files)
+        }
+    }
+
+    var dictionary: [String: String] {
+        switch self {
+        case .none: [:]
+        case .one(let name, let folder, let file): [name: folder + file]
+        case .many(let files): files
+        }
+    }
+
+    mutating func shareFolder(_ folders: inout [String: String]) {
+        guard case .one(let name, let folder, let file) = self else { return }
+        if let shared = folders[folder] { self = .one(name: name, folder: shared, file: file) } else { folders[folder] = folder }
+    }
 }
 
 /// A sequence of sensor frames from a dataset folder: per frame a timestamp, point clouds, camera
@@ -56,7 +115,18 @@ public struct SensorSequence: Sendable {
     public let sensorName: String
 
     private let calibrationSource: CalibrationSource
-    private let preloadedLabels: [String: LabeledFrame]
+    private let preloadedLabels: WholeSequenceLabels
+
+    private init(layout: SequenceLayout, root: String, frames: [SensorFrameReference], sensorName: String,
+                 calibrationSource: CalibrationSource, preloadedLabels: WholeSequenceLabels) {
+        self.layout = layout
+        self.root = root
+        var folders: [String: String] = [:]
+        self.frames = frames.map { $0.sharingFolders(&folders) }
+        self.sensorName = sensorName
+        self.calibrationSource = calibrationSource
+        self.preloadedLabels = preloadedLabels
+    }
 
     enum CalibrationSource: Sendable {
         case kittiPerFrame(folder: String)
@@ -134,7 +204,7 @@ public struct SensorSequence: Sendable {
     /// - Returns: nil when the frame has no label file.
     public func labels(at index: Int) throws -> LabeledFrame? {
         let frame = frames[index]
-        if let preloaded = preloadedLabels[frame.name] { return preloaded }
+        if let preloaded = try preloadedLabels.frame(named: frame.name, frames: frames) { return preloaded }
         guard let path = frame.labelPath else { return nil }
         var labeled = LabeledFrame(name: frame.name, timestamp: frame.timestamp, egoPose: frame.egoPose)
         switch layout {
@@ -192,7 +262,7 @@ public struct SensorSequence: Sendable {
                                         labelPath: FileManager.default.fileExists(atPath: label) ? label : nil)
         }
         return SensorSequence(layout: .kittiObject, root: root, frames: frames, sensorName: "velodyne",
-                              calibrationSource: .kittiPerFrame(folder: root + "/calib"), preloadedLabels: [:])
+                              calibrationSource: .kittiPerFrame(folder: root + "/calib"), preloadedLabels: WholeSequenceLabels([:]))
     }
 
     private static func openKITTIRaw(_ root: String) throws -> SensorSequence {
@@ -226,23 +296,27 @@ public struct SensorSequence: Sendable {
             return SensorFrameReference(name: name, timestamp: timestamps?[index] ?? Double(index) * 0.1, egoPose: poses[index],
                                         pointClouds: ["velodyne": cloudFolder + "/\(name).bin"], images: images, labelPath: nil)
         }
-        // Tracking labels beside the recording (label_02/SEQ.txt) are read whole.
-        var preloaded: [String: LabeledFrame] = [:]
+        // Tracking labels beside the recording (label_02/SEQ.txt) are read whole, when first asked for
+        // (pre-labelling never asks, and a long recording's labels would hold memory all run).
+        var labels = WholeSequenceLabels([:])
         let labelFolder = root + "/label_02"
         if directoryExists(labelFolder), let calibration, let file = try listing(labelFolder).filter({ $0.hasSuffix(".txt") }).sorted().first {
-            let set = try LabelStore.read(labelFolder + "/" + file, format: .kittiTracking, context: LabelContext(calibration: calibration))
-            // Tracking labels number frames from 0 in recording order; frames past the last label have none.
-            for frame in frames {
-                let index = preloaded.count
-                var labeled = index < set.frames.count ? set.frames[index] : LabeledFrame(name: frame.name)
-                labeled.name = frame.name
-                labeled.timestamp = frame.timestamp
-                labeled.egoPose = frame.egoPose
-                preloaded[frame.name] = labeled
+            labels = WholeSequenceLabels { frames in
+                let set = try LabelStore.read(labelFolder + "/" + file, format: .kittiTracking, context: LabelContext(calibration: calibration))
+                var preloaded: [String: LabeledFrame] = [:]
+                // Tracking labels number frames from 0 in recording order; frames past the last label have none.
+                for (index, frame) in frames.enumerated() {
+                    var labeled = index < set.frames.count ? set.frames[index] : LabeledFrame(name: frame.name)
+                    labeled.name = frame.name
+                    labeled.timestamp = frame.timestamp
+                    labeled.egoPose = frame.egoPose
+                    preloaded[frame.name] = labeled
+                }
+                return preloaded
             }
         }
         return SensorSequence(layout: .kittiRaw, root: root, frames: frames, sensorName: "velodyne",
-                              calibrationSource: calibration.map { .kittiFixed($0) } ?? .none, preloadedLabels: preloaded)
+                              calibrationSource: calibration.map { .kittiFixed($0) } ?? .none, preloadedLabels: labels)
     }
 
     private static func openSUSTechPOINTS(_ root: String) throws -> SensorSequence {
@@ -281,7 +355,7 @@ public struct SensorSequence: Sendable {
                                         labelPath: FileManager.default.fileExists(atPath: label) ? label : nil)
         }
         return SensorSequence(layout: layout, root: root, frames: frames, sensorName: "lidar",
-                              calibrationSource: calibrationFiles.isEmpty ? .none : .cameraFiles(calibrationFiles), preloadedLabels: [:])
+                              calibrationSource: calibrationFiles.isEmpty ? .none : .cameraFiles(calibrationFiles), preloadedLabels: WholeSequenceLabels([:]))
     }
 
     private static func openNuScenesInfo(_ root: String) throws -> SensorSequence {
@@ -299,7 +373,7 @@ public struct SensorSequence: Sendable {
             preloaded[labeled.name] = labeled
         }
         return SensorSequence(layout: .nuScenesInfo, root: root, frames: frames, sensorName: "LIDAR_TOP",
-                              calibrationSource: .cameras(set.cameras), preloadedLabels: preloaded)
+                              calibrationSource: .cameras(set.cameras), preloadedLabels: WholeSequenceLabels(preloaded))
     }
 
     // MARK: - Helpers
@@ -374,5 +448,31 @@ public enum SequenceError: Error, Sendable, Hashable, CustomStringConvertible {
             "\(path): no known layout (expected KITTI velodyne/ or velodyne_points/, SUSTechPOINTS lidar/, a .pkl.json, or point cloud files)"
         case .missing(let frame, let what): "frame \(frame) has no \(what)"
         }
+    }
+}
+
+/// Labels kept in one file for a whole sequence (KITTI tracking, nuScenes infos), by frame name:
+/// given, or read on first use (once, under a lock; a failed read is retried on the next call).
+final class WholeSequenceLabels: @unchecked Sendable {
+    private let lock = NSLock()
+    private var frames: [String: LabeledFrame]?
+    private let load: (@Sendable ([SensorFrameReference]) throws -> [String: LabeledFrame])?
+
+    init(_ frames: [String: LabeledFrame]) {
+        self.frames = frames
+        load = nil
+    }
+
+    /// - Parameter load: Reads the labels, given the sequence's frames.
+    init(load: @escaping @Sendable ([SensorFrameReference]) throws -> [String: LabeledFrame]) {
+        frames = nil
+        self.load = load
+    }
+
+    func frame(named name: String, frames sequenceFrames: [SensorFrameReference]) throws -> LabeledFrame? {
+        lock.lock()
+        defer { lock.unlock() }
+        if frames == nil { frames = try load!(sequenceFrames) }
+        return frames![name]
     }
 }
