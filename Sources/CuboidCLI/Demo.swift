@@ -72,7 +72,9 @@ struct Demo: ParsableCommand {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("cuboid-demo-\(ProcessInfo.processInfo.processIdentifier)").path
         defer { try? FileManager.default.removeItem(atPath: output) }
         let sequence = try SensorSequence.open(path)
-        let summary = try PrelabelRunner.run(sequence, output: output, options: PrelabelOptions())
+        var options = PrelabelOptions()
+        options.collectLabels = true
+        let summary = try PrelabelRunner.run(sequence, output: output, options: options)
         print("prelabel: \(summary.frames) frames, \(summary.tracks) tracks, \(summary.boxes) boxes; "
             + stageTimes(summary.detectionTimings, sweeps: summary.frames))
         for score in try DetectionScoring.score(summary.labels, gold: gold, sequence: sequence) {

@@ -80,6 +80,7 @@ struct Prelabel: ParsableCommand {
         }
         options.formats = formats
         options.previews = !noPreviews
+        options.collectLabels = score
         guard let mode = ExternalDetectionMode(rawValue: detectionsMode) else { throw ValidationError("--detections-mode is join or replace") }
         options.externalMode = mode
 
@@ -113,7 +114,7 @@ struct Prelabel: ParsableCommand {
             guard let format = LabelFormat(rawValue: detectionsFormat) else { throw ValidationError("unknown --detections-format") }
             options.externalDetections = try LabelStore.read(detections, format: format, context: context)
         }
-        let lines = ["detect": ProgressLine("detect", total: sequence.count), "preview": ProgressLine("preview", total: sequence.count)]
+        let lines = ["detect": ProgressLine("detect", total: sequence.count), "write": ProgressLine("write", total: sequence.count)]
         let summary = try PrelabelRunner.run(sequence, output: output, options: options) { stage, done, _ in lines[stage]?.update(done) }
         let detected = summary.frames - summary.resumedFrames
         var line = "\(path): \(summary.frames) frames (\(summary.resumedFrames) from the cache), \(summary.boxes) boxes, \(summary.tracks) "

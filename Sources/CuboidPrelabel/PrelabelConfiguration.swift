@@ -48,8 +48,8 @@ public struct PrelabelConfiguration: Sendable, Hashable, Codable {
         try check(clustering.minimumPoints >= 3, "clustering.minimumPoints", ">= 3")
         try check(!classes.isEmpty && classes.allSatisfy { $0.isValid }, "classes",
                   "class models with 0 < minimum <= typical <= maximum sizes")
-        try check(tracking.maximumMissedFrames >= 0 && tracking.minimumHits >= 1 && tracking.gateDistance > 0,
-                  "tracking", "maximumMissedFrames >= 0, minimumHits >= 1, gateDistance > 0")
+        try check(tracking.maximumMissedFrames >= 0 && tracking.minimumHits >= 1 && tracking.gateDistance > 0 && tracking.backwardExtensionFrames >= 0,
+                  "tracking", "maximumMissedFrames >= 0, minimumHits >= 1, gateDistance > 0, backwardExtensionFrames >= 0")
         try check((0...1).contains(minimumScore), "minimumScore", "a value in [0, 1]")
     }
 
@@ -255,5 +255,8 @@ public struct TrackingConfiguration: Sendable, Hashable, Codable {
     public var measurementNoise: Double = 0.3
     /// Tracks whose smoothed centre moves less than this over their life are static. Default 1 m.
     public var staticDisplacement: Double = 1.0
+    /// How far back (frames) a newly confirmed track looks for the detections it missed before it
+    /// started. Default 30 (3 s at 10 Hz). It also bounds the frames the tracker keeps in memory.
+    public var backwardExtensionFrames: Int = 30
     public init() {}
 }

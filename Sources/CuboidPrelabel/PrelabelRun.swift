@@ -29,6 +29,9 @@ public struct PrelabelOptions: Sendable {
     public var previews = true
     /// Threads for the per-cluster fits (outputs do not depend on it).
     public var threads = Parallelism.availableCores
+    /// Whether to return every label in ``PrelabelSummary/labels`` (for scoring), which makes memory
+    /// grow with the sequence; off, the run's memory does not depend on the number of frames.
+    public var collectLabels = false
     public init() {}
 }
 
@@ -44,25 +47,32 @@ public struct PrelabelSummary: Sendable {
     public var trackingSeconds = 0.0
     /// Whether tracks link frames (the sequence has poses) or every frame stands alone.
     public var tracked = false
-    /// The labels written, sensor frame.
+    /// The labels written, sensor frame, when ``PrelabelOptions/collectLabels`` asked for them.
     public var labels = LabelSet()
 }
 
-/// Runs the whole pre-labelling job on one sequence, resumably.
+/// Runs the whole pre-labelling job on one sequence, resumably, in memory that does not grow with
+/// the sequence's length.
 ///
-/// Stage 1 detects objects frame by frame and caches each frame's detections under
-/// `OUT/cache/` (atomic writes): a restarted run reads the cache and detects only the frames that are
-/// missing. Stage 2 tracks and refines (when the sequence has ego poses; otherwise every frame stands
-/// alone), projects the boxes into every camera and writes the labels, the review queue and the
-/// previews, each atomically. The outputs depend only on the inputs and the configuration, so a run
-/// killed at any point and restarted writes the same bytes as one that was never interrupted.
+/// Stage 1 detects objects frame by frame, caches each frame's detections under `OUT/cache/`
+/// (atomic writes; a restarted run reads the cache and detects only the frames that are missing),
+/// and feeds them to a ``StreamingTracker`` when the sequence has ego poses (otherwise every frame
+/// stands alone). Finished tracks go to a scratch file. Stage 2 reads them back a few frames at a
+/// time, projects the boxes into every camera and streams the labels (``LabelStreamWriter``), the
+/// review queue (sorted on disk) and the previews, each written atomically. The outputs depend only
+/// on the inputs and the configuration, so a run killed at any point and restarted writes the same
+/// bytes as one that was never interrupted.
 public enum PrelabelRunner {
+    /// Frames whose labels are built at once in stage 2.
+    static let framesPerBatch = 32
+
     /// - Parameters:
     ///   - sequence: The footage.
     ///   - output: Folder for the outputs (created).
     ///   - options: Configuration, formats, external detections.
-    ///   - progress: Called after each frame of each stage with (stage, done, total).
-    /// - Throws: file errors naming the file; ``LabelFileError`` when a format cannot hold the labels.
+    ///   - progress: Called after each frame of each stage (`detect`, `write`) with (stage, done, total).
+    /// - Throws: file errors naming the file (a full disk is `ENOSPC`; earlier outputs are then intact);
+    ///   ``LabelFileError`` when a format cannot hold the labels.
     public static func run(_ sequence: SensorSequence, output: String, options: PrelabelOptions,
                            progress: (String, Int, Int) -> Void = { _, _, _ in }) throws -> PrelabelSummary {
         let detector = LidarDetector(configuration: options.configuration)
@@ -78,17 +88,22 @@ public enum PrelabelRunner {
         let external = options.externalDetections.map { set in
             Dictionary(set.frames.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         }
+        summary.tracked = sequence.count > 1 && sequence.frames.allSatisfy { $0.egoPose != nil }
+        var tracker = StreamingTracker(configuration: options.configuration.tracking)
+        let spool = try TrackSpool(in: cache)
+        let queue = try ReviewQueue(in: cache)
+        var trackingNanoseconds: UInt64 = 0
 
-        // Stage 1: detections per frame, cached.
-        var perFrame: [[Detection]] = []
+        // Stage 1: detections per frame, cached, and tracked as they come.
         for index in 0..<sequence.count {
-            let name = sequence.frames[index].name
-            let cached = cache + "/" + name + ".detections.json"
-            if manager.fileExists(atPath: cached), let detections = try? FileBytes.decode(cached, DetectionCache.decode) {
-                perFrame.append(detections)
+            let frame = sequence.frames[index]
+            let cached = cache + "/" + frame.name + ".detections.json"
+            var detections: [Detection]
+            if manager.fileExists(atPath: cached), let read = try? FileBytes.decode(cached, DetectionCache.decode) {
+                detections = read
                 summary.resumedFrames += 1
             } else {
-                var detections: [Detection] = []
+                detections = []
                 if options.externalDetections == nil || options.externalMode == .join {
                     let cloud = try sequence.pointCloud(at: index)
                     let (found, timings) = detector.detect(cloud, threads: options.threads)
@@ -96,92 +111,101 @@ public enum PrelabelRunner {
                     summary.detectionTimings = summary.detectionTimings + timings
                 }
                 if let external {
-                    let supplied = (external[name]?.objects ?? []).compactMap { object -> Detection? in
+                    let supplied = (external[frame.name]?.objects ?? []).compactMap { object -> Detection? in
                         guard let cuboid = object.cuboid else { return nil }
                         return Detection(category: object.category, cuboid: cuboid, score: object.score ?? 1, pointCount: 0, source: "external")
                     }
                     detections = supplied + detections.filter { lidar in !supplied.contains { iou(lidar.cuboid.bev, $0.cuboid.bev) >= 0.1 } }
                 }
                 try FileBytes.writeAtomically(DetectionCache.encode(detections), to: cached)
-                perFrame.append(detections)
+            }
+            if summary.tracked {
+                let start = DispatchTime.now().uptimeNanoseconds
+                let finished = tracker.add(TrackerFrame(detections: detections, worldFromSensor: frame.egoPose!, time: frame.timestamp ?? Double(index) / 10))
+                for track in finished { try spool.add(track, codes: &queue.codes) }
+                trackingNanoseconds += DispatchTime.now().uptimeNanoseconds - start
             }
             progress("detect", index + 1, sequence.count)
         }
-
-        // Stage 2: tracks, labels and pictures.
-        let start = DispatchTime.now().uptimeNanoseconds
-        let poses = sequence.frames.map(\.egoPose)
-        summary.tracked = sequence.count > 1 && poses.allSatisfy { $0 != nil }
-        var tracks: [Track]
         if summary.tracked {
-            let frames = sequence.frames.enumerated().map { index, frame in
-                TrackerFrame(detections: perFrame[index], worldFromSensor: frame.egoPose!, time: frame.timestamp ?? Double(index) / 10)
-            }
-            tracks = Tracker(configuration: options.configuration.tracking).track(frames)
-        } else {
-            // Frames without poses (a KITTI object benchmark folder) are unrelated: no identities across them.
-            tracks = []
-            for (index, detections) in perFrame.enumerated() {
-                for (k, detection) in detections.enumerated() {
-                    tracks.append(Track(id: tracks.count + 1, category: detection.category, score: detection.score, isMoving: false,
-                                        headingKnown: false, boxes: [index: TrackedBox(cuboid: detection.cuboid, detection: k)]))
-                }
-            }
+            let start = DispatchTime.now().uptimeNanoseconds
+            for track in tracker.finish() { try spool.add(track, codes: &queue.codes) }
+            trackingNanoseconds += DispatchTime.now().uptimeNanoseconds - start
         }
-        summary.trackingSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        summary.tracks = tracks.count
+        summary.trackingSeconds = Double(trackingNanoseconds) / 1e9
+        summary.tracks = spool.headers.count
 
-        var labels = LabelSet(sensorName: sequence.sensorName)
-        var queue: [ReviewItem] = []
-        // Calibrations and image headers are read once per frame, for the boxes and the previews.
-        let rig = try sequence.frames.indices.map { try sequence.cameras(at: $0) }
-        labels.cameras = rig.first ?? []
-        for (index, frame) in sequence.frames.enumerated() {
-            let cameras = rig[index]
-            var objects: [LabeledObject] = []
-            for track in tracks {
-                guard let entry = track.boxes[index] else { continue }
-                let detection = entry.detection.map { perFrame[index][$0] }
-                let score = detection.map { summary.tracked ? 0.5 * ($0.score + track.score) : $0.score } ?? 0.8 * track.score
-                var object = LabeledObject(trackID: String(track.id), category: track.category, cuboid: entry.cuboid, score: score)
-                object.attributes["source"] = .text(detection == nil ? "smoothed" : detection!.source)
-                object.attributes["num_points"] = .number(Double(detection?.pointCount ?? 0))
-                object.attributes["moving"] = .flag(track.isMoving)
-                for camera in cameras {
-                    if let box = projectedBox(entry.cuboid, camera: camera, silhouette: ProjectionSilhouette(className: track.category)),
-                       box.area > 0 {
-                        object.boxes[camera.name] = box
+        // Stage 2: labels, review queue and pictures, a batch of frames at a time.
+        let firstCameras = sequence.count > 0 ? try sequence.cameras(at: 0) : []
+        if options.collectLabels { summary.labels = LabelSet(sensorName: sequence.sensorName, cameras: firstCameras) }
+        let writers = try options.formats.map { format in
+            try LabelStreamWriter(path: output + "/" + outputName(format), format: format, context: try context(for: format, sequence: sequence),
+                                  sensorName: sequence.sensorName, cameras: firstCameras)
+        }
+        if options.previews { try manager.createDirectory(atPath: output + "/preview", withIntermediateDirectories: true) }
+        var untrackedIDs = 0
+        for batch in stride(from: 0, to: sequence.count, by: framesPerBatch) {
+            let frames = batch..<min(batch + framesPerBatch, sequence.count)
+            let tracked = summary.tracked ? try spool.boxes(frames: frames) : []
+            for index in frames {
+                let frame = sequence.frames[index]
+                let detections = try FileBytes.decode(cache + "/" + frame.name + ".detections.json", DetectionCache.decode)
+                let cameras = try sequence.cameras(at: index)
+                // (track id, class, track score, moving, heading known, track length, box) per object.
+                let entries: [(id: Int, category: String, score: Double, moving: Bool, headingKnown: Bool, length: Int?, box: TrackedBox)]
+                if summary.tracked {
+                    entries = tracked[index - batch].map { ($0.track.id, queue.codes.names[$0.track.category], $0.track.score, $0.track.isMoving, $0.track.headingKnown, $0.track.length, $0.box) }
+                } else {
+                    // Frames without poses (a KITTI object benchmark folder) are unrelated: no identities across them.
+                    entries = detections.enumerated().map { k, detection in
+                        (untrackedIDs + k + 1, detection.category, detection.score, false, false, nil, TrackedBox(cuboid: detection.cuboid, detection: k))
                     }
+                    untrackedIDs += detections.count
                 }
-                objects.append(object)
-                queue.append(ReviewItem(frame: frame.name, track: track, object: object, detection: detection, tracked: summary.tracked))
+                var objects: [LabeledObject] = []
+                for entry in entries {
+                    let detection = entry.box.detection.map { detections[$0] }
+                    let score = detection.map { summary.tracked ? 0.5 * ($0.score + entry.score) : $0.score } ?? 0.8 * entry.score
+                    var object = LabeledObject(trackID: String(entry.id), category: entry.category, cuboid: entry.box.cuboid, score: score)
+                    object.attributes["source"] = .text(detection == nil ? "smoothed" : detection!.source)
+                    object.attributes["num_points"] = .number(Double(detection?.pointCount ?? 0))
+                    object.attributes["moving"] = .flag(entry.moving)
+                    for camera in cameras {
+                        if let box = projectedBox(entry.box.cuboid, camera: camera, silhouette: ProjectionSilhouette(className: entry.category)),
+                           box.area > 0 {
+                            object.boxes[camera.name] = box
+                        }
+                    }
+                    objects.append(object)
+                    try queue.add(ReviewItem(frame: index, trackID: entry.id, category: entry.category, headingKnown: entry.headingKnown,
+                                             trackLength: entry.length, object: object, detection: detection, codes: &queue.codes))
+                }
+                let labeled = LabeledFrame(name: frame.name, timestamp: frame.timestamp, egoPose: frame.egoPose, objects: objects)
+                summary.boxes += objects.count
+                for writer in writers { try writer.append(labelsFor(writer.format, labeled)) }
+                if options.collectLabels { summary.labels.frames.append(labeled) }
+                if options.previews { try writePreviews(labeled, index: index, cameras: cameras, sequence: sequence, folder: output + "/preview") }
+                progress("write", index + 1, sequence.count)
             }
-            labels.frames.append(LabeledFrame(name: frame.name, timestamp: frame.timestamp, egoPose: frame.egoPose, objects: objects))
-            summary.boxes += objects.count
         }
-        summary.labels = labels
-
-        for format in options.formats { try write(labels, format: format, sequence: sequence, output: output) }
-        try FileBytes.writeAtomically(ReviewItem.table(queue), to: output + "/review_queue.csv")
-
-        if options.previews {
-            let folder = output + "/preview"
-            try manager.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            for (index, frame) in labels.frames.enumerated() {
-                let bev = folder + "/" + frame.name + "-bev.png"
-                if !manager.fileExists(atPath: bev) {
-                    let cloud = try sequence.pointCloud(at: index)
-                    try FileBytes.writeAtomically(try ImageCodec.encodePNG(PreviewRenderer.birdsEye(cloud: cloud, predictions: frame.objects), compressionLevel: 3), to: bev)
-                }
-                for camera in rig[index] {
-                    let path = folder + "/" + frame.name + "-" + camera.name + ".png"
-                    guard !manager.fileExists(atPath: path), let image = try? sequence.image(at: index, camera: camera.name) else { continue }
-                    try FileBytes.writeAtomically(try ImageCodec.encodePNG(PreviewRenderer.camera(image: image, camera: camera, predictions: frame.objects), compressionLevel: 3), to: path)
-                }
-                progress("preview", index + 1, labels.frames.count)
-            }
-        }
+        for writer in writers { try writer.finish() }
+        try queue.write(to: output + "/review_queue.csv", frameNames: sequence.frames.map(\.name))
         return summary
+    }
+
+    /// The bird's-eye picture and one per camera, unless an earlier run wrote them.
+    private static func writePreviews(_ frame: LabeledFrame, index: Int, cameras: [Camera], sequence: SensorSequence, folder: String) throws {
+        let manager = FileManager.default
+        let bev = folder + "/" + frame.name + "-bev.png"
+        if !manager.fileExists(atPath: bev) {
+            let cloud = try sequence.pointCloud(at: index)
+            try FileBytes.writeAtomically(try ImageCodec.encodePNG(PreviewRenderer.birdsEye(cloud: cloud, predictions: frame.objects), compressionLevel: 3), to: bev)
+        }
+        for camera in cameras {
+            let path = folder + "/" + frame.name + "-" + camera.name + ".png"
+            guard !manager.fileExists(atPath: path), let image = try? sequence.image(at: index, camera: camera.name) else { continue }
+            try FileBytes.writeAtomically(try ImageCodec.encodePNG(PreviewRenderer.camera(image: image, camera: camera, predictions: frame.objects), compressionLevel: 3), to: path)
+        }
     }
 
     /// Output file or folder name per format.
@@ -199,63 +223,30 @@ public enum PrelabelRunner {
         }
     }
 
-    private static func write(_ labels: LabelSet, format: LabelFormat, sequence: SensorSequence, output: String) throws {
+    private static func context(for format: LabelFormat, sequence: SensorSequence) throws -> LabelContext {
         var context = LabelContext()
-        var set = labels
         if format == .kitti || format == .kittiTracking {
             guard let calibration = try sequence.kittiCalibration(at: 0) else {
                 throw LabelFileError.missingContext("KITTI output needs a KITTI calibration; this \(sequence.layout.rawValue) sequence has none")
             }
             context.calibration = calibration
             if sequence.layout == .kittiObject { context.calibrationFolder = sequence.root }
-            // KITTI labels only what camera 2 sees.
-            for f in set.frames.indices {
-                set.frames[f].objects = set.frames[f].objects.compactMap { object in
-                    var object = object
-                    guard let box = object.boxes["image_2"] ?? object.boxes["image_02"] else { return nil }
-                    object.boxes = [LabeledObject.kittiCamera: box]
-                    return object
-                }
-            }
         }
         context.decimals = 2
-        try LabelStore.write(set, to: output + "/" + outputName(format), format: format, context: context)
-    }
-}
-
-/// One line of the review queue: a box and why a person should look at it.
-struct ReviewItem {
-    var frame: String
-    var trackID: Int
-    var category: String
-    var score: Double
-    var doubt: Double
-    var reasons: [String]
-
-    init(frame: String, track: Track, object: LabeledObject, detection: Detection?, tracked: Bool) {
-        self.frame = frame
-        trackID = track.id
-        category = track.category
-        score = object.score ?? 0
-        var reasons: [String] = []
-        var doubt = 1 - score
-        if detection == nil { reasons.append("not detected in this frame (box from the smoothed track)"); doubt += 0.2 }
-        if let detection, detection.pointCount > 0 && detection.pointCount < 30 { reasons.append("few points (\(detection.pointCount))"); doubt += 0.1 }
-        if tracked && track.boxes.count < 5 { reasons.append("short track (\(track.boxes.count) frames)"); doubt += 0.1 }
-        if !track.headingKnown && !isPerson(track.category) { reasons.append("heading unknown (front/back)"); doubt += 0.05 }
-        if let detection, detection.category != track.category { reasons.append("detected as \(detection.category)"); doubt += 0.15 }
-        self.doubt = min(1, doubt)
-        self.reasons = reasons
+        return context
     }
 
-    /// CSV, most doubtful first (ties by frame and track).
-    static func table(_ items: [ReviewItem]) -> [UInt8] {
-        let sorted = items.sorted { ($1.doubt, $0.frame, $0.trackID) < ($0.doubt, $1.frame, $1.trackID) }
-        var text = "rank,frame,track,category,score,doubt,reasons\n"
-        for (rank, item) in sorted.enumerated() {
-            text += "\(rank + 1),\(item.frame),\(item.trackID),\(item.category),\(String(format: "%.3f", item.score)),\(String(format: "%.3f", item.doubt)),\"\(item.reasons.joined(separator: "; "))\"\n"
+    /// KITTI labels only what camera 2 sees.
+    private static func labelsFor(_ format: LabelFormat, _ frame: LabeledFrame) -> LabeledFrame {
+        guard format == .kitti || format == .kittiTracking else { return frame }
+        var frame = frame
+        frame.objects = frame.objects.compactMap { object in
+            var object = object
+            guard let box = object.boxes["image_2"] ?? object.boxes["image_02"] else { return nil }
+            object.boxes = [LabeledObject.kittiCamera: box]
+            return object
         }
-        return Array(text.utf8)
+        return frame
     }
 }
 

@@ -44,17 +44,9 @@ public struct TrackedBox: Sendable, Hashable {
     }
 }
 
-/// Multi-object tracking and offline refinement in the world frame.
+/// Multi-object tracking and offline refinement in the world frame, over a whole sequence at once.
 ///
-/// Forward pass: a constant-velocity Kalman filter per track (x and y independently), Hungarian
-/// assignment on centre distance within a gate, between compatible classes (vehicles with vehicles,
-/// people and cyclists with each other); tracks survive ``TrackingConfiguration/maximumMissedFrames``
-/// unseen frames. Backward pass: every confirmed track is extended towards the start of the sequence
-/// with its smoothed velocity, taking detections that no confirmed track claimed. Then per track: a
-/// Rauch-Tung-Striebel smoother over all its frames (so frames where it was occluded get a box), one
-/// size (the median), one class (score-weighted vote), static tracks pinned to one place and
-/// heading, and yaw flips fixed (moving tracks point along their velocity, others keep one
-/// orientation modulo pi).
+/// The same as feeding ``StreamingTracker`` every frame and collecting its tracks.
 public struct Tracker: Sendable {
     public let configuration: TrackingConfiguration
 
@@ -67,86 +59,166 @@ public struct Tracker: Sendable {
     /// - Returns: Confirmed tracks, by id.
     /// - Complexity: O(F (T + D)^3) for the per-frame assignments.
     public func track(_ frames: [TrackerFrame]) -> [Track] {
-        precondition(zip(frames, frames.dropFirst()).allSatisfy { $0.time <= $1.time }, "frames must be in time order")
-        // World-frame detections.
-        let world: [[WorldDetection]] = frames.map { frame in
-            frame.detections.enumerated().map { index, detection in
-                let box = detection.cuboid.transformed(by: frame.worldFromSensor)
-                return WorldDetection(index: index, box: box, score: detection.score, category: detection.category)
-            }
-        }
-        var live: [Tracklet] = [], finished: [Tracklet] = []
-        var claimed = frames.map { [Bool](repeating: false, count: $0.detections.count) }
-        for (f, frame) in frames.enumerated() {
-            for k in live.indices { live[k].predict(to: frame.time, configuration) }
-            let detections = world[f]
-            var cost = Matrix(rows: live.count, columns: detections.count, repeating: 1e9)
-            for (t, tracklet) in live.enumerated() {
-                // The gate widens with the prediction's uncertainty: a new track does not know its
-                // velocity yet (a highway car moves 3 m a frame), a coasting one drifts.
-                let gate = configuration.gateDistance + 2 * max(tracklet.predicted.0.p[0], tracklet.predicted.1.p[0]).squareRoot()
-                for (d, detection) in detections.enumerated() where tracklet.group == group(detection.category) {
-                    let distance = (tracklet.position - SIMD2(detection.box.x, detection.box.y)).length
-                    if distance <= gate { cost[t, d] = distance }
-                }
-            }
-            let pairs = live.isEmpty || detections.isEmpty ? [] : optimalAssignment(cost: cost, maximumCost: 1e8)
-            var matchedTracks = Set<Int>(), matchedDetections = Set<Int>()
-            for pair in pairs {
-                live[pair.row].update(frame: f, detection: detections[pair.column], configuration)
-                matchedTracks.insert(pair.row)
-                matchedDetections.insert(pair.column)
-            }
-            for t in live.indices where !matchedTracks.contains(t) { live[t].miss(frame: f) }
-            for (d, detection) in detections.enumerated() where !matchedDetections.contains(d) {
-                live.append(Tracklet(frame: f, time: frame.time, detection: detection, configuration))
-            }
-            let ended = live.filter { $0.missed > configuration.maximumMissedFrames }
-            finished += ended
-            live.removeAll { $0.missed > configuration.maximumMissedFrames }
-        }
-        finished += live
-        var confirmed = finished.filter { $0.hits >= configuration.minimumHits }
-        confirmed.sort { ($0.firstFrame, $0.steps[0].detection!.index) < ($1.firstFrame, $1.steps[0].detection!.index) }
-        for tracklet in confirmed { for step in tracklet.steps { if let d = step.detection { claimed[step.frame][d.index] = true } } }
+        var tracker = StreamingTracker(configuration: configuration)
+        var tracks: [Track] = []
+        for frame in frames { tracks += tracker.add(frame) }
+        tracks += tracker.finish()
+        return tracks.sorted { $0.id < $1.id }
+    }
+}
 
-        // Backward pass: extend each confirmed track towards the start with its smoothed velocity.
-        let times = frames.map(\.time)
-        for k in confirmed.indices {
-            guard let first = confirmed[k].smoothed(times: times, configuration).first else { continue }
-            var misses = 0
-            var f = confirmed[k].firstFrame - 1
-            var additions: [(Int, WorldDetection)] = []
-            while f >= 0 && misses <= configuration.maximumMissedFrames {
-                let dt = first.time - times[f]
-                let predicted = first.position - first.velocity * dt
-                let gate = configuration.gateDistance * (1 + 0.5 * Double(misses))
-                var best: (Int, Double)? = nil
-                for (d, detection) in world[f].enumerated() where !claimed[f][d] && confirmed[k].group == group(detection.category) {
-                    let distance = (predicted - SIMD2(detection.box.x, detection.box.y)).length
-                    if distance <= gate && distance < (best?.1 ?? .infinity) { best = (d, distance) }
-                }
-                if let (d, _) = best {
-                    claimed[f][d] = true
-                    additions.append((f, world[f][d]))
-                    misses = 0
-                } else {
-                    misses += 1
-                }
-                f -= 1
-            }
-            if !additions.isEmpty {
-                confirmed[k] = confirmed[k].prepending(additions.reversed(), times: times, configuration)
+/// Multi-object tracking and offline refinement in the world frame, one frame at a time, with
+/// memory bounded by the live tracks and a window of recent frames, not by the sequence's length.
+///
+/// Forward: a constant-velocity Kalman filter per track (x and y independently), Hungarian
+/// assignment on centre distance within a gate, between compatible classes (vehicles with vehicles,
+/// people and cyclists with each other); tracks survive ``TrackingConfiguration/maximumMissedFrames``
+/// unseen frames. A track is confirmed (and numbered, from 1, in order of confirmation) at
+/// ``TrackingConfiguration/minimumHits`` detections; it is then extended backwards, up to
+/// ``TrackingConfiguration/backwardExtensionFrames`` frames, with its smoothed velocity, taking
+/// detections no other track holds. When a confirmed track ends it is refined: a Rauch-Tung-Striebel
+/// smoother over all its frames (so frames where it was occluded get a box), one size (the median),
+/// one class (score-weighted vote), static tracks pinned to one place and heading, and yaw flips
+/// fixed (moving tracks point along their velocity, others keep one orientation modulo pi).
+public struct StreamingTracker: Sendable {
+    public let configuration: TrackingConfiguration
+    /// Time and pose of the frames from `firstKept` on (those a live track or the window may need).
+    private var times: FrameWindow<Double> = FrameWindow()
+    private var poses: FrameWindow<RigidPose> = FrameWindow()
+    /// The last frames' world detections and which tracklet holds each (for backward extension).
+    private var recent: [(frame: Int, detections: [WorldDetection], holder: [Int?])] = []
+    private var live: [Tracklet] = []
+    private var nextSerial = 0
+    private var nextID = 1
+
+    public init(configuration: TrackingConfiguration = TrackingConfiguration()) {
+        self.configuration = configuration
+    }
+
+    /// Adds the next frame.
+    /// - Parameter frame: The next frame; its time is not before the previous frame's.
+    /// - Returns: The tracks this frame completed (they can no longer change), by id.
+    public mutating func add(_ frame: TrackerFrame) -> [Track] {
+        precondition(times.last.map { $0 <= frame.time } ?? true, "frames must be in time order")
+        let f = times.endFrame
+        times.append(frame.time)
+        poses.append(frame.worldFromSensor)
+        let detections = frame.detections.enumerated().map { index, detection in
+            WorldDetection(index: index, box: detection.cuboid.transformed(by: frame.worldFromSensor), score: detection.score, category: detection.category)
+        }
+        recent.append((f, detections, [Int?](repeating: nil, count: detections.count)))
+        for k in live.indices { live[k].predict(to: frame.time, configuration) }
+        var cost = Matrix(rows: live.count, columns: detections.count, repeating: 1e9)
+        for (t, tracklet) in live.enumerated() {
+            // The gate widens with the prediction's uncertainty: a new track does not know its
+            // velocity yet (a highway car moves 3 m a frame), a coasting one drifts.
+            let gate = configuration.gateDistance + 2 * max(tracklet.predicted.0.p[0], tracklet.predicted.1.p[0]).squareRoot()
+            for (d, detection) in detections.enumerated() where tracklet.group == group(detection.category) {
+                let distance = (tracklet.position - SIMD2(detection.box.x, detection.box.y)).length
+                if distance <= gate { cost[t, d] = distance }
             }
         }
-        return confirmed.enumerated().map { id, tracklet in
-            refine(tracklet, id: id + 1, frames: frames, times: times)
+        let pairs = live.isEmpty || detections.isEmpty ? [] : optimalAssignment(cost: cost, maximumCost: 1e8)
+        var matchedTracks = Set<Int>(), matchedDetections = Set<Int>()
+        var newlyConfirmed: [Int] = []
+        for pair in pairs {
+            live[pair.row].update(frame: f, detection: detections[pair.column], configuration)
+            recent[recent.count - 1].holder[pair.column] = live[pair.row].serial
+            if live[pair.row].id == nil && live[pair.row].hits >= configuration.minimumHits { newlyConfirmed.append(pair.row) }
+            matchedTracks.insert(pair.row)
+            matchedDetections.insert(pair.column)
+        }
+        for t in live.indices where !matchedTracks.contains(t) { live[t].miss(frame: f) }
+        for (d, detection) in detections.enumerated() where !matchedDetections.contains(d) {
+            live.append(Tracklet(frame: f, time: frame.time, detection: detection, configuration))
+            live[live.count - 1].serial = nextSerial
+            recent[recent.count - 1].holder[d] = nextSerial
+            nextSerial += 1
+            if configuration.minimumHits <= 1 { newlyConfirmed.append(live.count - 1) }
+        }
+        // Numbered in order of confirmation; ties (same frame) by the detection they took.
+        newlyConfirmed.sort { (live[$0].steps.last!.detection!.index) < (live[$1].steps.last!.detection!.index) }
+        for k in newlyConfirmed { confirm(k) }
+
+        var ended: [Tracklet] = []
+        live.removeAll { tracklet in
+            guard tracklet.missed > configuration.maximumMissedFrames else { return false }
+            ended.append(tracklet)
+            return true
+        }
+        let window = configuration.backwardExtensionFrames + configuration.maximumMissedFrames + 1
+        if recent.count > window { recent.removeFirst(recent.count - window) }
+        let tracks = finalize(ended)
+        let needed = live.map(\.firstFrame).min().map { min($0, recent[0].frame) } ?? recent[0].frame
+        times.drop(before: needed)
+        poses.drop(before: needed)
+        return tracks
+    }
+
+    /// Ends the sequence.
+    /// - Returns: The tracks still open, by id.
+    public mutating func finish() -> [Track] {
+        let ended = live
+        live = []
+        return finalize(ended)
+    }
+
+    private mutating func finalize(_ ended: [Tracklet]) -> [Track] {
+        var tracks: [Track] = []
+        for tracklet in ended {
+            if let id = tracklet.id {
+                tracks.append(refine(tracklet, id: id))
+            } else {
+                // An unconfirmed tracklet lets go of its detections: a later track may extend over them.
+                for step in tracklet.steps {
+                    guard let detection = step.detection, let r = recentIndex(step.frame), recent[r].holder[detection.index] == tracklet.serial else { continue }
+                    recent[r].holder[detection.index] = nil
+                }
+            }
+        }
+        return tracks.sorted { $0.id < $1.id }
+    }
+
+    private func recentIndex(_ frame: Int) -> Int? {
+        guard let first = recent.first?.frame, frame >= first, frame - first < recent.count else { return nil }
+        return frame - first
+    }
+
+    /// Numbers a tracklet and extends it towards the past with its smoothed velocity.
+    private mutating func confirm(_ k: Int) {
+        live[k].id = nextID
+        nextID += 1
+        guard configuration.backwardExtensionFrames > 0, let first = live[k].smoothed().first else { return }
+        var misses = 0
+        var f = live[k].firstFrame - 1
+        let limit = max(0, live[k].firstFrame - configuration.backwardExtensionFrames)
+        var additions: [(Int, WorldDetection)] = []
+        while f >= limit, misses <= configuration.maximumMissedFrames, let r = recentIndex(f) {
+            let dt = first.time - times[f]
+            let predicted = first.position - first.velocity * dt
+            let gate = configuration.gateDistance * (1 + 0.5 * Double(misses))
+            var best: (Int, Double)? = nil
+            for (d, detection) in recent[r].detections.enumerated() where recent[r].holder[d] == nil && live[k].group == group(detection.category) {
+                let distance = (predicted - SIMD2(detection.box.x, detection.box.y)).length
+                if distance <= gate && distance < (best?.1 ?? .infinity) { best = (d, distance) }
+            }
+            if let (d, _) = best {
+                recent[r].holder[d] = live[k].serial
+                additions.append((f, recent[r].detections[d]))
+                misses = 0
+            } else {
+                misses += 1
+            }
+            f -= 1
+        }
+        if !additions.isEmpty {
+            live[k] = live[k].prepending(additions.reversed(), times: times, configuration)
         }
     }
 
     /// The refined track in sensor frames.
-    private func refine(_ tracklet: Tracklet, id: Int, frames: [TrackerFrame], times: [Double]) -> Track {
-        let states = tracklet.smoothed(times: times, configuration)
+    private func refine(_ tracklet: Tracklet, id: Int) -> Track {
+        let states = tracklet.smoothed()
         let measured = tracklet.steps.compactMap(\.detection)
         var votes: [String: Double] = [:]
         for d in measured { votes[d.category, default: 0] += d.score }
@@ -169,6 +241,7 @@ public struct Tracker: Sendable {
         let meanPosition = positions.reduce(SIMD2<Double>.zero, +) / Double(positions.count)
         var boxes: [Int: TrackedBox] = [:]
         var headingKnown = false
+        let detectionOfFrame = Dictionary(tracklet.steps.compactMap { step in step.detection.map { (step.frame, $0.index) } }, uniquingKeysWith: { a, _ in a })
         for state in states {
             let f = state.frame
             var yaw: Double
@@ -188,12 +261,32 @@ public struct Tracker: Sendable {
                 position = meanPosition
             }
             let world = Box3D(center: SIMD3(position.x, position.y, centreZ), size: size, yaw: yaw)
-            let detection = tracklet.steps.first { $0.frame == f }?.detection?.index
-            boxes[f] = TrackedBox(cuboid: world.transformed(by: frames[f].worldFromSensor.inverse), detection: detection)
+            boxes[f] = TrackedBox(cuboid: world.transformed(by: poses[f].inverse), detection: detectionOfFrame[f])
         }
         let meanScore = measured.map(\.score).reduce(0, +) / Double(measured.count)
         let score = meanScore * (1 - exp(-Double(measured.count) / 3))
         return Track(id: id, category: category, score: score, isMoving: isMoving, headingKnown: headingKnown, boxes: boxes)
+    }
+}
+
+/// Values for a sliding range of frame indices: appended at the end, dropped from the front.
+struct FrameWindow<Value: Sendable>: Sendable {
+    private var values: [Value] = []
+    private var first = 0
+    /// One past the last frame appended.
+    var endFrame: Int { first + values.count }
+    var last: Value? { values.last }
+    mutating func append(_ value: Value) { values.append(value) }
+    subscript(frame: Int) -> Value {
+        precondition(frame >= first && frame < endFrame, "frame \(frame) is outside the window \(first)..<\(endFrame)")
+        return values[frame - first]
+    }
+    /// Forgets frames before `frame`, in steps of 256 so the copying stays amortised O(1) a frame.
+    mutating func drop(before frame: Int) {
+        let count = min(frame, endFrame) - first
+        guard count >= 256 else { return }
+        values.removeFirst(count)
+        first += count
     }
 }
 
@@ -255,6 +348,10 @@ struct Tracklet: Sendable {
     var missed = 0
     var hits = 1
     var group: TrackGroup
+    /// Which tracklet this is (in order of creation), for the detections it holds.
+    var serial = 0
+    /// The track's number once confirmed.
+    var id: Int?
     var firstFrame: Int { steps[0].frame }
     var position: SIMD2<Double> { SIMD2(predicted.0.x[0], predicted.1.x[0]) }
 
@@ -292,13 +389,15 @@ struct Tracklet: Sendable {
     }
 
     /// The same measurements with earlier ones put in front, filtered again from the first.
-    func prepending(_ earlier: [(Int, WorldDetection)], times: [Double], _ configuration: TrackingConfiguration) -> Tracklet {
+    func prepending(_ earlier: [(Int, WorldDetection)], times: FrameWindow<Double>, _ configuration: TrackingConfiguration) -> Tracklet {
         var measurements: [Int: WorldDetection] = [:]
         for (f, d) in earlier { measurements[f] = d }
         for step in steps { if let d = step.detection { measurements[step.frame] = d } }
         let frames = measurements.keys.sorted()
         var rebuilt = Tracklet(frame: frames[0], time: times[frames[0]], detection: measurements[frames[0]]!, configuration)
         rebuilt.group = group
+        rebuilt.serial = serial
+        rebuilt.id = id
         for f in (frames[0] + 1)...frames.last! {
             rebuilt.predict(to: times[f], configuration)
             if let d = measurements[f] { rebuilt.update(frame: f, detection: d, configuration) } else { rebuilt.miss(frame: f) }
@@ -309,7 +408,7 @@ struct Tracklet: Sendable {
     struct State { var frame: Int; var time: Double; var position: SIMD2<Double>; var velocity: SIMD2<Double> }
 
     /// Rauch-Tung-Striebel smoothed states from the first to the last detection (trailing misses dropped).
-    func smoothed(times: [Double], _ configuration: TrackingConfiguration) -> [State] {
+    func smoothed() -> [State] {
         guard let last = steps.lastIndex(where: { $0.detection != nil }) else { return [] }
         let used = Array(steps[0...last])
         var sx = used.map(\.filtered.0), sy = used.map(\.filtered.1)

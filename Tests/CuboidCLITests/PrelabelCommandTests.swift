@@ -67,4 +67,77 @@ struct PrelabelCommandTests {
         let accepted = try runCuboid(["prelabel", sequence, "--out", root + "/o", "--config", root + "/defaults.json", "--no-previews"])
         #expect(accepted.status == 0, "\(accepted.stderr)")
     }
+
+    @Test("a full disk or a read-only output stops the run with the file and the reason, and leaves earlier outputs whole",
+          .enabled(if: SmallFileSystem.canMount))
+    func fullOrReadOnlyDisk() throws {
+        let root = try scratchFolder("prelabel-disk")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        // 600 KiB: room for the labels and the cache (180 KiB), not for the previews as well.
+        let disk = try SmallFileSystem(at: root + "/disk", kibibytes: 600)
+        defer { disk.unmount() }
+        let out = root + "/disk/out"
+        let first = try runCuboid(["prelabel", sequence, "--out", out, "--no-previews"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let before = try filesBelow(out)
+
+        let full = try runCuboid(["prelabel", sequence, "--out", out, "--format", "openlabel,kitti-tracking"])
+        #expect(full.status == 1)
+        #expect(full.stderr.contains(out + "/") && full.stderr.contains("No space left on device"), "\(full.stderr)")
+        try expectIntact(before, in: out)
+
+        try disk.remount(readOnly: true)
+        let readOnly = try runCuboid(["prelabel", sequence, "--out", out, "--format", "openlabel,kitti-tracking"])
+        #expect(readOnly.status == 1)
+        #expect(readOnly.stderr.contains(out) && readOnly.stderr.contains("Read-only file system"), "\(readOnly.stderr)")
+        try expectIntact(before, in: out)
+    }
+
+    /// Every file of `before` is still there with the same bytes, and no temporary file is left.
+    private func expectIntact(_ before: [String: [UInt8]], in folder: String) throws {
+        let after = try filesBelow(folder)
+        for (name, bytes) in before where after[name] != bytes { Issue.record("\(name) changed or vanished") }
+        let leftovers = after.keys.filter { ($0 as NSString).lastPathComponent.hasPrefix(".") }
+        #expect(leftovers.isEmpty, "temporary files left: \(leftovers)")
+    }
+}
+
+/// A tmpfs of a given size (needs root and the right to mount, as on the CI machine).
+struct SmallFileSystem {
+    let path: String
+
+    /// Whether this process may mount a tmpfs.
+    static let canMount: Bool = {
+        guard getuid() == 0 else { return false }
+        let probe = NSTemporaryDirectory() + "cuboid-mount-probe-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: probe) }
+        guard (try? FileManager.default.createDirectory(atPath: probe, withIntermediateDirectories: true)) != nil,
+              (try? run("/bin/mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", probe])) == 0 else { return false }
+        _ = try? run("/bin/umount", [probe])
+        return true
+    }()
+
+    init(at path: String, kibibytes: Int) throws {
+        self.path = path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        let status = try Self.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(kibibytes)k", "tmpfs", path])
+        guard status == 0 else { throw CocoaError(.fileWriteUnknown) }
+    }
+
+    func remount(readOnly: Bool) throws {
+        let status = try Self.run("/bin/mount", ["-o", readOnly ? "remount,ro" : "remount,rw", path])
+        guard status == 0 else { throw CocoaError(.fileWriteUnknown) }
+    }
+
+    func unmount() { _ = try? Self.run("/bin/umount", [path]) }
+
+    private static func run(_ tool: String, _ arguments: [String]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
 }

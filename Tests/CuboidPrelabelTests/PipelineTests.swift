@@ -21,6 +21,7 @@ private func temporaryFolder() -> String {
         let output = temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: output) }
         var options = PrelabelOptions()
+        options.collectLabels = true
         options.formats = [.openLABEL, .kitti]
         let summary = try PrelabelRunner.run(sequence, output: output, options: options)
         #expect(summary.tracked && summary.frames == 3 && summary.resumedFrames == 0)
@@ -47,6 +48,7 @@ private func temporaryFolder() -> String {
         let first = temporaryFolder(), second = temporaryFolder()
         defer { for f in [first, second] { try? FileManager.default.removeItem(atPath: f) } }
         var options = PrelabelOptions()
+        options.collectLabels = true
         options.previews = false
         _ = try PrelabelRunner.run(sequence, output: first, options: options)
         _ = try PrelabelRunner.run(sequence, output: second, options: options)
@@ -62,6 +64,7 @@ private func temporaryFolder() -> String {
         let output = temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: output) }
         var options = PrelabelOptions()
+        options.collectLabels = true
         options.previews = false
         _ = try PrelabelRunner.run(sequence, output: output, options: options)
         let reference = try filesBelow(output)
@@ -76,6 +79,7 @@ private func temporaryFolder() -> String {
         let output = temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: output) }
         var options = PrelabelOptions()
+        options.collectLabels = true
         options.previews = false
         options.formats = [.kitti]
         let summary = try PrelabelRunner.run(sequence, output: output, options: options)

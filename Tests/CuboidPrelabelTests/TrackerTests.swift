@@ -70,3 +70,40 @@ private func detection(_ x: Double, _ y: Double, yaw: Double, category: String =
         #expect(Set(tracks.map(\.category)) == ["Car", "Pedestrian"])
     }
 }
+
+@Suite struct StreamingTrackerTests {
+    /// 800 frames (past the 256-frame steps in which the tracker forgets old frames): a car parked
+    /// for the whole drive and cars that each pass in 60 frames. Every track comes out as soon as it
+    /// ends, with one identity, and the parked car's track spans every frame.
+    @Test func longDriveReleasesFinishedTracks() {
+        var tracker = StreamingTracker()
+        var tracks: [Track] = []
+        var finishedWhileRunning = 0
+        for k in 0..<800 {
+            let t = Double(k) / 10
+            var detections = [detection(15, 6, yaw: 0.2)]
+            // Car n passes from frame 60 n to 60 n + 59, 10 m/s along y = -4, in its own lane.
+            let n = k / 60, age = Double(k % 60) / 10
+            detections.append(detection(-20 + 10 * age, -4 - Double(n % 2) * 3.5, yaw: 0))
+            let done = tracker.add(TrackerFrame(detections: detections, worldFromSensor: .identity, time: t))
+            finishedWhileRunning += done.count
+            tracks += done
+        }
+        tracks += tracker.finish()
+        // 14 passing cars (the last leaves at the end) and the parked one.
+        #expect(tracks.count == 15)
+        #expect(finishedWhileRunning == 13)
+        #expect(Set(tracks.map(\.id)) == Set(1...15))
+        let parked = tracks.filter { !$0.isMoving }
+        #expect(parked.count == 1 && parked.first?.boxes.count == 800)
+        for track in tracks where track.isMoving { #expect(track.boxes.count <= 60) }
+        // The same tracks whichever way the frames are fed.
+        var frames: [TrackerFrame] = []
+        for k in 0..<800 {
+            let n = k / 60, age = Double(k % 60) / 10
+            frames.append(TrackerFrame(detections: [detection(15, 6, yaw: 0.2), detection(-20 + 10 * age, -4 - Double(n % 2) * 3.5, yaw: 0)],
+                                       worldFromSensor: .identity, time: Double(k) / 10))
+        }
+        #expect(Tracker().track(frames) == tracks.sorted { $0.id < $1.id })
+    }
+}

@@ -1,0 +1,81 @@
+import CuboidFormats
+import CuboidGeometry
+import CuboidIO
+import CuboidKernels
+@testable import CuboidPrelabel
+import Foundation
+import Testing
+
+@Suite struct SpoolTests {
+    func temporaryFolder() throws -> String {
+        let folder = NSTemporaryDirectory() + "cuboid-spool-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    /// Tracks written in the order they end come back per frame, by id, with every bit of their boxes.
+    @Test func trackSpoolReturnsBoxesByFrame() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let spool = try TrackSpool(in: folder)
+        var codes = CategoryCodes()
+        var generator = SplitMix64(seed: 3)
+        var expected: [Int: [(Int, TrackedBox)]] = [:]
+        for id in stride(from: 40, through: 1, by: -1) {
+            let first = Int(generator.next() % 90), length = 1 + Int(generator.next() % 30)
+            var boxes: [Int: TrackedBox] = [:]
+            for frame in first..<first + length {
+                let box = TrackedBox(cuboid: Box3D(x: generator.normal(), y: generator.normal(), z: -1, length: 4, width: 1.8, height: 1.5, yaw: generator.normal()),
+                                     detection: frame % 3 == 0 ? nil : frame % 7)
+                boxes[frame] = box
+                expected[frame, default: []].append((id, box))
+            }
+            try spool.add(Track(id: id, category: id % 2 == 0 ? "Car" : "Pedestrian", score: 0.5, isMoving: id % 3 == 0, headingKnown: false, boxes: boxes),
+                          codes: &codes)
+        }
+        for start in stride(from: 0, to: 120, by: 32) {
+            let got = try spool.boxes(frames: start..<start + 32)
+            for (offset, entries) in got.enumerated() {
+                let want = (expected[start + offset] ?? []).sorted { $0.0 < $1.0 }
+                #expect(entries.map(\.track.id) == want.map(\.0))
+                #expect(entries.map(\.box) == want.map(\.1))
+                for entry in entries {
+                    #expect(codes.names[entry.track.category] == (entry.track.id % 2 == 0 ? "Car" : "Pedestrian"))
+                    #expect(entry.track.isMoving == (entry.track.id % 3 == 0))
+                }
+            }
+        }
+    }
+
+    /// 70,000 items (18 runs: a merge pass, then the final merge) come out in the order an in-memory
+    /// sort gives, ties on doubt broken by frame name and track.
+    @Test func reviewQueueSortsOnDisk() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let queue = try ReviewQueue(in: folder)
+        let names = (0..<500).map { String(format: "f%04d", 499 - $0) }  // name order opposite to index order
+        var generator = SplitMix64(seed: 11)
+        var items: [ReviewItem] = []
+        for k in 0..<70_000 {
+            let score = Double(generator.next() % 20) / 20  // many equal doubts
+            let object = LabeledObject(trackID: "1", category: "Car", cuboid: nil, score: score)
+            let detection = k % 4 == 0 ? nil : Detection(category: k % 5 == 0 ? "Van" : "Car", cuboid: Box3D(x: 0, y: 0, z: 0, length: 1, width: 1, height: 1, yaw: 0),
+                                                      score: score, pointCount: Int(generator.next() % 60))
+            let item = ReviewItem(frame: Int(generator.next() % 500), trackID: k, category: "Car", headingKnown: k % 2 == 0,
+                                  trackLength: k % 3 == 0 ? nil : Int(generator.next() % 9), object: object, detection: detection, codes: &queue.codes)
+            items.append(item)
+            try queue.add(item)
+        }
+        try queue.write(to: folder + "/queue.csv", frameNames: names)
+        let sorted = items.sorted { a, b in
+            if a.doubt != b.doubt { return a.doubt > b.doubt }
+            if a.frame != b.frame { return names[a.frame] < names[b.frame] }
+            return a.trackID < b.trackID
+        }
+        let expected = "rank,frame,track,category,score,doubt,reasons\n"
+            + sorted.enumerated().map { $0.element.line(rank: $0.offset + 1, frameNames: names, codes: queue.codes) }.joined()
+        let written = String(decoding: try FileBytes.read(folder + "/queue.csv"), as: UTF8.self)
+        #expect(written == expected)
+        #expect(written.contains("detected as Van") && written.contains("few points") && written.contains("short track"))
+    }
+}
