@@ -19,12 +19,6 @@ func runCuboid(_ arguments: [String]) throws -> (status: Int32, stdout: String, 
 }
 
 /// A new empty folder under the temporary directory, for one test's outputs.
-func scratchFolder(_ prefix: String) throws -> String {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cuboid-\(prefix)-cli-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    return folder
-}
-
 func jsonObjects(_ text: String) throws -> [[String: Any]] {
     try text.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
 }

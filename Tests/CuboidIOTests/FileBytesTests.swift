@@ -5,15 +5,9 @@ import Testing
 
 @Suite("File access")
 struct FileBytesTests {
-    func temporaryFolder() throws -> String {
-        let folder = NSTemporaryDirectory() + "cuboid-io-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        return folder
-    }
-
     @Test("atomic write creates, replaces, and leaves no temporary file", arguments: [0, 1, 4096, 1_000_003])
     func atomicWrite(size: Int) throws {
-        let folder = try temporaryFolder()
+        let folder = try scratchFolder("io")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = folder + "/out.bin"
         let first = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31) }
@@ -36,7 +30,7 @@ struct FileBytesTests {
             #expect(error.description.contains("No such file or directory"))
         }
         // Renaming over a directory fails after the data was written: the directory stays, no temporary is left.
-        let folder = try temporaryFolder()
+        let folder = try scratchFolder("io")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try FileManager.default.createDirectory(atPath: folder + "/taken", withIntermediateDirectories: false)
         #expect(throws: FileAccessError.self) { try FileBytes.writeAtomically([1, 2], to: folder + "/taken") }
@@ -73,15 +67,9 @@ struct FileBytesTests {
 
 @Suite("Atomic and scratch files")
 struct AtomicFileWriterTests {
-    func temporaryFolder() throws -> String {
-        let folder = NSTemporaryDirectory() + "cuboid-io-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        return folder
-    }
-
     /// Pieces of every size (past the 256 KiB buffer, and the contents of a scratch file) arrive in order.
     @Test func piecesArriveWholeOnCommit() throws {
-        let folder = try temporaryFolder()
+        let folder = try scratchFolder("io")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let scratch = try ScratchFile(in: folder)
         var expected: [UInt8] = []
@@ -109,7 +97,7 @@ struct AtomicFileWriterTests {
 
     /// A writer dropped before commit (an error on the way) leaves the old file and no temporary file.
     @Test func droppedWriterLeavesTheOldFile() throws {
-        let folder = try temporaryFolder()
+        let folder = try scratchFolder("io")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try FileBytes.writeAtomically(Array("old".utf8), to: folder + "/labels.json")
         do {

@@ -3,19 +3,14 @@ import CuboidGeometry
 import CuboidIO
 import CuboidKernels
 @testable import CuboidPrelabel
+import CuboidTestSupport
 import Foundation
 import Testing
 
 @Suite struct SpoolTests {
-    func temporaryFolder() throws -> String {
-        let folder = NSTemporaryDirectory() + "cuboid-spool-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        return folder
-    }
-
     /// Tracks written in the order they end come back per frame, by id, with every bit of their boxes.
     @Test func trackSpoolReturnsBoxesByFrame() throws {
-        let folder = try temporaryFolder()
+        let folder = try scratchFolder("spool")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let spool = try TrackSpool(in: folder)
         var codes = CategoryCodes()
@@ -50,7 +45,7 @@ import Testing
     /// 70,000 items (18 runs: a merge pass, then the final merge) come out in the order an in-memory
     /// sort gives, ties on doubt broken by frame name and track.
     @Test func reviewQueueSortsOnDisk() throws {
-        let folder = try temporaryFolder()
+        let folder = try scratchFolder("spool")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let queue = try ReviewQueue(in: folder)
         let names = (0..<500).map { String(format: "f%04d", 499 - $0) }  // name order opposite to index order

@@ -97,6 +97,13 @@ public enum BuiltProducts {
 }
 
 /// Every regular file below a folder, by relative path, with its bytes: to compare the outputs of two runs.
+/// A new empty folder under the temporary directory, named `cuboid-PREFIX-UUID`.
+public func scratchFolder(_ prefix: String) throws -> String {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cuboid-\(prefix)-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    return folder
+}
+
 public func filesBelow(_ folder: String) throws -> [String: [UInt8]] {
     var files: [String: [UInt8]] = [:]
     let enumerator = FileManager.default.enumerator(atPath: folder)
