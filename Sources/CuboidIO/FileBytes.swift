@@ -87,9 +87,11 @@ public enum FileBytes {
         try writer.commit()
     }
 
-    /// Removes the temporary files that ``writeAtomically(_:to:)`` leaves in `folder` when its process is
-    /// killed between creating and renaming one (`.NAME.tmp-XXXXXX`). Call it when resuming a run
-    /// whose earlier process may have been killed; never while another process writes to the folder.
+    /// Removes the temporary files that ``writeAtomically(_:to:)`` and ``AtomicFileWriter`` leave in
+    /// `folder` when their process is killed between creating and renaming one (`.NAME.tmp-XXXXXX`),
+    /// and a ``ScratchFile`` killed between creating and unlinking its file (`.cuboid-scratch-XXXXXX`).
+    /// Call it when resuming a run whose earlier process may have been killed; never while another
+    /// process writes to the folder.
     /// - Returns: How many were removed.
     @discardableResult
     public static func removeStaleTemporaries(in folder: String) -> Int {
@@ -97,7 +99,9 @@ public enum FileBytes {
         var names: [String] = []
         while let entry = readdir(directory) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name.hasPrefix(".") && name.dropLast(6).hasSuffix(".tmp-") { names.append(name) }
+            let isTemporary = name.hasPrefix(".") && name.dropLast(6).hasSuffix(".tmp-")
+            let isScratch = name.hasPrefix(".cuboid-scratch-") && name.count == ".cuboid-scratch-".count + 6
+            if isTemporary || isScratch { names.append(name) }
         }
         closedir(directory)
         return names.reduce(0) { $0 + (unlink(folder + "/" + $1) == 0 ? 1 : 0) }
