@@ -192,10 +192,6 @@ public enum OpenLABELFile {
 
     /// The `object_data` of one object.
     fileprivate static func objectData(_ object: LabeledObject, sensor: String) -> JSONOutput {
-        objectDataMembers(object, sensor: sensor)
-    }
-
-    private static func objectDataMembers(_ object: LabeledObject, sensor: String) -> JSONOutput {
         var data: [(String, JSONOutput)] = []
         if let box = object.cuboid {
             let q = object.orientation
