@@ -1,8 +1,15 @@
 /// Connected components of the points above the ground, in a bird's-eye-view grid.
 ///
 /// Points whose height above the local ground lies in the configured band are dropped into square
-/// cells; occupied cells that touch (8-neighbourhood, or two cells apart beyond ``ClusteringConfiguration/sparseRange``
-/// where the sweep is sparse) form one cluster. Points outside the band keep cluster -1.
+/// cells; occupied cells that touch (8-neighbourhood, or two cells apart beyond
+/// ``ClusteringConfiguration/sparseRange`` where the sweep is sparse) form one cluster. Points
+/// outside the band keep cluster -1.
+///
+/// A component that floats (its lowest point more than ``ClusteringConfiguration/floatingGap`` above
+/// the ground, but low enough and wide enough to be a roof) then joins the nearest component within
+/// ``ClusteringConfiguration/stackingReach`` that stays below it, when the two fit in
+/// ``ClusteringConfiguration/maximumStackedDiagonal``: glass returns nothing, so a car's roof and its
+/// lower body arrive as two components, and a roof cannot stand on its own.
 struct BEVClusters: Sendable {
     /// Cluster of each point, or -1.
     var clusterOfPoint: [Int32]
@@ -19,6 +26,8 @@ struct BEVClusters: Sendable {
         var cellOfPoint = [Int32](repeating: -1, count: count)
         var slotOfCell = [Int32](repeating: -1, count: side * side)
         var occupiedCells: [Int32] = []
+        // Lowest and highest height above the ground in each occupied cell.
+        var cellLow: [Float] = [], cellHigh: [Float] = []
         for i in 0..<count {
             let h = heights[i]
             guard h >= low && h <= high else { continue }
@@ -28,8 +37,13 @@ struct BEVClusters: Sendable {
             if slotOfCell[c] < 0 {
                 slotOfCell[c] = Int32(occupiedCells.count)
                 occupiedCells.append(Int32(c))
+                cellLow.append(h)
+                cellHigh.append(h)
             }
-            cellOfPoint[i] = slotOfCell[c]
+            let slot = Int(slotOfCell[c])
+            cellOfPoint[i] = Int32(slot)
+            cellLow[slot] = min(cellLow[slot], h)
+            cellHigh[slot] = max(cellHigh[slot], h)
         }
         // Union-find over occupied cells.
         var parent = [Int32](0..<Int32(occupiedCells.count))
@@ -56,6 +70,64 @@ struct BEVClusters: Sendable {
                     let ra = find(Int32(slot)), rb = find(other)
                     if ra != rb { parent[Int(max(ra, rb))] = min(ra, rb) }
                 }
+            }
+        }
+        // Floating components join the nearest neighbour they stack on: one that stays below the
+        // floating part's lowest point (a roof over a car's lower body, with the windows between
+        // them), not one that reaches up beside it (a person whose legs a car hides).
+        if configuration.stackingReach > 0 {
+            var rootLow = [Float](repeating: .infinity, count: occupiedCells.count)
+            var rootHigh = [Float](repeating: -.infinity, count: occupiedCells.count)
+            var bounds = [SIMD4<Int32>](repeating: SIMD4(.max, .max, .min, .min), count: occupiedCells.count)
+            var cellsOfRoot = [[Int32]](repeating: [], count: occupiedCells.count)
+            for (slot, c) in occupiedCells.enumerated() {
+                let root = Int(find(Int32(slot)))
+                rootLow[root] = min(rootLow[root], cellLow[slot])
+                rootHigh[root] = max(rootHigh[root], cellHigh[slot])
+                let cx = Int32(Int(c) % side), cy = Int32(Int(c) / side)
+                bounds[root] = SIMD4(min(bounds[root][0], cx), min(bounds[root][1], cy), max(bounds[root][2], cx), max(bounds[root][3], cy))
+                cellsOfRoot[root].append(Int32(slot))
+            }
+            let floatingLow = Float(configuration.floatingGap), floatingHigh = Float(configuration.maximumRoofGap)
+            let overlap = Float(configuration.stackingOverlap)
+            let reach = Int((configuration.stackingReach / cell).rounded())
+            let limit = configuration.maximumStackedDiagonal / cell
+            let minimumSpan = configuration.minimumRoofDiagonal / cell
+            for floating in cellsOfRoot.indices where !cellsOfRoot[floating].isEmpty {
+                let root = Int(find(Int32(floating)))
+                let low = rootLow[root]
+                guard low > floatingLow && low <= floatingHigh else { continue }
+                // A roof spans a vehicle's width; a person's shoulders over a car do not.
+                let own = bounds[root]
+                let ownX = Double(own[2] - own[0] + 1), ownY = Double(own[3] - own[1] + 1)
+                guard (ownX * ownX + ownY * ownY).squareRoot() >= minimumSpan else { continue }
+                var best: (distance: Int, root: Int32)? = nil
+                for slot in cellsOfRoot[floating] {
+                    let c = Int(occupiedCells[Int(slot)])
+                    let cx = c % side, cy = c / side
+                    for dy in -reach...reach {
+                        for dx in -reach...reach {
+                            let nx = cx + dx, ny = cy + dy
+                            guard nx >= 0, ny >= 0, nx < side, ny < side else { continue }
+                            let other = slotOfCell[ny * side + nx]
+                            guard other >= 0 else { continue }
+                            let candidate = find(other)
+                            guard Int(candidate) != root, rootHigh[Int(candidate)] <= low + overlap else { continue }
+                            let distance = dx * dx + dy * dy
+                            if best.map({ (distance, candidate) < ($0.distance, $0.root) }) ?? true { best = (distance, candidate) }
+                        }
+                    }
+                }
+                guard let (_, other) = best else { continue }
+                let a = bounds[root], b = bounds[Int(other)]
+                let joined = SIMD4(min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+                let spanX = Double(joined[2] - joined[0] + 1), spanY = Double(joined[3] - joined[1] + 1)
+                guard (spanX * spanX + spanY * spanY).squareRoot() <= limit else { continue }
+                let keep = min(Int32(root), other), drop = max(Int32(root), other)
+                parent[Int(drop)] = keep
+                bounds[Int(keep)] = joined
+                rootLow[Int(keep)] = min(rootLow[root], rootLow[Int(other)])
+                rootHigh[Int(keep)] = max(rootHigh[root], rootHigh[Int(other)])
             }
         }
         var clusterOfRoot = [Int32](repeating: -1, count: occupiedCells.count)

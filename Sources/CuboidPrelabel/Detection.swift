@@ -73,6 +73,7 @@ public struct LidarDetector: Sendable {
             return Double(now - clock) / 1e9
         }
         let ground = GroundModel(x: cloud.x, y: cloud.y, z: cloud.z, region: configuration.regionOfInterest, configuration: configuration.ground)
+        let surroundings = Surroundings(cloud, heights: ground.heightAboveGround, configuration: configuration)
         timings.ground = lap()
         let clusters = BEVClusters(x: cloud.x, y: cloud.y, heights: ground.heightAboveGround,
                                    region: configuration.regionOfInterest, configuration: configuration.clustering)
@@ -83,8 +84,8 @@ public struct LidarDetector: Sendable {
         let order = candidates.indices.sorted { candidates[$0].count > candidates[$1].count }
         let fitted: [Detection?] = parallelArray(count: order.count, threads: threads, chunkSize: 4) { range, slots in
             for k in range {
-                let cluster = ClusterPoints(candidates[order[k]], cloud: cloud, heights: ground.heightAboveGround)
-                (slots.baseAddress! + k).initialize(to: classify(cluster, fitter: fitter))
+                let cluster = ClusterPoints(candidates[order[k]], cloud: cloud, heights: ground.heightAboveGround, road: surroundings.road)
+                (slots.baseAddress! + k).initialize(to: classify(cluster, fitter: fitter, occlusion: surroundings.occlusion))
             }
         }
         var detections = fitted.compactMap { $0 }
@@ -94,7 +95,7 @@ public struct LidarDetector: Sendable {
     }
 
     /// The best class for a cluster, its completed box and score; nil when nothing fits.
-    func classify(_ cluster: ClusterPoints, fitter: LShapeFitter) -> Detection? {
+    func classify(_ cluster: ClusterPoints, fitter: LShapeFitter, occlusion: OcclusionMap) -> Detection? {
         guard let footprint = fitter.fit(cluster.footprint) else { return nil }
         let diagonal = (footprint.length * footprint.length + footprint.width * footprint.width).squareRoot()
         guard diagonal <= configuration.clustering.maximumDiagonal else { return nil }
@@ -110,7 +111,8 @@ public struct LidarDetector: Sendable {
             completed = BEVBox(center: footprint.center, length: max(footprint.length, model.typical[0]),
                                width: max(footprint.width, model.typical[1]), yaw: footprint.yaw)
         } else {
-            completed = completeFootprint(footprint, toLength: model.typical[0], width: model.typical[1])
+            completed = extendTowardsHiddenEnd(completeFootprint(footprint, toLength: model.typical[0], width: model.typical[1]),
+                                               observed: footprint, hiddenEnd: cluster.hiddenEnd(occlusion))
         }
         let height = max(features.height, model.minimum[2])
         let box = completed.cuboid(bottom: cluster.groundLevel, top: cluster.groundLevel + height)
@@ -129,14 +131,99 @@ struct ClusterPoints {
     var groundLevel: Double
     var count: Int { z.count }
 
-    init(_ members: [Int32], cloud: PointCloud, heights allHeights: [Float]) {
+    /// - Parameter road: When given and the road around the cluster lies clearly below the ground
+    ///   planes under it (the object lifted its bins' planes), heights are taken from the road.
+    init(_ members: [Int32], cloud: PointCloud, heights allHeights: [Float], road: RoadLevelGrid? = nil) {
         footprint = members.map { SIMD2(Double(cloud.x[Int($0)]), Double(cloud.y[Int($0)])) }
         z = members.map { Double(cloud.z[Int($0)]) }
         heights = members.map { Double(allHeights[Int($0)]) }
         var levels = zip(z, heights).map { $0 - $1 }
         levels.sort()
         groundLevel = levels[levels.count / 2]
+        if let road {
+            var low = footprint[0], high = footprint[0]
+            for p in footprint { low = pointwiseMin(low, p); high = pointwiseMax(high, p) }
+            if let level = road.level(minimum: low, maximum: high, margin: 1.0),
+               level < groundLevel - Self.liftTolerance, level > groundLevel - Self.maximumLift {
+                groundLevel = level
+                heights = z.map { $0 - level }
+            }
+        }
     }
+
+    /// A road level this little below the planes is noise; more than `maximumLift` below is another
+    /// level (a ditch, an underpass) rather than this object's road.
+    static let liftTolerance = 0.1, maximumLift = 0.8
+
+    /// The end of the cluster, seen from the sensor, that is hidden behind nearer returns: +1 its
+    /// counter-clockwise end, -1 its clockwise end, 0 both or neither.
+    func hiddenEnd(_ occlusion: OcclusionMap) -> Int {
+        var meanX = 0.0, meanY = 0.0
+        for p in footprint { meanX += p.x; meanY += p.y }
+        let reference = atan2(meanY, meanX)
+        var lowest = Double.infinity, highest = -Double.infinity
+        var relative = [Double](repeating: 0, count: footprint.count), ranges = relative
+        for (k, p) in footprint.enumerated() {
+            var a = atan2(p.y, p.x) - reference
+            if a > .pi { a -= 2 * .pi } else if a <= -.pi { a += 2 * .pi }
+            relative[k] = a
+            ranges[k] = (p.x * p.x + p.y * p.y).squareRoot()
+            lowest = min(lowest, a)
+            highest = max(highest, a)
+        }
+        // The range at each end: the nearest return within 0.5 degree of it.
+        let near = 0.5 * .pi / 180
+        var lowRange = Double.infinity, highRange = Double.infinity
+        for k in relative.indices {
+            if relative[k] <= lowest + near { lowRange = min(lowRange, ranges[k]) }
+            if relative[k] >= highest - near { highRange = min(highRange, ranges[k]) }
+        }
+        let span = 1.5 * .pi / 180, clearance = 0.5
+        let hiddenLow = occlusion.hidden(past: reference + lowest, side: -1, range: lowRange, clearance: clearance, span: span)
+        let hiddenHigh = occlusion.hidden(past: reference + highest, side: 1, range: highRange, clearance: clearance, span: span)
+        return hiddenLow == hiddenHigh ? 0 : (hiddenHigh ? 1 : -1)
+    }
+}
+
+/// The sweep around the clusters: the road level beside each and what hides their ends.
+struct Surroundings: Sendable {
+    var road: RoadLevelGrid
+    var occlusion: OcclusionMap
+
+    init(_ cloud: PointCloud, heights: [Float], configuration: PrelabelConfiguration) {
+        road = RoadLevelGrid(x: cloud.x, y: cloud.y, z: cloud.z, heights: heights, below: Float(configuration.clustering.minimumHeight),
+                             maximumRange: configuration.regionOfInterest.maximumRange)
+        occlusion = OcclusionMap(x: cloud.x, y: cloud.y, heights: heights, low: Float(configuration.clustering.minimumHeight),
+                                 high: Float(configuration.clustering.maximumHeight))
+    }
+}
+
+/// A completed footprint moved along the observed side, so that it grows from the observed part
+/// towards the hidden end rather than away from it (a parked car whose near end is hidden behind the
+/// car in front extends forwards, under the occluder, not backwards past its real rear).
+///
+/// Only a footprint seen as one face (narrower than ``singleFaceWidth``) moves, and only its growth
+/// along that face, which an occluder can cut short; the growth across it stays away from the
+/// sensor, since the lidar sees an object's near face. Where two faces were seen, the corner
+/// between them is real and the box keeps growing from it.
+/// - Parameters:
+///   - completed: The footprint completed to the class size (contains `observed`, sharing a corner).
+///   - observed: The fitted footprint of the returns (sensor frame, sensor at the origin).
+///   - hiddenEnd: +1 when the counter-clockwise end is hidden, -1 the clockwise end, 0 neither.
+/// - Complexity: O(1).
+func extendTowardsHiddenEnd(_ completed: BEVBox, observed: BEVBox, hiddenEnd: Int) -> BEVBox {
+    /// Footprints narrower than this are one face of an object, metres.
+    let singleFaceWidth = 0.4
+    guard hiddenEnd != 0, observed.width < singleFaceWidth else { return completed }
+    let center = observed.center
+    let distance = (center * center).sum().squareRoot()
+    guard distance > 0 else { return completed }
+    // Direction of increasing azimuth at the object.
+    let tangent = SIMD2(-center.y, center.x) / distance
+    let axis = observed.heading
+    let growth = ((completed.center - center) * axis).sum() * axis
+    guard (growth * tangent).sum() * Double(hiddenEnd) < -1e-9 else { return completed }
+    return BEVBox(center: completed.center - 2 * growth, length: completed.length, width: completed.width, yaw: completed.yaw)
 }
 
 /// What the classifier looks at in a cluster.
@@ -151,6 +238,11 @@ struct ClusterFeatures {
     /// Extent along the footprint's length of the points in the top 40 % of the height (a vehicle's
     /// roof is wide, a person's torso narrow).
     var upperExtent: Double
+    /// Fraction of the lower body's returns (below 60 % of the height) within 0.15 m of the sides
+    /// that face the sensor: a vehicle's lower body is an opaque shell the lidar sees only from
+    /// outside, while bushes, hedges and clutter return from all through their depth. 1 when fewer
+    /// than 5 returns are that low (a roof seen over an occluder).
+    var shellFraction: Double
     var pointCount: Int
 
     init(_ cluster: ClusterPoints, footprint: BEVBox) {
@@ -177,6 +269,22 @@ struct ClusterFeatures {
         edgeFraction = Double(near) / Double(cluster.count)
         upperExtent = upperHigh >= upperLow ? upperHigh - upperLow : 0
         pointCount = cluster.count
+        // The sensor (the origin) in the footprint's frame decides which sides face it.
+        let sensorU = -footprint.centerX * c - footprint.centerY * s, sensorV = footprint.centerX * s - footprint.centerY * c
+        var lower = 0, onShell = 0
+        let lowerLevel = 0.6 * top
+        for (k, p) in cluster.footprint.enumerated() where cluster.heights[k] < lowerLevel {
+            let d = p - footprint.center
+            let u = d.x * c + d.y * s, v = -d.x * s + d.y * c
+            var distance = Double.infinity
+            if sensorU > halfLength { distance = min(distance, abs(u - halfLength)) }
+            if sensorU < -halfLength { distance = min(distance, abs(u + halfLength)) }
+            if sensorV > halfWidth { distance = min(distance, abs(v - halfWidth)) }
+            if sensorV < -halfWidth { distance = min(distance, abs(v + halfWidth)) }
+            lower += 1
+            if distance < 0.15 { onShell += 1 }
+        }
+        shellFraction = lower < 5 ? 1 : Double(onShell) / Double(lower)
     }
 
     /// Plausibility in 0...1 that the cluster is an object of the model's class.
@@ -192,6 +300,7 @@ struct ClusterFeatures {
             score *= band(upperExtent, 0, 0.9, tolerance: 0.4)
         } else {
             score *= band(edgeFraction, 0.4, 1, tolerance: 0.3)
+            score *= band(shellFraction, 0.5, 1, tolerance: 0.3)
             score *= band(upperExtent, 0.9, .infinity, tolerance: 0.5)
         }
         return score * (1 - exp(-Double(pointCount) / 15))
@@ -204,3 +313,4 @@ func band(_ value: Double, _ low: Double, _ high: Double, tolerance: Double) -> 
     if value > high { return max(0, 1 - (value - high) / tolerance) }
     return 1
 }
+

@@ -46,6 +46,9 @@ public struct PrelabelConfiguration: Sendable, Hashable, Codable {
         try check(clustering.minimumHeight >= 0 && clustering.maximumHeight > clustering.minimumHeight,
                   "clustering", "0 <= minimumHeight < maximumHeight")
         try check(clustering.minimumPoints >= 3, "clustering.minimumPoints", ">= 3")
+        try check(clustering.floatingGap > 0 && clustering.maximumRoofGap >= clustering.floatingGap && clustering.stackingReach >= 0 && clustering.stackingOverlap >= 0 && clustering.minimumRoofDiagonal >= 0
+                    && clustering.maximumStackedDiagonal > 0,
+                  "clustering", "0 < floatingGap <= maximumRoofGap, stackingReach >= 0, stackingOverlap >= 0, minimumRoofDiagonal >= 0, maximumStackedDiagonal > 0")
         try check(!classes.isEmpty && classes.allSatisfy { $0.isValid }, "classes",
                   "class models with 0 < minimum <= typical <= maximum sizes")
         try check(tracking.maximumMissedFrames >= 0 && tracking.minimumHits >= 1 && tracking.gateDistance > 0 && tracking.backwardExtensionFrames >= 0,
@@ -204,6 +207,24 @@ public struct ClusteringConfiguration: Sendable, Hashable, Codable {
     public var minimumPoints: Int = 8
     /// Clusters whose footprint diagonal exceeds this are walls, hedges or buildings. Default 16 m.
     public var maximumDiagonal: Double = 16
+    /// A cluster whose lowest point is higher than this above the ground floats: it is part of
+    /// something that stands on the ground (a car's roof above its windows). Default 0.6 m.
+    public var floatingGap: Double = 0.6
+    /// Floating clusters whose lowest point is higher than this are canopies and overhangs, not
+    /// roofs, and are left alone. Default 1.8 m.
+    public var maximumRoofGap: Double = 1.8
+    /// A floating cluster joins the nearest cluster whose cells lie within this horizontal distance
+    /// and whose highest point is below the floating one's lowest plus ``stackingOverlap``; 0 turns
+    /// the joining off. Default 1.2 m (a rear window's slope).
+    public var stackingReach: Double = 1.2
+    /// How far the lower cluster may reach up past the floating one's lowest point. Default 0.2 m.
+    public var stackingOverlap: Double = 0.2
+    /// Floating clusters whose bounds have a shorter diagonal are not roofs (a person whose legs a
+    /// car hides) and are left alone. Default 1.2 m.
+    public var minimumRoofDiagonal: Double = 1.2
+    /// Joined clusters must fit a square of this diagonal (a van's length at any heading).
+    /// Default 7 m.
+    public var maximumStackedDiagonal: Double = 7
     public init() {}
 }
 
