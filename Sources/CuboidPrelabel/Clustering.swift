@@ -5,11 +5,14 @@
 /// ``ClusteringConfiguration/sparseRange`` where the sweep is sparse) form one cluster. Points
 /// outside the band keep cluster -1.
 ///
-/// A component that floats (its lowest point more than ``ClusteringConfiguration/floatingGap`` above
-/// the ground, but low enough and wide enough to be a roof) then joins the nearest component within
-/// ``ClusteringConfiguration/stackingReach`` that stays below it, when the two fit in
-/// ``ClusteringConfiguration/maximumStackedDiagonal``: glass returns nothing, so a car's roof and its
-/// lower body arrive as two components, and a roof cannot stand on its own.
+/// Glass returns little, so a car often arrives as two components: its roof over its lower body, or
+/// its bumper and bonnet in front of its cabin. A component that floats (its lowest point more than
+/// ``ClusteringConfiguration/floatingGap`` above the ground, but low enough and wide enough to be a
+/// roof) then joins the nearest component within ``ClusteringConfiguration/stackingReach`` that
+/// stays below it; a component too low to be an object (top under
+/// ``ClusteringConfiguration/lowPartHeight``, a car's front's width) joins the nearest taller one
+/// within reach that lies behind it, seen from the sensor. Joined components must fit in
+/// ``ClusteringConfiguration/maximumStackedDiagonal``.
 struct BEVClusters: Sendable {
     /// Cluster of each point, or -1.
     var clusterOfPoint: [Int32]
@@ -72,12 +75,14 @@ struct BEVClusters: Sendable {
                 }
             }
         }
-        // Floating components join the nearest neighbour they stack on: one that stays below the
-        // floating part's lowest point (a roof over a car's lower body, with the windows between
-        // them), not one that reaches up beside it (a person whose legs a car hides).
+        // Parts of a car that glass cut off join the rest: a floating component (a roof) joins the
+        // nearest neighbour that stays below its lowest point, not one that reaches up beside it (a
+        // person whose legs a car hides); a low one (a bumper and bonnet, too low to be an object)
+        // joins the nearest taller neighbour behind it, seen from the sensor.
         if configuration.stackingReach > 0 {
             var rootLow = [Float](repeating: .infinity, count: occupiedCells.count)
             var rootHigh = [Float](repeating: -.infinity, count: occupiedCells.count)
+            var rootRange = [Double](repeating: 0, count: occupiedCells.count)
             var bounds = [SIMD4<Int32>](repeating: SIMD4(.max, .max, .min, .min), count: occupiedCells.count)
             var cellsOfRoot = [[Int32]](repeating: [], count: occupiedCells.count)
             for (slot, c) in occupiedCells.enumerated() {
@@ -86,23 +91,38 @@ struct BEVClusters: Sendable {
                 rootHigh[root] = max(rootHigh[root], cellHigh[slot])
                 let cx = Int32(Int(c) % side), cy = Int32(Int(c) / side)
                 bounds[root] = SIMD4(min(bounds[root][0], cx), min(bounds[root][1], cy), max(bounds[root][2], cx), max(bounds[root][3], cy))
+                let px = (Double(cx) + 0.5) * cell - half, py = (Double(cy) + 0.5) * cell - half
+                rootRange[root] += (px * px + py * py).squareRoot()
                 cellsOfRoot[root].append(Int32(slot))
             }
+            // Mean range of each component's cells.
+            for root in cellsOfRoot.indices where !cellsOfRoot[root].isEmpty { rootRange[root] /= Double(cellsOfRoot[root].count) }
             let floatingLow = Float(configuration.floatingGap), floatingHigh = Float(configuration.maximumRoofGap)
+            let lowTop = Float(configuration.lowPartHeight)
             let overlap = Float(configuration.stackingOverlap)
             let reach = Int((configuration.stackingReach / cell).rounded())
             let limit = configuration.maximumStackedDiagonal / cell
             let minimumSpan = configuration.minimumRoofDiagonal / cell
-            for floating in cellsOfRoot.indices where !cellsOfRoot[floating].isEmpty {
-                let root = Int(find(Int32(floating)))
-                let low = rootLow[root]
-                guard low > floatingLow && low <= floatingHigh else { continue }
-                // A roof spans a vehicle's width; a person's shoulders over a car do not.
-                let own = bounds[root]
-                let ownX = Double(own[2] - own[0] + 1), ownY = Double(own[3] - own[1] + 1)
-                guard (ownX * ownX + ownY * ownY).squareRoot() >= minimumSpan else { continue }
+            let lowSpan = (configuration.minimumLowPartDiagonal / cell)...(configuration.maximumLowPartDiagonal / cell)
+            func diagonal(_ b: SIMD4<Int32>) -> Double {
+                let x = Double(b[2] - b[0] + 1), y = Double(b[3] - b[1] + 1)
+                return (x * x + y * y).squareRoot()
+            }
+            for start in cellsOfRoot.indices where !cellsOfRoot[start].isEmpty {
+                let root = Int(find(Int32(start)))
+                let low = rootLow[root], high = rootHigh[root]
+                let accepts: (Int) -> Bool
+                if low > floatingLow && low <= floatingHigh && diagonal(bounds[root]) >= minimumSpan {
+                    // A roof spans a vehicle's width; a person's shoulders over a car do not.
+                    accepts = { rootHigh[$0] <= low + overlap }
+                } else if low <= floatingLow && high < lowTop && lowSpan.contains(diagonal(bounds[root])) {
+                    let range = rootRange[root]
+                    accepts = { rootHigh[$0] >= lowTop && rootRange[$0] > range }
+                } else {
+                    continue
+                }
                 var best: (distance: Int, root: Int32)? = nil
-                for slot in cellsOfRoot[floating] {
+                for slot in cellsOfRoot[start] {
                     let c = Int(occupiedCells[Int(slot)])
                     let cx = c % side, cy = c / side
                     for dy in -reach...reach {
@@ -112,7 +132,7 @@ struct BEVClusters: Sendable {
                             let other = slotOfCell[ny * side + nx]
                             guard other >= 0 else { continue }
                             let candidate = find(other)
-                            guard Int(candidate) != root, rootHigh[Int(candidate)] <= low + overlap else { continue }
+                            guard Int(candidate) != root, accepts(Int(candidate)) else { continue }
                             let distance = dx * dx + dy * dy
                             if best.map({ (distance, candidate) < ($0.distance, $0.root) }) ?? true { best = (distance, candidate) }
                         }
@@ -121,9 +141,10 @@ struct BEVClusters: Sendable {
                 guard let (_, other) = best else { continue }
                 let a = bounds[root], b = bounds[Int(other)]
                 let joined = SIMD4(min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
-                let spanX = Double(joined[2] - joined[0] + 1), spanY = Double(joined[3] - joined[1] + 1)
-                guard (spanX * spanX + spanY * spanY).squareRoot() <= limit else { continue }
+                guard diagonal(joined) <= limit else { continue }
                 let keep = min(Int32(root), other), drop = max(Int32(root), other)
+                let total = Double(cellsOfRoot[root].count + cellsOfRoot[Int(other)].count)
+                rootRange[Int(keep)] = (rootRange[root] * Double(cellsOfRoot[root].count) + rootRange[Int(other)] * Double(cellsOfRoot[Int(other)].count)) / total
                 parent[Int(drop)] = keep
                 bounds[Int(keep)] = joined
                 rootLow[Int(keep)] = min(rootLow[root], rootLow[Int(other)])

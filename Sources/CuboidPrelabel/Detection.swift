@@ -19,8 +19,14 @@ public struct Detection: Sendable, Hashable, Codable {
     public var score: Double
     /// Returns of the sweep the detection was made from (0 for external detections).
     public var pointCount: Int
-    /// Where the detection came from: `lidar` (geometric pipeline) or `external`.
+    /// Where the detection came from: `lidar` (geometric pipeline), `external`, or `weak` for
+    /// evidence (see ``LidarDetector/detectWithEvidence(_:threads:)``).
     public var source: String
+
+    /// The source of weak evidence.
+    public static let weakSource = "weak"
+    /// The category of weak evidence.
+    public static let unknownCategory = "Unknown"
 
     public init(category: String, cuboid: Box3D, score: Double, pointCount: Int, source: String = "lidar") {
         self.category = category
@@ -62,9 +68,24 @@ public struct LidarDetector: Sendable {
 
     /// The objects in one sweep, best score first, with the time each stage took.
     /// - Parameter cloud: One sweep in the sensor frame, z up. Non-finite points are ignored.
-    /// - Complexity: O(n log n) in the number of points.
     /// - Parameter threads: Threads for the per-cluster fits (the result does not depend on it).
+    /// - Complexity: O(n log n) in the number of points.
     public func detect(_ cloud: PointCloud, threads: Int = 1) -> (detections: [Detection], timings: DetectionTimings) {
+        let result = detectWithEvidence(cloud, threads: threads)
+        return (result.detections, result.timings)
+    }
+
+    /// The objects in one sweep and the weak evidence beside them: clusters of at least
+    /// ``ClusteringConfiguration/minimumEvidencePoints`` returns that no class fits (a far car's
+    /// few returns, a car's roof over a hedge). Evidence has category `Unknown`, its observed
+    /// footprint as the box and source `weak`; a tracker may use it to keep a confirmed track in
+    /// frames where detection failed, never to start one.
+    /// - Parameter cloud: One sweep in the sensor frame, z up. Non-finite points are ignored.
+    /// - Parameter threads: Threads for the per-cluster fits (the result does not depend on it).
+    /// - Returns: Detections best score first; evidence nearest first.
+    /// - Complexity: O(n log n) in the number of points.
+    public func detectWithEvidence(_ cloud: PointCloud, threads: Int = 1)
+        -> (detections: [Detection], evidence: [Detection], timings: DetectionTimings) {
         var timings = DetectionTimings()
         var clock = DispatchTime.now().uptimeNanoseconds
         func lap() -> Double {
@@ -79,19 +100,40 @@ public struct LidarDetector: Sendable {
                                    region: configuration.regionOfInterest, configuration: configuration.clustering)
         timings.clustering = lap()
         let fitter = LShapeFitter(coarseStep: .pi / 90, fineStep: .pi / 900, maximumSearchPoints: 400)
-        let candidates = clusters.members.filter { $0.count >= configuration.clustering.minimumPoints }
+        let smallest = min(configuration.clustering.minimumPoints, configuration.clustering.minimumEvidencePoints)
+        let candidates = clusters.members.filter { $0.count >= smallest }
         // Clusters are fitted independently, largest first so the threads' shares even out.
         let order = candidates.indices.sorted { candidates[$0].count > candidates[$1].count }
         let fitted: [Detection?] = parallelArray(count: order.count, threads: threads, chunkSize: 4) { range, slots in
             for k in range {
-                let cluster = ClusterPoints(candidates[order[k]], cloud: cloud, heights: ground.heightAboveGround, road: surroundings.road)
-                (slots.baseAddress! + k).initialize(to: classify(cluster, fitter: fitter, occlusion: surroundings.occlusion))
+                let members = candidates[order[k]]
+                let cluster = ClusterPoints(members, cloud: cloud, heights: ground.heightAboveGround, road: surroundings.road)
+                var result: Detection? = nil
+                if members.count >= configuration.clustering.minimumPoints {
+                    result = classify(cluster, fitter: fitter, occlusion: surroundings.occlusion)
+                }
+                if result == nil && members.count >= configuration.clustering.minimumEvidencePoints {
+                    result = weakEvidence(cluster, fitter: fitter)
+                }
+                (slots.baseAddress! + k).initialize(to: result)
             }
         }
-        var detections = fitted.compactMap { $0 }
+        var detections = fitted.compactMap { $0 }.filter { $0.source != Detection.weakSource }
         detections.sort { ($0.score, $0.cuboid.x, $0.cuboid.y) > ($1.score, $1.cuboid.x, $1.cuboid.y) }
+        var evidence = fitted.compactMap { $0 }.filter { $0.source == Detection.weakSource }
+        evidence.sort { (horizontalRange($0.cuboid), $0.cuboid.x, $0.cuboid.y) < (horizontalRange($1.cuboid), $1.cuboid.x, $1.cuboid.y) }
         timings.fitting = lap()
-        return (detections, timings)
+        return (detections, evidence, timings)
+    }
+
+    /// A cluster no class fits, as weak evidence: its observed footprint from its ground to its top.
+    func weakEvidence(_ cluster: ClusterPoints, fitter: LShapeFitter) -> Detection? {
+        guard let footprint = fitter.fit(cluster.footprint) else { return nil }
+        let diagonal = (footprint.length * footprint.length + footprint.width * footprint.width).squareRoot()
+        guard diagonal <= configuration.clustering.maximumDiagonal else { return nil }
+        let top = cluster.heights.max() ?? 0
+        return Detection(category: Detection.unknownCategory, cuboid: footprint.cuboid(bottom: cluster.groundLevel, top: cluster.groundLevel + max(top, 0.1)),
+                         score: 0, pointCount: cluster.count, source: Detection.weakSource)
     }
 
     /// The best class for a cluster, its completed box and score; nil when nothing fits.
@@ -313,4 +355,5 @@ func band(_ value: Double, _ low: Double, _ high: Double, tolerance: Double) -> 
     if value > high { return max(0, 1 - (value - high) / tolerance) }
     return 1
 }
+
 

@@ -46,9 +46,11 @@ public struct PrelabelConfiguration: Sendable, Hashable, Codable {
         try check(clustering.minimumHeight >= 0 && clustering.maximumHeight > clustering.minimumHeight,
                   "clustering", "0 <= minimumHeight < maximumHeight")
         try check(clustering.minimumPoints >= 3, "clustering.minimumPoints", ">= 3")
+        try check(clustering.minimumEvidencePoints >= 1, "clustering.minimumEvidencePoints", ">= 1")
         try check(clustering.floatingGap > 0 && clustering.maximumRoofGap >= clustering.floatingGap && clustering.stackingReach >= 0 && clustering.stackingOverlap >= 0 && clustering.minimumRoofDiagonal >= 0
+                    && clustering.lowPartHeight >= 0 && clustering.maximumLowPartDiagonal >= clustering.minimumLowPartDiagonal
                     && clustering.maximumStackedDiagonal > 0,
-                  "clustering", "0 < floatingGap <= maximumRoofGap, stackingReach >= 0, stackingOverlap >= 0, minimumRoofDiagonal >= 0, maximumStackedDiagonal > 0")
+                  "clustering", "0 < floatingGap <= maximumRoofGap, stackingReach >= 0, stackingOverlap >= 0, minimumRoofDiagonal >= 0, lowPartHeight >= 0, minimumLowPartDiagonal <= maximumLowPartDiagonal, maximumStackedDiagonal > 0")
         try check(!classes.isEmpty && classes.allSatisfy { $0.isValid }, "classes",
                   "class models with 0 < minimum <= typical <= maximum sizes")
         try check(tracking.maximumMissedFrames >= 0 && tracking.minimumHits >= 1 && tracking.gateDistance > 0 && tracking.backwardExtensionFrames >= 0,
@@ -203,8 +205,11 @@ public struct ClusteringConfiguration: Sendable, Hashable, Codable {
     public var maximumHeight: Double = 3.5
     /// Range beyond which cells two apart still connect (the sweep gets sparse and occluders cut objects into pieces). Default 12 m.
     public var sparseRange: Double = 12
-    /// Clusters with fewer points are dropped. Default 8.
+    /// Clusters with fewer points are not classified. Default 8.
     public var minimumPoints: Int = 8
+    /// Clusters with at least this many points that no class fits are kept as weak evidence, which
+    /// keeps a confirmed track in frames where detection failed but never starts one. Default 3.
+    public var minimumEvidencePoints: Int = 3
     /// Clusters whose footprint diagonal exceeds this are walls, hedges or buildings. Default 16 m.
     public var maximumDiagonal: Double = 16
     /// A cluster whose lowest point is higher than this above the ground floats: it is part of
@@ -222,6 +227,14 @@ public struct ClusteringConfiguration: Sendable, Hashable, Codable {
     /// Floating clusters whose bounds have a shorter diagonal are not roofs (a person whose legs a
     /// car hides) and are left alone. Default 1.2 m.
     public var minimumRoofDiagonal: Double = 1.2
+    /// A grounded cluster whose top is lower than this is a car's bumper and bonnet seen without its
+    /// cabin (no class is that low), and joins the nearest taller cluster within ``stackingReach``
+    /// behind it. Default 1.0 m.
+    public var lowPartHeight: Double = 1.0
+    /// Low clusters whose bounds' diagonal lies outside this range are not a car's front (a post, a
+    /// low wall) and are left alone. Defaults 1.0 m and 2.6 m.
+    public var minimumLowPartDiagonal: Double = 1.0
+    public var maximumLowPartDiagonal: Double = 2.6
     /// Joined clusters must fit a square of this diagonal (a van's length at any heading).
     /// Default 7 m.
     public var maximumStackedDiagonal: Double = 7

@@ -62,6 +62,12 @@ public struct PrelabelSummary: Sendable {
 /// review queue (sorted on disk) and the previews, each written atomically. The outputs depend only
 /// on the inputs and the configuration, so a run killed at any point and restarted writes the same
 /// bytes as one that was never interrupted.
+/// A frame's cached detections split into detections and the weak evidence after them.
+func splitEvidence(_ cached: [Detection]) -> (detections: [Detection], evidence: [Detection]) {
+    let first = cached.firstIndex { $0.source == Detection.weakSource } ?? cached.count
+    return (Array(cached[..<first]), Array(cached[first...]))
+}
+
 public enum PrelabelRunner {
     /// Frames whose labels are built at once in stage 2.
     static let framesPerBatch = 32
@@ -99,15 +105,18 @@ public enum PrelabelRunner {
             let frame = sequence.frames[index]
             let cached = cache + "/" + frame.name + ".detections.json"
             var detections: [Detection]
+            // Weak evidence is cached after the detections (source `weak`) and only feeds the tracker.
+            var evidence: [Detection] = []
             if manager.fileExists(atPath: cached), let read = try? FileBytes.decode(cached, DetectionCache.decode) {
-                detections = read
+                (detections, evidence) = splitEvidence(read)
                 summary.resumedFrames += 1
             } else {
                 detections = []
                 if options.externalDetections == nil || options.externalMode == .join {
                     let cloud = try sequence.pointCloud(at: index)
-                    let (found, timings) = detector.detect(cloud, threads: options.threads)
+                    let (found, weak, timings) = detector.detectWithEvidence(cloud, threads: options.threads)
                     detections = found
+                    evidence = weak
                     summary.detectionTimings = summary.detectionTimings + timings
                 }
                 if let external {
@@ -117,11 +126,11 @@ public enum PrelabelRunner {
                     }
                     detections = supplied + detections.filter { lidar in !supplied.contains { iou(lidar.cuboid.bev, $0.cuboid.bev) >= 0.1 } }
                 }
-                try FileBytes.writeAtomically(DetectionCache.encode(detections), to: cached)
+                try FileBytes.writeAtomically(DetectionCache.encode(detections + evidence), to: cached)
             }
             if summary.tracked {
                 let start = DispatchTime.now().uptimeNanoseconds
-                let finished = tracker.add(TrackerFrame(detections: detections, worldFromSensor: frame.egoPose!, time: frame.timestamp ?? Double(index) / 10))
+                let finished = tracker.add(TrackerFrame(detections: detections, evidence: evidence, worldFromSensor: frame.egoPose!, time: frame.timestamp ?? Double(index) / 10))
                 for track in finished { try spool.add(track, codes: &queue.codes) }
                 trackingNanoseconds += DispatchTime.now().uptimeNanoseconds - start
             }
@@ -149,7 +158,7 @@ public enum PrelabelRunner {
             let tracked = summary.tracked ? try spool.boxes(frames: frames) : []
             for index in frames {
                 let frame = sequence.frames[index]
-                let detections = try FileBytes.decode(cache + "/" + frame.name + ".detections.json", DetectionCache.decode)
+                let detections = splitEvidence(try FileBytes.decode(cache + "/" + frame.name + ".detections.json", DetectionCache.decode)).detections
                 let cameras = try sequence.cameras(at: index)
                 // (track id, class, track score, moving, heading known, track length, box) per object.
                 let entries: [(id: Int, category: String, score: Double, moving: Bool, headingKnown: Bool, length: Int?, box: TrackedBox)]

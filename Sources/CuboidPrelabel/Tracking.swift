@@ -2,14 +2,18 @@ public import CuboidGeometry
 import CuboidKernels
 import Foundation
 
-/// One frame of input to the tracker: the frame's detections in its sensor frame, the sensor's pose
-/// in the world (identity when unknown) and the time, seconds.
+/// One frame of input to the tracker: the frame's detections in its sensor frame, the weak evidence
+/// beside them (``LidarDetector/detectWithEvidence(_:threads:)``), the sensor's pose in the world
+/// (identity when unknown) and the time, seconds.
 public struct TrackerFrame: Sendable, Hashable {
     public var detections: [Detection]
+    /// Returns no class fitted: they keep a confirmed track in this frame, never start one.
+    public var evidence: [Detection]
     public var worldFromSensor: RigidPose
     public var time: Double
-    public init(detections: [Detection], worldFromSensor: RigidPose, time: Double) {
+    public init(detections: [Detection], evidence: [Detection] = [], worldFromSensor: RigidPose, time: Double) {
         self.detections = detections
+        self.evidence = evidence
         self.worldFromSensor = worldFromSensor
         self.time = time
     }
@@ -85,8 +89,9 @@ public struct StreamingTracker: Sendable {
     /// Time and pose of the frames from `firstKept` on (those a live track or the window may need).
     private var times: FrameWindow<Double> = FrameWindow()
     private var poses: FrameWindow<RigidPose> = FrameWindow()
-    /// The last frames' world detections and which tracklet holds each (for backward extension).
-    private var recent: [(frame: Int, detections: [WorldDetection], holder: [Int?])] = []
+    /// The last frames' world detections and evidence and which tracklet holds each (for backward
+    /// extension).
+    private var recent: [RecentFrame] = []
     private var live: [Tracklet] = []
     private var nextSerial = 0
     private var nextID = 1
@@ -106,7 +111,10 @@ public struct StreamingTracker: Sendable {
         let detections = frame.detections.enumerated().map { index, detection in
             WorldDetection(index: index, box: detection.cuboid.transformed(by: frame.worldFromSensor), score: detection.score, category: detection.category)
         }
-        recent.append((f, detections, [Int?](repeating: nil, count: detections.count)))
+        let evidence = frame.evidence.enumerated().map { index, detection in
+            WorldDetection(index: index, box: detection.cuboid.transformed(by: frame.worldFromSensor), score: detection.score, category: detection.category)
+        }
+        recent.append(RecentFrame(frame: f, detections: detections, evidence: evidence))
         for k in live.indices { live[k].predict(to: frame.time, configuration) }
         var cost = Matrix(rows: live.count, columns: detections.count, repeating: 1e9)
         for (t, tracklet) in live.enumerated() {
@@ -128,7 +136,15 @@ public struct StreamingTracker: Sendable {
             matchedTracks.insert(pair.row)
             matchedDetections.insert(pair.column)
         }
-        for t in live.indices where !matchedTracks.contains(t) { live[t].miss(frame: f) }
+        for t in live.indices where !matchedTracks.contains(t) {
+            live[t].miss(frame: f)
+            // A confirmed track that found no detection may still be there: weak evidence near its
+            // prediction keeps it (a static one, which cannot have gone, is kept alive by it).
+            guard live[t].id != nil, let e = nearestEvidence(in: recent.count - 1, to: live[t].position) else { continue }
+            recent[recent.count - 1].evidenceHolder[e] = live[t].serial
+            live[t].evidence.append(EvidenceSighting(frame: f, box: recent[recent.count - 1].evidence[e].box))
+            if live[t].isSlow { live[t].missed = 0 }
+        }
         for (d, detection) in detections.enumerated() where !matchedDetections.contains(d) {
             live.append(Tracklet(frame: f, time: frame.time, detection: detection, configuration))
             live[live.count - 1].serial = nextSerial
@@ -149,7 +165,7 @@ public struct StreamingTracker: Sendable {
         let window = configuration.backwardExtensionFrames + configuration.maximumMissedFrames + 1
         if recent.count > window { recent.removeFirst(recent.count - window) }
         let tracks = finalize(ended)
-        let needed = live.map(\.firstFrame).min().map { min($0, recent[0].frame) } ?? recent[0].frame
+        let needed = live.map(\.earliestFrame).min().map { min($0, recent[0].frame) } ?? recent[0].frame
         times.drop(before: needed)
         poses.drop(before: needed)
         return tracks
@@ -193,6 +209,8 @@ public struct StreamingTracker: Sendable {
         var f = live[k].firstFrame - 1
         let limit = max(0, live[k].firstFrame - configuration.backwardExtensionFrames)
         var additions: [(Int, WorldDetection)] = []
+        var sightings: [EvidenceSighting] = []
+        let slow = first.velocity.length < Tracklet.slowSpeed
         while f >= limit, misses <= configuration.maximumMissedFrames, let r = recentIndex(f) {
             let dt = first.time - times[f]
             let predicted = first.position - first.velocity * dt
@@ -206,6 +224,10 @@ public struct StreamingTracker: Sendable {
                 recent[r].holder[d] = live[k].serial
                 additions.append((f, recent[r].detections[d]))
                 misses = 0
+            } else if let e = nearestEvidence(in: r, to: predicted) {
+                recent[r].evidenceHolder[e] = live[k].serial
+                sightings.append(EvidenceSighting(frame: f, box: recent[r].evidence[e].box))
+                misses = slow ? 0 : misses + 1
             } else {
                 misses += 1
             }
@@ -214,6 +236,17 @@ public struct StreamingTracker: Sendable {
         if !additions.isEmpty {
             live[k] = live[k].prepending(additions.reversed(), times: times, configuration)
         }
+        live[k].evidence += sightings
+    }
+
+    /// The nearest evidence of a recent frame that no track holds, within the gate of a position.
+    private func nearestEvidence(in r: Int, to position: SIMD2<Double>) -> Int? {
+        var best: (Int, Double)? = nil
+        for (e, evidence) in recent[r].evidence.enumerated() where recent[r].evidenceHolder[e] == nil {
+            let distance = (position - SIMD2(evidence.box.x, evidence.box.y)).length
+            if distance <= configuration.gateDistance && distance < (best?.1 ?? .infinity) { best = (e, distance) }
+        }
+        return best?.0
     }
 
     /// The refined track in sensor frames.
@@ -263,6 +296,23 @@ public struct StreamingTracker: Sendable {
             let world = Box3D(center: SIMD3(position.x, position.y, centreZ), size: size, yaw: yaw)
             boxes[f] = TrackedBox(cuboid: world.transformed(by: poses[f].inverse), detection: detectionOfFrame[f])
         }
+        // Frames beyond the detections where evidence showed a static object: it stays where it is.
+        // (A moving track's evidence is not used: fragments near an extrapolated path are as often
+        // another object as this one.)
+        if !isMoving, let firstState = states.first, let lastState = states.last {
+            // Every frame between the furthest evidence and the detections gets a box (a refined
+            // track has one in every frame from its first to its last).
+            // Only evidence whose footprint overlaps the track's box counts.
+            let world = Box3D(center: SIMD3(meanPosition.x, meanPosition.y, centreZ), size: size, yaw: overallAxis).bev
+            let seen = tracklet.evidence.filter { intersectionArea(world, $0.box.bev) > 0 }.map(\.frame)
+            let before = seen.filter { $0 < firstState.frame }.min() ?? firstState.frame
+            let after = seen.filter { $0 > lastState.frame }.max() ?? lastState.frame
+            for f in Array(before..<firstState.frame) + Array((lastState.frame + 1)..<(after + 1)) {
+                let position = meanPosition, yaw = overallAxis
+                let world = Box3D(center: SIMD3(position.x, position.y, centreZ), size: size, yaw: yaw)
+                boxes[f] = TrackedBox(cuboid: world.transformed(by: poses[f].inverse), detection: nil)
+            }
+        }
         let meanScore = measured.map(\.score).reduce(0, +) / Double(measured.count)
         let score = meanScore * (1 - exp(-Double(measured.count) / 3))
         return Track(id: id, category: category, score: score, isMoving: isMoving, headingKnown: headingKnown, boxes: boxes)
@@ -288,6 +338,28 @@ struct FrameWindow<Value: Sendable>: Sendable {
         values.removeFirst(count)
         first += count
     }
+}
+
+/// One recent frame: its world detections and evidence, and which tracklet (by serial) holds each.
+struct RecentFrame: Sendable {
+    var frame: Int
+    var detections: [WorldDetection]
+    var holder: [Int?]
+    var evidence: [WorldDetection]
+    var evidenceHolder: [Int?]
+    init(frame: Int, detections: [WorldDetection], evidence: [WorldDetection]) {
+        self.frame = frame
+        self.detections = detections
+        holder = [Int?](repeating: nil, count: detections.count)
+        self.evidence = evidence
+        evidenceHolder = [Int?](repeating: nil, count: evidence.count)
+    }
+}
+
+/// Weak evidence a track took in one frame: its footprint in the world frame.
+struct EvidenceSighting: Sendable {
+    var frame: Int
+    var box: Box3D
 }
 
 struct WorldDetection: Sendable {
@@ -352,7 +424,15 @@ struct Tracklet: Sendable {
     var serial = 0
     /// The track's number once confirmed.
     var id: Int?
+    /// Weak evidence near the track in frames without a detection (they may lie before the first
+    /// step, from the backward extension).
+    var evidence: [EvidenceSighting] = []
     var firstFrame: Int { steps[0].frame }
+    /// The first frame the track may have a box in.
+    var earliestFrame: Int { min(firstFrame, evidence.map(\.frame).min() ?? firstFrame) }
+    /// Below this speed (m/s) a track may be static: evidence alone keeps it alive.
+    static let slowSpeed = 1.0
+    var isSlow: Bool { SIMD2(filters.0.x[1], filters.1.x[1]).length < Self.slowSpeed }
     var position: SIMD2<Double> { SIMD2(predicted.0.x[0], predicted.1.x[0]) }
 
     init(frame: Int, time: Double, detection: WorldDetection, _ configuration: TrackingConfiguration) {
@@ -398,6 +478,7 @@ struct Tracklet: Sendable {
         rebuilt.group = group
         rebuilt.serial = serial
         rebuilt.id = id
+        rebuilt.evidence = evidence
         for f in (frames[0] + 1)...frames.last! {
             rebuilt.predict(to: times[f], configuration)
             if let d = measurements[f] { rebuilt.update(frame: f, detection: d, configuration) } else { rebuilt.miss(frame: f) }

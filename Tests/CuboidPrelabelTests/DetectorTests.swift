@@ -49,6 +49,22 @@ private func clusters(_ parts: [(x: [Float], y: [Float], h: [Float])], configura
         #expect(clusters([van, roof]).members.count == 2)
     }
 
+    /// A car seen from ahead at 20 m: its bumper and bonnet (up to 0.9 m) and, 1 m further, its
+    /// cabin behind the windscreen. The low front joins the cabin behind it; a low wall beside a car
+    /// (too long to be a car's front) and a kerbside post (too small) do not.
+    @Test func frontJoinsTheCabinBehindIt() {
+        let front = block(stride(from: 20.0, through: 20.3, by: 0.1), stride(from: -0.8, through: 0.8, by: 0.1), stride(from: 0.3, through: 0.9, by: 0.2))
+        let cabin = block(stride(from: 21.3, through: 24.0, by: 0.1), stride(from: -0.8, through: 0.8, by: 0.1), stride(from: 0.3, through: 1.5, by: 0.3))
+        #expect(clusters([front, cabin]).members.count == 1)
+        // The same front behind the cabin (farther from the sensor) is not its front.
+        let behind = block(stride(from: 25.0, through: 25.3, by: 0.1), stride(from: -0.8, through: 0.8, by: 0.1), stride(from: 0.3, through: 0.9, by: 0.2))
+        #expect(clusters([cabin, behind]).members.count == 2)
+        let wall = block(stride(from: 19.0, through: 20.0, by: 0.1), stride(from: -3.0, through: 3.0, by: 0.1), stride(from: 0.3, through: 0.9, by: 0.2))
+        #expect(clusters([wall, cabin]).members.count == 2)
+        let post = block(stride(from: 20.2, through: 20.3, by: 0.1), stride(from: 0.0, through: 0.1, by: 0.1), stride(from: 0.3, through: 0.9, by: 0.2))
+        #expect(clusters([post, cabin]).members.count == 2)
+    }
+
     /// Two roofs in a row join at most one body each, and the result fits a van's length.
     @Test func joinedClustersStayVehicleSized() {
         let rear = block(stride(from: 20.0, through: 20.1, by: 0.1), stride(from: -0.8, through: 0.8, by: 0.1), stride(from: 0.3, through: 0.9, by: 0.2))

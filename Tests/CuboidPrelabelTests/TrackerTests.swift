@@ -107,3 +107,58 @@ private func detection(_ x: Double, _ y: Double, yaw: Double, category: String =
         #expect(Tracker().track(frames) == tracks.sorted { $0.id < $1.id })
     }
 }
+
+@Suite struct EvidenceTests {
+    /// A parked car, detected in frames 4 to 7 only; in frames 0 to 3 and 8 to 9 only a few returns
+    /// no class fitted (evidence) lie on it, and a fragment lies 2 m off it in frame 2.
+    func frames(evidenceOnCar: Bool) -> [TrackerFrame] {
+        (0..<10).map { k in
+            let ego = RigidPose(yaw: 0, translation: SIMD3(Double(k), 0, 0))
+            let local = ego.inverse.apply(to: SIMD3(25, 5, -0.9))
+            let detections = (4...7).contains(k) ? [detection(local.x, local.y, yaw: 0)] : []
+            var evidence: [Detection] = []
+            if !(4...7).contains(k) && evidenceOnCar {
+                // The car's rear 1.2 m: its centre 1.4 m from the car's.
+                evidence.append(Detection(category: "Unknown", cuboid: Box3D(x: local.x - 1.4, y: local.y, z: -1.2, length: 1.2, width: 0.3, height: 0.6, yaw: 0),
+                                          score: 0, pointCount: 5, source: "weak"))
+            }
+            return TrackerFrame(detections: detections, evidence: evidence, worldFromSensor: ego, time: Double(k) / 10)
+        }
+    }
+
+    @Test func evidenceKeepsAStaticTrackInItsFrames() {
+        let tracks = Tracker().track(frames(evidenceOnCar: true))
+        #expect(tracks.count == 1)
+        guard let track = tracks.first else { return }
+        #expect(!track.isMoving)
+        #expect(track.boxes.keys.sorted() == Array(0..<10))
+        for (k, box) in track.boxes {
+            let world = box.cuboid.transformed(by: RigidPose(yaw: 0, translation: SIMD3(Double(k), 0, 0)))
+            #expect(abs(world.x - 25) < 1e-6 && abs(world.y - 5) < 1e-6)
+            #expect(((4...7).contains(k)) == (box.detection != nil))
+        }
+        let without = Tracker().track(frames(evidenceOnCar: false))
+        #expect(without.first?.boxes.keys.sorted() == Array(4...7))
+    }
+
+    /// Evidence alone never makes a track, and a moving track does not coast on it.
+    @Test func evidenceNeverStartsOrCarriesAMovingTrack() {
+        let alone = (0..<10).map { k in
+            TrackerFrame(detections: [], evidence: [Detection(category: "Unknown", cuboid: Box3D(x: 20, y: 0, z: -1, length: 1, width: 1, height: 1, yaw: 0),
+                                                              score: 0, pointCount: 5, source: "weak")],
+                         worldFromSensor: .identity, time: Double(k) / 10)
+        }
+        #expect(Tracker().track(alone).isEmpty)
+        // A car driving at 10 m/s, detected in frames 0 to 4; evidence follows its path in 5 to 9.
+        let moving = (0..<10).map { k in
+            let x = 10 + Double(k)
+            return TrackerFrame(detections: k < 5 ? [detection(x, 0, yaw: 0)] : [],
+                                evidence: k >= 5 ? [Detection(category: "Unknown", cuboid: Box3D(x: x, y: 0, z: -1, length: 1, width: 1, height: 1, yaw: 0),
+                                                              score: 0, pointCount: 5, source: "weak")] : [],
+                                worldFromSensor: .identity, time: Double(k) / 10)
+        }
+        let tracks = Tracker().track(moving)
+        #expect(tracks.count == 1 && tracks.first?.isMoving == true)
+        #expect(tracks.first?.boxes.keys.sorted() == Array(0..<5))
+    }
+}
