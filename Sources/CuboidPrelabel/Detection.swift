@@ -355,5 +355,3 @@ func band(_ value: Double, _ low: Double, _ high: Double, tolerance: Double) -> 
     if value > high { return max(0, 1 - (value - high) / tolerance) }
     return 1
 }
-
-

@@ -220,8 +220,8 @@ public struct ClusteringConfiguration: Sendable, Hashable, Codable {
     public var maximumRoofGap: Double = 1.8
     /// A floating cluster joins the nearest cluster whose cells lie within this horizontal distance
     /// and whose highest point is below the floating one's lowest plus ``stackingOverlap``; 0 turns
-    /// the joining off. Default 1.2 m (a rear window's slope).
-    public var stackingReach: Double = 1.2
+    /// the joining off. Default 1.6 m (a rear window's slope, a bonnet's length).
+    public var stackingReach: Double = 1.6
     /// How far the lower cluster may reach up past the floating one's lowest point. Default 0.2 m.
     public var stackingOverlap: Double = 0.2
     /// Floating clusters whose bounds have a shorter diagonal are not roofs (a person whose legs a

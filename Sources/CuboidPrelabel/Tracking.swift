@@ -280,10 +280,18 @@ public struct StreamingTracker: Sendable {
             var yaw: Double
             var position = state.position
             if isMoving {
-                // Axis from the measurements near this frame, direction from the velocity.
+                // Axis from the measurements near this frame, direction from the velocity. The axis
+                // is the mean of the measured axes that agree (within about 15 degrees) with the one
+                // that disagrees least with all: a single sweep's axis can be 90 degrees off where
+                // only one face was seen, and a plain mean would then be 45 degrees off the truth.
                 let nearby = measuredYaw.filter { abs($0.frame - f) <= 2 }.map(\.yaw)
-                yaw = nearby.isEmpty ? overallAxis : axisMean(nearby)
                 let speed = state.velocity.length
+                if nearby.isEmpty {
+                    yaw = overallAxis
+                } else {
+                    let chosen = axisMedoid(nearby)
+                    yaw = axisMean(nearby.filter { abs(sin($0 - chosen)) < 0.25 })
+                }
                 if speed > 1 {
                     let heading = atan2(state.velocity.y, state.velocity.x)
                     if abs(shortestArc(from: heading, to: yaw)) > .pi / 2 { yaw = normalizedYaw(yaw + .pi) }
@@ -317,6 +325,20 @@ public struct StreamingTracker: Sendable {
         let score = meanScore * (1 - exp(-Double(measured.count) / 3))
         return Track(id: id, category: category, score: score, isMoving: isMoving, headingKnown: headingKnown, boxes: boxes)
     }
+}
+
+/// The axis (yaw modulo pi) among `yaws` with the least total disagreement (sum of |sin| of the
+/// differences) with the others; ties go to the earliest.
+/// - Precondition: `yaws` is not empty.
+func axisMedoid(_ yaws: [Double]) -> Double {
+    precondition(!yaws.isEmpty, "the medoid of no axes")
+    var best = (cost: Double.infinity, yaw: yaws[0])
+    for candidate in yaws {
+        var cost = 0.0
+        for yaw in yaws { cost += abs(sin(yaw - candidate)) }
+        if cost < best.cost - 1e-12 { best = (cost, candidate) }
+    }
+    return best.yaw
 }
 
 /// Values for a sliding range of frame indices: appended at the end, dropped from the front.

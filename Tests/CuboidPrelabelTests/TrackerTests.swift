@@ -1,6 +1,7 @@
 import CuboidGeometry
 import CuboidKernels
 import CuboidPrelabel
+import Foundation
 import Testing
 
 private func detection(_ x: Double, _ y: Double, yaw: Double, category: String = "Car") -> Detection {
@@ -160,5 +161,21 @@ private func detection(_ x: Double, _ y: Double, yaw: Double, category: String =
         let tracks = Tracker().track(moving)
         #expect(tracks.count == 1 && tracks.first?.isMoving == true)
         #expect(tracks.first?.boxes.keys.sorted() == Array(0..<5))
+    }
+}
+
+@Suite struct TrackAxisTests {
+    /// A car driving along x at 8 m/s whose single-sweep axis is 90 degrees off in every third
+    /// frame (only its rear was seen): every box keeps the car's axis, not a 45-degree mean.
+    @Test func aPerpendicularMeasurementDoesNotTurnTheBox() {
+        let frames = (0..<12).map { k in
+            TrackerFrame(detections: [detection(10 + 0.8 * Double(k), 3, yaw: k % 3 == 1 ? .pi / 2 : 0.02)], worldFromSensor: .identity,
+                         time: Double(k) / 10)
+        }
+        let tracks = Tracker().track(frames)
+        #expect(tracks.count == 1 && tracks.first?.isMoving == true)
+        for (_, box) in tracks.first?.boxes ?? [:] {
+            #expect(abs(sin(box.cuboid.yaw - 0.02)) < 0.03, "yaw \(box.cuboid.yaw)")
+        }
     }
 }
