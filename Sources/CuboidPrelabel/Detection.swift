@@ -340,6 +340,9 @@ struct ClusterFeatures {
         score *= band(bottomGap, 0, 1.1, tolerance: 0.5)
         if person {
             score *= band(upperExtent, 0, 0.9, tolerance: 0.4)
+            // A person stands taller than their footprint is long; a car's rear seen from afar
+            // (1.3 m across, 1.3 m high) does not.
+            if model.name == "Pedestrian" { score *= band(height / max(length, 0.1), 1.3, .infinity, tolerance: 0.5) }
         } else {
             score *= band(edgeFraction, 0.4, 1, tolerance: 0.3)
             score *= band(shellFraction, 0.5, 1, tolerance: 0.3)

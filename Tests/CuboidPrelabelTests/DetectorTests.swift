@@ -178,3 +178,25 @@ private func clusters(_ parts: [(x: [Float], y: [Float], h: [Float])], configura
         }
     }
 }
+
+@Suite struct PersonShapeTests {
+    /// Returns on a vertical face `width` across and `height` high, 30 m ahead, facing the sensor.
+    func face(width: Double, height: Double) -> ClusterFeatures {
+        var x: [Float] = [], y: [Float] = [], h: [Float] = []
+        for py in stride(from: -width / 2, through: width / 2, by: 0.1) {
+            for ph in stride(from: 0.3, through: height, by: 0.15) { x.append(30); y.append(Float(py)); h.append(Float(ph)) }
+        }
+        let cluster = ClusterPoints((0..<Int32(x.count)).map { $0 }, cloud: PointCloud(x: x, y: y, z: h.map { $0 - 1.7 }), heights: h)
+        return ClusterFeatures(cluster, footprint: LShapeFitter().fit(cluster.footprint)!)
+    }
+
+    /// A person is taller than wide; a car's rear seen from afar (1.3 m by 1.3 m) is not a person,
+    /// and too low (under 1.45 m) for a cyclist.
+    @Test func aCarsRearIsNotAPerson() {
+        let pedestrian = ClassModel.defaults.first { $0.name == "Pedestrian" }!, cyclist = ClassModel.defaults.first { $0.name == "Cyclist" }!
+        #expect(face(width: 0.5, height: 1.75).score(for: pedestrian) > 0.5)
+        let rear = face(width: 1.3, height: 1.3)
+        #expect(rear.score(for: pedestrian) < 0.05)
+        #expect(rear.score(for: cyclist) < 0.5)
+    }
+}
