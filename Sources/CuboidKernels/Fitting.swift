@@ -250,38 +250,81 @@ public struct LShapeFitter: Sendable, Hashable, Codable {
             for x in values { low = min(low, x); high = max(high, x) }
             return low...high
         }
+        if drop < 8 { return smallTrimmedRange(values, drop: drop) }
         let low = select(&values, drop)
         let high = select(&values, values.count - 1 - drop)
         return low...max(low, high)
+    }
+
+    /// The `drop`-th smallest and largest values in one pass, keeping the `drop + 1` extremes on
+    /// each side (the same order statistics as two quickselects, without moving the values).
+    /// - Complexity: O(n drop).
+    func smallTrimmedRange(_ values: [Double], drop: Int) -> ClosedRange<Double> {
+        let kept = drop + 1
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * kept) { scratch in
+            // scratch[0..<kept]: smallest ascending; scratch[kept..<2 kept]: largest descending.
+            var count = 0
+            values.withUnsafeBufferPointer { buffer in
+                for x in buffer {
+                    if count < kept {
+                        // Fill both sides with the first values, kept in order.
+                        var i = count
+                        while i > 0 && scratch[i - 1] > x { scratch[i] = scratch[i - 1]; i -= 1 }
+                        scratch[i] = x
+                        var j = kept + count
+                        while j > kept && scratch[j - 1] < x { scratch[j] = scratch[j - 1]; j -= 1 }
+                        scratch[j] = x
+                        count += 1
+                        continue
+                    }
+                    if x < scratch[kept - 1] {
+                        var i = kept - 1
+                        while i > 0 && scratch[i - 1] > x { scratch[i] = scratch[i - 1]; i -= 1 }
+                        scratch[i] = x
+                    }
+                    if x > scratch[2 * kept - 1] {
+                        var j = 2 * kept - 1
+                        while j > kept && scratch[j - 1] < x { scratch[j] = scratch[j - 1]; j -= 1 }
+                        scratch[j] = x
+                    }
+                }
+            }
+            let low = scratch[kept - 1], high = scratch[2 * kept - 1]
+            return low...max(low, high)
+        }
     }
 }
 
 /// The k-th smallest element (0-based) of `values`, which is partially reordered (quickselect with a
 /// median-of-three pivot).
+/// - Precondition: `0 <= k < values.count`; no NaN.
 /// - Complexity: O(n) expected.
-func select(_ values: inout [Double], _ k: Int) -> Double {
-    precondition(k >= 0 && k < values.count)
-    var low = 0, high = values.count - 1
-    while high > low {
-        let mid = low + (high - low) / 2
-        // Median of three as the pivot.
-        if values[mid] < values[low] { values.swapAt(mid, low) }
-        if values[high] < values[low] { values.swapAt(high, low) }
-        if values[high] < values[mid] { values.swapAt(high, mid) }
-        let pivot = values[mid]
-        var i = low, j = high
-        while i <= j {
-            while values[i] < pivot { i += 1 }
-            while values[j] > pivot { j -= 1 }
-            if i <= j {
-                values.swapAt(i, j)
-                i += 1
-                j -= 1
+package func select(_ values: inout [Double], _ k: Int) -> Double {
+    precondition(k >= 0 && k < values.count, "select: k must index the values")
+    // Over the buffer: the array's uniqueness and bounds are checked once, not at every swap.
+    return values.withUnsafeMutableBufferPointer { buffer in
+        var low = 0, high = buffer.count - 1
+        while high > low {
+            let mid = low + (high - low) / 2
+            // Median of three as the pivot.
+            if buffer[mid] < buffer[low] { buffer.swapAt(mid, low) }
+            if buffer[high] < buffer[low] { buffer.swapAt(high, low) }
+            if buffer[high] < buffer[mid] { buffer.swapAt(high, mid) }
+            let pivot = buffer[mid]
+            var i = low, j = high
+            while i <= j {
+                while buffer[i] < pivot { i += 1 }
+                while buffer[j] > pivot { j -= 1 }
+                if i <= j {
+                    buffer.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
             }
+            if k <= j { high = j } else if k >= i { low = i } else { return buffer[k] }
         }
-        if k <= j { high = j } else if k >= i { low = i } else { return values[k] }
+        return buffer[k]
     }
-    return values[k]
 }
 
 // MARK: - Cuboids from points

@@ -180,8 +180,7 @@ struct ClusterPoints {
         z = members.map { Double(cloud.z[Int($0)]) }
         heights = members.map { Double(allHeights[Int($0)]) }
         var levels = zip(z, heights).map { $0 - $1 }
-        levels.sort()
-        groundLevel = levels[levels.count / 2]
+        groundLevel = select(&levels, levels.count / 2)
         if let road {
             var low = footprint[0], high = footprint[0]
             for p in footprint { low = pointwiseMin(low, p); high = pointwiseMax(high, p) }

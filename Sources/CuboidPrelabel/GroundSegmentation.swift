@@ -92,7 +92,7 @@ struct GroundModel: Sendable {
         var accepted = 0, occupied = 0
         var innermostLevels: [Double] = []
         let minimumNormalZ = cos(configuration.maximumTiltDegrees * .pi / 180)
-        var binZ: [Float] = [], binIndices: [Int32] = []
+        var binZ: [Float] = [], binIndices: [Int32] = [], sortKeys: [UInt64] = []
 
         for ring in 0..<ringCount {
             let sectors = ringSectors[ring]
@@ -111,9 +111,15 @@ struct GroundModel: Sendable {
                 occupied += 1
                 binIndices.removeAll(keepingCapacity: true)
                 binZ.removeAll(keepingCapacity: true)
-                for k in range { binIndices.append(order[k]) }
-                binIndices.sort { z[Int($0)] < z[Int($1)] }
-                for i in binIndices { binZ.append(z[Int(i)]) }
+                // By height, ties in point order: one integer sort of (height bits, index) keys.
+                sortKeys.removeAll(keepingCapacity: true)
+                for k in range { sortKeys.append(UInt64(orderedBits(z[Int(order[k])])) << 32 | UInt64(UInt32(bitPattern: order[k]))) }
+                sortKeys.sort()
+                for key in sortKeys {
+                    let i = Int32(bitPattern: UInt32(truncatingIfNeeded: key))
+                    binIndices.append(i)
+                    binZ.append(z[Int(i)])
+                }
 
                 var plane: (a: Double, b: Double, c: Double)? = nil
                 // Only points that could be ground given the level carried in may seed the plane: a
@@ -165,6 +171,14 @@ struct GroundModel: Sendable {
         acceptedBins = accepted
         occupiedBins = occupied
     }
+}
+
+/// The bits of a finite float as an unsigned integer in the same order (negative values reversed
+/// below positive ones; -0 counts as 0).
+@inline(__always)
+private func orderedBits(_ value: Float) -> UInt32 {
+    let bits = (value == 0 ? 0 : value).bitPattern
+    return bits & 0x8000_0000 != 0 ? ~bits : bits | 0x8000_0000
 }
 
 /// Least-squares plane `z = a x + b y + c` through the points, with a small ridge towards horizontal

@@ -1,5 +1,5 @@
 import CuboidGeometry
-import CuboidKernels
+@testable import CuboidKernels
 import CuboidTestSupport
 import Foundation
 import Testing
@@ -113,6 +113,20 @@ struct FittingTests {
         #expect(lShape.count > 250)
         #expect(median(lShape) < 2)
         #expect(median(lShape) < median(principal))
+    }
+
+    @Test("trimmed extents: the one-pass order statistics equal two quickselects, ties and all", arguments: [100, 101, 250, 399, 799])
+    func trimmedRangeMatchesSelection(count: Int) {
+        var generator = SplitMix64(seed: UInt64(count))
+        // Values on a coarse grid, so that ties are common.
+        let values = (0..<count).map { _ in (Double.random(in: -5...5, using: &generator) * 4).rounded() / 4 }
+        let fitter = LShapeFitter()
+        let drop = Int(Double(count) * fitter.trimFraction)
+        var copy = values
+        let low = select(&copy, drop), high = select(&copy, count - 1 - drop)
+        #expect(fitter.smallTrimmedRange(values, drop: drop) == low...max(low, high))
+        var reordered = values
+        #expect(fitter.trimmedRange(&reordered) == low...max(low, high))
     }
 
     @Test("L-shape ignores stray returns thanks to trimmed extents")
