@@ -353,9 +353,11 @@ public func fitCuboid(_ points: [SIMD3<Double>], groundHeight: Double? = nil,
 ///
 /// The corner nearest `sensor` is the one the lidar saw best; the box grows from it along its two
 /// edges, away from the sensor, to at least `length` and `width` (sides already longer are kept). The
-/// class length is put along whichever fitted side it explains better: the assignment that sees one
-/// side most completely without making a side longer than the class size wins, so a car seen from
-/// behind (1.6 m wide, 0.3 m deep) gets its length across the short observed side.
+/// class length is put along whichever fitted side it explains better: each assignment scores the
+/// larger share of a class side it sees, less twice the shares by which observed sides overflow the
+/// class sides, and the higher wins. A car seen from behind (1.6 m wide, 0.3 m deep) gets its length
+/// across the short observed side; 2.3 m of a car's side, too long for its width, is part of its
+/// length.
 /// - Parameters:
 ///   - footprint: The fitted rectangle (for example from ``LShapeFitter``).
 ///   - length: The class's typical length, metres.
@@ -379,7 +381,7 @@ public func completeFootprint(_ footprint: BEVBox, toLength length: Double, widt
 
     func score(_ observed: (Double, Double), _ target: (Double, Double)) -> Double {
         let r0 = observed.0 / target.0, r1 = observed.1 / target.1
-        return max(min(r0, 1), min(r1, 1)) - max(0, r0 - 1) - max(0, r1 - 1)
+        return max(min(r0, 1), min(r1, 1)) - 2 * (max(0, r0 - 1) + max(0, r1 - 1))
     }
     let observedLength = footprint.length, observedWidth = footprint.width
     let keep = score((observedLength, observedWidth), (length, width))

@@ -109,10 +109,12 @@ public struct StreamingTracker: Sendable {
         times.append(frame.time)
         poses.append(frame.worldFromSensor)
         let detections = frame.detections.enumerated().map { index, detection in
-            WorldDetection(index: index, box: detection.cuboid.transformed(by: frame.worldFromSensor), score: detection.score, category: detection.category)
+            WorldDetection(index: index, box: detection.cuboid.transformed(by: frame.worldFromSensor), score: detection.score, category: detection.category,
+                           points: detection.pointCount)
         }
         let evidence = frame.evidence.enumerated().map { index, detection in
-            WorldDetection(index: index, box: detection.cuboid.transformed(by: frame.worldFromSensor), score: detection.score, category: detection.category)
+            WorldDetection(index: index, box: detection.cuboid.transformed(by: frame.worldFromSensor), score: detection.score, category: detection.category,
+                           points: detection.pointCount)
         }
         recent.append(RecentFrame(frame: f, detections: detections, evidence: evidence))
         for k in live.indices { live[k].predict(to: frame.time, configuration) }
@@ -251,7 +253,14 @@ public struct StreamingTracker: Sendable {
 
     /// The refined track in sensor frames.
     private func refine(_ tracklet: Tracklet, id: Int) -> Track {
-        let states = tracklet.smoothed()
+        // Offline, each measurement counts by the returns it was made from, against the track's best:
+        // a box completed from a few returns (the car still far, or half hidden) can be metres off.
+        let bestPoints = tracklet.steps.compactMap { $0.detection?.points }.max() ?? 0
+        let states = bestPoints > 0
+            ? tracklet.refiltered(times: times, configuration) { d in
+                d.points > 0 ? min(3, max(1, (Double(bestPoints) / Double(d.points)).squareRoot())) : 1
+            }.smoothed()
+            : tracklet.smoothed()
         let measured = tracklet.steps.compactMap(\.detection)
         var votes: [String: Double] = [:]
         for d in measured { votes[d.category, default: 0] += d.score }
@@ -271,7 +280,14 @@ public struct StreamingTracker: Sendable {
             return atan2(s, c) / 2
         }
         let overallAxis = axisMean(measuredYaw.map(\.yaw))
-        let meanPosition = positions.reduce(SIMD2<Double>.zero, +) / Double(positions.count)
+        // A static object's one position: its measured centres weighted by the returns behind each.
+        var weighted = SIMD2<Double>.zero, weights = 0.0
+        for d in measured {
+            let w = Double(max(d.points, 1))
+            weighted += w * SIMD2(d.box.x, d.box.y)
+            weights += w
+        }
+        let meanPosition = weighted / weights
         var boxes: [Int: TrackedBox] = [:]
         var headingKnown = false
         let detectionOfFrame = Dictionary(tracklet.steps.compactMap { step in step.detection.map { (step.frame, $0.index) } }, uniquingKeysWith: { a, _ in a })
@@ -389,6 +405,8 @@ struct WorldDetection: Sendable {
     var box: Box3D
     var score: Double
     var category: String
+    /// Returns the detection was made from (0: external, unknown).
+    var points: Int
 }
 
 enum TrackGroup { case vehicle, person, other }
@@ -457,8 +475,8 @@ struct Tracklet: Sendable {
     var isSlow: Bool { SIMD2(filters.0.x[1], filters.1.x[1]).length < Self.slowSpeed }
     var position: SIMD2<Double> { SIMD2(predicted.0.x[0], predicted.1.x[0]) }
 
-    init(frame: Int, time: Double, detection: WorldDetection, _ configuration: TrackingConfiguration) {
-        let r = configuration.measurementNoise
+    init(frame: Int, time: Double, detection: WorldDetection, _ configuration: TrackingConfiguration, noiseScale: Double = 1) {
+        let r = configuration.measurementNoise * noiseScale
         // Velocity unknown: standard deviation 15 m/s (54 km/h) in each axis.
         let prior = SIMD3(r * r, 0, 225)
         filters = (AxisFilter(x: SIMD2(detection.box.x, 0), p: prior), AxisFilter(x: SIMD2(detection.box.y, 0), p: prior))
@@ -477,9 +495,10 @@ struct Tracklet: Sendable {
         time = newTime
     }
 
-    mutating func update(frame: Int, detection: WorldDetection, _ configuration: TrackingConfiguration) {
-        filters.0.update(detection.box.x, measurementNoise: configuration.measurementNoise)
-        filters.1.update(detection.box.y, measurementNoise: configuration.measurementNoise)
+    mutating func update(frame: Int, detection: WorldDetection, _ configuration: TrackingConfiguration, noiseScale: Double = 1) {
+        let r = configuration.measurementNoise * noiseScale
+        filters.0.update(detection.box.x, measurementNoise: r)
+        filters.1.update(detection.box.y, measurementNoise: r)
         steps.append(Step(frame: frame, time: time, detection: detection, predicted: predicted, filtered: filters))
         missed = 0
         hits += 1
@@ -495,15 +514,28 @@ struct Tracklet: Sendable {
         var measurements: [Int: WorldDetection] = [:]
         for (f, d) in earlier { measurements[f] = d }
         for step in steps { if let d = step.detection { measurements[step.frame] = d } }
+        return rebuilt(measurements, times: times, configuration) { _ in 1 }
+    }
+
+    /// The same measurements filtered again, each with its measurement noise scaled.
+    func refiltered(times: FrameWindow<Double>, _ configuration: TrackingConfiguration, noiseScale: (WorldDetection) -> Double) -> Tracklet {
+        var measurements: [Int: WorldDetection] = [:]
+        for step in steps { if let d = step.detection { measurements[step.frame] = d } }
+        return rebuilt(measurements, times: times, configuration, noiseScale: noiseScale)
+    }
+
+    private func rebuilt(_ measurements: [Int: WorldDetection], times: FrameWindow<Double>, _ configuration: TrackingConfiguration,
+                         noiseScale: (WorldDetection) -> Double) -> Tracklet {
         let frames = measurements.keys.sorted()
-        var rebuilt = Tracklet(frame: frames[0], time: times[frames[0]], detection: measurements[frames[0]]!, configuration)
+        let first = measurements[frames[0]]!
+        var rebuilt = Tracklet(frame: frames[0], time: times[frames[0]], detection: first, configuration, noiseScale: noiseScale(first))
         rebuilt.group = group
         rebuilt.serial = serial
         rebuilt.id = id
         rebuilt.evidence = evidence
         for f in (frames[0] + 1)...frames.last! {
             rebuilt.predict(to: times[f], configuration)
-            if let d = measurements[f] { rebuilt.update(frame: f, detection: d, configuration) } else { rebuilt.miss(frame: f) }
+            if let d = measurements[f] { rebuilt.update(frame: f, detection: d, configuration, noiseScale: noiseScale(d)) } else { rebuilt.miss(frame: f) }
         }
         return rebuilt
     }

@@ -174,5 +174,14 @@ struct FittingTests {
         let big = BEVBox(centerX: 20, centerY: 0, length: 5, width: 2, yaw: 0.2)
         let kept = completeFootprint(big, toLength: 3.9, width: 1.6)
         #expect(abs(iou(kept, big) - 1) < 1e-9)
+        // 2.3 m of a side: longer than a car is wide, so it is part of its length, not its width
+        // (before, covering the width wholly won and gave a 2.3 m wide car).
+        let partSide = BEVBox(centerX: 20, centerY: 5.05, length: 2.3, width: 0.1, yaw: 0)
+        let grown = completeFootprint(partSide, toLength: 3.9, width: 1.65)
+        #expect(abs(grown.length - 3.9) < 1e-9 && abs(grown.width - 1.65) < 1e-9 && axisError(grown.yaw, 0) < 1e-9)
+        // 1.7 m across (a car's rear, slightly wider than the typical width) is still its width.
+        let rear = BEVBox(centerX: 20, centerY: 0, length: 1.7, width: 0.1, yaw: .pi / 2)
+        let behind = completeFootprint(rear, toLength: 3.9, width: 1.65)
+        #expect(abs(behind.length - 3.9) < 1e-9 && abs(behind.width - 1.7) < 1e-9 && axisError(behind.yaw, 0) < 1e-9)
     }
 }
