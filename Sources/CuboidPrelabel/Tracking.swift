@@ -253,15 +253,22 @@ public struct StreamingTracker: Sendable {
 
     /// The refined track in sensor frames.
     private func refine(_ tracklet: Tracklet, id: Int) -> Track {
-        // Offline, each measurement counts by the returns it was made from, against the track's best:
-        // a box completed from a few returns (the car still far, or half hidden) can be metres off.
-        let bestPoints = tracklet.steps.compactMap { $0.detection?.points }.max() ?? 0
+        let measured = tracklet.steps.compactMap(\.detection)
+        // The track's axis: the measured one that disagrees least with the others. A detection
+        // whose axis is off it by more than about 15 degrees was completed the wrong way round (a
+        // side taken for a rear), and its centre is as wrong as its axis.
+        let trackAxis = axisMedoid(measured.map(\.box.yaw))
+        func agrees(_ d: WorldDetection) -> Bool { abs(sin(d.box.yaw - trackAxis)) < 0.25 }
+        // Offline, each measurement counts by the returns it was made from, against the track's best
+        // (a box completed from a few returns, far away or half hidden, can be metres off), and a
+        // wrong-way one as little as the fewest.
+        let bestPoints = measured.map(\.points).max() ?? 0
         let states = bestPoints > 0
             ? tracklet.refiltered(times: times, configuration) { d in
-                d.points > 0 ? min(3, max(1, (Double(bestPoints) / Double(d.points)).squareRoot())) : 1
+                guard agrees(d) else { return 3 }
+                return d.points > 0 ? min(3, max(1, (Double(bestPoints) / Double(d.points)).squareRoot())) : 1
             }.smoothed()
             : tracklet.smoothed()
-        let measured = tracklet.steps.compactMap(\.detection)
         var votes: [String: Double] = [:]
         for d in measured { votes[d.category, default: 0] += d.score }
         let category = votes.max { ($0.value, $1.key) < ($1.value, $0.key) }!.key
@@ -279,10 +286,12 @@ public struct StreamingTracker: Sendable {
             for yaw in yaws { c += cos(2 * yaw); s += sin(2 * yaw) }
             return atan2(s, c) / 2
         }
-        let overallAxis = axisMean(measuredYaw.map(\.yaw))
-        // A static object's one position: its measured centres weighted by the returns behind each.
+        let agreeing = measured.filter(agrees)
+        let overallAxis = axisMean(agreeing.map(\.box.yaw))
+        // A static object's one position: the centres of its right-way detections weighted by the
+        // returns behind each.
         var weighted = SIMD2<Double>.zero, weights = 0.0
-        for d in measured {
+        for d in agreeing {
             let w = Double(max(d.points, 1))
             weighted += w * SIMD2(d.box.x, d.box.y)
             weights += w

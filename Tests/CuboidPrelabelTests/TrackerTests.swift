@@ -203,3 +203,28 @@ private func detection(_ x: Double, _ y: Double, yaw: Double, category: String =
         }
     }
 }
+
+@Suite struct WrongWayDetectionTests {
+    /// A parked car whose detections alternate: right (axis along x, centre on the car) and
+    /// completed the wrong way round (axis across, centre 1.2 m to the side). The track keeps the
+    /// right axis and the right centre.
+    @Test func wrongWayCompletionsDoNotMoveAStaticTrack() {
+        let frames = (0..<8).map { k in
+            let ego = RigidPose(yaw: 0, translation: SIMD3(0.6 * Double(k), 0, 0))
+            let wrong = k % 3 == 1
+            let world = wrong ? SIMD3(15.0, -4.0, -1.0) : SIMD3(15.0, -2.8, -1.0)
+            let local = ego.inverse.apply(to: world)
+            let detection = Detection(category: "Car", cuboid: Box3D(x: local.x, y: local.y, z: local.z, length: 3.9, width: 1.65, height: 1.4,
+                                                                     yaw: wrong ? .pi / 2 : 0), score: 0.9, pointCount: 30)
+            return TrackerFrame(detections: [detection], worldFromSensor: ego, time: Double(k) / 10)
+        }
+        let tracks = Tracker().track(frames)
+        #expect(tracks.count == 1)
+        guard let track = tracks.first else { return }
+        #expect(!track.isMoving)
+        for (k, box) in track.boxes {
+            let world = box.cuboid.transformed(by: RigidPose(yaw: 0, translation: SIMD3(0.6 * Double(k), 0, 0)))
+            #expect(abs(world.y + 2.8) < 0.05 && abs(sin(world.yaw)) < 0.05, "frame \(k): y \(world.y), yaw \(world.yaw)")
+        }
+    }
+}
