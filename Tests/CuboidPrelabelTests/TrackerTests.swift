@@ -180,25 +180,37 @@ private func detection(_ x: Double, _ y: Double, yaw: Double, category: String =
     }
 }
 
+/// Frames of one parked car seen from an ego driving along x at `step` metres a frame, 10 Hz; frame
+/// k's detection is `sighting(k)`: where the detector put the car (world frame), its yaw and returns.
+private func parkedCarFrames(_ count: Int, step: Double, _ sighting: (Int) -> (center: SIMD3<Double>, yaw: Double, points: Int)) -> [TrackerFrame] {
+    (0..<count).map { k in
+        let ego = RigidPose(yaw: 0, translation: SIMD3(step * Double(k), 0, 0))
+        let seen = sighting(k)
+        let local = ego.inverse.apply(to: seen.center)
+        let detection = Detection(category: "Car", cuboid: Box3D(x: local.x, y: local.y, z: local.z, length: 3.9, width: 1.65, height: 1.4, yaw: seen.yaw),
+                                  score: 0.9, pointCount: seen.points)
+        return TrackerFrame(detections: [detection], worldFromSensor: ego, time: Double(k) / 10)
+    }
+}
+
+/// The one static track of such frames, its boxes in the world frame by frame.
+private func parkedCarTrack(_ frames: [TrackerFrame], step: Double) -> [(frame: Int, box: Box3D)]? {
+    let tracks = Tracker().track(frames)
+    #expect(tracks.count == 1)
+    guard let track = tracks.first else { return nil }
+    #expect(!track.isMoving)
+    return track.boxes.sorted { $0.key < $1.key }.map { k, box in (k, box.cuboid.transformed(by: RigidPose(yaw: 0, translation: SIMD3(step * Double(k), 0, 0)))) }
+}
+
 @Suite struct MeasurementWeightTests {
     /// A parked car first seen from afar: its first detection, from 20 returns, was completed the
     /// wrong way and lies 3 m off; the next four, from 190 to 310 returns, are right. The track is
     /// static and its box within 0.3 m of the car (an unweighted mean would be 0.6 m off).
     @Test func aFewReturnsWeighLessThanMany() {
-        let frames = (0..<5).map { k in
-            let ego = RigidPose(yaw: 0, translation: SIMD3(1.5 * Double(k), 0, 0))
-            let world = k == 0 ? SIMD3(41.5, 12.6, -0.9) : SIMD3(40.0, 10.0, -0.9)
-            let local = ego.inverse.apply(to: world)
-            let detection = Detection(category: "Car", cuboid: Box3D(x: local.x, y: local.y, z: local.z, length: 4, width: 1.7, height: 1.5, yaw: 0),
-                                      score: 0.9, pointCount: k == 0 ? 20 : 150 + 40 * k)
-            return TrackerFrame(detections: [detection], worldFromSensor: ego, time: Double(k) / 10)
+        let frames = parkedCarFrames(5, step: 1.5) { k in
+            (k == 0 ? SIMD3(41.5, 12.6, -0.9) : SIMD3(40.0, 10.0, -0.9), 0, k == 0 ? 20 : 150 + 40 * k)
         }
-        let tracks = Tracker().track(frames)
-        #expect(tracks.count == 1)
-        guard let track = tracks.first else { return }
-        #expect(!track.isMoving)
-        for (k, box) in track.boxes {
-            let world = box.cuboid.transformed(by: RigidPose(yaw: 0, translation: SIMD3(1.5 * Double(k), 0, 0)))
+        for (k, world) in parkedCarTrack(frames, step: 1.5) ?? [] {
             #expect(abs(world.x - 40) < 0.3 && abs(world.y - 10) < 0.3, "frame \(k): \(world.x), \(world.y)")
         }
     }
@@ -209,21 +221,10 @@ private func detection(_ x: Double, _ y: Double, yaw: Double, category: String =
     /// completed the wrong way round (axis across, centre 1.2 m to the side). The track keeps the
     /// right axis and the right centre.
     @Test func wrongWayCompletionsDoNotMoveAStaticTrack() {
-        let frames = (0..<8).map { k in
-            let ego = RigidPose(yaw: 0, translation: SIMD3(0.6 * Double(k), 0, 0))
-            let wrong = k % 3 == 1
-            let world = wrong ? SIMD3(15.0, -4.0, -1.0) : SIMD3(15.0, -2.8, -1.0)
-            let local = ego.inverse.apply(to: world)
-            let detection = Detection(category: "Car", cuboid: Box3D(x: local.x, y: local.y, z: local.z, length: 3.9, width: 1.65, height: 1.4,
-                                                                     yaw: wrong ? .pi / 2 : 0), score: 0.9, pointCount: 30)
-            return TrackerFrame(detections: [detection], worldFromSensor: ego, time: Double(k) / 10)
+        let frames = parkedCarFrames(8, step: 0.6) { k in
+            k % 3 == 1 ? (SIMD3(15.0, -4.0, -1.0), .pi / 2, 30) : (SIMD3(15.0, -2.8, -1.0), 0, 30)
         }
-        let tracks = Tracker().track(frames)
-        #expect(tracks.count == 1)
-        guard let track = tracks.first else { return }
-        #expect(!track.isMoving)
-        for (k, box) in track.boxes {
-            let world = box.cuboid.transformed(by: RigidPose(yaw: 0, translation: SIMD3(0.6 * Double(k), 0, 0)))
+        for (k, world) in parkedCarTrack(frames, step: 0.6) ?? [] {
             #expect(abs(world.y + 2.8) < 0.05 && abs(sin(world.yaw)) < 0.05, "frame \(k): y \(world.y), yaw \(world.yaw)")
         }
     }
