@@ -51,6 +51,12 @@ public struct PrelabelSummary: Sendable {
     public var labels = LabelSet()
 }
 
+/// A frame's cached detections split into detections and the weak evidence cached after them.
+func splitEvidence(_ cached: [Detection]) -> (detections: [Detection], evidence: [Detection]) {
+    let first = cached.firstIndex { $0.source == Detection.weakSource } ?? cached.count
+    return (Array(cached[..<first]), Array(cached[first...]))
+}
+
 /// Runs the whole pre-labelling job on one sequence, resumably, in memory that does not grow with
 /// the sequence's length.
 ///
@@ -62,12 +68,6 @@ public struct PrelabelSummary: Sendable {
 /// review queue (sorted on disk) and the previews, each written atomically. The outputs depend only
 /// on the inputs and the configuration, so a run killed at any point and restarted writes the same
 /// bytes as one that was never interrupted.
-/// A frame's cached detections split into detections and the weak evidence after them.
-func splitEvidence(_ cached: [Detection]) -> (detections: [Detection], evidence: [Detection]) {
-    let first = cached.firstIndex { $0.source == Detection.weakSource } ?? cached.count
-    return (Array(cached[..<first]), Array(cached[first...]))
-}
-
 public enum PrelabelRunner {
     /// Frames whose labels are built at once in stage 2.
     static let framesPerBatch = 32
