@@ -109,38 +109,40 @@ public struct LidarDetector: Sendable {
                 let members = candidates[order[k]]
                 let cluster = ClusterPoints(members, cloud: cloud, heights: ground.heightAboveGround, road: surroundings.road)
                 var result: Detection? = nil
-                if members.count >= configuration.clustering.minimumPoints {
-                    result = classify(cluster, fitter: fitter, occlusion: surroundings.occlusion)
-                }
-                if result == nil && members.count >= configuration.clustering.minimumEvidencePoints {
-                    result = weakEvidence(cluster, fitter: fitter)
+                // One footprint serves the classifier and, when no class fits, the evidence.
+                if let footprint = fitter.fit(cluster.footprint),
+                   (footprint.length * footprint.length + footprint.width * footprint.width).squareRoot() <= configuration.clustering.maximumDiagonal {
+                    if members.count >= configuration.clustering.minimumPoints {
+                        result = classify(cluster, footprint: footprint, occlusion: surroundings.occlusion)
+                    }
+                    if result == nil && members.count >= configuration.clustering.minimumEvidencePoints {
+                        result = weakEvidence(cluster, footprint: footprint)
+                    }
                 }
                 (slots.baseAddress! + k).initialize(to: result)
             }
         }
-        var detections = fitted.compactMap { $0 }.filter { $0.source != Detection.weakSource }
+        var detections: [Detection] = [], evidence: [Detection] = []
+        for case let found? in fitted {
+            if found.source == Detection.weakSource { evidence.append(found) } else { detections.append(found) }
+        }
         detections.sort { ($0.score, $0.cuboid.x, $0.cuboid.y) > ($1.score, $1.cuboid.x, $1.cuboid.y) }
-        var evidence = fitted.compactMap { $0 }.filter { $0.source == Detection.weakSource }
         evidence.sort { (horizontalRange($0.cuboid), $0.cuboid.x, $0.cuboid.y) < (horizontalRange($1.cuboid), $1.cuboid.x, $1.cuboid.y) }
         timings.fitting = lap()
         return (detections, evidence, timings)
     }
 
     /// A cluster no class fits, as weak evidence: its observed footprint from its ground to its top.
-    func weakEvidence(_ cluster: ClusterPoints, fitter: LShapeFitter) -> Detection? {
-        guard let footprint = fitter.fit(cluster.footprint) else { return nil }
-        let diagonal = (footprint.length * footprint.length + footprint.width * footprint.width).squareRoot()
-        guard diagonal <= configuration.clustering.maximumDiagonal else { return nil }
+    func weakEvidence(_ cluster: ClusterPoints, footprint: BEVBox) -> Detection {
         let top = cluster.heights.max() ?? 0
         return Detection(category: Detection.unknownCategory, cuboid: footprint.cuboid(bottom: cluster.groundLevel, top: cluster.groundLevel + max(top, 0.1)),
                          score: 0, pointCount: cluster.count, source: Detection.weakSource)
     }
 
     /// The best class for a cluster, its completed box and score; nil when nothing fits.
-    func classify(_ cluster: ClusterPoints, fitter: LShapeFitter, occlusion: OcclusionMap) -> Detection? {
-        guard let footprint = fitter.fit(cluster.footprint) else { return nil }
-        let diagonal = (footprint.length * footprint.length + footprint.width * footprint.width).squareRoot()
-        guard diagonal <= configuration.clustering.maximumDiagonal else { return nil }
+    /// - Parameter footprint: The cluster's fitted footprint, no larger than the clustering's
+    ///   maximum diagonal.
+    func classify(_ cluster: ClusterPoints, footprint: BEVBox, occlusion: OcclusionMap) -> Detection? {
         let features = ClusterFeatures(cluster, footprint: footprint)
         var best: (model: ClassModel, score: Double)? = nil
         for model in configuration.classes {
@@ -153,8 +155,11 @@ public struct LidarDetector: Sendable {
             completed = BEVBox(center: footprint.center, length: max(footprint.length, model.typical[0]),
                                width: max(footprint.width, model.typical[1]), yaw: footprint.yaw)
         } else {
+            // Only a one-face view can have an end hidden (see extendTowardsHiddenEnd); the look-up
+            // costs an arc tangent per return, so other views skip it.
+            let hidden = footprint.width < singleFaceWidth ? cluster.hiddenEnd(occlusion) : 0
             completed = extendTowardsHiddenEnd(completeFootprint(footprint, toLength: model.typical[0], width: model.typical[1]),
-                                               observed: footprint, hiddenEnd: cluster.hiddenEnd(occlusion))
+                                               observed: footprint, hiddenEnd: hidden)
         }
         let height = max(features.height, model.minimum[2])
         let box = completed.cuboid(bottom: cluster.groundLevel, top: cluster.groundLevel + height)
@@ -205,8 +210,7 @@ struct ClusterPoints {
         var lowest = Double.infinity, highest = -Double.infinity
         var relative = [Double](repeating: 0, count: footprint.count), ranges = relative
         for (k, p) in footprint.enumerated() {
-            var a = atan2(p.y, p.x) - reference
-            if a > .pi { a -= 2 * .pi } else if a <= -.pi { a += 2 * .pi }
+            let a = shortestArc(from: reference, to: atan2(p.y, p.x))
             relative[k] = a
             ranges[k] = (p.x * p.x + p.y * p.y).squareRoot()
             lowest = min(lowest, a)
@@ -239,11 +243,14 @@ struct Surroundings: Sendable {
     }
 }
 
+/// Footprints narrower than this are one face of an object, metres.
+let singleFaceWidth = 0.4
+
 /// A completed footprint moved along the observed side, so that it grows from the observed part
 /// towards the hidden end rather than away from it (a parked car whose near end is hidden behind the
 /// car in front extends forwards, under the occluder, not backwards past its real rear).
 ///
-/// Only a footprint seen as one face (narrower than ``singleFaceWidth``) moves, and only its growth
+/// Only a footprint seen as one face (narrower than `singleFaceWidth`) moves, and only its growth
 /// along that face, which an occluder can cut short; the growth across it stays away from the
 /// sensor, since the lidar sees an object's near face. Where two faces were seen, the corner
 /// between them is real and the box keeps growing from it.
@@ -253,8 +260,6 @@ struct Surroundings: Sendable {
 ///   - hiddenEnd: +1 when the counter-clockwise end is hidden, -1 the clockwise end, 0 neither.
 /// - Complexity: O(1).
 func extendTowardsHiddenEnd(_ completed: BEVBox, observed: BEVBox, hiddenEnd: Int) -> BEVBox {
-    /// Footprints narrower than this are one face of an object, metres.
-    let singleFaceWidth = 0.4
     guard hiddenEnd != 0, observed.width < singleFaceWidth else { return completed }
     let center = observed.center
     let distance = (center * center).sum().squareRoot()
