@@ -108,14 +108,8 @@ public struct StreamingTracker: Sendable {
         let f = times.endFrame
         times.append(frame.time)
         poses.append(frame.worldFromSensor)
-        let detections = frame.detections.enumerated().map { index, detection in
-            WorldDetection(index: index, box: detection.cuboid.transformed(by: frame.worldFromSensor), score: detection.score, category: detection.category,
-                           points: detection.pointCount)
-        }
-        let evidence = frame.evidence.enumerated().map { index, detection in
-            WorldDetection(index: index, box: detection.cuboid.transformed(by: frame.worldFromSensor), score: detection.score, category: detection.category,
-                           points: detection.pointCount)
-        }
+        let detections = frame.detections.enumerated().map { WorldDetection($1, index: $0, worldFromSensor: frame.worldFromSensor) }
+        let evidence = frame.evidence.enumerated().map { WorldDetection($1, index: $0, worldFromSensor: frame.worldFromSensor) }
         recent.append(RecentFrame(frame: f, detections: detections, evidence: evidence))
         for k in live.indices { live[k].predict(to: frame.time, configuration) }
         var cost = Matrix(rows: live.count, columns: detections.count, repeating: 1e9)
@@ -278,14 +272,9 @@ public struct StreamingTracker: Sendable {
         let positions = states.map(\.position)
         let displacement = (positions.last! - positions.first!).length
         let isMoving = displacement > configuration.staticDisplacement
-        // Yaw modulo pi by the double-angle mean of the measurements near each frame.
-        // (frame, yaw) in frame order: sums run in a fixed order, so reruns give the same bits.
+        // The measured axes by frame, in frame order (the axis sums run in a fixed order, so reruns
+        // give the same bits).
         let measuredYaw: [(frame: Int, yaw: Double)] = tracklet.steps.compactMap { step in step.detection.map { (step.frame, $0.box.yaw) } }
-        func axisMean(_ yaws: [Double]) -> Double {
-            var c = 0.0, s = 0.0
-            for yaw in yaws { c += cos(2 * yaw); s += sin(2 * yaw) }
-            return atan2(s, c) / 2
-        }
         let agreeing = measured.filter(agrees)
         let overallAxis = axisMean(agreeing.map(\.box.yaw))
         // A static object's one position: the centres of its right-way detections weighted by the
@@ -297,59 +286,60 @@ public struct StreamingTracker: Sendable {
             weights += w
         }
         let meanPosition = weighted / weights
+        // A static track's one box, world frame.
+        let staticBox = Box3D(center: SIMD3(meanPosition.x, meanPosition.y, centreZ), size: size, yaw: overallAxis)
         var boxes: [Int: TrackedBox] = [:]
         var headingKnown = false
         let detectionOfFrame = Dictionary(tracklet.steps.compactMap { step in step.detection.map { (step.frame, $0.index) } }, uniquingKeysWith: { a, _ in a })
         for state in states {
             let f = state.frame
-            var yaw: Double
-            var position = state.position
+            var world = staticBox
             if isMoving {
                 // Axis from the measurements near this frame, direction from the velocity. The axis
                 // is the mean of the measured axes that agree (within about 15 degrees) with the one
                 // that disagrees least with all: a single sweep's axis can be 90 degrees off where
                 // only one face was seen, and a plain mean would then be 45 degrees off the truth.
                 let nearby = measuredYaw.filter { abs($0.frame - f) <= 2 }.map(\.yaw)
-                let speed = state.velocity.length
-                if nearby.isEmpty {
-                    yaw = overallAxis
-                } else {
+                var yaw = overallAxis
+                if !nearby.isEmpty {
                     let chosen = axisMedoid(nearby)
                     yaw = axisMean(nearby.filter { abs(sin($0 - chosen)) < 0.25 })
                 }
-                if speed > 1 {
+                if state.velocity.length > 1 {
                     let heading = atan2(state.velocity.y, state.velocity.x)
                     if abs(shortestArc(from: heading, to: yaw)) > .pi / 2 { yaw = normalizedYaw(yaw + .pi) }
                     headingKnown = true
                 }
-            } else {
-                yaw = overallAxis
-                position = meanPosition
+                world = Box3D(center: SIMD3(state.position.x, state.position.y, centreZ), size: size, yaw: yaw)
             }
-            let world = Box3D(center: SIMD3(position.x, position.y, centreZ), size: size, yaw: yaw)
             boxes[f] = TrackedBox(cuboid: world.transformed(by: poses[f].inverse), detection: detectionOfFrame[f])
         }
         // Frames beyond the detections where evidence showed a static object: it stays where it is.
         // (A moving track's evidence is not used: fragments near an extrapolated path are as often
-        // another object as this one.)
+        // another object as this one.) Only evidence whose footprint overlaps the track's box counts,
+        // and every frame between the furthest such evidence and the detections gets the box (a
+        // refined track has one in every frame from its first to its last).
         if !isMoving, let firstState = states.first, let lastState = states.last {
-            // Every frame between the furthest evidence and the detections gets a box (a refined
-            // track has one in every frame from its first to its last).
-            // Only evidence whose footprint overlaps the track's box counts.
-            let world = Box3D(center: SIMD3(meanPosition.x, meanPosition.y, centreZ), size: size, yaw: overallAxis).bev
-            let seen = tracklet.evidence.filter { intersectionArea(world, $0.box.bev) > 0 }.map(\.frame)
+            let footprint = staticBox.bev
+            let seen = tracklet.evidence.filter { intersectionArea(footprint, $0.box.bev) > 0 }.map(\.frame)
             let before = seen.filter { $0 < firstState.frame }.min() ?? firstState.frame
             let after = seen.filter { $0 > lastState.frame }.max() ?? lastState.frame
             for f in Array(before..<firstState.frame) + Array((lastState.frame + 1)..<(after + 1)) {
-                let position = meanPosition, yaw = overallAxis
-                let world = Box3D(center: SIMD3(position.x, position.y, centreZ), size: size, yaw: yaw)
-                boxes[f] = TrackedBox(cuboid: world.transformed(by: poses[f].inverse), detection: nil)
+                boxes[f] = TrackedBox(cuboid: staticBox.transformed(by: poses[f].inverse), detection: nil)
             }
         }
         let meanScore = measured.map(\.score).reduce(0, +) / Double(measured.count)
         let score = meanScore * (1 - exp(-Double(measured.count) / 3))
         return Track(id: id, category: category, score: score, isMoving: isMoving, headingKnown: headingKnown, boxes: boxes)
     }
+}
+
+/// The mean axis (yaw modulo pi) of `yaws`: the double-angle mean, halved. Sums run in the
+/// array's order, so reruns give the same bits.
+func axisMean(_ yaws: [Double]) -> Double {
+    var c = 0.0, s = 0.0
+    for yaw in yaws { c += cos(2 * yaw); s += sin(2 * yaw) }
+    return atan2(s, c) / 2
 }
 
 /// The axis (yaw modulo pi) among `yaws` with the least total disagreement (sum of |sin| of the
@@ -416,6 +406,15 @@ struct WorldDetection: Sendable {
     var category: String
     /// Returns the detection was made from (0: external, unknown).
     var points: Int
+
+    /// Detection `index` of a frame, in the world frame.
+    init(_ detection: Detection, index: Int, worldFromSensor: RigidPose) {
+        self.index = index
+        box = detection.cuboid.transformed(by: worldFromSensor)
+        score = detection.score
+        category = detection.category
+        points = detection.pointCount
+    }
 }
 
 enum TrackGroup { case vehicle, person, other }
