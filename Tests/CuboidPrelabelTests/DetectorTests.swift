@@ -18,60 +18,64 @@ private func clusters(_ parts: [(x: [Float], y: [Float], h: [Float])], configura
                 configuration: configuration)
 }
 
+/// A block of returns on a 0.1 m grid: x and y in metres, heights above the ground every `step`.
+private struct Part: Sendable {
+    var x: ClosedRange<Double>, y: ClosedRange<Double>, heights: ClosedRange<Double>, step: Double
+    var points: (x: [Float], y: [Float], h: [Float]) {
+        block(stride(from: x.lowerBound, through: x.upperBound, by: 0.1), stride(from: y.lowerBound, through: y.upperBound, by: 0.1),
+              stride(from: heights.lowerBound, through: heights.upperBound, by: step))
+    }
+}
+
+/// Parts of a scene at 20 m ahead and how many clusters they must make.
+struct StackingCase: Sendable, CustomTestStringConvertible {
+    var testDescription: String
+    fileprivate var parts: [Part]
+    var clusters: Int
+}
+
+// A car seen from behind: the rear face (0.3 to 0.9 m) and, 1 m further, the roof over glass that
+// returned nothing (1.1 to 1.5 m).
+private let rear = Part(x: 20.0...20.1, y: -0.8...0.8, heights: 0.3...0.9, step: 0.2)
+private let roof = Part(x: 21.1...22.7, y: -0.7...0.7, heights: 1.1...1.5, step: 0.2)
+// A car seen from ahead: the bumper and bonnet (up to 0.9 m) and, 1 m further, the cabin.
+private let front = Part(x: 20.0...20.3, y: -0.8...0.8, heights: 0.3...0.9, step: 0.2)
+private let cabin = Part(x: 21.3...24.0, y: -0.8...0.8, heights: 0.3...1.5, step: 0.3)
+
+private let stackingCases: [StackingCase] = [
+    StackingCase(testDescription: "a roof joins the rear face below it", parts: [rear, roof], clusters: 1),
+    StackingCase(testDescription: "a bumper and bonnet join the cabin behind them", parts: [front, cabin], clusters: 1),
+    StackingCase(testDescription: "a person's shoulders over a car are too narrow for its roof",
+                 parts: [Part(x: 20.0...24.0, y: -0.8...0.8, heights: 0.3...1.5, step: 0.3), Part(x: 24.9...25.2, y: -0.2...0.2, heights: 1.3...1.8, step: 0.1)],
+                 clusters: 2),
+    StackingCase(testDescription: "a tree's crown over a car is too high for its roof",
+                 parts: [Part(x: 20.0...24.0, y: -0.8...0.8, heights: 0.3...0.9, step: 0.3), Part(x: 24.6...26.6, y: -1.0...1.0, heights: 2.5...3.3, step: 0.4)],
+                 clusters: 2),
+    StackingCase(testDescription: "a roof beside a van whose top reaches past its bottom",
+                 parts: [Part(x: 20.0...25.0, y: -1.0...1.0, heights: 0.3...2.3, step: 0.4), Part(x: 25.8...27.4, y: -0.7...0.7, heights: 1.1...1.5, step: 0.2)],
+                 clusters: 2),
+    StackingCase(testDescription: "a front behind the cabin (farther from the sensor) is not its front",
+                 parts: [cabin, Part(x: 25.0...25.3, y: -0.8...0.8, heights: 0.3...0.9, step: 0.2)], clusters: 2),
+    StackingCase(testDescription: "a low wall is too long to be a car's front",
+                 parts: [Part(x: 19.0...20.0, y: -3.0...3.0, heights: 0.3...0.9, step: 0.2), cabin], clusters: 2),
+    StackingCase(testDescription: "a kerbside post is too small to be a car's front",
+                 parts: [Part(x: 20.2...20.3, y: 0.0...0.1, heights: 0.3...0.9, step: 0.2), cabin], clusters: 2),
+    StackingCase(testDescription: "of two roofs in a row only one joins the body: the result fits a van's length",
+                 parts: [rear, roof, Part(x: 23.9...27.5, y: -0.7...0.7, heights: 1.1...1.5, step: 0.2)], clusters: 2),
+]
+
 @Suite struct StackedClusterTests {
-    /// A car seen from behind at 20 m: the rear face (0.3 to 0.9 m) and, 1 m further, the roof over
-    /// glass that returned nothing (1.1 to 1.5 m). They are one object.
-    @Test func roofJoinsTheBodyBelowIt() {
-        let rear = block(stride(from: 20.0, through: 20.1, by: 0.1), stride(from: -0.8, through: 0.8, by: 0.1), stride(from: 0.3, through: 0.9, by: 0.2))
-        let roof = block(stride(from: 21.1, through: 22.7, by: 0.1), stride(from: -0.7, through: 0.7, by: 0.1), stride(from: 1.1, through: 1.5, by: 0.2))
-        #expect(clusters([rear, roof]).members.count == 1)
+    /// Glass-split parts join; what only looks like such a part stays apart.
+    @Test(arguments: stackingCases)
+    func partsJoinOrStayApart(_ scene: StackingCase) {
+        #expect(clusters(scene.parts.map(\.points)).members.count == scene.clusters)
+    }
+
+    /// With no stacking reach the roof and the rear stay two clusters.
+    @Test func joiningCanBeTurnedOff() {
         var off = ClusteringConfiguration()
         off.stackingReach = 0
-        #expect(clusters([rear, roof], configuration: off).members.count == 2)
-    }
-
-    /// A person behind a car shows only the shoulders above its roof: too narrow for a roof, so it
-    /// stays a cluster of its own.
-    @Test func personBehindACarStaysApart() {
-        let car = block(stride(from: 20.0, through: 24.0, by: 0.1), stride(from: -0.8, through: 0.8, by: 0.1), stride(from: 0.3, through: 1.5, by: 0.3))
-        let shoulders = block(stride(from: 24.9, through: 25.2, by: 0.1), stride(from: -0.2, through: 0.2, by: 0.1), stride(from: 1.3, through: 1.8, by: 0.1))
-        #expect(clusters([car, shoulders]).members.count == 2)
-    }
-
-    /// A tree's crown over a parked car is too high to be its roof; a wide roof beside a tall van
-    /// (whose top reaches past the roof's bottom) does not stack on it either.
-    @Test func canopiesAndTallNeighboursStayApart() {
-        let car = block(stride(from: 20.0, through: 24.0, by: 0.1), stride(from: -0.8, through: 0.8, by: 0.1), stride(from: 0.3, through: 0.9, by: 0.3))
-        let crown = block(stride(from: 24.6, through: 26.6, by: 0.1), stride(from: -1.0, through: 1.0, by: 0.1), stride(from: 2.5, through: 3.3, by: 0.4))
-        #expect(clusters([car, crown]).members.count == 2)
-        let van = block(stride(from: 20.0, through: 25.0, by: 0.1), stride(from: -1.0, through: 1.0, by: 0.1), stride(from: 0.3, through: 2.3, by: 0.4))
-        let roof = block(stride(from: 25.8, through: 27.4, by: 0.1), stride(from: -0.7, through: 0.7, by: 0.1), stride(from: 1.1, through: 1.5, by: 0.2))
-        #expect(clusters([van, roof]).members.count == 2)
-    }
-
-    /// A car seen from ahead at 20 m: its bumper and bonnet (up to 0.9 m) and, 1 m further, its
-    /// cabin behind the windscreen. The low front joins the cabin behind it; a low wall beside a car
-    /// (too long to be a car's front) and a kerbside post (too small) do not.
-    @Test func frontJoinsTheCabinBehindIt() {
-        let front = block(stride(from: 20.0, through: 20.3, by: 0.1), stride(from: -0.8, through: 0.8, by: 0.1), stride(from: 0.3, through: 0.9, by: 0.2))
-        let cabin = block(stride(from: 21.3, through: 24.0, by: 0.1), stride(from: -0.8, through: 0.8, by: 0.1), stride(from: 0.3, through: 1.5, by: 0.3))
-        #expect(clusters([front, cabin]).members.count == 1)
-        // The same front behind the cabin (farther from the sensor) is not its front.
-        let behind = block(stride(from: 25.0, through: 25.3, by: 0.1), stride(from: -0.8, through: 0.8, by: 0.1), stride(from: 0.3, through: 0.9, by: 0.2))
-        #expect(clusters([cabin, behind]).members.count == 2)
-        let wall = block(stride(from: 19.0, through: 20.0, by: 0.1), stride(from: -3.0, through: 3.0, by: 0.1), stride(from: 0.3, through: 0.9, by: 0.2))
-        #expect(clusters([wall, cabin]).members.count == 2)
-        let post = block(stride(from: 20.2, through: 20.3, by: 0.1), stride(from: 0.0, through: 0.1, by: 0.1), stride(from: 0.3, through: 0.9, by: 0.2))
-        #expect(clusters([post, cabin]).members.count == 2)
-    }
-
-    /// Two roofs in a row join at most one body each, and the result fits a van's length.
-    @Test func joinedClustersStayVehicleSized() {
-        let rear = block(stride(from: 20.0, through: 20.1, by: 0.1), stride(from: -0.8, through: 0.8, by: 0.1), stride(from: 0.3, through: 0.9, by: 0.2))
-        let roof = block(stride(from: 21.1, through: 22.7, by: 0.1), stride(from: -0.7, through: 0.7, by: 0.1), stride(from: 1.1, through: 1.5, by: 0.2))
-        let farRoof = block(stride(from: 23.9, through: 27.5, by: 0.1), stride(from: -0.7, through: 0.7, by: 0.1), stride(from: 1.1, through: 1.5, by: 0.2))
-        let result = clusters([rear, roof, farRoof])
-        #expect(result.members.count == 2)
+        #expect(clusters([rear.points, roof.points], configuration: off).members.count == 2)
     }
 }
 
