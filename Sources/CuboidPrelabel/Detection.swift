@@ -289,6 +289,13 @@ struct ClusterFeatures {
     /// outside, while bushes, hedges and clutter return from all through their depth. 1 when fewer
     /// than 5 returns are that low (a roof seen over an occluder).
     var shellFraction: Double
+    /// How far above the highest return the object's top may lie unseen, metres: one beam step at
+    /// the highest return's range, the vertical gap between the highest ring that hit the object
+    /// and the next ring up, which passed over it. The step is the smallest gap between the distinct elevations of
+    /// the cluster's returns (a ring that hit glass leaves a double gap); 0 when the cluster holds
+    /// one ring only. A 32-beam sensor's rings lie 0.8 m apart at 35 m, so a car there shows only
+    /// its lower metre.
+    var topAllowance: Double
     var pointCount: Int
 
     init(_ cluster: ClusterPoints, footprint: BEVBox) {
@@ -331,12 +338,47 @@ struct ClusterFeatures {
             if distance < 0.15 { onShell += 1 }
         }
         shellFraction = lower < 5 ? 1 : Double(onShell) / Double(lower)
+        topAllowance = Self.beamStep(cluster)
+    }
+
+    /// Rings closer in elevation than this (radians, about 0.15 degree) are one ring.
+    static let ringTolerance = 0.0026
+    /// The largest beam step believed, metres.
+    static let maximumTopAllowance = 1.0
+
+    /// The vertical gap between adjacent rings at the cluster's range (see `topAllowance`).
+    static func beamStep(_ cluster: ClusterPoints) -> Double {
+        guard cluster.count >= 2 else { return 0 }
+        // Elevations as slopes z / range: a ring's returns share one slope, and a slope difference
+        // times the range is the vertical gap there.
+        var slopes = [Double](repeating: 0, count: cluster.count)
+        var topRange = 0.0, top = -Double.infinity
+        for k in 0..<cluster.count {
+            let p = cluster.footprint[k]
+            let range = max((p * p).sum().squareRoot(), 0.1)
+            slopes[k] = cluster.z[k] / range
+            if cluster.z[k] > top { top = cluster.z[k]; topRange = range }
+        }
+        slopes.sort()
+        var step = Double.infinity
+        for k in 1..<slopes.count {
+            let gap = slopes[k] - slopes[k - 1]
+            if gap > ringTolerance { step = min(step, gap) }
+        }
+        guard step.isFinite else { return 0 }
+        return min(step * topRange, maximumTopAllowance)
     }
 
     /// Plausibility in 0...1 that the cluster is an object of the model's class.
     func score(for model: ClassModel) -> Double {
         let person = isPerson(model.name)
         var score = band(height, model.minimum[2], model.maximum[2], tolerance: 0.25)
+        // The top lies anywhere up to one beam step above the highest return: the chance that it
+        // reaches the class's minimum height, when that is larger. For steps up to the band's
+        // tolerance (a 64-beam sensor out to 35 m) this never exceeds the band's own score.
+        if height < model.minimum[2] && topAllowance > 0 {
+            score = max(score, min(1, max(0, (height + topAllowance - model.minimum[2]) / topAllowance)))
+        }
         score *= band(length, 0, model.maximum[0], tolerance: 0.4)
         score *= band(width, 0, model.maximum[1], tolerance: 0.3)
         // Something of the object's silhouette must be seen: at least half its width.

@@ -1,6 +1,7 @@
 import CuboidGeometry
 import CuboidKernels
 import CuboidPointClouds
+import Foundation
 @testable import CuboidPrelabel
 import Testing
 
@@ -202,5 +203,60 @@ private let stackingCases: [StackingCase] = [
         let rear = face(width: 1.3, height: 1.3)
         #expect(rear.score(for: pedestrian) < 0.05)
         #expect(rear.score(for: cyclist) < 0.5)
+    }
+}
+
+@Suite struct BeamStepTests {
+    /// The rear (facing the sensor) and right side of a box `top` metres high standing on the
+    /// ground 1.73 m below the sensor, its rear `range` metres ahead, as rings `step` radians
+    /// apart in elevation see it, one ring meeting the rear at 1.0 m: only the rings whose height
+    /// there lies on the box return.
+    func ringView(range: Double, top: Double, step: Double) -> ClusterFeatures {
+        let level = atan((1.0 - 1.73) / range)
+        var x: [Float] = [], y: [Float] = [], z: [Float] = []
+        for k in 0..<32 {
+            let slope = tan(level + Double(k - 20) * step)
+            for py in stride(from: -0.8, through: 0.8, by: 0.2) { x.append(Float(range)); y.append(Float(py)) }
+            for px in stride(from: range + 0.3, through: range + 3.9, by: 0.3) { x.append(Float(px)); y.append(-0.8) }
+            while z.count < x.count {
+                let p = SIMD2(Double(x[z.count]), Double(y[z.count]))
+                z.append(Float(slope * (p * p).sum().squareRoot()))
+            }
+        }
+        let keep = z.indices.filter { Double(z[$0]) + 1.73 >= 0.3 && Double(z[$0]) + 1.73 <= top }
+        let cloud = PointCloud(x: keep.map { x[$0] }, y: keep.map { y[$0] }, z: keep.map { z[$0] })
+        let heights: [Float] = keep.map { z[$0] + 1.73 }
+        let cluster = ClusterPoints(keep.indices.map { Int32($0) }, cloud: cloud, heights: heights)
+        return ClusterFeatures(cluster, footprint: LShapeFitter().fit(cluster.footprint)!)
+    }
+
+    /// A car 35 m away seen by two rings of a 32-beam sensor (0.85 degree apart, 0.52 m there)
+    /// may hide its roof above the upper ring: it scores as a car, which its observed 1.0 m alone
+    /// would not.
+    @Test func aFarCarsTopMayLieOneRingHigher() throws {
+        let car = ClassModel.defaults[0]
+        let step = 0.85 * Double.pi / 180
+        let features = ringView(range: 35, top: 1.45, step: step)
+        let expected = 35.5 * step
+        #expect(abs(features.topAllowance - expected) < 0.08, "allowance \(features.topAllowance), expected about \(expected)")
+        #expect(features.height < car.minimum[2], "observed height \(features.height)")
+        var unseen = features
+        unseen.topAllowance = 0
+        #expect(features.score(for: car) > 1.5 * unseen.score(for: car), "observed height \(features.height)")
+    }
+
+    /// Under rings no further apart than the height band's tolerance (0.25 m: a 64-beam sensor out
+    /// to 35 m, here a 0.95 m hedge at 15 m under 0.85 degree rings) the allowance changes no
+    /// score. One ring gives no step.
+    @Test func closeRingsChangeNothing() {
+        let car = ClassModel.defaults[0]
+        let hedge = ringView(range: 15, top: 0.95, step: 0.85 * Double.pi / 180)
+        #expect(hedge.topAllowance > 0.2 && hedge.topAllowance <= 0.25, "allowance \(hedge.topAllowance), height \(hedge.height)")
+        var unseen = hedge
+        unseen.topAllowance = 0
+        #expect(abs(hedge.score(for: car) - unseen.score(for: car)) < 1e-12)
+        #expect(hedge.score(for: car) < 0.3)
+        let oneRing = ringView(range: 35, top: 1.1, step: 2 * Double.pi / 180)
+        #expect(oneRing.topAllowance == 0)
     }
 }
