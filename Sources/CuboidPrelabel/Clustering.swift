@@ -1,3 +1,5 @@
+import Foundation
+
 /// Connected components of the points above the ground, in a bird's-eye-view grid.
 ///
 /// Points whose height above the local ground lies in the configured band are dropped into square
@@ -13,13 +15,22 @@
 /// ``ClusteringConfiguration/lowPartHeight``, a car's front's width) joins the nearest taller one
 /// within reach that lies behind it, seen from the sensor. Joined components must fit in
 /// ``ClusteringConfiguration/maximumStackedDiagonal``.
+///
+/// A surface seen at a grazing angle (a far car's side) returns once per azimuth step, often a
+/// metre apart along it. Beyond ``ClusteringConfiguration/sparseRange`` a grounded piece of at most
+/// ``ClusteringConfiguration/maximumGrazingPieceCells`` cells joins the nearest grounded component
+/// within ``ClusteringConfiguration/grazingReach`` whose cells lie within
+/// ``ClusteringConfiguration/grazingSpread`` of its azimuth, when both fit in
+/// ``ClusteringConfiguration/maximumGrazingDiagonal``.
 struct BEVClusters: Sendable {
     /// Cluster of each point, or -1.
     var clusterOfPoint: [Int32]
     /// Points of each cluster (indices into the sweep), in increasing order.
     var members: [[Int32]]
 
-    /// - Complexity: O(n + cells) with union-find over the occupied cells.
+    /// - Complexity: O(n + cells) with union-find over the occupied cells; the joining passes search
+    /// within their reach around the cells of the components that may join, O(cells x reach
+    /// squared) at worst.
     init(x: [Float], y: [Float], heights: [Float], region: RegionOfInterest, configuration: ClusteringConfiguration) {
         let count = x.count
         let cell = configuration.cellSize
@@ -79,24 +90,38 @@ struct BEVClusters: Sendable {
         // nearest neighbour that stays below its lowest point, not one that reaches up beside it (a
         // person whose legs a car hides); a low one (a bumper and bonnet, too low to be an object)
         // joins the nearest taller neighbour behind it, seen from the sensor.
-        if configuration.stackingReach > 0 {
-            var rootLow = [Float](repeating: .infinity, count: occupiedCells.count)
-            var rootHigh = [Float](repeating: -.infinity, count: occupiedCells.count)
-            var rootRange = [Double](repeating: 0, count: occupiedCells.count)
-            var bounds = [SIMD4<Int32>](repeating: SIMD4(.max, .max, .min, .min), count: occupiedCells.count)
-            var cellsOfRoot = [[Int32]](repeating: [], count: occupiedCells.count)
+        /// Each component's lowest and highest height, cell bounds, mean cell range and cells, by root.
+        struct Components {
+            var low: [Float], high: [Float], range: [Double], bounds: [SIMD4<Int32>], cells: [[Int32]]
+        }
+        func components() -> Components {
+            let n = occupiedCells.count
+            var result = Components(low: [Float](repeating: .infinity, count: n), high: [Float](repeating: -.infinity, count: n),
+                                    range: [Double](repeating: 0, count: n),
+                                    bounds: [SIMD4<Int32>](repeating: SIMD4(.max, .max, .min, .min), count: n), cells: [[Int32]](repeating: [], count: n))
             for (slot, c) in occupiedCells.enumerated() {
                 let root = Int(find(Int32(slot)))
-                rootLow[root] = min(rootLow[root], cellLow[slot])
-                rootHigh[root] = max(rootHigh[root], cellHigh[slot])
+                result.low[root] = min(result.low[root], cellLow[slot])
+                result.high[root] = max(result.high[root], cellHigh[slot])
                 let cx = Int32(Int(c) % side), cy = Int32(Int(c) / side)
-                bounds[root] = SIMD4(min(bounds[root][0], cx), min(bounds[root][1], cy), max(bounds[root][2], cx), max(bounds[root][3], cy))
+                let b = result.bounds[root]
+                result.bounds[root] = SIMD4(min(b[0], cx), min(b[1], cy), max(b[2], cx), max(b[3], cy))
                 let px = (Double(cx) + 0.5) * cell - half, py = (Double(cy) + 0.5) * cell - half
-                rootRange[root] += (px * px + py * py).squareRoot()
-                cellsOfRoot[root].append(Int32(slot))
+                result.range[root] += (px * px + py * py).squareRoot()
+                result.cells[root].append(Int32(slot))
             }
-            // Mean range of each component's cells.
-            for root in cellsOfRoot.indices where !cellsOfRoot[root].isEmpty { rootRange[root] /= Double(cellsOfRoot[root].count) }
+            for root in 0..<n where !result.cells[root].isEmpty { result.range[root] /= Double(result.cells[root].count) }
+            return result
+        }
+        /// Diagonal of cell bounds, in cells.
+        func diagonal(_ b: SIMD4<Int32>) -> Double {
+            let x = Double(b[2] - b[0] + 1), y = Double(b[3] - b[1] + 1)
+            return (x * x + y * y).squareRoot()
+        }
+        if configuration.stackingReach > 0 {
+            let summary = components()
+            var rootLow = summary.low, rootHigh = summary.high, rootRange = summary.range, bounds = summary.bounds
+            let cellsOfRoot = summary.cells
             let floatingLow = Float(configuration.floatingGap), floatingHigh = Float(configuration.maximumRoofGap)
             let lowTop = Float(configuration.lowPartHeight)
             let overlap = Float(configuration.stackingOverlap)
@@ -104,10 +129,6 @@ struct BEVClusters: Sendable {
             let limit = configuration.maximumStackedDiagonal / cell
             let minimumSpan = configuration.minimumRoofDiagonal / cell
             let lowSpan = (configuration.minimumLowPartDiagonal / cell)...(configuration.maximumLowPartDiagonal / cell)
-            func diagonal(_ b: SIMD4<Int32>) -> Double {
-                let x = Double(b[2] - b[0] + 1), y = Double(b[3] - b[1] + 1)
-                return (x * x + y * y).squareRoot()
-            }
             for start in cellsOfRoot.indices where !cellsOfRoot[start].isEmpty {
                 let root = Int(find(Int32(start)))
                 let low = rootLow[root], high = rootHigh[root]
@@ -149,6 +170,73 @@ struct BEVClusters: Sendable {
                 bounds[Int(keep)] = joined
                 rootLow[Int(keep)] = min(rootLow[root], rootLow[Int(other)])
                 rootHigh[Int(keep)] = max(rootHigh[root], rootHigh[Int(other)])
+            }
+        }
+        // A surface seen at a grazing angle (a far car's side, nearly along the line of sight)
+        // returns once per azimuth step, a metre apart along the surface: the pieces continue
+        // each other along the line of sight, and join when together they still fit a vehicle.
+        if configuration.grazingReach > 0 {
+            let summary = components()
+            var rootLow = summary.low, bounds = summary.bounds, cellsOfRoot = summary.cells
+            let reach = Int((configuration.grazingReach / cell).rounded(.up))
+            let reach2 = (configuration.grazingReach / cell) * (configuration.grazingReach / cell)
+            let sinSpread = sin(configuration.grazingSpread * .pi / 180)
+            let floating = Float(configuration.floatingGap)
+            let limit = configuration.maximumGrazingDiagonal / cell
+            func center(_ c: Int) -> SIMD2<Double> { SIMD2((Double(c % side) + 0.5) * cell - half, (Double(c / side) + 0.5) * cell - half) }
+            for start in cellsOfRoot.indices where !cellsOfRoot[start].isEmpty {
+                let root = Int(find(Int32(start)))
+                guard rootLow[root] <= floating, cellsOfRoot[root].count <= configuration.maximumGrazingPieceCells else { continue }
+                var best: (distance: Int, root: Int32)? = nil
+                for slot in cellsOfRoot[root] {
+                    let c = Int(occupiedCells[Int(slot)])
+                    let a = center(c)
+                    let rangeA = (a * a).sum().squareRoot()
+                    guard rangeA > configuration.sparseRange else { continue }
+                    let cx = c % side, cy = c / side
+                    for dy in -reach...reach {
+                        for dx in -reach...reach where Double(dx * dx + dy * dy) <= reach2 {
+                            let nx = cx + dx, ny = cy + dy
+                            guard nx >= 0, ny >= 0, nx < side, ny < side else { continue }
+                            let other = slotOfCell[ny * side + nx]
+                            guard other >= 0 else { continue }
+                            let candidate = find(other)
+                            guard Int(candidate) != root, rootLow[Int(candidate)] <= floating else { continue }
+                            // Along the line of sight: the two cells' directions differ little.
+                            let b = center(ny * side + nx)
+                            let cross = a.x * b.y - a.y * b.x
+                            guard abs(cross) <= sinSpread * rangeA * (b * b).sum().squareRoot() else { continue }
+                            let distance = dx * dx + dy * dy
+                            if best.map({ (distance, candidate) < ($0.distance, $0.root) }) ?? true { best = (distance, candidate) }
+                        }
+                    }
+                }
+                guard let (_, other) = best else { continue }
+                let a = bounds[root], b = bounds[Int(other)]
+                let joined = SIMD4(min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+                guard diagonal(joined) <= limit else { continue }
+                // A piece of a surface continues the other's azimuth span past one of its ends; a
+                // piece within the span (a post before a car) is something in front of it.
+                let reference = center(Int(occupiedCells[Int(cellsOfRoot[root][0])]))
+                func azimuth(_ p: SIMD2<Double>) -> Double {
+                    atan2(reference.x * p.y - reference.y * p.x, reference.x * p.x + reference.y * p.y)
+                }
+                var spanLow = Double.infinity, spanHigh = -Double.infinity
+                for slot in cellsOfRoot[Int(other)] {
+                    let angle = azimuth(center(Int(occupiedCells[Int(slot)])))
+                    spanLow = min(spanLow, angle)
+                    spanHigh = max(spanHigh, angle)
+                }
+                let extends = cellsOfRoot[root].contains { slot in
+                    let angle = azimuth(center(Int(occupiedCells[Int(slot)])))
+                    return angle < spanLow || angle > spanHigh
+                }
+                guard extends else { continue }
+                let keep = min(Int32(root), other), drop = max(Int32(root), other)
+                parent[Int(drop)] = keep
+                bounds[Int(keep)] = joined
+                rootLow[Int(keep)] = min(rootLow[root], rootLow[Int(other)])
+                cellsOfRoot[Int(keep)] += cellsOfRoot[Int(drop)]
             }
         }
         var clusterOfRoot = [Int32](repeating: -1, count: occupiedCells.count)

@@ -80,6 +80,80 @@ private let stackingCases: [StackingCase] = [
     }
 }
 
+/// Returns on the vertical surface along the line y = `side` from x = `near` to `far`, one column
+/// (heights 0.4 m to 1.2 m) per `step` degrees of azimuth, as a spinning lidar at the origin sees it.
+private func grazingSurface(side: Double, near: Double, far: Double, step: Double = 0.17) -> (x: [Float], y: [Float], h: [Float]) {
+    var x: [Float] = [], y: [Float] = [], h: [Float] = []
+    let first = atan2(abs(side), far), last = atan2(abs(side), near)
+    for angle in stride(from: first, through: last, by: step * .pi / 180) {
+        for height in stride(from: 0.4, through: 1.2, by: 0.2) {
+            x.append(Float(abs(side) / tan(angle)))
+            y.append(Float(side))
+            h.append(Float(height))
+        }
+    }
+    return (x, y, h)
+}
+
+/// Parts of a scene and how many clusters they must make.
+struct GrazingCase: Sendable, CustomTestStringConvertible {
+    var testDescription: String
+    var parts: [[SIMD3<Float>]]
+    var clusters: Int
+    init(_ description: String, _ parts: [(x: [Float], y: [Float], h: [Float])], clusters: Int) {
+        testDescription = description
+        self.parts = parts.map { part in part.x.indices.map { SIMD3(part.x[$0], part.y[$0], part.h[$0]) } }
+        self.clusters = clusters
+    }
+}
+
+private let grazingCases: [GrazingCase] = [
+    GrazingCase("a far car's side seen at 6 degrees, a return every metre, is one cluster",
+                [grazingSurface(side: -3.7, near: 33.3, far: 37.2)], clusters: 1),
+    GrazingCase("a person 1 m before a car's rear, on the line of sight, stays apart",
+                [block(stride(from: 31.7, through: 32.1, by: 0.1), stride(from: -0.2, through: 0.2, by: 0.1), stride(from: 0.4, through: 1.7, by: 0.3)),
+                 block(stride(from: 33.0, through: 33.1, by: 0.1), stride(from: -0.8, through: 0.8, by: 0.1), stride(from: 0.4, through: 1.2, by: 0.2))],
+                clusters: 2),
+    GrazingCase("a small piece 1 m beside a car, across the line of sight, stays apart",
+                [block(stride(from: 30.0, through: 33.9, by: 0.1), stride(from: -0.8, through: 0.8, by: 0.1), stride(from: 0.4, through: 1.2, by: 0.4)),
+                 block(stride(from: 31.0, through: 31.0, by: 0.1), stride(from: 1.8, through: 1.8, by: 0.1), stride(from: 0.4, through: 1.2, by: 0.4))],
+                clusters: 2),
+    GrazingCase("a post 1 m before a car, within its azimuth span, is not a piece of it",
+                [block(stride(from: 20.2, through: 20.2, by: 0.1), stride(from: 0.0, through: 0.0, by: 0.1), stride(from: 0.4, through: 1.2, by: 0.4)),
+                 block(stride(from: 21.3, through: 24.0, by: 0.1), stride(from: -0.8, through: 0.8, by: 0.1), stride(from: 0.4, through: 1.5, by: 0.3))],
+                clusters: 2),
+    GrazingCase("a grazing fence 14 m long is cut into pieces no longer than a vehicle",
+                [grazingSurface(side: -3.7, near: 26.0, far: 40.0)], clusters: 3),
+    GrazingCase("near the sensor, where the sweep is dense, pieces on the line of sight stay apart",
+                [block(stride(from: 8.0, through: 8.0, by: 0.1), stride(from: -1.0, through: -1.0, by: 0.1), stride(from: 0.4, through: 1.2, by: 0.4)),
+                 block(stride(from: 9.2, through: 9.2, by: 0.1), stride(from: -1.15, through: -1.15, by: 0.1), stride(from: 0.4, through: 1.2, by: 0.4))],
+                clusters: 2),
+]
+
+@Suite struct GrazingSurfaceTests {
+    /// Pieces of one surface seen along the line of sight join; others stay apart.
+    @Test(arguments: grazingCases)
+    func piecesJoinOrStayApart(_ scene: GrazingCase) {
+        let parts = scene.parts.map { part in (x: part.map(\.x), y: part.map(\.y), h: part.map(\.z)) }
+        let found = clusters(parts)
+        #expect(found.members.count == scene.clusters)
+        // Whatever joins fits a vehicle.
+        let all = parts.flatMap { zip($0.x, $0.y) }
+        for members in found.members {
+            let xs = members.map { all[Int($0)].0 }, ys = members.map { all[Int($0)].1 }
+            let dx = Double(xs.max()! - xs.min()!), dy = Double(ys.max()! - ys.min()!)
+            #expect((dx * dx + dy * dy).squareRoot() <= ClusteringConfiguration().maximumGrazingDiagonal + 0.2)
+        }
+    }
+
+    /// Without the joining the far car's side falls apart: one piece per return column or two.
+    @Test func joiningCanBeTurnedOff() {
+        var off = ClusteringConfiguration()
+        off.grazingReach = 0
+        #expect(clusters([grazingSurface(side: -3.7, near: 33.3, far: 37.2)], configuration: off).members.count > 2)
+    }
+}
+
 @Suite struct OcclusionAwareCompletionTests {
     /// A car parked along x, 5 m to the left, seen over 2.5 m of its side (x 9.5 to 12); the car in
     /// front (x 6.5 to 9.4, nearer the sensor) hides its near end.
