@@ -296,6 +296,13 @@ struct ClusterFeatures {
     /// one ring only. A 32-beam sensor's rings lie 0.8 m apart at 35 m, so a car there shows only
     /// its lower metre.
     var topAllowance: Double
+    /// The vertical gap between adjacent rings at the highest return's range, metres; 0 when
+    /// the cluster holds one ring only.
+    var beamStep: Double
+    /// The largest empty stretch between the heights of the returns from the lowest up to
+    /// `bodyTop`, metres: a vehicle's body is opaque from its sills to its windows, so every ring
+    /// crossing it returns, while a row of bicycles or a bush over low clutter leaves holes.
+    var bodyGap: Double
     var pointCount: Int
 
     init(_ cluster: ClusterPoints, footprint: BEVBox) {
@@ -338,15 +345,26 @@ struct ClusterFeatures {
             if distance < 0.15 { onShell += 1 }
         }
         shellFraction = lower < 5 ? 1 : Double(onShell) / Double(lower)
-        topAllowance = Self.beamStep(cluster)
+        beamStep = Self.beamStep(cluster)
+        topAllowance = min(beamStep, Self.maximumTopAllowance)
+        var body = cluster.heights.filter { $0 <= Self.bodyTop }
+        body.sort()
+        bodyGap = 0
+        for k in body.indices.dropFirst() { bodyGap = max(bodyGap, body[k] - body[k - 1]) }
     }
+
+    /// Height above the ground up to which a vehicle's body is opaque (below its windows), metres.
+    static let bodyTop = 1.1
+    /// A vehicle's body shows no empty stretch longer than this, metres, or this many beam steps
+    /// where the rings lie further apart (a 32-beam sensor far out).
+    static let maximumBodyGap = 0.35, maximumBodyGapSteps = 4.0
 
     /// Rings closer in elevation than this (radians, about 0.15 degree) are one ring.
     static let ringTolerance = 0.0026
     /// The largest beam step believed, metres.
     static let maximumTopAllowance = 1.0
 
-    /// The vertical gap between adjacent rings at the cluster's range (see `topAllowance`).
+    /// The vertical gap between adjacent rings at the highest return's range (see `topAllowance`).
     static func beamStep(_ cluster: ClusterPoints) -> Double {
         guard cluster.count >= 2 else { return 0 }
         // Elevations as slopes z / range: a ring's returns share one slope, and a slope difference
@@ -366,7 +384,7 @@ struct ClusterFeatures {
             if gap > ringTolerance { step = min(step, gap) }
         }
         guard step.isFinite else { return 0 }
-        return min(step * topRange, maximumTopAllowance)
+        return step * topRange
     }
 
     /// Plausibility in 0...1 that the cluster is an object of the model's class.
@@ -393,6 +411,7 @@ struct ClusterFeatures {
             score *= band(edgeFraction, 0.4, 1, tolerance: 0.3)
             score *= band(shellFraction, 0.5, 1, tolerance: 0.3)
             score *= band(upperExtent, 0.9, .infinity, tolerance: 0.5)
+            score *= band(bodyGap, 0, max(Self.maximumBodyGap, Self.maximumBodyGapSteps * beamStep), tolerance: 0.1)
         }
         return score * (1 - exp(-Double(pointCount) / 15))
     }

@@ -284,8 +284,8 @@ private let grazingCases: [GrazingCase] = [
     /// The rear (facing the sensor) and right side of a box `top` metres high standing on the
     /// ground 1.73 m below the sensor, its rear `range` metres ahead, as rings `step` radians
     /// apart in elevation see it, one ring meeting the rear at 1.0 m: only the rings whose height
-    /// there lies on the box return.
-    func ringView(range: Double, top: Double, step: Double) -> ClusterFeatures {
+    /// there lies on the box, outside `hole`, return.
+    func ringView(range: Double, top: Double, step: Double, hole: ClosedRange<Double> = 9...9) -> ClusterFeatures {
         let level = atan((1.0 - 1.73) / range)
         var x: [Float] = [], y: [Float] = [], z: [Float] = []
         for k in 0..<32 {
@@ -297,11 +297,25 @@ private let grazingCases: [GrazingCase] = [
                 z.append(Float(slope * (p * p).sum().squareRoot()))
             }
         }
-        let keep = z.indices.filter { Double(z[$0]) + 1.73 >= 0.3 && Double(z[$0]) + 1.73 <= top }
+        let keep = z.indices.filter { Double(z[$0]) + 1.73 >= 0.3 && Double(z[$0]) + 1.73 <= top && !hole.contains(Double(z[$0]) + 1.73) }
         let cloud = PointCloud(x: keep.map { x[$0] }, y: keep.map { y[$0] }, z: keep.map { z[$0] })
         let heights: [Float] = keep.map { z[$0] + 1.73 }
         let cluster = ClusterPoints(keep.indices.map { Int32($0) }, cloud: cloud, heights: heights)
         return ClusterFeatures(cluster, footprint: LShapeFitter().fit(cluster.footprint)!)
+    }
+
+    /// A vehicle's body returns on every ring from its sills to its windows; returns low down and
+    /// again above a metre with nothing between (a row of bicycles, low clutter under a hedge's top)
+    /// are no vehicle, however car-like their outline.
+    @Test func aHoleInTheBodyIsNoVehicle() {
+        let car = ClassModel.defaults[0]
+        let step = 0.33 * Double.pi / 180
+        let body = ringView(range: 17, top: 1.45, step: step)
+        #expect(body.bodyGap <= body.beamStep + 0.01, "body gap \(body.bodyGap), step \(body.beamStep)")
+        #expect(body.score(for: car) > 0.5)
+        let holed = ringView(range: 17, top: 1.45, step: step, hole: 0.5...1.05)
+        #expect(holed.bodyGap > 0.5)
+        #expect(holed.score(for: car) == 0)
     }
 
     /// A car 35 m away seen by two rings of a 32-beam sensor (0.85 degree apart, 0.52 m there)
