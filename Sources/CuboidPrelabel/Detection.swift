@@ -22,18 +22,26 @@ public struct Detection: Sendable, Hashable, Codable {
     /// Where the detection came from: `lidar` (geometric pipeline), `external`, or `weak` for
     /// evidence (see ``LidarDetector/detectWithEvidence(_:threads:)``).
     public var source: String
+    /// A sample of the returns' footprint (sensor frame, metres), at most ``outlineLimit`` spread
+    /// evenly over the cluster, for refitting a static object's box on the returns of all the
+    /// frames it was seen in; nil for external detections and evidence.
+    public var outline: [SIMD2<Double>]?
+
+    /// Most points kept in an ``outline``.
+    public static let outlineLimit = 48
 
     /// The source of weak evidence.
     public static let weakSource = "weak"
     /// The category of weak evidence.
     public static let unknownCategory = "Unknown"
 
-    public init(category: String, cuboid: Box3D, score: Double, pointCount: Int, source: String = "lidar") {
+    public init(category: String, cuboid: Box3D, score: Double, pointCount: Int, source: String = "lidar", outline: [SIMD2<Double>]? = nil) {
         self.category = category
         self.cuboid = cuboid
         self.score = score
         self.pointCount = pointCount
         self.source = source
+        self.outline = outline
     }
 }
 
@@ -163,7 +171,7 @@ public struct LidarDetector: Sendable {
         }
         let height = max(features.height, model.minimum[2])
         let box = completed.cuboid(bottom: cluster.groundLevel, top: cluster.groundLevel + height)
-        return Detection(category: model.name, cuboid: box, score: score, pointCount: cluster.count)
+        return Detection(category: model.name, cuboid: box, score: score, pointCount: cluster.count, outline: cluster.outline)
     }
 }
 
@@ -195,6 +203,13 @@ struct ClusterPoints {
                 heights = z.map { $0 - level }
             }
         }
+    }
+
+    /// At most ``Detection/outlineLimit`` footprint points spread evenly over the cluster.
+    var outline: [SIMD2<Double>] {
+        let limit = Detection.outlineLimit
+        guard footprint.count > limit else { return footprint }
+        return (0..<limit).map { footprint[$0 * footprint.count / limit] }
     }
 
     /// A road level this little below the planes is noise; more than `maximumLift` below is another

@@ -308,5 +308,9 @@ public struct TrackingConfiguration: Sendable, Hashable, Codable {
     /// How far back (frames) a newly confirmed track looks for the detections it missed before it
     /// started. Default 30 (3 s at 10 Hz). It also bounds the frames the tracker keeps in memory.
     public var backwardExtensionFrames: Int = 30
+    /// Refit each static vehicle track's box on the returns of all the frames it was seen in (the
+    /// detections' outlines in the world frame): one view shows a parked car's rear, the next its
+    /// side, and together they fix its corners. Default true.
+    public var refitStaticTracks: Bool = true
     public init() {}
 }

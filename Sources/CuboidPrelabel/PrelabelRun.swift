@@ -265,7 +265,8 @@ enum DetectionCache {
         let items: [JSONOutput] = detections.map { d in
             .object([("category", .string(d.category)), ("score", .number(d.score)), ("points", .number(Double(d.pointCount))),
                      ("source", .string(d.source)),
-                     ("box", .numbers([d.cuboid.x, d.cuboid.y, d.cuboid.z, d.cuboid.length, d.cuboid.width, d.cuboid.height, d.cuboid.yaw]))])
+                     ("box", .numbers([d.cuboid.x, d.cuboid.y, d.cuboid.z, d.cuboid.length, d.cuboid.width, d.cuboid.height, d.cuboid.yaw]))]
+                    + (d.outline.map { [("outline", .numbers($0.flatMap { [$0.x, $0.y] }))] } ?? []))
         }
         return Array((JSONOutput.object([("version", .number(1)), ("detections", .array(items))]).rendered(indent: 0) + "\n").utf8)
     }
@@ -280,8 +281,15 @@ enum DetectionCache {
                   let source = item["source"]?.string, let box = item["box"]?.elements?.compactMap(\.number), box.count == 7 else {
                 throw .invalidField(line: item.line, field: "detection", expected: "category, score, points, source and a 7-number box")
             }
+            var outline: [SIMD2<Double>]? = nil
+            if let node = item["outline"] {
+                guard let flat = node.elements?.compactMap(\.number), flat.count == node.elements?.count, flat.count % 2 == 0 else {
+                    throw .invalidField(line: node.line, field: "outline", expected: "an even count of numbers (x, y pairs)")
+                }
+                outline = stride(from: 0, to: flat.count, by: 2).map { SIMD2(flat[$0], flat[$0 + 1]) }
+            }
             detections.append(Detection(category: category, cuboid: Box3D(x: box[0], y: box[1], z: box[2], length: box[3], width: box[4], height: box[5], yaw: box[6]),
-                                        score: score, pointCount: Int(points), source: source))
+                                        score: score, pointCount: Int(points), source: source, outline: outline))
         }
         return detections
     }

@@ -246,6 +246,25 @@ public struct StreamingTracker: Sendable {
     }
 
     /// The refined track in sensor frames.
+    /// A refitted box must overlap the averaged one this much (bird's-eye IoU); less means the
+    /// returns gathered include a neighbour's.
+    static let minimumRefitOverlap = 0.3
+
+    /// A static vehicle's box fitted to the outlines of all its detections (world frame): an L-shape
+    /// fit over the gathered returns, completed to the track's size from the corner nearest the
+    /// sensor position of the detection with the most returns. Nil with fewer than two detections
+    /// with outlines or ten points in all.
+    /// - Complexity: O(p) in the points gathered (the fit samples at most 400).
+    func refitStatic(_ detections: [WorldDetection], size: SIMD3<Double>, centreZ: Double) -> Box3D? {
+        let withOutline = detections.filter { !$0.outline.isEmpty }
+        let points = withOutline.flatMap(\.outline)
+        guard withOutline.count >= 2, points.count >= 10,
+              let best = withOutline.max(by: { ($0.points, $1.index) < ($1.points, $0.index) }),
+              let fitted = LShapeFitter(coarseStep: .pi / 90, fineStep: .pi / 900, maximumSearchPoints: 400).fit(points) else { return nil }
+        let completed = completeFootprint(fitted, toLength: size.x, width: size.y, sensor: best.sensor)
+        return Box3D(center: SIMD3(completed.centerX, completed.centerY, centreZ), size: SIMD3(completed.length, completed.width, size.z), yaw: completed.yaw)
+    }
+
     private func refine(_ tracklet: Tracklet, id: Int) -> Track {
         let measured = tracklet.steps.compactMap(\.detection)
         // The track's axis: the measured one that disagrees least with the others. A detection
@@ -287,7 +306,11 @@ public struct StreamingTracker: Sendable {
         }
         let meanPosition = weighted / weights
         // A static track's one box, world frame.
-        let staticBox = Box3D(center: SIMD3(meanPosition.x, meanPosition.y, centreZ), size: size, yaw: overallAxis)
+        var staticBox = Box3D(center: SIMD3(meanPosition.x, meanPosition.y, centreZ), size: size, yaw: overallAxis)
+        if !isMoving && configuration.refitStaticTracks && group(category) == .vehicle, let refit = refitStatic(agreeing, size: size, centreZ: centreZ),
+           iou(refit.bev, staticBox.bev) >= Self.minimumRefitOverlap {
+            staticBox = refit
+        }
         var boxes: [Int: TrackedBox] = [:]
         var headingKnown = false
         let detectionOfFrame = Dictionary(tracklet.steps.compactMap { step in step.detection.map { (step.frame, $0.index) } }, uniquingKeysWith: { a, _ in a })
@@ -406,6 +429,9 @@ struct WorldDetection: Sendable {
     var category: String
     /// Returns the detection was made from (0: external, unknown).
     var points: Int
+    /// The detection's outline and the sensor's position, world frame.
+    var outline: [SIMD2<Double>]
+    var sensor: SIMD2<Double>
 
     /// Detection `index` of a frame, in the world frame.
     init(_ detection: Detection, index: Int, worldFromSensor: RigidPose) {
@@ -414,6 +440,12 @@ struct WorldDetection: Sendable {
         score = detection.score
         category = detection.category
         points = detection.pointCount
+        outline = (detection.outline ?? []).map { p in
+            let w = worldFromSensor.apply(to: SIMD3(p.x, p.y, 0))
+            return SIMD2(w.x, w.y)
+        }
+        let origin = worldFromSensor.apply(to: .zero)
+        sensor = SIMD2(origin.x, origin.y)
     }
 }
 

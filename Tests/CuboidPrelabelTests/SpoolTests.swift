@@ -74,3 +74,24 @@ import Testing
         #expect(written.contains("detected as Van") && written.contains("few points") && written.contains("short track"))
     }
 }
+
+@Suite struct DetectionCacheTests {
+    /// Outlines survive the cache bit for bit (a resumed run refits static tracks on the same
+    /// numbers as an uninterrupted one); detections without one stay without.
+    @Test func outlinesRoundTrip() throws {
+        let outline = [SIMD2(12.345678901234, -3.1), SIMD2(1e-7, 40.000000000001), SIMD2(-0.1 / 3, 0.2 / 7)]
+        let detections = [
+            Detection(category: "Car", cuboid: Box3D(x: 12, y: -3, z: -0.9, length: 3.9, width: 1.65, height: 1.4, yaw: 0.1), score: 0.8, pointCount: 3, outline: outline),
+            Detection(category: "Car", cuboid: Box3D(x: 1, y: 2, z: -0.9, length: 3.9, width: 1.65, height: 1.4, yaw: 0), score: 1, pointCount: 0, source: "external"),
+        ]
+        #expect(try DetectionCache.decode(DetectionCache.encode(detections)) == detections)
+    }
+
+    /// An outline with an odd count of numbers is named, with its line.
+    @Test func oddOutlineIsRejected() {
+        let text = "{\"version\": 1, \"detections\": [\n{\"category\": \"Car\", \"score\": 1, \"points\": 3, \"source\": \"lidar\", \"box\": [1, 2, 3, 4, 5, 6, 0],\n \"outline\": [1, 2, 3]}]}"
+        #expect(throws: LabelFileError.invalidField(line: 3, field: "outline", expected: "an even count of numbers (x, y pairs)")) {
+            try DetectionCache.decode(Array(text.utf8))
+        }
+    }
+}

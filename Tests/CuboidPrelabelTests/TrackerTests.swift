@@ -229,3 +229,44 @@ private func parkedCarTrack(_ frames: [TrackerFrame], step: Double) -> [(frame: 
         }
     }
 }
+
+@Suite struct StaticRefitTests {
+    /// A parked car 4.4 m by 1.8 m centred at (30, 5), axis along x, passed by an ego driving along
+    /// x at 4 m a frame. The first five frames see only its rear (x = 27.8), the last five only its
+    /// right side (y = 4.1); each detection is completed to the typical 3.9 m by 1.65 m from what it
+    /// saw. The track's box, refitted on the outlines of all ten, is the car; averaged, it is not.
+    func frames() -> [TrackerFrame] {
+        (0..<10).map { k in
+            let ego = RigidPose(yaw: 0, translation: SIMD3(4 * Double(k), 0, 0))
+            let rear = k < 5
+            let world: [SIMD2<Double>] = rear
+                ? stride(from: 4.1, through: 5.9, by: 0.1).map { SIMD2(27.8, $0) }
+                : stride(from: 27.8, through: 32.2, by: 0.1).map { SIMD2($0, 4.1) }
+            let outline = world.map { p in let l = ego.inverse.apply(to: SIMD3(p.x, p.y, 0)); return SIMD2(l.x, l.y) }
+            let center = rear ? SIMD3(27.8 + 1.95, 5.0, -0.9) : SIMD3(30.0, 4.1 + 0.825, -0.9)
+            let local = ego.inverse.apply(to: center)
+            let detection = Detection(category: "Car", cuboid: Box3D(x: local.x, y: local.y, z: local.z, length: 3.9, width: 1.65, height: 1.4, yaw: 0),
+                                      score: 0.9, pointCount: world.count, outline: outline)
+            return TrackerFrame(detections: [detection], worldFromSensor: ego, time: Double(k) / 10)
+        }
+    }
+
+    func worstOverlap(refit: Bool) -> Double {
+        var configuration = TrackingConfiguration()
+        configuration.refitStaticTracks = refit
+        let tracks = Tracker(configuration: configuration).track(frames())
+        #expect(tracks.count == 1 && tracks.first?.isMoving == false)
+        let car = Box3D(x: 30, y: 5, z: -0.9, length: 4.4, width: 1.8, height: 1.4, yaw: 0)
+        var worst = 1.0
+        for (k, entry) in tracks.first?.boxes ?? [:] {
+            let world = entry.cuboid.transformed(by: RigidPose(yaw: 0, translation: SIMD3(4 * Double(k), 0, 0)))
+            worst = min(worst, iou(world.bev, car.bev))
+        }
+        return worst
+    }
+
+    @Test func refitOnAllViewsFindsTheCorners() {
+        #expect(worstOverlap(refit: true) > 0.95)
+        #expect(worstOverlap(refit: false) < 0.9)
+    }
+}
