@@ -118,6 +118,35 @@ struct BEVClusters: Sendable {
             let x = Double(b[2] - b[0] + 1), y = Double(b[3] - b[1] + 1)
             return (x * x + y * y).squareRoot()
         }
+        /// The bounds of two components together, nil when they do not fit `limit` (cells).
+        func joinedBounds(_ a: SIMD4<Int32>, _ b: SIMD4<Int32>, limit: Double) -> SIMD4<Int32>? {
+            let joined = SIMD4(min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+            return diagonal(joined) <= limit ? joined : nil
+        }
+        /// The nearest other component (squared cell distance, then root) with a cell within `reach`
+        /// cells (and `radius` cells, when given) of one of `cells` that `accepts` takes, given the
+        /// candidate's root, its cell and the own cell.
+        func nearestComponent(from cells: [Int32], root: Int, reach: Int, radius: Double = .infinity,
+                              accepts: (_ candidate: Int, _ candidateCell: Int, _ ownCell: Int) -> Bool) -> Int32? {
+            var best: (distance: Int, root: Int32)? = nil
+            for slot in cells {
+                let c = Int(occupiedCells[Int(slot)])
+                let cx = c % side, cy = c / side
+                for dy in -reach...reach {
+                    for dx in -reach...reach where Double(dx * dx + dy * dy) <= radius * radius {
+                        let nx = cx + dx, ny = cy + dy
+                        guard nx >= 0, ny >= 0, nx < side, ny < side else { continue }
+                        let other = slotOfCell[ny * side + nx]
+                        guard other >= 0 else { continue }
+                        let candidate = find(other)
+                        guard Int(candidate) != root, accepts(Int(candidate), ny * side + nx, c) else { continue }
+                        let distance = dx * dx + dy * dy
+                        if best.map({ (distance, candidate) < ($0.distance, $0.root) }) ?? true { best = (distance, candidate) }
+                    }
+                }
+            }
+            return best?.root
+        }
         if configuration.stackingReach > 0 {
             let summary = components()
             var rootLow = summary.low, rootHigh = summary.high, rootRange = summary.range, bounds = summary.bounds
@@ -142,27 +171,8 @@ struct BEVClusters: Sendable {
                 } else {
                     continue
                 }
-                var best: (distance: Int, root: Int32)? = nil
-                for slot in cellsOfRoot[start] {
-                    let c = Int(occupiedCells[Int(slot)])
-                    let cx = c % side, cy = c / side
-                    for dy in -reach...reach {
-                        for dx in -reach...reach {
-                            let nx = cx + dx, ny = cy + dy
-                            guard nx >= 0, ny >= 0, nx < side, ny < side else { continue }
-                            let other = slotOfCell[ny * side + nx]
-                            guard other >= 0 else { continue }
-                            let candidate = find(other)
-                            guard Int(candidate) != root, accepts(Int(candidate)) else { continue }
-                            let distance = dx * dx + dy * dy
-                            if best.map({ (distance, candidate) < ($0.distance, $0.root) }) ?? true { best = (distance, candidate) }
-                        }
-                    }
-                }
-                guard let (_, other) = best else { continue }
-                let a = bounds[root], b = bounds[Int(other)]
-                let joined = SIMD4(min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
-                guard diagonal(joined) <= limit else { continue }
+                guard let other = nearestComponent(from: cellsOfRoot[start], root: root, reach: reach, accepts: { candidate, _, _ in accepts(candidate) }),
+                      let joined = joinedBounds(bounds[root], bounds[Int(other)], limit: limit) else { continue }
                 let keep = min(Int32(root), other), drop = max(Int32(root), other)
                 let total = Double(cellsOfRoot[root].count + cellsOfRoot[Int(other)].count)
                 rootRange[Int(keep)] = (rootRange[root] * Double(cellsOfRoot[root].count) + rootRange[Int(other)] * Double(cellsOfRoot[Int(other)].count)) / total
@@ -179,7 +189,7 @@ struct BEVClusters: Sendable {
             let summary = components()
             var rootLow = summary.low, bounds = summary.bounds, cellsOfRoot = summary.cells
             let reach = Int((configuration.grazingReach / cell).rounded(.up))
-            let reach2 = (configuration.grazingReach / cell) * (configuration.grazingReach / cell)
+            let radius = configuration.grazingReach / cell
             let sinSpread = sin(configuration.grazingSpread * .pi / 180)
             let floating = Float(configuration.floatingGap)
             let limit = configuration.maximumGrazingDiagonal / cell
@@ -187,34 +197,18 @@ struct BEVClusters: Sendable {
             for start in cellsOfRoot.indices where !cellsOfRoot[start].isEmpty {
                 let root = Int(find(Int32(start)))
                 guard rootLow[root] <= floating, cellsOfRoot[root].count <= configuration.maximumGrazingPieceCells else { continue }
-                var best: (distance: Int, root: Int32)? = nil
-                for slot in cellsOfRoot[root] {
-                    let c = Int(occupiedCells[Int(slot)])
-                    let a = center(c)
-                    let rangeA = (a * a).sum().squareRoot()
-                    guard rangeA > configuration.sparseRange else { continue }
-                    let cx = c % side, cy = c / side
-                    for dy in -reach...reach {
-                        for dx in -reach...reach where Double(dx * dx + dy * dy) <= reach2 {
-                            let nx = cx + dx, ny = cy + dy
-                            guard nx >= 0, ny >= 0, nx < side, ny < side else { continue }
-                            let other = slotOfCell[ny * side + nx]
-                            guard other >= 0 else { continue }
-                            let candidate = find(other)
-                            guard Int(candidate) != root, rootLow[Int(candidate)] <= floating else { continue }
-                            // Along the line of sight: the two cells' directions differ little.
-                            let b = center(ny * side + nx)
-                            let cross = a.x * b.y - a.y * b.x
-                            guard abs(cross) <= sinSpread * rangeA * (b * b).sum().squareRoot() else { continue }
-                            let distance = dx * dx + dy * dy
-                            if best.map({ (distance, candidate) < ($0.distance, $0.root) }) ?? true { best = (distance, candidate) }
-                        }
-                    }
+                // Far cells only: near the sensor the sweep is dense enough to connect a surface.
+                let farCells = cellsOfRoot[root].filter { slot in
+                    let a = center(Int(occupiedCells[Int(slot)]))
+                    return (a * a).sum().squareRoot() > configuration.sparseRange
                 }
-                guard let (_, other) = best else { continue }
-                let a = bounds[root], b = bounds[Int(other)]
-                let joined = SIMD4(min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
-                guard diagonal(joined) <= limit else { continue }
+                guard let other = nearestComponent(from: farCells, root: root, reach: reach, radius: radius, accepts: { candidate, candidateCell, ownCell in
+                    guard rootLow[candidate] <= floating else { return false }
+                    // Along the line of sight: the two cells' directions differ little.
+                    let a = center(ownCell), b = center(candidateCell)
+                    let cross = a.x * b.y - a.y * b.x
+                    return abs(cross) <= sinSpread * (a * a).sum().squareRoot() * (b * b).sum().squareRoot()
+                }), let joined = joinedBounds(bounds[root], bounds[Int(other)], limit: limit) else { continue }
                 // A piece of a surface continues the other's azimuth span past one of its ends; a
                 // piece within the span (a post before a car) is something in front of it.
                 let reference = center(Int(occupiedCells[Int(cellsOfRoot[root][0])]))
