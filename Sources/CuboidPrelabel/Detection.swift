@@ -23,7 +23,7 @@ public struct Detection: Sendable, Hashable, Codable {
     /// evidence (see ``LidarDetector/detectWithEvidence(_:threads:)``).
     public var source: String
     /// A sample of the returns' footprint (sensor frame, metres), at most ``outlineLimit`` spread
-    /// evenly over the cluster, for refitting a static object's box on the returns of all the
+    /// evenly over the cluster, for refitting a static vehicle's box on the returns of all the
     /// frames it was seen in; nil for external detections and evidence.
     public var outline: [SIMD2<Double>]?
 
@@ -304,15 +304,13 @@ struct ClusterFeatures {
     /// outside, while bushes, hedges and clutter return from all through their depth. 1 when fewer
     /// than 5 returns are that low (a roof seen over an occluder).
     var shellFraction: Double
-    /// How far above the highest return the object's top may lie unseen, metres: one beam step at
-    /// the highest return's range, the vertical gap between the highest ring that hit the object
-    /// and the next ring up, which passed over it. The step is the smallest gap between the distinct elevations of
-    /// the cluster's returns (a ring that hit glass leaves a double gap); 0 when the cluster holds
-    /// one ring only. A 32-beam sensor's rings lie 0.8 m apart at 35 m, so a car there shows only
-    /// its lower metre.
+    /// How far above the highest return the object's top may lie unseen, metres: one beam step
+    /// (the next ring up passed over it), at most `maximumTopAllowance`. A 32-beam sensor's rings
+    /// lie 0.5 m to 0.8 m apart at 35 m, so a car there shows only its lower metre.
     var topAllowance: Double
-    /// The vertical gap between adjacent rings at the highest return's range, metres; 0 when
-    /// the cluster holds one ring only.
+    /// The vertical gap between adjacent rings at the highest return's range, metres: the smallest
+    /// gap between the distinct elevations of the cluster's returns (a ring that hit glass leaves a
+    /// double gap) times that range; 0 when the cluster holds one ring only.
     var beamStep: Double
     /// The largest empty stretch between the heights of the returns from the lowest up to
     /// `bodyTop`, metres: a vehicle's body is opaque from its sills to its windows, so every ring
