@@ -257,7 +257,7 @@ public struct StreamingTracker: Sendable {
     /// - Complexity: O(p) in the points gathered (the fit samples at most 400).
     func refitStatic(_ detections: [WorldDetection], size: SIMD3<Double>, centreZ: Double) -> Box3D? {
         let withOutline = detections.filter { !$0.outline.isEmpty }
-        let points = withOutline.flatMap(\.outline)
+        let points = withOutline.flatMap { $0.outline.map { SIMD2(Double($0.x), Double($0.y)) } }
         guard withOutline.count >= 2, points.count >= 10,
               let best = withOutline.max(by: { ($0.points, $1.index) < ($1.points, $0.index) }),
               let fitted = LShapeFitter(coarseStep: .pi / 90, fineStep: .pi / 900, maximumSearchPoints: 400).fit(points) else { return nil }
@@ -429,8 +429,9 @@ struct WorldDetection: Sendable {
     var category: String
     /// Returns the detection was made from (0: external, unknown).
     var points: Int
-    /// The detection's outline and the sensor's position, world frame.
-    var outline: [SIMD2<Double>]
+    /// The detection's outline (vehicles only: only their static tracks are refitted; single
+    /// precision keeps long tracks small) and the sensor's position, world frame.
+    var outline: [SIMD2<Float>]
     var sensor: SIMD2<Double>
 
     /// Detection `index` of a frame, in the world frame.
@@ -440,9 +441,9 @@ struct WorldDetection: Sendable {
         score = detection.score
         category = detection.category
         points = detection.pointCount
-        outline = (detection.outline ?? []).map { p in
+        outline = group(detection.category) != .vehicle ? [] : (detection.outline ?? []).map { p in
             let w = worldFromSensor.apply(to: SIMD3(p.x, p.y, 0))
-            return SIMD2(w.x, w.y)
+            return SIMD2(Float(w.x), Float(w.y))
         }
         let origin = worldFromSensor.apply(to: .zero)
         sensor = SIMD2(origin.x, origin.y)
@@ -526,6 +527,22 @@ struct Tracklet: Sendable {
         steps = [Step(frame: frame, time: time, detection: detection, predicted: filters, filtered: filters)]
     }
 
+    /// Outlines a tracklet keeps: the static refit needs the best-seen few, and a car that drives
+    /// with the ego for thousands of frames must not hold thousands.
+    static let maximumOutlines = 32
+
+    /// Past `maximumOutlines`, forgets the outline of the detection with the fewest returns (the
+    /// earliest of equals).
+    mutating func dropSurplusOutline() {
+        var kept = 0, weakest: Int? = nil
+        for (k, step) in steps.enumerated() {
+            guard let d = step.detection, !d.outline.isEmpty else { continue }
+            kept += 1
+            if weakest.map({ d.points < steps[$0].detection!.points }) ?? true { weakest = k }
+        }
+        if kept > Self.maximumOutlines, let k = weakest { steps[k].detection!.outline = [] }
+    }
+
     mutating func predict(to newTime: Double, _ configuration: TrackingConfiguration) {
         let dt = newTime - time
         predicted = filters
@@ -540,6 +557,7 @@ struct Tracklet: Sendable {
         filters.0.update(detection.box.x, measurementNoise: r)
         filters.1.update(detection.box.y, measurementNoise: r)
         steps.append(Step(frame: frame, time: time, detection: detection, predicted: predicted, filtered: filters))
+        dropSurplusOutline()
         missed = 0
         hits += 1
     }

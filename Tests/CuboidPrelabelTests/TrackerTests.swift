@@ -1,6 +1,6 @@
 import CuboidGeometry
 import CuboidKernels
-import CuboidPrelabel
+@testable import CuboidPrelabel
 import Foundation
 import Testing
 
@@ -268,5 +268,28 @@ private func parkedCarTrack(_ frames: [TrackerFrame], step: Double) -> [(frame: 
     @Test func refitOnAllViewsFindsTheCorners() {
         #expect(worstOverlap(refit: true) > 0.95)
         #expect(worstOverlap(refit: false) < 0.9)
+    }
+}
+
+@Suite struct OutlineMemoryTests {
+    /// A car followed for 100 frames keeps the outlines of its 32 best-seen detections only (the
+    /// ones with the most returns), so a track that lasts the whole drive stays small.
+    @Test func aLongTrackKeepsItsBestOutlines() {
+        let configuration = TrackingConfiguration()
+        func sighting(_ k: Int) -> WorldDetection {
+            let points = (k * 37) % 100 + 1
+            let detection = Detection(category: "Car", cuboid: Box3D(x: 10 + Double(k), y: 0, z: -0.9, length: 3.9, width: 1.65, height: 1.4, yaw: 0),
+                                      score: 0.9, pointCount: points, outline: [SIMD2(8 + Double(k), -0.8), SIMD2(12 + Double(k), -0.8)])
+            return WorldDetection(detection, index: 0, worldFromSensor: .identity)
+        }
+        var tracklet = Tracklet(frame: 0, time: 0, detection: sighting(0), configuration)
+        for k in 1..<100 {
+            tracklet.predict(to: Double(k) / 10, configuration)
+            tracklet.update(frame: k, detection: sighting(k), configuration)
+        }
+        let kept = tracklet.steps.compactMap(\.detection).filter { !$0.outline.isEmpty }.map(\.points)
+        #expect(kept.count == Tracklet.maximumOutlines)
+        let best = (0..<100).map { ($0 * 37) % 100 + 1 }.sorted(by: >).prefix(Tracklet.maximumOutlines)
+        #expect(kept.sorted(by: >) == Array(best))
     }
 }
