@@ -107,7 +107,7 @@ public struct LidarDetector: Sendable {
         let clusters = BEVClusters(x: cloud.x, y: cloud.y, heights: ground.heightAboveGround,
                                    region: configuration.regionOfInterest, configuration: configuration.clustering)
         timings.clustering = lap()
-        let fitter = LShapeFitter(coarseStep: .pi / 90, fineStep: .pi / 900, maximumSearchPoints: 400)
+        let fitter = LShapeFitter.prelabel
         let smallest = min(configuration.clustering.minimumPoints, configuration.clustering.minimumEvidencePoints)
         let candidates = clusters.members.filter { $0.count >= smallest }
         // Clusters are fitted independently, largest first so the threads' shares even out.
@@ -256,6 +256,12 @@ struct Surroundings: Sendable {
         occlusion = OcclusionMap(x: cloud.x, y: cloud.y, heights: heights, low: Float(configuration.clustering.minimumHeight),
                                  high: Float(configuration.clustering.maximumHeight))
     }
+}
+
+extension LShapeFitter {
+    /// The fit the pre-labeller uses, for clusters and for a static track's gathered returns: a 2
+    /// degree search refined to 0.2 degree, over at most 400 of the points.
+    static let prelabel = LShapeFitter(coarseStep: .pi / 90, fineStep: .pi / 900, maximumSearchPoints: 400)
 }
 
 /// Footprints narrower than this are one face of an object, metres.

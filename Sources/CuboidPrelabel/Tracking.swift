@@ -260,7 +260,7 @@ public struct StreamingTracker: Sendable {
         let points = withOutline.flatMap { $0.outline.map { SIMD2(Double($0.x), Double($0.y)) } }
         guard withOutline.count >= 2, points.count >= 10,
               let best = withOutline.max(by: { ($0.points, $1.index) < ($1.points, $0.index) }),
-              let fitted = LShapeFitter(coarseStep: .pi / 90, fineStep: .pi / 900, maximumSearchPoints: 400).fit(points) else { return nil }
+              let fitted = LShapeFitter.prelabel.fit(points) else { return nil }
         let completed = completeFootprint(fitted, toLength: size.x, width: size.y, sensor: best.sensor)
         return Box3D(center: SIMD3(completed.centerX, completed.centerY, centreZ), size: SIMD3(completed.length, completed.width, size.z), yaw: completed.yaw)
     }
