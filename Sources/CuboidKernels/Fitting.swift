@@ -357,7 +357,10 @@ public func fitCuboid(_ points: [SIMD3<Double>], groundHeight: Double? = nil,
 /// larger share of a class side it sees, less twice the shares by which observed sides overflow the
 /// class sides, and the higher wins. A car seen from behind (1.6 m wide, 0.3 m deep) gets its length
 /// across the short observed side; 2.3 m of a car's side, too long for its width, is part of its
-/// length.
+/// length. When both assignments score within ``ambiguousCompletionMargin`` (a near-square view of
+/// an object's end, 1.7 m by 1.6 m of a car's rear and side), the length goes along the fitted axis
+/// nearer the line of sight from the sensor to the footprint's centre: the unseen part of an object
+/// seen end-on runs away from the sensor.
 /// - Parameters:
 ///   - footprint: The fitted rectangle (for example from ``LShapeFitter``).
 ///   - length: The class's typical length, metres.
@@ -386,8 +389,15 @@ public func completeFootprint(_ footprint: BEVBox, toLength length: Double, widt
     let observedLength = footprint.length, observedWidth = footprint.width
     let keep = score((observedLength, observedWidth), (length, width))
     let swap = score((observedWidth, observedLength), (length, width))
+    // Sides that explain the class equally well (a near-square end of an object): the unseen length
+    // runs away from the sensor, along the axis nearer the line of sight.
+    var swapped = swap > keep
+    if abs(swap - keep) < ambiguousCompletionMargin {
+        let sight = footprint.center - sensor
+        swapped = abs((sight * axisWidth).sum()) > abs((sight * axisLength).sum())
+    }
     let (dirLength, dirWidth, newLength, newWidth): (SIMD2<Double>, SIMD2<Double>, Double, Double)
-    if swap > keep {
+    if swapped {
         dirLength = intoWidth
         dirWidth = intoLength
         newLength = max(length, observedWidth)
@@ -401,6 +411,10 @@ public func completeFootprint(_ footprint: BEVBox, toLength length: Double, widt
     let center = corners[anchor] + dirLength * (newLength / 2) + dirWidth * (newWidth / 2)
     return BEVBox(center: center, length: newLength, width: newWidth, yaw: axisYaw(atan2(dirLength.y, dirLength.x)))
 }
+
+/// Assignments of the class sides to the observed ones whose scores differ by less than this are a
+/// tie (see ``completeFootprint(_:toLength:width:sensor:)``).
+let ambiguousCompletionMargin = 0.1
 
 @inline(__always)
 func lengthSquared(_ v: SIMD2<Double>) -> Double { (v * v).sum() }

@@ -184,4 +184,23 @@ struct FittingTests {
         let behind = completeFootprint(rear, toLength: 3.9, width: 1.65)
         #expect(abs(behind.length - 3.9) < 1e-9 && abs(behind.width - 1.7) < 1e-9 && axisError(behind.yaw, 0) < 1e-9)
     }
+
+    /// A near-square view (1.66 m by 1.61 m of a car's rear and side) fits a car's length along
+    /// either side about equally well; the length goes along the side nearer the line of sight,
+    /// whichever side the fit calls its length, and the box grows away from the sensor.
+    @Test(arguments: [(37.0, 15.0, 0.0), (15.0, 37.0, Double.pi / 2), (-37.0, -15.0, 0.0), (37.0, -15.0, 0.0)])
+    func nearSquareViewGrowsAlongTheLineOfSight(x: Double, y: Double, expectedAxis: Double) {
+        for (length, width, yaw) in [(1.66, 1.61, 0.0), (1.66, 1.61, Double.pi / 2), (1.61, 1.66, 0.0)] {
+            let observed = BEVBox(centerX: x, centerY: y, length: length, width: width, yaw: yaw)
+            let completed = completeFootprint(observed, toLength: 3.9, width: 1.65)
+            #expect(axisError(completed.yaw, expectedAxis) < 1e-9, "observed \(length) x \(width) at yaw \(yaw): completed yaw \(completed.yaw)")
+            #expect(abs(completed.length - 3.9) < 1e-9)
+            // Away from the sensor: the completed centre lies further out than the observed one.
+            #expect(completed.centerX * completed.centerX + completed.centerY * completed.centerY > x * x + y * y)
+        }
+        // The same view from a sensor elsewhere (a static track's refit) follows that sensor's line of sight.
+        let observed = BEVBox(centerX: 37, centerY: 15, length: 1.66, width: 1.61, yaw: 0)
+        let fromAbove = completeFootprint(observed, toLength: 3.9, width: 1.65, sensor: SIMD2(36, -20))
+        #expect(axisError(fromAbove.yaw, .pi / 2) < 1e-9)
+    }
 }
