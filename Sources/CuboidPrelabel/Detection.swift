@@ -305,6 +305,10 @@ struct ClusterFeatures {
     /// Extent along the footprint's length of the points in the top 40 % of the height (a vehicle's
     /// roof is wide, a person's torso narrow).
     var upperExtent: Double
+    /// The larger of `upperExtent` and the same extent across the footprint: a vehicle's roof or
+    /// rear window is wide whichever way the fit's sides lie. A car seen from behind whose visible
+    /// side makes its footprint longer than wide shows its top ring as a line across the width.
+    var upperSpan: Double
     /// Fraction of the lower body's returns (below 60 % of the height) within 0.15 m of the sides
     /// that face the sensor: a vehicle's lower body is an opaque shell the lidar sees only from
     /// outside, while bushes, hedges and clutter return from all through their depth. 1 when fewer
@@ -335,6 +339,7 @@ struct ClusterFeatures {
         let halfLength = footprint.length / 2, halfWidth = footprint.width / 2
         var near = 0
         var upperLow = Double.infinity, upperHigh = -Double.infinity
+        var upperLeft = Double.infinity, upperRight = -Double.infinity
         let upperLevel = 0.6 * top
         for (k, p) in cluster.footprint.enumerated() {
             let d = p - footprint.center
@@ -343,10 +348,13 @@ struct ClusterFeatures {
             if cluster.heights[k] >= upperLevel {
                 upperLow = min(upperLow, u)
                 upperHigh = max(upperHigh, u)
+                upperLeft = min(upperLeft, v)
+                upperRight = max(upperRight, v)
             }
         }
         edgeFraction = Double(near) / Double(cluster.count)
         upperExtent = upperHigh >= upperLow ? upperHigh - upperLow : 0
+        upperSpan = max(upperExtent, upperRight >= upperLeft ? upperRight - upperLeft : 0)
         pointCount = cluster.count
         // The sensor (the origin) in the footprint's frame decides which sides face it.
         let sensorU = -footprint.centerX * c - footprint.centerY * s, sensorV = footprint.centerX * s - footprint.centerY * c
@@ -429,7 +437,7 @@ struct ClusterFeatures {
         } else {
             score *= band(edgeFraction, 0.4, 1, tolerance: 0.3)
             score *= band(shellFraction, 0.5, 1, tolerance: 0.3)
-            score *= band(upperExtent, 0.9, .infinity, tolerance: 0.5)
+            score *= band(upperSpan, 0.9, .infinity, tolerance: 0.5)
             score *= band(bodyGap, 0, max(Self.maximumBodyGap, Self.maximumBodyGapSteps * beamStep), tolerance: 0.1)
         }
         return score * (1 - exp(-Double(pointCount) / 15))

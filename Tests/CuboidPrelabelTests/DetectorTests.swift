@@ -333,6 +333,36 @@ private let grazingCases: [GrazingCase] = [
         #expect(features.score(for: car) > 1.5 * unseen.score(for: car), "observed height \(features.height)")
     }
 
+    /// A car 33 m ahead seen from behind by a 32-beam sensor, 0.4 degree between returns (the
+    /// sensor 1.7 m up): one ring crosses its rear and a little of its side half a metre up (so the
+    /// fitted footprint is longer along the line of sight than across it), the ring above meets its
+    /// rear window 0.75 m further, across its width. Its top is wide across the footprint, not along
+    /// it: it scores as a car, which the extent along the footprint alone would not let it.
+    @Test func aFarCarsRearWindowSpansItsWidth() {
+        let car = ClassModel.defaults[0]
+        var x: [Float] = [], y: [Float] = [], z: [Float] = []
+        // Each ring keeps one slope z / range, so its height falls slowly with range.
+        func add(_ px: Double, _ py: Double, slope: Double) {
+            x.append(Float(px)); y.append(Float(py)); z.append(Float(slope * (px * px + py * py).squareRoot()))
+        }
+        let lower = (0.5 - 1.7) / 33.0, upper = (1.0 - 1.7) / 33.75
+        for py in stride(from: -0.7, through: 0.71, by: 0.23) { add(33.0, py, slope: lower) }
+        for px in [33.9, 35.7] { add(px, 0.75, slope: lower) }
+        for py in stride(from: -0.6, through: 0.61, by: 0.23) { add(33.75, py, slope: upper) }
+        add(34.4, 0.75, slope: upper)
+        let heights = z.map { $0 + 1.7 }
+        let cluster = ClusterPoints((0..<Int32(x.count)).map { $0 }, cloud: PointCloud(x: x, y: y, z: z), heights: heights)
+        let footprint = LShapeFitter().fit(cluster.footprint)!
+        let features = ClusterFeatures(cluster, footprint: footprint)
+        #expect(features.length > features.width + 0.5, "footprint \(features.length) x \(features.width)")
+        #expect(features.upperExtent < 0.9, "extent along the footprint \(features.upperExtent)")
+        #expect(features.upperSpan > 1.0, "span \(features.upperSpan)")
+        #expect(features.score(for: car) > 0.4, "score \(features.score(for: car)), allowance \(features.topAllowance)")
+        var alongOnly = features
+        alongOnly.upperSpan = features.upperExtent
+        #expect(alongOnly.score(for: car) < 0.6 * features.score(for: car))
+    }
+
     /// Under rings no further apart than the height band's tolerance (0.25 m: a 64-beam sensor out
     /// to 35 m, here a 0.95 m hedge at 15 m under 0.85 degree rings) the allowance changes no
     /// score. One ring gives no step.
