@@ -121,7 +121,7 @@ public struct LidarDetector: Sendable {
                 if let footprint = fitter.fit(cluster.footprint),
                    (footprint.length * footprint.length + footprint.width * footprint.width).squareRoot() <= configuration.clustering.maximumDiagonal {
                     if members.count >= configuration.clustering.minimumPoints {
-                        result = classify(cluster, footprint: footprint, occlusion: surroundings.occlusion)
+                        result = classify(cluster, footprint: footprint, surroundings: surroundings)
                     }
                     if result == nil && members.count >= configuration.clustering.minimumEvidencePoints {
                         result = weakEvidence(cluster, footprint: footprint)
@@ -150,8 +150,8 @@ public struct LidarDetector: Sendable {
     /// The best class for a cluster, its completed box and score; nil when nothing fits.
     /// - Parameter footprint: The cluster's fitted footprint, no larger than the clustering's
     ///   maximum diagonal.
-    func classify(_ cluster: ClusterPoints, footprint: BEVBox, occlusion: OcclusionMap) -> Detection? {
-        let features = ClusterFeatures(cluster, footprint: footprint)
+    func classify(_ cluster: ClusterPoints, footprint: BEVBox, surroundings: Surroundings) -> Detection? {
+        let features = ClusterFeatures(cluster, footprint: footprint, topSlope: surroundings.topSlope)
         var best: (model: ClassModel, score: Double)? = nil
         for model in configuration.classes {
             let score = features.score(for: model)
@@ -165,7 +165,7 @@ public struct LidarDetector: Sendable {
         } else {
             // Only a one-face view can have an end hidden (see extendTowardsHiddenEnd); the look-up
             // costs an arc tangent per return, so other views skip it.
-            let hidden = footprint.width < singleFaceWidth ? cluster.hiddenEnd(occlusion) : 0
+            let hidden = footprint.width < singleFaceWidth ? cluster.hiddenEnd(surroundings.occlusion) : 0
             completed = extendTowardsHiddenEnd(completeFootprint(footprint, toLength: model.typical[0], width: model.typical[1]),
                                                observed: footprint, hiddenEnd: hidden)
         }
@@ -245,16 +245,20 @@ struct ClusterPoints {
     }
 }
 
-/// The sweep around the clusters: the road level beside each and what hides their ends.
+/// The sweep around the clusters: the road level beside each, what hides their ends and how high
+/// the sensor looks.
 struct Surroundings: Sendable {
     var road: RoadLevelGrid
     var occlusion: OcclusionMap
+    /// The sensor's highest ring, as a slope z / range (see `highestRingSlope`); nil when unknown.
+    var topSlope: Double?
 
     init(_ cloud: PointCloud, heights: [Float], configuration: PrelabelConfiguration) {
         road = RoadLevelGrid(x: cloud.x, y: cloud.y, z: cloud.z, heights: heights, below: Float(configuration.clustering.minimumHeight),
                              maximumRange: configuration.regionOfInterest.maximumRange)
         occlusion = OcclusionMap(x: cloud.x, y: cloud.y, heights: heights, low: Float(configuration.clustering.minimumHeight),
                                  high: Float(configuration.clustering.maximumHeight))
+        topSlope = highestRingSlope(x: cloud.x, y: cloud.y, z: cloud.z)
     }
 }
 
@@ -326,9 +330,15 @@ struct ClusterFeatures {
     /// `bodyTop`, metres: a vehicle's body is opaque from its sills to its windows, so every ring
     /// crossing it returns, while a row of bicycles or a bush over low clutter leaves holes.
     var bodyGap: Double
+    /// Whether the highest return lies on the sensor's highest ring (within
+    /// `clippedTopTolerance`): the object may go on upwards unseen, so its height is a lower bound.
+    /// A tree's trunk 9 m from a sensor whose top ring looks 2 degrees up ends there at 2.05 m, a
+    /// person's height.
+    var topClipped: Bool
     var pointCount: Int
 
-    init(_ cluster: ClusterPoints, footprint: BEVBox) {
+    /// - Parameter topSlope: The sensor's highest ring as a slope z / range, when known.
+    init(_ cluster: ClusterPoints, footprint: BEVBox, topSlope: Double? = nil) {
         length = footprint.length
         width = footprint.width
         var top = -Double.infinity, bottom = Double.infinity
@@ -373,6 +383,15 @@ struct ClusterFeatures {
         }
         shellFraction = lower < 5 ? 1 : Double(onShell) / Double(lower)
         beamStep = Self.beamStep(cluster)
+        topClipped = false
+        if let topSlope {
+            var highest = -Double.infinity
+            for k in 0..<cluster.count {
+                let p = cluster.footprint[k]
+                highest = max(highest, cluster.z[k] / max((p * p).sum().squareRoot(), 0.1))
+            }
+            topClipped = highest >= topSlope - Self.clippedTopTolerance
+        }
         topAllowance = min(beamStep, Self.maximumTopAllowance)
         var body = cluster.heights.filter { $0 <= Self.bodyTop }
         body.sort()
@@ -385,6 +404,11 @@ struct ClusterFeatures {
     /// A vehicle's body shows no empty stretch longer than this, metres, or this many beam steps
     /// where the rings lie further apart (a 32-beam sensor far out).
     static let maximumBodyGap = 0.35, maximumBodyGapSteps = 4.0
+
+    /// A highest return this close below the sensor's highest ring, in slope z / range (0.3 degree
+    /// near the horizon: the top ring's elevation varies that much with range where its laser sits
+    /// off the sensor's origin), lies on it.
+    static let clippedTopTolerance = 0.3 * Double.pi / 180
 
     /// Rings closer in elevation than this (radians, about 0.15 degree) are one ring.
     static let ringTolerance = 0.0026
@@ -430,6 +454,9 @@ struct ClusterFeatures {
         score *= band(length, 0.5 * model.minimum[1], .infinity, tolerance: 0.3 * model.minimum[1])
         score *= band(bottomGap, 0, 1.1, tolerance: 0.5)
         if person {
+            // Cut off by the sensor's field of view above the typical person's height: the top is
+            // not seen, and what goes on upwards past a person's height is a pole or a trunk.
+            if topClipped { score *= band(height, 0, model.typical[2], tolerance: 0.25) }
             score *= band(upperExtent, 0, 0.9, tolerance: 0.4)
             // A person stands taller than their footprint is long; a car's rear seen from afar
             // (1.3 m across, 1.3 m high) does not.

@@ -85,3 +85,24 @@ struct OcclusionMap: Sendable {
         return false
     }
 }
+
+/// The elevation of the sensor's highest ring, as a slope z / range: the highest bin, 0.00087
+/// (0.05 degree near the horizon) wide in slope, holding at least 10 of the returns 10 m to 60 m
+/// out (nearer, a laser's offset from the sensor's origin tilts its ring). Nil when no bin holds
+/// that many.
+/// - Parameters: x, y, z: Point coordinates, metres, sensor frame (z up); equal counts.
+/// - Complexity: O(n).
+func highestRingSlope(x: [Float], y: [Float], z: [Float]) -> Double? {
+    let binWidth = 0.05 * Double.pi / 180, lowest = -0.6
+    let binCount = Int((2 * -lowest / binWidth).rounded(.up))
+    var counts = [Int32](repeating: 0, count: binCount)
+    for i in x.indices {
+        let px = Double(x[i]), py = Double(y[i])
+        let range2 = px * px + py * py
+        guard range2 >= 100, range2 <= 3600 else { continue }
+        let bin = Int(((Double(z[i]) / range2.squareRoot() - lowest) / binWidth).rounded(.down))
+        if bin >= 0 && bin < binCount { counts[bin] += 1 }
+    }
+    guard let top = counts.lastIndex(where: { $0 >= 10 }) else { return nil }
+    return lowest + Double(top + 1) * binWidth
+}

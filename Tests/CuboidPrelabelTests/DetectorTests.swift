@@ -258,6 +258,71 @@ private let grazingCases: [GrazingCase] = [
     }
 }
 
+/// A column of returns `width` across, seen by rings 0.4 degree apart from 2 degrees up downwards,
+/// at `range` metres from a sensor `mount` metres up: every ring whose height there lies between
+/// 0.3 m and `top` returns. Features with the sensor's top ring at `topRing` degrees (nil: unknown).
+private func column(range: Double, width: Double, top: Double, mount: Double = 1.73, topRing: Double?) -> ClusterFeatures {
+    var x: [Float] = [], y: [Float] = [], z: [Float] = []
+    for ring in 0..<40 {
+        let slope = tan((2.0 - 0.4 * Double(ring)) * Double.pi / 180)
+        let height = mount + slope * range
+        guard height >= 0.3 && height <= top else { continue }
+        for py in stride(from: -width / 2, through: width / 2 + 1e-9, by: 0.05) {
+            x.append(Float(range)); y.append(Float(py)); z.append(Float(slope * (range * range + py * py).squareRoot()))
+        }
+    }
+    let cluster = ClusterPoints((0..<Int32(x.count)).map { $0 }, cloud: PointCloud(x: x, y: y, z: z), heights: z.map { $0 + Float(mount) })
+    return ClusterFeatures(cluster, footprint: LShapeFitter().fit(cluster.footprint)!, topSlope: topRing.map { tan($0 * Double.pi / 180) })
+}
+
+@Suite struct ClippedTopTests {
+    /// A tree's trunk 9 m out reaches past the top ring (2 degrees up, 2.04 m there): its returns
+    /// end at the sensor's field of view, 2.0 m up, where a tall person's head would be. It is no
+    /// person; the same returns with the top ring unknown, or 10 degrees up, would be one.
+    @Test func aTrunkCutOffByTheTopRingIsNoPerson() {
+        let pedestrian = ClassModel.defaults.first { $0.name == "Pedestrian" }!
+        let trunk = column(range: 9, width: 0.5, top: 6, topRing: 2)
+        #expect(trunk.topClipped)
+        #expect(trunk.height > 1.95 && trunk.height < 2.1, "height \(trunk.height)")
+        #expect(trunk.score(for: pedestrian) == 0)
+        let unknown = column(range: 9, width: 0.5, top: 6, topRing: nil)
+        #expect(!unknown.topClipped && unknown.score(for: pedestrian) > 0.5, "score \(unknown.score(for: pedestrian))")
+        let higher = column(range: 9, width: 0.5, top: 6, topRing: 10)
+        #expect(!higher.topClipped && higher.score(for: pedestrian) > 0.5)
+    }
+
+    /// A person 1.75 m tall 9 m out ends below the top ring: not clipped, scored as before. 5 m from
+    /// a sensor mounted at 1.5 m the top ring passes 1.67 m up and clips a 1.75 m person there,
+    /// under the typical height: still a person.
+    @Test func aPersonUnderTheTopRingIsUnchanged() {
+        let pedestrian = ClassModel.defaults.first { $0.name == "Pedestrian" }!
+        let person = column(range: 9, width: 0.5, top: 1.75, topRing: 2)
+        #expect(!person.topClipped)
+        #expect(person.score(for: pedestrian) == column(range: 9, width: 0.5, top: 1.75, topRing: nil).score(for: pedestrian))
+        #expect(person.score(for: pedestrian) > 0.5)
+        let lowMount = column(range: 5, width: 0.5, top: 1.75, mount: 1.5, topRing: 2)
+        #expect(lowMount.topClipped)
+        #expect(lowMount.score(for: pedestrian) > 0.5, "score \(lowMount.score(for: pedestrian)), height \(lowMount.height)")
+    }
+
+    /// The top ring is the highest 0.05 degree elevation bin with 10 returns 10 m to 60 m out:
+    /// rings every 0.4 degree up to 2 degrees, plus 5 stray returns at 6 degrees and rings tilted
+    /// near the sensor, give 2 degrees.
+    @Test func highestRingIsFoundFromTheSweep() throws {
+        var x: [Float] = [], y: [Float] = [], z: [Float] = []
+        func add(_ range: Double, _ azimuth: Double, _ elevation: Double) {
+            x.append(Float(range * cos(azimuth))); y.append(Float(range * sin(azimuth))); z.append(Float(range * tan(elevation * Double.pi / 180)))
+        }
+        for ring in 0..<20 { for k in 0..<200 { add(10 + Double(k % 50), Double(k) * 0.03, 2.0 - 0.4 * Double(ring)) } }
+        for k in 0..<5 { add(20, Double(k), 6) }
+        for k in 0..<50 { add(4, Double(k) * 0.03, 5) }
+        let slope = try #require(highestRingSlope(x: x, y: y, z: z))
+        let degrees = atan(slope) * 180 / Double.pi
+        #expect(degrees >= 2.0 && degrees <= 2.06, "top ring \(degrees) degrees")
+        #expect(highestRingSlope(x: [1, 2], y: [0, 0], z: [0, 0]) == nil)
+    }
+}
+
 @Suite struct PersonShapeTests {
     /// Returns on a vertical face `width` across and `height` high, 30 m ahead, facing the sensor.
     func face(width: Double, height: Double) -> ClusterFeatures {
