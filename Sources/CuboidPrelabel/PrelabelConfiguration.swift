@@ -58,6 +58,7 @@ public struct PrelabelConfiguration: Sendable, Hashable, Codable {
                   "class models with 0 < minimum <= typical <= maximum sizes")
         try check(tracking.maximumMissedFrames >= 0 && tracking.minimumHits >= 1 && tracking.gateDistance > 0 && tracking.backwardExtensionFrames >= 0,
                   "tracking", "maximumMissedFrames >= 0, minimumHits >= 1, gateDistance > 0, backwardExtensionFrames >= 0")
+        try check((0...1).contains(tracking.minimumTrackScore), "tracking.minimumTrackScore", "a value in [0, 1]")
         try check((0...1).contains(minimumScore), "minimumScore", "a value in [0, 1]")
     }
 
@@ -312,5 +313,9 @@ public struct TrackingConfiguration: Sendable, Hashable, Codable {
     /// detections' outlines in the world frame): one view shows a parked car's rear, the next its
     /// side, and together they fix its corners. Default true.
     public var refitStaticTracks: Bool = true
+    /// Tracks scoring less than this (0...1; the mean score of their detections times
+    /// 1 - exp(-detections / 3)) are dropped. Default 0.3, the detector's own `minimumScore`: a
+    /// track of two detections needs a mean score of 0.61, of five 0.37.
+    public var minimumTrackScore: Double = 0.3
     public init() {}
 }

@@ -25,7 +25,7 @@ public struct Track: Sendable, Hashable {
     public var id: Int
     /// Majority class (weighted by detection scores).
     public var category: String
-    /// Track confidence in 0...1.
+    /// Track confidence in 0...1: the mean score of its detections times 1 - exp(-detections / 3).
     public var score: Double
     /// Whether the object moved (smoothed centre displaced by more than the configured distance).
     public var isMoving: Bool
@@ -179,7 +179,10 @@ public struct StreamingTracker: Sendable {
         var tracks: [Track] = []
         for tracklet in ended {
             if let id = tracklet.id {
-                tracks.append(refine(tracklet, id: id))
+                // A track less sure than one reported detection (a bush's fragments that passed as
+                // a car in two sweeps, carried on by evidence) is not handed out; its number stays unused.
+                let track = refine(tracklet, id: id)
+                if track.score >= configuration.minimumTrackScore { tracks.append(track) }
             } else {
                 // An unconfirmed tracklet lets go of its detections: a later track may extend over them.
                 for step in tracklet.steps {

@@ -24,6 +24,7 @@ import Testing
         ("{\"clustering\": {\"cellSize\": \"big\"}}", "clustering.cellSize: expected a value of type Double"),
         ("{\"ground\": 3}", "ground: expected an object"),
         ("{\"tracking\": {\"minimumHits\": 0}}", "tracking: expected"),
+        ("{\"tracking\": {\"minimumTrackScore\": 1.5}}", "tracking.minimumTrackScore: expected a value in [0, 1]"),
         ("{\n\"version\": 1,,}", "line 2"),
     ])
     func badFilesNameTheProblem(text: String, expected: String) {

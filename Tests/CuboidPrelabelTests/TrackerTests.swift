@@ -4,8 +4,8 @@ import CuboidKernels
 import Foundation
 import Testing
 
-private func detection(_ x: Double, _ y: Double, yaw: Double, category: String = "Car") -> Detection {
-    Detection(category: category, cuboid: Box3D(x: x, y: y, z: -0.9, length: 4, width: 1.7, height: 1.5, yaw: yaw), score: 0.9, pointCount: 100)
+private func detection(_ x: Double, _ y: Double, yaw: Double, category: String = "Car", score: Double = 0.9) -> Detection {
+    Detection(category: category, cuboid: Box3D(x: x, y: y, z: -0.9, length: 4, width: 1.7, height: 1.5, yaw: yaw), score: score, pointCount: 100)
 }
 
 @Suite struct TrackerTests {
@@ -60,6 +60,22 @@ private func detection(_ x: Double, _ y: Double, yaw: Double, category: String =
             TrackerFrame(detections: k == 2 ? [detection(10, 0, yaw: 0)] : [], worldFromSensor: .identity, time: Double(k) / 10)
         }
         #expect(Tracker().track(frames).isEmpty)
+    }
+
+    /// A track of two detections scoring 0.5 scores 0.5 x (1 - exp(-2/3)) = 0.24, less than one
+    /// reported detection (0.3): dropped. Five such detections (0.41) or two scoring 0.9 (0.44) are kept.
+    @Test(arguments: [(2, 0.5, false), (5, 0.5, true), (2, 0.9, true)])
+    func weakTracksAreDropped(detections: Int, score: Double, kept: Bool) throws {
+        let frames = (0..<detections).map { k in
+            TrackerFrame(detections: [detection(10, 0, yaw: 0, score: score)], worldFromSensor: .identity, time: Double(k) / 10)
+        }
+        let tracks = Tracker().track(frames)
+        #expect(tracks.count == (kept ? 1 : 0))
+        var everything = TrackingConfiguration()
+        everything.minimumTrackScore = 0
+        let all = Tracker(configuration: everything).track(frames)
+        let track = try #require(all.first)
+        #expect(abs(track.score - score * (1 - exp(-Double(detections) / 3))) < 1e-12)
     }
 
     @Test func vehiclesAndPeopleDoNotShareTracks() {
