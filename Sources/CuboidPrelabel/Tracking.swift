@@ -21,7 +21,8 @@ public struct TrackerFrame: Sendable, Hashable {
 
 /// A refined track: one identity, one class, one size, a box in every frame from its first to its last.
 public struct Track: Sendable, Hashable {
-    /// Identity, from 1, in order of first appearance.
+    /// Identity, from 1, in order of confirmation; numbers of tracks dropped as too weak (see
+    /// ``TrackingConfiguration/minimumTrackScore``) are not reused.
     public var id: Int
     /// Majority class (weighted by detection scores).
     public var category: String
