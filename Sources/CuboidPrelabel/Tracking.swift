@@ -181,9 +181,9 @@ public struct StreamingTracker: Sendable {
         for tracklet in ended {
             if let id = tracklet.id {
                 // A track less sure than one reported detection (a bush's fragments that passed as
-                // a car in two sweeps, carried on by evidence) is not handed out; its number stays unused.
-                let track = refine(tracklet, id: id)
-                if track.score >= configuration.minimumTrackScore { tracks.append(track) }
+                // a car in two sweeps, carried on by evidence) is not refined nor handed out; its
+                // number stays unused.
+                if tracklet.score >= configuration.minimumTrackScore { tracks.append(refine(tracklet, id: id)) }
             } else {
                 // An unconfirmed tracklet lets go of its detections: a later track may extend over them.
                 for step in tracklet.steps {
@@ -355,9 +355,7 @@ public struct StreamingTracker: Sendable {
                 boxes[f] = TrackedBox(cuboid: staticBox.transformed(by: poses[f].inverse), detection: nil)
             }
         }
-        let meanScore = measured.map(\.score).reduce(0, +) / Double(measured.count)
-        let score = meanScore * (1 - exp(-Double(measured.count) / 3))
-        return Track(id: id, category: category, score: score, isMoving: isMoving, headingKnown: headingKnown, boxes: boxes)
+        return Track(id: id, category: category, score: tracklet.score, isMoving: isMoving, headingKnown: headingKnown, boxes: boxes)
     }
 }
 

@@ -53,6 +53,12 @@ struct Tracklet: Sendable {
     /// step, from the backward extension).
     var evidence: [EvidenceSighting] = []
     var firstFrame: Int { steps[0].frame }
+    /// Confidence in 0...1: the mean score of the detections times 1 - exp(-detections / 3).
+    var score: Double {
+        let measured = steps.compactMap(\.detection)
+        let meanScore = measured.map(\.score).reduce(0, +) / Double(measured.count)
+        return meanScore * (1 - exp(-Double(measured.count) / 3))
+    }
     /// The first frame the track may have a box in.
     var earliestFrame: Int { min(firstFrame, evidence.map(\.frame).min() ?? firstFrame) }
     /// Below this speed (m/s) a track may be static: evidence alone keeps it alive.
