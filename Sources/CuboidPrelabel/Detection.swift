@@ -382,16 +382,9 @@ struct ClusterFeatures {
             if distance < 0.15 { onShell += 1 }
         }
         shellFraction = lower < 5 ? 1 : Double(onShell) / Double(lower)
-        beamStep = Self.beamStep(cluster)
-        topClipped = false
-        if let topSlope {
-            var highest = -Double.infinity
-            for k in 0..<cluster.count {
-                let p = cluster.footprint[k]
-                highest = max(highest, cluster.z[k] / max((p * p).sum().squareRoot(), 0.1))
-            }
-            topClipped = highest >= topSlope - Self.clippedTopTolerance
-        }
+        let elevations = Self.elevations(cluster)
+        beamStep = Self.beamStep(sortedSlopes: elevations.slopes, topRange: elevations.topRange)
+        topClipped = topSlope.map { (elevations.slopes.last ?? -.infinity) >= $0 - Self.clippedTopTolerance } ?? false
         topAllowance = min(beamStep, Self.maximumTopAllowance)
         var body = cluster.heights.filter { $0 <= Self.bodyTop }
         body.sort()
@@ -415,11 +408,10 @@ struct ClusterFeatures {
     /// The largest beam step believed, metres.
     static let maximumTopAllowance = 1.0
 
-    /// The vertical gap between adjacent rings at the highest return's range (see `topAllowance`).
-    static func beamStep(_ cluster: ClusterPoints) -> Double {
-        guard cluster.count >= 2 else { return 0 }
-        // Elevations as slopes z / range: a ring's returns share one slope, and a slope difference
-        // times the range is the vertical gap there.
+    /// The elevations of the cluster's returns as slopes z / range, in increasing order (a ring's
+    /// returns share one slope, and a slope difference times the range is the vertical gap there),
+    /// and the horizontal range of the highest return.
+    static func elevations(_ cluster: ClusterPoints) -> (slopes: [Double], topRange: Double) {
         var slopes = [Double](repeating: 0, count: cluster.count)
         var topRange = 0.0, top = -Double.infinity
         for k in 0..<cluster.count {
@@ -429,6 +421,13 @@ struct ClusterFeatures {
             if cluster.z[k] > top { top = cluster.z[k]; topRange = range }
         }
         slopes.sort()
+        return (slopes, topRange)
+    }
+
+    /// The vertical gap between adjacent rings at the highest return's range (see `topAllowance`).
+    /// - Parameters: sortedSlopes, topRange: as ``elevations(_:)`` gives them.
+    static func beamStep(sortedSlopes slopes: [Double], topRange: Double) -> Double {
+        guard slopes.count >= 2 else { return 0 }
         var step = Double.infinity
         for k in 1..<slopes.count {
             let gap = slopes[k] - slopes[k - 1]
