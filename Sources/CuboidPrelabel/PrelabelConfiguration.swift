@@ -59,6 +59,8 @@ public struct PrelabelConfiguration: Sendable, Hashable, Codable {
         try check(tracking.maximumMissedFrames >= 0 && tracking.minimumHits >= 1 && tracking.gateDistance > 0 && tracking.backwardExtensionFrames >= 0,
                   "tracking", "maximumMissedFrames >= 0, minimumHits >= 1, gateDistance > 0, backwardExtensionFrames >= 0")
         try check((0...1).contains(tracking.minimumTrackScore), "tracking.minimumTrackScore", "a value in [0, 1]")
+        try check(tracking.maximumPedestrianSpeed > 0 && tracking.maximumCyclistSpeed > tracking.maximumPedestrianSpeed,
+                  "tracking", "0 < maximumPedestrianSpeed < maximumCyclistSpeed")
         try check((0...1).contains(minimumScore), "minimumScore", "a value in [0, 1]")
     }
 
@@ -317,5 +319,12 @@ public struct TrackingConfiguration: Sendable, Hashable, Codable {
     /// 1 - exp(-detections / 3)) are dropped. Default 0.3, the detector's own `minimumScore`: a
     /// track of two detections needs a mean score of 0.61, of five 0.37.
     public var minimumTrackScore: Double = 0.3
+    /// A moving track voted Pedestrian whose median smoothed speed exceeds this (m/s) is a Cyclist,
+    /// with a cyclist's typical size along its velocity: people walk at 1 to 2 m/s and jog at 2.5 to
+    /// 3.5, cyclists ride at 4 to 8. Default 4.
+    public var maximumPedestrianSpeed: Double = 4.0
+    /// A moving Pedestrian or Cyclist track whose median smoothed speed exceeds this (m/s) is a
+    /// piece of a vehicle and is dropped. Default 12 (43 km/h).
+    public var maximumCyclistSpeed: Double = 12.0
     public init() {}
 }

@@ -22,7 +22,8 @@ public struct TrackerFrame: Sendable, Hashable {
 /// A refined track: one identity, one class, one size, a box in every frame from its first to its last.
 public struct Track: Sendable, Hashable {
     /// Identity, from 1, in order of confirmation; numbers of tracks dropped as too weak (see
-    /// ``TrackingConfiguration/minimumTrackScore``) are not reused.
+    /// ``TrackingConfiguration/minimumTrackScore``) or as a person too fast to be one (see
+    /// ``TrackingConfiguration/maximumCyclistSpeed``) are not reused.
     public var id: Int
     /// Majority class (weighted by detection scores).
     public var category: String
@@ -54,9 +55,13 @@ public struct TrackedBox: Sendable, Hashable {
 /// The same as feeding ``StreamingTracker`` every frame and collecting its tracks.
 public struct Tracker: Sendable {
     public let configuration: TrackingConfiguration
+    /// The classes the detections come from (a moving person's class follows its speed, and its
+    /// box the class's typical size).
+    public let classes: [ClassModel]
 
-    public init(configuration: TrackingConfiguration = TrackingConfiguration()) {
+    public init(configuration: TrackingConfiguration = TrackingConfiguration(), classes: [ClassModel] = ClassModel.defaults) {
         self.configuration = configuration
+        self.classes = classes
     }
 
     /// Tracks through a sequence.
@@ -64,7 +69,7 @@ public struct Tracker: Sendable {
     /// - Returns: Confirmed tracks, by id.
     /// - Complexity: O(F (T + D)^3) for the per-frame assignments.
     public func track(_ frames: [TrackerFrame]) -> [Track] {
-        var tracker = StreamingTracker(configuration: configuration)
+        var tracker = StreamingTracker(configuration: configuration, classes: classes)
         var tracks: [Track] = []
         for frame in frames { tracks += tracker.add(frame) }
         tracks += tracker.finish()
@@ -83,8 +88,10 @@ public struct Tracker: Sendable {
 /// ``TrackingConfiguration/backwardExtensionFrames`` frames, with its smoothed velocity, taking
 /// detections no other track holds. When a confirmed track ends it is refined: a Rauch-Tung-Striebel
 /// smoother over all its frames (so frames where it was occluded get a box), one size (the median),
-/// one class (score-weighted vote), static tracks pinned to one place and heading, and yaw flips
-/// fixed (moving tracks point along their velocity, others keep one orientation modulo pi).
+/// one class (score-weighted vote; a Pedestrian faster than
+/// ``TrackingConfiguration/maximumPedestrianSpeed`` rides, and is a Cyclist), static tracks pinned
+/// to one place and heading, and yaw flips fixed (moving tracks point along their velocity, others
+/// keep one orientation modulo pi).
 public struct StreamingTracker: Sendable {
     public let configuration: TrackingConfiguration
     /// Time and pose of the frames from `firstKept` on (those a live track or the window may need).
@@ -97,8 +104,14 @@ public struct StreamingTracker: Sendable {
     private var nextSerial = 0
     private var nextID = 1
 
-    public init(configuration: TrackingConfiguration = TrackingConfiguration()) {
+    /// The Cyclist class's typical size (length, width, height), when the classes hold one.
+    private let cyclistSize: SIMD3<Double>?
+
+    /// - Parameter classes: The classes the detections come from; a moving track voted Pedestrian
+    ///   that is too fast for one becomes a Cyclist when they hold that class.
+    public init(configuration: TrackingConfiguration = TrackingConfiguration(), classes: [ClassModel] = ClassModel.defaults) {
         self.configuration = configuration
+        cyclistSize = classes.first { $0.name == "Cyclist" }.map { SIMD3($0.typical[0], $0.typical[1], $0.typical[2]) }
     }
 
     /// Adds the next frame.
@@ -183,7 +196,7 @@ public struct StreamingTracker: Sendable {
                 // A track less sure than one reported detection (a bush's fragments that passed as
                 // a car in two sweeps, carried on by evidence) is not refined nor handed out; its
                 // number stays unused.
-                if tracklet.score >= configuration.minimumTrackScore { tracks.append(refine(tracklet, id: id)) }
+                if tracklet.score >= configuration.minimumTrackScore, let track = refine(tracklet, id: id) { tracks.append(track) }
             } else {
                 // An unconfirmed tracklet lets go of its detections: a later track may extend over them.
                 for step in tracklet.steps {
@@ -269,7 +282,9 @@ public struct StreamingTracker: Sendable {
         return Box3D(center: SIMD3(completed.centerX, completed.centerY, centreZ), size: SIMD3(completed.length, completed.width, size.z), yaw: completed.yaw)
     }
 
-    private func refine(_ tracklet: Tracklet, id: Int) -> Track {
+    /// The track's refined boxes; nil for a person's shape moving faster than anyone rides (a piece
+    /// of a passing vehicle).
+    private func refine(_ tracklet: Tracklet, id: Int) -> Track? {
         let measured = tracklet.steps.compactMap(\.detection)
         // The track's axis: the measured one that disagrees least with the others. A detection
         // whose axis is off it by more than about 15 degrees was completed the wrong way round (a
@@ -288,13 +303,27 @@ public struct StreamingTracker: Sendable {
             : tracklet.smoothed()
         var votes: [String: Double] = [:]
         for d in measured { votes[d.category, default: 0] += d.score }
-        let category = votes.max { ($0.value, $1.key) < ($1.value, $0.key) }!.key
+        var category = votes.max { ($0.value, $1.key) < ($1.value, $0.key) }!.key
         func median(_ values: [Double]) -> Double { let s = values.sorted(); return s[s.count / 2] }
-        let size = SIMD3(median(measured.map(\.box.length)), median(measured.map(\.box.width)), median(measured.map(\.box.height)))
+        var size = SIMD3(median(measured.map(\.box.length)), median(measured.map(\.box.width)), median(measured.map(\.box.height)))
         let centreZ = median(measured.map(\.box.z))
         let positions = states.map(\.position)
         let displacement = (positions.last! - positions.first!).length
         let isMoving = displacement > configuration.staticDisplacement
+        // A person's shape faster than anyone walks or jogs rides a bicycle: one sweep cannot tell a
+        // cyclist whose bicycle is hidden, or seen end-on, from a pedestrian; the track's speed can.
+        // Its box takes a cyclist's size, along its velocity. Faster than anyone rides, it is a piece
+        // of a vehicle.
+        var rides = false
+        if group(category) == .person && isMoving {
+            let speed = median(states.map(\.velocity.length))
+            if speed > configuration.maximumCyclistSpeed { return nil }
+            if category == "Pedestrian", speed > configuration.maximumPedestrianSpeed, let cyclistSize {
+                category = "Cyclist"
+                size = pointwiseMax(size, cyclistSize)
+                rides = true
+            }
+        }
         // The measured axes by frame, in frame order (the axis sums run in a fixed order, so reruns
         // give the same bits).
         let measuredYaw: [(frame: Int, yaw: Double)] = tracklet.steps.compactMap { step in step.detection.map { (step.frame, $0.box.yaw) } }
@@ -328,7 +357,9 @@ public struct StreamingTracker: Sendable {
                 // only one face was seen, and a plain mean would then be 45 degrees off the truth.
                 let nearby = measuredYaw.filter { abs($0.frame - f) <= 2 }.map(\.yaw)
                 var yaw = overallAxis
-                if !nearby.isEmpty {
+                if rides && state.velocity.length > 1 {
+                    yaw = atan2(state.velocity.y, state.velocity.x)
+                } else if !nearby.isEmpty {
                     let chosen = axisMedoid(nearby)
                     yaw = axisMean(nearby.filter { abs(sin($0 - chosen)) < 0.25 })
                 }

@@ -25,6 +25,7 @@ import Testing
         ("{\"ground\": 3}", "ground: expected an object"),
         ("{\"tracking\": {\"minimumHits\": 0}}", "tracking: expected"),
         ("{\"tracking\": {\"minimumTrackScore\": 1.5}}", "tracking.minimumTrackScore: expected a value in [0, 1]"),
+        ("{\"tracking\": {\"maximumCyclistSpeed\": 3}}", "tracking: expected 0 < maximumPedestrianSpeed < maximumCyclistSpeed"),
         ("{\n\"version\": 1,,}", "line 2"),
     ])
     func badFilesNameTheProblem(text: String, expected: String) {

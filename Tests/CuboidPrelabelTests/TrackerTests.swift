@@ -78,6 +78,38 @@ private func detection(_ x: Double, _ y: Double, yaw: Double, category: String =
         #expect(abs(track.score - score * (1 - exp(-Double(detections) / 3))) < 1e-12)
     }
 
+    /// A person's shape detected as a Pedestrian in ten frames, moving along +x at `speed` m/s
+    /// (world frame, static sensor). Walking it stays a Pedestrian; at a cyclist's speed it becomes
+    /// a Cyclist with a cyclist's length along its velocity; faster than anyone rides it is a piece
+    /// of a vehicle and is dropped.
+    @Test(arguments: [(1.4, "Pedestrian"), (6.0, "Cyclist"), (15.0, nil)] as [(Double, String?)])
+    func aPersonsClassFollowsItsSpeed(speed: Double, expected: String?) throws {
+        let frames = (0..<10).map { k in
+            let t = Double(k) / 10
+            let person = Detection(category: "Pedestrian", cuboid: Box3D(x: 10 + speed * t, y: 3, z: -0.9, length: 0.85, width: 0.65, height: 1.7, yaw: 1.2),
+                                   score: 0.8, pointCount: 40)
+            return TrackerFrame(detections: [person], worldFromSensor: .identity, time: t)
+        }
+        let tracks = Tracker().track(frames)
+        guard let expected else {
+            #expect(tracks.isEmpty)
+            return
+        }
+        let track = try #require(tracks.first)
+        #expect(tracks.count == 1 && track.category == expected)
+        let box = try #require(track.boxes[5]?.cuboid)
+        if expected == "Cyclist" {
+            let cyclist = try #require(ClassModel.defaults.first { $0.name == "Cyclist" })
+            #expect(box.length >= cyclist.typical[0] && box.width >= cyclist.typical[1])
+            #expect(abs(sin(box.yaw)) < 0.05)  // along +x
+        } else {
+            #expect(abs(box.length - 0.85) < 1e-9)
+        }
+        // Without a Cyclist class a fast person keeps its class.
+        let withoutCyclists = Tracker(classes: ClassModel.defaults.filter { $0.name != "Cyclist" }).track(frames)
+        if expected == "Cyclist" { #expect(withoutCyclists.first?.category == "Pedestrian") }
+    }
+
     @Test func vehiclesAndPeopleDoNotShareTracks() {
         let frames = (0..<4).map { k in
             TrackerFrame(detections: [detection(10, 0, yaw: 0, category: k < 2 ? "Car" : "Pedestrian")], worldFromSensor: .identity, time: Double(k) / 10)
