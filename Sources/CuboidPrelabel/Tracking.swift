@@ -25,7 +25,8 @@ public struct Track: Sendable, Hashable {
     /// ``TrackingConfiguration/minimumTrackScore``) or as a person too fast to be one (see
     /// ``TrackingConfiguration/maximumCyclistSpeed``) are not reused.
     public var id: Int
-    /// Majority class (weighted by detection scores).
+    /// Majority class (weighted by detection scores); a moving Pedestrian faster than
+    /// ``TrackingConfiguration/maximumPedestrianSpeed`` is a Cyclist.
     public var category: String
     /// Track confidence in 0...1: the mean score of its detections times 1 - exp(-detections / 3).
     public var score: Double
