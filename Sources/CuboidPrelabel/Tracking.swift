@@ -151,8 +151,8 @@ public struct StreamingTracker: Sendable {
             live[t].miss(frame: f)
             // A confirmed track that found no detection may still be there: weak evidence near its
             // prediction keeps it (a static one, which cannot have gone, is kept alive by it).
-            guard live[t].id != nil, let e = nearestEvidence(in: recent.count - 1, to: live[t].position) else { continue }
-            recent[recent.count - 1].evidenceHolder[e] = live[t].serial
+            guard live[t].id != nil, let e = nearestEvidence(in: recent.count - 1, to: live[t].position, for: live[t].group) else { continue }
+            recent[recent.count - 1].evidenceHolder[live[t].group.rawValue][e] = live[t].serial
             live[t].evidence.append(EvidenceSighting(frame: f, box: recent[recent.count - 1].evidence[e].box))
             if live[t].isSlow { live[t].missed = 0 }
         }
@@ -238,8 +238,8 @@ public struct StreamingTracker: Sendable {
                 recent[r].holder[d] = live[k].serial
                 additions.append((f, recent[r].detections[d]))
                 misses = 0
-            } else if let e = nearestEvidence(in: r, to: predicted) {
-                recent[r].evidenceHolder[e] = live[k].serial
+            } else if let e = nearestEvidence(in: r, to: predicted, for: live[k].group) {
+                recent[r].evidenceHolder[live[k].group.rawValue][e] = live[k].serial
                 sightings.append(EvidenceSighting(frame: f, box: recent[r].evidence[e].box))
                 misses = slow ? 0 : misses + 1
             } else {
@@ -254,9 +254,9 @@ public struct StreamingTracker: Sendable {
     }
 
     /// The nearest evidence of a recent frame that no track holds, within the gate of a position.
-    private func nearestEvidence(in r: Int, to position: SIMD2<Double>) -> Int? {
+    private func nearestEvidence(in r: Int, to position: SIMD2<Double>, for group: TrackGroup) -> Int? {
         var best: (Int, Double)? = nil
-        for (e, evidence) in recent[r].evidence.enumerated() where recent[r].evidenceHolder[e] == nil {
+        for (e, evidence) in recent[r].evidence.enumerated() where recent[r].evidenceHolder[group.rawValue][e] == nil {
             let distance = (position - SIMD2(evidence.box.x, evidence.box.y)).length
             if distance <= configuration.gateDistance && distance < (best?.1 ?? .infinity) { best = (e, distance) }
         }
@@ -440,13 +440,16 @@ struct RecentFrame: Sendable {
     var detections: [WorldDetection]
     var holder: [Int?]
     var evidence: [WorldDetection]
-    var evidenceHolder: [Int?]
+    /// Which tracklet holds each evidence, per track group (by `TrackGroup.rawValue`): a person's
+    /// track and a vehicle's may both take the same unclassified cluster, and neither takes it
+    /// from the other.
+    var evidenceHolder: [[Int?]]
     init(frame: Int, detections: [WorldDetection], evidence: [WorldDetection]) {
         self.frame = frame
         self.detections = detections
         holder = [Int?](repeating: nil, count: detections.count)
         self.evidence = evidence
-        evidenceHolder = [Int?](repeating: nil, count: evidence.count)
+        evidenceHolder = [[Int?]](repeating: [Int?](repeating: nil, count: evidence.count), count: TrackGroup.allCases.count)
     }
 }
 
@@ -484,7 +487,7 @@ struct WorldDetection: Sendable {
     }
 }
 
-enum TrackGroup { case vehicle, person, other }
+enum TrackGroup: Int, CaseIterable { case vehicle, person, other }
 
 func group(_ category: String) -> TrackGroup {
     if isPerson(category) { return .person }

@@ -110,6 +110,23 @@ private func detection(_ x: Double, _ y: Double, yaw: Double, category: String =
         if expected == "Cyclist" { #expect(withoutCyclists.first?.category == "Pedestrian") }
     }
 
+    /// A parked car and a person standing 1.5 m from it, both detected in frames 0-3; in frames
+    /// 4-6 only an unclassified cluster remains where the car stands. The person's track, made
+    /// first, may take it as evidence too, but not from the car: the car's track keeps its box in
+    /// frames 4-6.
+    @Test func peopleDoNotTakeAVehiclesEvidence() throws {
+        let frames = (0..<7).map { k in
+            let person = detection(10, 1.5, yaw: 0, category: "Pedestrian")
+            let car = detection(10, 0, yaw: 0)
+            let cluster = Detection(category: Detection.unknownCategory, cuboid: Box3D(x: 10, y: 0, z: -0.9, length: 2, width: 1.5, height: 1.2, yaw: 0),
+                                    score: 0, pointCount: 20, source: Detection.weakSource)
+            return TrackerFrame(detections: k < 4 ? [person, car] : [], evidence: k < 4 ? [] : [cluster], worldFromSensor: .identity, time: Double(k) / 10)
+        }
+        let tracks = Tracker().track(frames)
+        let car = try #require(tracks.first { $0.category == "Car" })
+        #expect(Set(car.boxes.keys) == Set(0...6))
+    }
+
     @Test func vehiclesAndPeopleDoNotShareTracks() {
         let frames = (0..<4).map { k in
             TrackerFrame(detections: [detection(10, 0, yaw: 0, category: k < 2 ? "Car" : "Pedestrian")], worldFromSensor: .identity, time: Double(k) / 10)
