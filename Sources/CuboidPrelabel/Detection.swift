@@ -134,6 +134,7 @@ public struct LidarDetector: Sendable {
         for case let found? in fitted {
             if found.source == Detection.weakSource { evidence.append(found) } else { detections.append(found) }
         }
+        detections = withoutPeopleInsideVehicles(detections)
         detections.sort { ($0.score, $0.cuboid.x, $0.cuboid.y) > ($1.score, $1.cuboid.x, $1.cuboid.y) }
         evidence.sort { (horizontalRange($0.cuboid), $0.cuboid.x, $0.cuboid.y) < (horizontalRange($1.cuboid), $1.cuboid.x, $1.cuboid.y) }
         timings.fitting = lap()
@@ -172,6 +173,18 @@ public struct LidarDetector: Sendable {
         let height = max(features.height, model.minimum[2])
         let box = completed.cuboid(bottom: cluster.groundLevel, top: cluster.groundLevel + height)
         return Detection(category: model.name, cuboid: box, score: score, pointCount: cluster.count, outline: cluster.outline)
+    }
+}
+
+/// The detections less the people whose centre lies inside a vehicle's footprint: nobody stands
+/// inside a car, so a cluster there that passed as a person is a piece of that vehicle (or of
+/// what the vehicle's completed box covers).
+/// - Complexity: O(people x vehicles).
+func withoutPeopleInsideVehicles(_ detections: [Detection]) -> [Detection] {
+    let vehicles = detections.filter { group($0.category) == .vehicle }.map(\.cuboid.bev)
+    guard !vehicles.isEmpty else { return detections }
+    return detections.filter { d in
+        !isPerson(d.category) || !vehicles.contains { $0.contains(SIMD2(d.cuboid.x, d.cuboid.y)) }
     }
 }
 

@@ -443,3 +443,25 @@ private func column(range: Double, width: Double, top: Double, mount: Double = 1
         #expect(oneRing.topAllowance == 0)
     }
 }
+
+@Suite struct PeopleInsideVehiclesTests {
+    private func box(_ category: String, _ x: Double, _ y: Double, length: Double, width: Double) -> Detection {
+        Detection(category: category, cuboid: Box3D(x: x, y: y, z: -0.9, length: length, width: width, height: 1.5, yaw: 0.3), score: 0.8, pointCount: 30)
+    }
+
+    /// A car 3.9 m by 1.6 m at (20, 4), turned 0.3 rad: a person whose centre lies inside it is a
+    /// piece of it; one 0.3 m beyond its side, a cyclist beside it and a car overlapping it stay.
+    @Test func aPersonInsideAVehicleIsPartOfIt() {
+        let car = box("Car", 20, 4, length: 3.9, width: 1.6)
+        // The car's side lies 0.8 m from its centre across its axis (direction (-sin, cos) of the yaw).
+        let across = SIMD2(-sin(0.3), cos(0.3))
+        let inside = box("Pedestrian", 20 + 0.5 * across.x + 1.2 * cos(0.3), 4 + 0.5 * across.y + 1.2 * sin(0.3), length: 0.85, width: 0.65)
+        let beside = box("Pedestrian", 20 + 1.1 * across.x, 4 + 1.1 * across.y, length: 0.85, width: 0.65)
+        let cyclist = box("Cyclist", 20 - 1.3 * across.x, 4 - 1.3 * across.y, length: 1.75, width: 0.6)
+        let overlappingCar = box("Car", 21, 4.2, length: 3.9, width: 1.6)
+        let kept = withoutPeopleInsideVehicles([car, inside, beside, cyclist, overlappingCar])
+        #expect(kept == [car, beside, cyclist, overlappingCar])
+        // Without the car the person stays.
+        #expect(withoutPeopleInsideVehicles([inside, beside]) == [inside, beside])
+    }
+}
