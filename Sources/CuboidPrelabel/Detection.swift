@@ -190,6 +190,18 @@ func withoutPeopleInsideVehicles(_ detections: [Detection]) -> [Detection] {
 
 func isPerson(_ category: String) -> Bool { category == "Pedestrian" || category == "Cyclist" || category == "Person_sitting" }
 
+/// The kinds of object a class name belongs to: only classes of one group share a track, and the
+/// detector keeps people out of vehicles.
+enum TrackGroup: Int, CaseIterable { case vehicle, person, other }
+
+func group(_ category: String) -> TrackGroup {
+    if isPerson(category) { return .person }
+    switch category {
+    case "Car", "Van", "Truck", "Tram", "Bus": return .vehicle
+    default: return .other
+    }
+}
+
 /// The points of one cluster, gathered from the sweep.
 struct ClusterPoints {
     var footprint: [SIMD2<Double>]

@@ -486,13 +486,3 @@ struct WorldDetection: Sendable {
         sensor = SIMD2(origin.x, origin.y)
     }
 }
-
-enum TrackGroup: Int, CaseIterable { case vehicle, person, other }
-
-func group(_ category: String) -> TrackGroup {
-    if isPerson(category) { return .person }
-    switch category {
-    case "Car", "Van", "Truck", "Tram", "Bus": return .vehicle
-    default: return .other
-    }
-}
