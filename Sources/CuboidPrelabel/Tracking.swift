@@ -197,7 +197,8 @@ public struct StreamingTracker: Sendable {
                 // A track less sure than one reported detection (a bush's fragments that passed as
                 // a car in two sweeps, carried on by evidence) is not refined nor handed out; its
                 // number stays unused.
-                if tracklet.score >= configuration.minimumTrackScore, let track = refine(tracklet, id: id) { tracks.append(track) }
+                let score = tracklet.score
+                if score >= configuration.minimumTrackScore, let track = refine(tracklet, id: id, score: score) { tracks.append(track) }
             } else {
                 // An unconfirmed tracklet lets go of its detections: a later track may extend over them.
                 for step in tracklet.steps {
@@ -285,7 +286,8 @@ public struct StreamingTracker: Sendable {
 
     /// The track's refined boxes; nil for a person's shape moving faster than anyone rides (a piece
     /// of a passing vehicle).
-    private func refine(_ tracklet: Tracklet, id: Int) -> Track? {
+    /// - Parameter score: The tracklet's score (``Tracklet/score``), computed once by the caller.
+    private func refine(_ tracklet: Tracklet, id: Int, score: Double) -> Track? {
         let measured = tracklet.steps.compactMap(\.detection)
         // The track's axis: the measured one that disagrees least with the others. A detection
         // whose axis is off it by more than about 15 degrees was completed the wrong way round (a
@@ -387,7 +389,7 @@ public struct StreamingTracker: Sendable {
                 boxes[f] = TrackedBox(cuboid: staticBox.transformed(by: poses[f].inverse), detection: nil)
             }
         }
-        return Track(id: id, category: category, score: tracklet.score, isMoving: isMoving, headingKnown: headingKnown, boxes: boxes)
+        return Track(id: id, category: category, score: score, isMoving: isMoving, headingKnown: headingKnown, boxes: boxes)
     }
 }
 
