@@ -149,8 +149,11 @@ public struct LidarDetector: Sendable {
     }
 
     /// The best class for a cluster, its completed box and score; nil when nothing fits.
-    /// - Parameter footprint: The cluster's fitted footprint, no larger than the clustering's
-    ///   maximum diagonal.
+    ///
+    /// The class is chosen on `footprint`; a vehicle's box is then completed from the cluster's
+    /// ``LShapeFitter/vehicleOrientation`` fit, a person's from `footprint`.
+    /// - Parameter footprint: The cluster's fitted footprint (``LShapeFitter/prelabel``), no larger
+    ///   than the clustering's maximum diagonal.
     func classify(_ cluster: ClusterPoints, footprint: BEVBox, surroundings: Surroundings) -> Detection? {
         let features = ClusterFeatures(cluster, footprint: footprint, topSlope: surroundings.topSlope)
         var best: (model: ClassModel, score: Double)? = nil
@@ -166,9 +169,11 @@ public struct LidarDetector: Sendable {
         } else {
             // Only a one-face view can have an end hidden (see extendTowardsHiddenEnd); the look-up
             // costs an arc tangent per return, so other views skip it.
-            let hidden = footprint.width < singleFaceWidth ? cluster.hiddenEnd(surroundings.occlusion) : 0
-            completed = extendTowardsHiddenEnd(completeFootprint(footprint, toLength: model.typical[0], width: model.typical[1]),
-                                               observed: footprint, hiddenEnd: hidden)
+            // The box is oriented by its own fit (see `vehicleOrientation`), not the classifier's.
+            let oriented = LShapeFitter.vehicleOrientation.fit(cluster.footprint) ?? footprint
+            let hidden = oriented.width < singleFaceWidth ? cluster.hiddenEnd(surroundings.occlusion) : 0
+            completed = extendTowardsHiddenEnd(completeFootprint(oriented, toLength: model.typical[0], width: model.typical[1]),
+                                               observed: oriented, hiddenEnd: hidden)
         }
         let height = max(features.height, model.minimum[2])
         let box = completed.cuboid(bottom: cluster.groundLevel, top: cluster.groundLevel + height)
@@ -291,6 +296,19 @@ extension LShapeFitter {
     /// The fit the pre-labeller uses, for clusters and for a static track's gathered returns: a 2
     /// degree search refined to 0.2 degree, over at most 400 of the points.
     static let prelabel = LShapeFitter(coarseStep: .pi / 90, fineStep: .pi / 900, maximumSearchPoints: 400)
+
+    /// The fit that orients a vehicle's box in one sweep: as ``prelabel`` with a closeness floor of
+    /// 0.1 m instead of 0.01 m, so every return within 0.1 m of an edge counts alike.
+    ///
+    /// The classifier's features are measured on the ``prelabel`` fit, which follows a crisp face
+    /// exactly. A real car seen from behind is no crisp face: in bird's-eye view its bumper, boot lid
+    /// and rear window lie one behind the other, and the bumper wraps 0.3 m to 0.5 m forwards at its
+    /// corners. With a 0.01 m floor the few returns nearest one edge decide the heading, 20 to 45
+    /// degrees off; with 0.1 m the rear's bulk does. Measured (single sweeps): KITTI Car recall at
+    /// BEV IoU 0.7 0.333 -> 0.667, SUSTechPOINTS 0.815 -> 0.852; the synthetic drives, whose boxes
+    /// are crisp, change by a box or two either way. The static-track refit keeps ``prelabel``:
+    /// there this floor cost the residential drive's recall at 0.7 0.935 -> 0.876.
+    static let vehicleOrientation = LShapeFitter(coarseStep: .pi / 90, fineStep: .pi / 900, minimumDistance: 0.1, maximumSearchPoints: 400)
 }
 
 /// Footprints narrower than this are one face of an object, metres.

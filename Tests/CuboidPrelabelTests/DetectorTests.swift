@@ -465,3 +465,39 @@ private func column(range: Double, width: Double, top: Double, mount: Double = 1
         #expect(withoutPeopleInsideVehicles([inside, beside]) == [inside, beside])
     }
 }
+
+@Suite struct VehicleOrientationTests {
+    /// A car 4.15 m by 1.73 m at (13.5, -0.95), heading along x, seen from behind 1.73 m below the
+    /// sensor, as KITTI object 000003 shows one: its bumper (0.3 m to 0.8 m up) wraps 0.45 m
+    /// forwards at the corners, its boot lid and its roof (narrower than the body) lie further on,
+    /// one behind the other in bird's-eye view. The classifier's crisp fit turned that car 22
+    /// degrees (its footprint here); the box is oriented by the fit with the 0.1 m floor instead and
+    /// overlaps the car.
+    @Test func aCarSeenFromBehindKeepsItsHeading() throws {
+        var x: [Float] = [], y: [Float] = [], h: [Float] = []
+        func add(_ px: Double, _ py: Double, _ ph: Double) { x.append(Float(px)); y.append(Float(py)); h.append(Float(ph)) }
+        for ph in stride(from: 0.3, through: 0.81, by: 0.1) {
+            for py in stride(from: -1.75, through: -0.15, by: 0.04) { add(11.43 + 0.45 * ((py + 0.95) / 0.8) * ((py + 0.95) / 0.8), py, ph) }
+        }
+        for px in [12.3, 12.6, 12.9] { for py in stride(from: -1.6, through: -0.3, by: 0.08) { add(px, py, 0.9) } }
+        for px in stride(from: 13.2, through: 15.41, by: 0.2) {
+            for py in stride(from: -1.5, through: -0.4, by: 0.08) { add(px, py, 1.0 + 0.5 * min(px - 13.2, 1.6) / 1.6) }
+        }
+        let cloud = PointCloud(x: x, y: y, z: h.map { $0 - 1.73 })
+        let cluster = ClusterPoints((0..<Int32(x.count)).map { $0 }, cloud: cloud, heights: h)
+        let detector = LidarDetector()
+        let surroundings = Surroundings(cloud, heights: h, configuration: detector.configuration)
+        let truth = BEVBox(center: SIMD2(13.5, -0.95), length: 4.15, width: 1.73, yaw: 0)
+        let crisp = BEVBox(center: SIMD2(13.4, -0.95), length: 3.4, width: 2.0, yaw: -0.39)
+        let classified = detector.classify(cluster, footprint: crisp, surroundings: surroundings)
+        let detection = try #require(classified)
+        #expect(detection.category == "Car")
+        #expect(abs(sin(detection.cuboid.yaw)) < sin(8 * Double.pi / 180), "yaw \(detection.cuboid.yaw)")
+        #expect(iou(detection.cuboid.bev, truth) > 0.7, "IoU \(iou(detection.cuboid.bev, truth))")
+        // Completed from the classifier's footprint, the box misses IoU 0.7 (0.64, as on KITTI);
+        // the crisp fit of these returns turns them 45 degrees.
+        #expect(iou(completeFootprint(crisp, toLength: 3.9, width: 1.65), truth) < 0.7)
+        let crispFit = try #require(LShapeFitter.prelabel.fit(cluster.footprint))
+        #expect(abs(sin(crispFit.yaw)) > sin(20 * Double.pi / 180), "crisp yaw \(crispFit.yaw)")
+    }
+}
