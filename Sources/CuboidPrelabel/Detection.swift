@@ -122,6 +122,11 @@ public struct LidarDetector: Sendable {
                    (footprint.length * footprint.length + footprint.width * footprint.width).squareRoot() <= configuration.clustering.maximumDiagonal {
                     if members.count >= configuration.clustering.minimumPoints {
                         result = classify(cluster, footprint: footprint, surroundings: surroundings)
+                        // An object beside a wall that clustering joined to it: classified again without the wall.
+                        if result == nil, let rest = cluster.withoutTallFace(), rest.count >= configuration.clustering.minimumPoints,
+                           let restFootprint = fitter.fit(rest.footprint) {
+                            result = classify(rest, footprint: restFootprint, surroundings: surroundings)
+                        }
                     }
                     if result == nil && members.count >= configuration.clustering.minimumEvidencePoints {
                         result = weakEvidence(cluster, footprint: footprint)
@@ -162,6 +167,9 @@ public struct LidarDetector: Sendable {
             if score > (best?.score ?? 0) { best = (model, score) }
         }
         guard let (model, score) = best, score >= configuration.minimumScore else { return nil }
+        if model.name == "Car" && footprint.width < singleFaceWidth && liesOnLongerSurface(footprint, than: model, surroundings.returns) {
+            return nil
+        }
         let completed: BEVBox
         if isPerson(model.name) {
             completed = BEVBox(center: footprint.center, length: max(footprint.length, model.typical[0]),
@@ -180,6 +188,26 @@ public struct LidarDetector: Sendable {
         return Detection(category: model.name, cuboid: box, score: score, pointCount: cluster.count, outline: cluster.outline)
     }
 }
+
+/// Whether a one-face footprint is part of a surface longer than the class's longest object: a
+/// wall's or a fence's stretch between two gaps, a truck's side cut into pieces, not a car's side or
+/// rear.
+///
+/// The surface runs on from each end of the face through returns within 0.2 m of its line, across
+/// gaps of at most ``surfaceGap``. Only a Car is held to this: a Van or Truck piece so judged was
+/// often a truck's side, whose track then broke (measured on the synthetic highway drive: Car
+/// recall 0.955 -> 0.894 when applied to every vehicle class, no change when applied to Car only;
+/// KITTI and SUSTechPOINTS lose 5 false cars and no true one).
+/// - Complexity: O(returns within the class's maximum length of the face).
+func liesOnLongerSurface(_ face: BEVBox, than model: ClassModel, _ returns: ReturnGrid) -> Bool {
+    let longest = model.maximum[0]
+    return returns.surfaceLength(along: face, gap: surfaceGap, lateralTolerance: 0.2, limit: longest + 1) > longest + 0.5
+}
+
+/// The widest gap, metres, that a surface runs across (between a wall's pieces that clustering
+/// split, between the returns of a surface seen at a grazing angle: 0.8 m apart on a wall 4.4 m
+/// beside the line of sight at 36 m). Parked cars stand further apart than their sides' returns.
+let surfaceGap = 1.0
 
 /// The detections less the people whose centre lies inside a vehicle's footprint: nobody stands
 /// inside a car, so a cluster there that passed as a person is a piece of that vehicle (or of
@@ -235,6 +263,64 @@ struct ClusterPoints {
         }
     }
 
+    /// The cluster less a wall or a fence it stands beside: nil unless the cluster's top (its returns
+    /// above 60 % of its height) is one thin face, at least ``TallFace/minimumLength`` long and at
+    /// most ``TallFace/maximumThickness`` thick, and the returns on one side of it (the side holding
+    /// more) reach at least ``TallFace/minimumDepth`` out from it.
+    ///
+    /// A car parked 0.4 m from a 2 m wall, 35 m out, joins it in one cluster that no class fits
+    /// (KITTI object 000002); its top is the wall's, and taking the wall's returns away (those within
+    /// 0.1 m of the face's thickness) leaves the car. A wall's foot or plinth, which also lies beside
+    /// its face, reaches centimetres out, not a vehicle's width.
+    /// - Complexity: O(n).
+    func withoutTallFace() -> ClusterPoints? {
+        var top = -Double.infinity
+        for h in heights { top = max(top, h) }
+        let upper = footprint.indices.filter { heights[$0] >= 0.6 * top }
+        guard upper.count >= 5 else { return nil }
+        var mean = SIMD2<Double>.zero
+        for k in upper { mean += footprint[k] }
+        mean /= Double(upper.count)
+        var sxx = 0.0, sxy = 0.0, syy = 0.0
+        for k in upper {
+            let d = footprint[k] - mean
+            sxx += d.x * d.x
+            sxy += d.x * d.y
+            syy += d.y * d.y
+        }
+        let angle = 0.5 * atan2(2 * sxy, sxx - syy)
+        let axis = SIMD2(cos(angle), sin(angle)), normal = SIMD2(-axis.y, axis.x)
+        var low = Double.infinity, high = -Double.infinity, thickness = 0.0
+        for k in upper {
+            let d = footprint[k] - mean
+            low = min(low, (d * axis).sum())
+            high = max(high, (d * axis).sum())
+            thickness = max(thickness, abs((d * normal).sum()))
+        }
+        guard high - low >= TallFace.minimumLength, thickness <= TallFace.maximumThickness else { return nil }
+        let offsets = footprint.map { (($0 - mean) * normal).sum() }
+        let clearance = thickness + TallFace.clearance
+        let side: Double = offsets.filter { $0 > clearance }.count >= offsets.filter { $0 < -clearance }.count ? 1 : -1
+        let kept = footprint.indices.filter { offsets[$0] * side > clearance }
+        guard !kept.isEmpty, kept.count < footprint.count else { return nil }
+        var nearest = Double.infinity, farthest = -Double.infinity
+        for k in kept {
+            nearest = min(nearest, offsets[k] * side)
+            farthest = max(farthest, offsets[k] * side)
+        }
+        guard farthest - nearest >= TallFace.minimumDepth else { return nil }
+        var rest = self
+        rest.footprint = kept.map { footprint[$0] }
+        rest.z = kept.map { z[$0] }
+        rest.heights = kept.map { heights[$0] }
+        return rest
+    }
+
+    /// The limits of ``withoutTallFace()``, metres.
+    enum TallFace {
+        static let minimumLength = 1.5, maximumThickness = 0.25, clearance = 0.1, minimumDepth = 1.0
+    }
+
     /// At most ``Detection/outlineLimit`` footprint points spread evenly over the cluster.
     var outline: [SIMD2<Double>] {
         let limit = Detection.outlineLimit
@@ -282,6 +368,8 @@ struct Surroundings: Sendable {
     var occlusion: OcclusionMap
     /// The sensor's highest ring, as a slope z / range (see `highestRingSlope`); nil when unknown.
     var topSlope: Double?
+    /// The above-ground returns, for the surface a face lies on.
+    var returns: ReturnGrid
 
     init(_ cloud: PointCloud, heights: [Float], configuration: PrelabelConfiguration) {
         road = RoadLevelGrid(x: cloud.x, y: cloud.y, z: cloud.z, heights: heights, below: Float(configuration.clustering.minimumHeight),
@@ -289,6 +377,8 @@ struct Surroundings: Sendable {
         occlusion = OcclusionMap(x: cloud.x, y: cloud.y, heights: heights, low: Float(configuration.clustering.minimumHeight),
                                  high: Float(configuration.clustering.maximumHeight))
         topSlope = highestRingSlope(x: cloud.x, y: cloud.y, z: cloud.z)
+        returns = ReturnGrid(x: cloud.x, y: cloud.y, heights: heights, low: Float(configuration.clustering.minimumHeight),
+                             high: Float(configuration.clustering.maximumHeight), maximumRange: configuration.regionOfInterest.maximumRange)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import CuboidPointClouds
+import CuboidGeometry
 
 /// The lowest return near the ground in each cell of a coarse bird's-eye-view grid: the road level
 /// beside an object.
@@ -39,6 +40,80 @@ struct RoadLevelGrid: Sendable {
         guard levels.count >= 4 else { return nil }
         levels.sort()
         return Double(levels[levels.count / 3])
+    }
+}
+
+/// The above-ground returns of the sweep, bucketed in a coarse bird's-eye-view grid: what lies on
+/// the line of an object's face beyond its ends.
+///
+/// Cells are ``cellSize`` square in the sensor frame (x forward, y left, metres); only returns whose
+/// height above the ground lies in the clustering band count. Stored cell by cell (a counting
+/// sort), so a query reads only the cells it covers.
+struct ReturnGrid: Sendable {
+    static let cellSize = 1.0
+    let half: Double, side: Int
+    /// The returns of cell `c` are `points[start[c]..<start[c + 1]]`.
+    private var start: [Int32]
+    private var points: [SIMD2<Float>]
+
+    /// - Complexity: O(n + cells).
+    init(x: [Float], y: [Float], heights: [Float], low: Float, high: Float, maximumRange: Double) {
+        half = maximumRange
+        side = Int((2 * maximumRange / Self.cellSize).rounded(.up)) + 1
+        let cellCount = side * side
+        var cellOf = [Int32](repeating: -1, count: x.count)
+        var offsets = [Int32](repeating: 0, count: cellCount + 1)
+        for i in x.indices {
+            let h = heights[i]
+            guard h >= low, h <= high, x[i].isFinite, y[i].isFinite else { continue }
+            let cx = Int((Double(x[i]) + half) / Self.cellSize), cy = Int((Double(y[i]) + half) / Self.cellSize)
+            guard cx >= 0, cy >= 0, cx < side, cy < side else { continue }
+            cellOf[i] = Int32(cy * side + cx)
+            offsets[cy * side + cx + 1] += 1
+        }
+        for c in 0..<cellCount { offsets[c + 1] += offsets[c] }
+        start = offsets
+        var next = offsets
+        points = [SIMD2<Float>](repeating: .zero, count: Int(offsets[cellCount]))
+        for i in x.indices where cellOf[i] >= 0 {
+            let c = Int(cellOf[i])
+            points[Int(next[c])] = SIMD2(x[i], y[i])
+            next[c] += 1
+        }
+    }
+
+    /// The length of the surface a one-face footprint lies on: its own length, extended along its
+    /// axis, at each end, through every return within `width / 2 + lateralTolerance` of its line
+    /// that lies at most `gap` past the surface's end so far, looking at most `limit` past the end.
+    /// - Complexity: O(returns in the cells within `limit` of the footprint).
+    func surfaceLength(along face: BEVBox, gap: Double, lateralTolerance: Double, limit: Double) -> Double {
+        let axis = face.heading, normal = SIMD2(-axis.y, axis.x)
+        let reach = face.length / 2 + limit, lateral = face.width / 2 + lateralTolerance
+        let x0 = max(0, Int((face.centerX - reach + half) / Self.cellSize)), x1 = min(side - 1, Int((face.centerX + reach + half) / Self.cellSize))
+        let y0 = max(0, Int((face.centerY - reach + half) / Self.cellSize)), y1 = min(side - 1, Int((face.centerY + reach + half) / Self.cellSize))
+        guard x0 <= x1, y0 <= y1 else { return face.length }
+        var ahead: [Double] = [], behind: [Double] = []
+        for cy in y0...y1 {
+            for cx in x0...x1 {
+                let c = cy * side + cx
+                for k in Int(start[c])..<Int(start[c + 1]) {
+                    let d = SIMD2(Double(points[k].x), Double(points[k].y)) - face.center
+                    let u = (d * axis).sum(), v = (d * normal).sum()
+                    guard abs(v) <= lateral, abs(u) <= reach else { continue }
+                    if u > 0 { ahead.append(u) } else { behind.append(-u) }
+                }
+            }
+        }
+        func end(_ distances: inout [Double]) -> Double {
+            distances.sort()
+            var end = face.length / 2
+            for u in distances {
+                if u > end + gap { break }
+                end = max(end, u)
+            }
+            return end
+        }
+        return end(&ahead) + end(&behind)
     }
 }
 

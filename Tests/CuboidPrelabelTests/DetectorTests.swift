@@ -501,3 +501,74 @@ private func column(range: Double, width: Double, top: Double, mount: Double = 1
         #expect(abs(sin(crispFit.yaw)) > sin(20 * Double.pi / 180), "crisp yaw \(crispFit.yaw)")
     }
 }
+
+@Suite struct WallTests {
+    /// Returns on a vertical face at `y`, from `x0` to `x1` every `step` metres, `heights` up.
+    private func face(y: Double, from x0: Double, to x1: Double, step: Double, heights: [Double]) -> (x: [Float], y: [Float], h: [Float]) {
+        var x: [Float] = [], ys: [Float] = [], h: [Float] = []
+        for px in stride(from: x0, through: x1, by: step) { for ph in heights { x.append(Float(px)); ys.append(Float(y)); h.append(Float(ph)) } }
+        return (x, ys, h)
+    }
+
+    private func grid(_ parts: [(x: [Float], y: [Float], h: [Float])]) -> ReturnGrid {
+        ReturnGrid(x: parts.flatMap(\.x), y: parts.flatMap(\.y), heights: parts.flatMap(\.h), low: 0.25, high: 3.5, maximumRange: 60)
+    }
+
+    /// A 1.1 m piece of a 2 m wall 36 m out, its neighbours 0.3 m away on either side, is part of a
+    /// 10 m surface, longer than any car; so is one whose wall, seen at a grazing angle, returns
+    /// only every 0.8 m. A car's 4 m side with nothing in line, or with the next parked car 1.5 m
+    /// on, is its own surface.
+    @Test func aFaceOnAWallIsNoCar() {
+        let car = ClassModel.defaults[0]
+        let heights = [0.5, 1.0, 1.5]
+        let piece = BEVBox(center: SIMD2(35.4, -4.4), length: 1.1, width: 0.15, yaw: 0)
+        let wall = grid([face(y: -4.4, from: 30, to: 34.55, step: 0.1, heights: heights), face(y: -4.4, from: 34.85, to: 35.95, step: 0.1, heights: heights),
+                         face(y: -4.38, from: 36.25, to: 40, step: 0.1, heights: heights)])
+        #expect(wall.surfaceLength(along: piece, gap: surfaceGap, lateralTolerance: 0.2, limit: 6.3) > 9)
+        #expect(liesOnLongerSurface(piece, than: car, wall))
+        let sparse = grid([face(y: -4.4, from: 30, to: 40, step: 0.8, heights: heights)])
+        #expect(liesOnLongerSurface(piece, than: car, sparse))
+
+        let side = BEVBox(center: SIMD2(20, 3), length: 4, width: 0.2, yaw: 0)
+        let alone = grid([face(y: 3, from: 18, to: 22, step: 0.1, heights: heights)])
+        #expect(abs(alone.surfaceLength(along: side, gap: surfaceGap, lateralTolerance: 0.2, limit: 6.3) - 4) < 1e-9)
+        #expect(!liesOnLongerSurface(side, than: car, alone))
+        let row = grid([face(y: 3, from: 12.5, to: 16.5, step: 0.1, heights: heights), face(y: 3, from: 18, to: 22, step: 0.1, heights: heights),
+                        face(y: 3, from: 23.5, to: 27.5, step: 0.1, heights: heights)])
+        #expect(!liesOnLongerSurface(side, than: car, row))
+        // Returns beside the line, not on it (a kerb-side bush 1 m out), do not lengthen it.
+        let beside = grid([face(y: 3, from: 18, to: 22, step: 0.1, heights: heights), face(y: 4, from: 22, to: 30, step: 0.1, heights: heights)])
+        #expect(!liesOnLongerSurface(side, than: car, beside))
+    }
+
+    /// A car's rear (1.5 m across, 0.3 m to 1.1 m up) 0.4 m from a 2 m wall, one cluster: without the
+    /// wall's returns what is left is the car, which scores as one. A wall with a 0.15 m plinth at its
+    /// foot, or a car alone, has no wall to take away.
+    @Test func anObjectBesideAWallIsFoundWithoutIt() throws {
+        let wallPart = face(y: -4.4, from: 31.7, to: 34.6, step: 0.1, heights: [0.3, 0.6, 0.9, 1.2, 1.5, 1.8])
+        var x = wallPart.x, y = wallPart.y, h = wallPart.h
+        let wallCount = x.count
+        for py in stride(from: -4.0, through: -2.45, by: 0.05) {
+            for ph in [0.35, 0.55, 0.85, 1.05] { x.append(33 + Float(ph) * 0.6); y.append(Float(py)); h.append(Float(ph)) }
+        }
+        for px in stride(from: 33.6, through: 35.5, by: 0.25) { for ph in [0.4, 0.7, 1.0] { x.append(Float(px)); y.append(-2.45); h.append(Float(ph)) } }
+        let cloud = PointCloud(x: x, y: y, z: h.map { $0 - 1.73 })
+        let cluster = ClusterPoints((0..<Int32(x.count)).map { $0 }, cloud: cloud, heights: h)
+        let rest = try #require(cluster.withoutTallFace())
+        #expect(rest.count == x.count - wallCount)
+        #expect(rest.footprint.allSatisfy { $0.y > -4.1 })
+        let detector = LidarDetector()
+        let surroundings = Surroundings(cloud, heights: h, configuration: detector.configuration)
+        let merged = detector.classify(cluster, footprint: try #require(LShapeFitter.prelabel.fit(cluster.footprint)), surroundings: surroundings)
+        #expect(merged?.category != "Car")
+        let found = detector.classify(rest, footprint: try #require(LShapeFitter.prelabel.fit(rest.footprint)), surroundings: surroundings)
+        #expect(found?.category == "Car")
+
+        var plinth = wallPart
+        for px in stride(from: 31.7, through: 34.6, by: 0.1) { plinth.x.append(Float(px)); plinth.y.append(-4.2); plinth.h.append(0.3) }
+        let wallAlone = ClusterPoints((0..<Int32(plinth.x.count)).map { $0 }, cloud: PointCloud(x: plinth.x, y: plinth.y, z: plinth.h.map { $0 - 1.73 }), heights: plinth.h)
+        #expect(wallAlone.withoutTallFace() == nil)
+        let carAlone = ClusterPoints((Int32(wallCount)..<Int32(x.count)).map { $0 }, cloud: cloud, heights: h)
+        #expect(carAlone.withoutTallFace() == nil)
+    }
+}
