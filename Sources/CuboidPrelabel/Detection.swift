@@ -264,42 +264,24 @@ struct ClusterPoints {
     }
 
     /// The cluster less a wall or a fence it stands beside: nil unless the cluster's top (its returns
-    /// above 60 % of its height) is one thin face, at least ``TallFace/minimumLength`` long and at
-    /// most ``TallFace/maximumThickness`` thick, and the returns on one side of it (the side holding
-    /// more) reach at least ``TallFace/minimumDepth`` out from it.
+    /// above 60 % of its height) is one thin face (its principal-axis rectangle at least
+    /// ``TallFace/minimumLength`` long and at most twice ``TallFace/maximumThickness`` wide), and the
+    /// returns more than ``TallFace/clearance`` beyond the face on one side (the side holding more)
+    /// reach at least ``TallFace/minimumDepth`` out from it.
     ///
     /// A car parked 0.4 m from a 2 m wall, 35 m out, joins it in one cluster that no class fits
-    /// (KITTI object 000002); its top is the wall's, and taking the wall's returns away (those within
-    /// 0.1 m of the face's thickness) leaves the car. A wall's foot or plinth, which also lies beside
+    /// (KITTI object 000002); its top is the wall's, and taking the wall's returns away leaves the car. A wall's foot or plinth, which also lies beside
     /// its face, reaches centimetres out, not a vehicle's width.
     /// - Complexity: O(n).
     func withoutTallFace() -> ClusterPoints? {
         var top = -Double.infinity
         for h in heights { top = max(top, h) }
         let upper = footprint.indices.filter { heights[$0] >= 0.6 * top }
-        guard upper.count >= 5 else { return nil }
-        var mean = SIMD2<Double>.zero
-        for k in upper { mean += footprint[k] }
-        mean /= Double(upper.count)
-        var sxx = 0.0, sxy = 0.0, syy = 0.0
-        for k in upper {
-            let d = footprint[k] - mean
-            sxx += d.x * d.x
-            sxy += d.x * d.y
-            syy += d.y * d.y
-        }
-        let angle = 0.5 * atan2(2 * sxy, sxx - syy)
-        let axis = SIMD2(cos(angle), sin(angle)), normal = SIMD2(-axis.y, axis.x)
-        var low = Double.infinity, high = -Double.infinity, thickness = 0.0
-        for k in upper {
-            let d = footprint[k] - mean
-            low = min(low, (d * axis).sum())
-            high = max(high, (d * axis).sum())
-            thickness = max(thickness, abs((d * normal).sum()))
-        }
-        guard high - low >= TallFace.minimumLength, thickness <= TallFace.maximumThickness else { return nil }
-        let offsets = footprint.map { (($0 - mean) * normal).sum() }
-        let clearance = thickness + TallFace.clearance
+        guard upper.count >= 5, let face = principalAxisRectangle(upper.map { footprint[$0] }),
+              face.length >= TallFace.minimumLength, face.width <= 2 * TallFace.maximumThickness else { return nil }
+        let heading = face.heading, normal = SIMD2(-heading.y, heading.x)
+        let offsets = footprint.map { (($0 - face.center) * normal).sum() }
+        let clearance = face.width / 2 + TallFace.clearance
         let side: Double = offsets.filter { $0 > clearance }.count >= offsets.filter { $0 < -clearance }.count ? 1 : -1
         let kept = footprint.indices.filter { offsets[$0] * side > clearance }
         guard !kept.isEmpty, kept.count < footprint.count else { return nil }
