@@ -265,7 +265,7 @@ struct ClusterPoints {
 
     /// The cluster less a wall or a fence it stands beside: nil unless the cluster's top (its returns
     /// above 60 % of its height) is one thin face (its principal-axis rectangle at least
-    /// ``TallFace/minimumLength`` long and at most twice ``TallFace/maximumThickness`` wide), and the
+    /// ``TallFace/minimumLength`` long and at most ``TallFace/maximumWidth`` wide), and the
     /// returns more than ``TallFace/clearance`` beyond the face on one side (the side holding more)
     /// reach at least ``TallFace/minimumDepth`` out from it.
     ///
@@ -278,7 +278,7 @@ struct ClusterPoints {
         for h in heights { top = max(top, h) }
         let upper = footprint.indices.filter { heights[$0] >= 0.6 * top }
         guard upper.count >= 5, let face = principalAxisRectangle(upper.map { footprint[$0] }),
-              face.length >= TallFace.minimumLength, face.width <= 2 * TallFace.maximumThickness else { return nil }
+              face.length >= TallFace.minimumLength, face.width <= TallFace.maximumWidth else { return nil }
         let heading = face.heading, normal = SIMD2(-heading.y, heading.x)
         let offsets = footprint.map { (($0 - face.center) * normal).sum() }
         let clearance = face.width / 2 + TallFace.clearance
@@ -300,7 +300,7 @@ struct ClusterPoints {
 
     /// The limits of ``withoutTallFace()``, metres.
     enum TallFace {
-        static let minimumLength = 1.5, maximumThickness = 0.25, clearance = 0.1, minimumDepth = 1.0
+        static let minimumLength = 1.5, maximumWidth = 0.5, clearance = 0.1, minimumDepth = 1.0
     }
 
     /// At most ``Detection/outlineLimit`` footprint points spread evenly over the cluster.
