@@ -34,8 +34,8 @@ struct BEVClusters: Sendable {
     init(x: [Float], y: [Float], heights: [Float], region: RegionOfInterest, configuration: ClusteringConfiguration) {
         let count = x.count
         let cell = configuration.cellSize
-        let half = region.maximumRange
-        let side = Int((2 * half / cell).rounded(.up)) + 1
+        let grid = SquareGrid(cellSize: cell, maximumRange: region.maximumRange)
+        let half = grid.half, side = grid.side
         let low = Float(configuration.minimumHeight), high = Float(configuration.maximumHeight)
         var cellOfPoint = [Int32](repeating: -1, count: count)
         var slotOfCell = [Int32](repeating: -1, count: side * side)
@@ -44,10 +44,7 @@ struct BEVClusters: Sendable {
         var cellLow: [Float] = [], cellHigh: [Float] = []
         for i in 0..<count {
             let h = heights[i]
-            guard h >= low && h <= high else { continue }
-            let cx = Int((Double(x[i]) + half) / cell), cy = Int((Double(y[i]) + half) / cell)
-            guard cx >= 0, cy >= 0, cx < side, cy < side else { continue }
-            let c = cy * side + cx
+            guard h >= low && h <= high, let c = grid.cell(x[i], y[i]) else { continue }
             if slotOfCell[c] < 0 {
                 slotOfCell[c] = Int32(occupiedCells.count)
                 occupiedCells.append(Int32(c))

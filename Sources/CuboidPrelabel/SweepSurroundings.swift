@@ -11,32 +11,27 @@ import CuboidGeometry
 /// below the clustering band's floor count (ground, and a car's sills taken for ground).
 struct RoadLevelGrid: Sendable {
     static let cellSize = 0.5
-    let half: Double, side: Int
+    let grid: SquareGrid
     /// Lowest sensor z per cell, +infinity where the cell holds no low return.
     private var lowest: [Float]
 
     /// - Complexity: O(n + cells).
     init(x: [Float], y: [Float], z: [Float], heights: [Float], below ceiling: Float, maximumRange: Double) {
-        half = maximumRange
-        side = Int((2 * maximumRange / Self.cellSize).rounded(.up)) + 1
-        lowest = [Float](repeating: .infinity, count: side * side)
+        grid = SquareGrid(cellSize: Self.cellSize, maximumRange: maximumRange)
+        lowest = [Float](repeating: .infinity, count: grid.cellCount)
         for i in x.indices {
             let h = heights[i]
-            guard h.isFinite, h < ceiling, z[i].isFinite else { continue }
-            let cx = Int((Double(x[i]) + half) / Self.cellSize), cy = Int((Double(y[i]) + half) / Self.cellSize)
-            guard cx >= 0, cy >= 0, cx < side, cy < side else { continue }
-            lowest[cy * side + cx] = min(lowest[cy * side + cx], z[i])
+            guard h.isFinite, h < ceiling, z[i].isFinite, let c = grid.cell(x[i], y[i]) else { continue }
+            lowest[c] = min(lowest[c], z[i])
         }
     }
 
     /// The road level around a footprint: the lower third of the cells' lowest returns within
     /// `margin` of the axis-aligned bounds, or nil when fewer than 4 cells hold a low return.
     func level(minimum: SIMD2<Double>, maximum: SIMD2<Double>, margin: Double) -> Double? {
-        let x0 = max(0, Int((minimum.x - margin + half) / Self.cellSize)), x1 = min(side - 1, Int((maximum.x + margin + half) / Self.cellSize))
-        let y0 = max(0, Int((minimum.y - margin + half) / Self.cellSize)), y1 = min(side - 1, Int((maximum.y + margin + half) / Self.cellSize))
-        guard x0 <= x1, y0 <= y1 else { return nil }
+        guard let (columns, rows) = grid.cells(from: minimum, to: maximum, margin: margin) else { return nil }
         var levels: [Float] = []
-        for cy in y0...y1 { for cx in x0...x1 where lowest[cy * side + cx].isFinite { levels.append(lowest[cy * side + cx]) } }
+        for cy in rows { for cx in columns where lowest[cy * grid.side + cx].isFinite { levels.append(lowest[cy * grid.side + cx]) } }
         guard levels.count >= 4 else { return nil }
         levels.sort()
         return Double(levels[levels.count / 3])
@@ -51,25 +46,22 @@ struct RoadLevelGrid: Sendable {
 /// sort), so a query reads only the cells it covers.
 struct ReturnGrid: Sendable {
     static let cellSize = 1.0
-    let half: Double, side: Int
+    let grid: SquareGrid
     /// The returns of cell `c` are `points[start[c]..<start[c + 1]]`.
     private var start: [Int32]
     private var points: [SIMD2<Float>]
 
     /// - Complexity: O(n + cells).
     init(x: [Float], y: [Float], heights: [Float], low: Float, high: Float, maximumRange: Double) {
-        half = maximumRange
-        side = Int((2 * maximumRange / Self.cellSize).rounded(.up)) + 1
-        let cellCount = side * side
+        grid = SquareGrid(cellSize: Self.cellSize, maximumRange: maximumRange)
+        let cellCount = grid.cellCount
         var cellOf = [Int32](repeating: -1, count: x.count)
         var offsets = [Int32](repeating: 0, count: cellCount + 1)
         for i in x.indices {
             let h = heights[i]
-            guard h >= low, h <= high, x[i].isFinite, y[i].isFinite else { continue }
-            let cx = Int((Double(x[i]) + half) / Self.cellSize), cy = Int((Double(y[i]) + half) / Self.cellSize)
-            guard cx >= 0, cy >= 0, cx < side, cy < side else { continue }
-            cellOf[i] = Int32(cy * side + cx)
-            offsets[cy * side + cx + 1] += 1
+            guard h >= low, h <= high, let c = grid.cell(x[i], y[i]) else { continue }
+            cellOf[i] = Int32(c)
+            offsets[c + 1] += 1
         }
         for c in 0..<cellCount { offsets[c + 1] += offsets[c] }
         start = offsets
@@ -89,13 +81,11 @@ struct ReturnGrid: Sendable {
     func surfaceLength(along face: BEVBox, gap: Double, lateralTolerance: Double, limit: Double) -> Double {
         let axis = face.heading, normal = SIMD2(-axis.y, axis.x)
         let reach = face.length / 2 + limit, lateral = face.width / 2 + lateralTolerance
-        let x0 = max(0, Int((face.centerX - reach + half) / Self.cellSize)), x1 = min(side - 1, Int((face.centerX + reach + half) / Self.cellSize))
-        let y0 = max(0, Int((face.centerY - reach + half) / Self.cellSize)), y1 = min(side - 1, Int((face.centerY + reach + half) / Self.cellSize))
-        guard x0 <= x1, y0 <= y1 else { return face.length }
+        guard let (columns, rows) = grid.cells(from: face.center, to: face.center, margin: reach) else { return face.length }
         var ahead: [Double] = [], behind: [Double] = []
-        for cy in y0...y1 {
-            for cx in x0...x1 {
-                let c = cy * side + cx
+        for cy in rows {
+            for cx in columns {
+                let c = cy * grid.side + cx
                 for k in Int(start[c])..<Int(start[c + 1]) {
                     let d = SIMD2(Double(points[k].x), Double(points[k].y)) - face.center
                     let u = (d * axis).sum(), v = (d * normal).sum()
