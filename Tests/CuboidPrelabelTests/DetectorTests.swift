@@ -6,7 +6,7 @@ import Foundation
 import Testing
 
 /// Points on a grid: x in `xs`, y in `ys`, height above the ground in `heights` (all combinations).
-private func block(_ xs: StrideThrough<Double>, _ ys: StrideThrough<Double>, _ heights: StrideThrough<Double>)
+private func block<X: Sequence<Double>, Y: Sequence<Double>, H: Sequence<Double>>(_ xs: X, _ ys: Y, _ heights: H)
     -> (x: [Float], y: [Float], h: [Float]) {
     var x: [Float] = [], y: [Float] = [], h: [Float] = []
     for px in xs { for py in ys { for ph in heights { x.append(Float(px)); y.append(Float(py)); h.append(Float(ph)) } } }
@@ -503,13 +503,6 @@ private func column(range: Double, width: Double, top: Double, mount: Double = 1
 }
 
 @Suite struct WallTests {
-    /// Returns on a vertical face at `y`, from `x0` to `x1` every `step` metres, `heights` up.
-    private func face(y: Double, from x0: Double, to x1: Double, step: Double, heights: [Double]) -> (x: [Float], y: [Float], h: [Float]) {
-        var x: [Float] = [], ys: [Float] = [], h: [Float] = []
-        for px in stride(from: x0, through: x1, by: step) { for ph in heights { x.append(Float(px)); ys.append(Float(y)); h.append(Float(ph)) } }
-        return (x, ys, h)
-    }
-
     private func grid(_ parts: [(x: [Float], y: [Float], h: [Float])]) -> ReturnGrid {
         ReturnGrid(x: parts.flatMap(\.x), y: parts.flatMap(\.y), heights: parts.flatMap(\.h), low: 0.25, high: 3.5, maximumRange: 60)
     }
@@ -522,22 +515,22 @@ private func column(range: Double, width: Double, top: Double, mount: Double = 1
         let car = ClassModel.defaults[0]
         let heights = [0.5, 1.0, 1.5]
         let piece = BEVBox(center: SIMD2(35.4, -4.4), length: 1.1, width: 0.15, yaw: 0)
-        let wall = grid([face(y: -4.4, from: 30, to: 34.55, step: 0.1, heights: heights), face(y: -4.4, from: 34.85, to: 35.95, step: 0.1, heights: heights),
-                         face(y: -4.38, from: 36.25, to: 40, step: 0.1, heights: heights)])
+        let wall = grid([block(stride(from: 30, through: 34.55, by: 0.1), [-4.4], heights), block(stride(from: 34.85, through: 35.95, by: 0.1), [-4.4], heights),
+                         block(stride(from: 36.25, through: 40, by: 0.1), [-4.38], heights)])
         #expect(wall.surfaceLength(along: piece, gap: surfaceGap, lateralTolerance: 0.2, limit: 6.3) > 9)
         #expect(liesOnLongerSurface(piece, than: car, wall))
-        let sparse = grid([face(y: -4.4, from: 30, to: 40, step: 0.8, heights: heights)])
+        let sparse = grid([block(stride(from: 30, through: 40, by: 0.8), [-4.4], heights)])
         #expect(liesOnLongerSurface(piece, than: car, sparse))
 
         let side = BEVBox(center: SIMD2(20, 3), length: 4, width: 0.2, yaw: 0)
-        let alone = grid([face(y: 3, from: 18, to: 22, step: 0.1, heights: heights)])
+        let alone = grid([block(stride(from: 18, through: 22, by: 0.1), [3], heights)])
         #expect(abs(alone.surfaceLength(along: side, gap: surfaceGap, lateralTolerance: 0.2, limit: 6.3) - 4) < 1e-9)
         #expect(!liesOnLongerSurface(side, than: car, alone))
-        let row = grid([face(y: 3, from: 12.5, to: 16.5, step: 0.1, heights: heights), face(y: 3, from: 18, to: 22, step: 0.1, heights: heights),
-                        face(y: 3, from: 23.5, to: 27.5, step: 0.1, heights: heights)])
+        let row = grid([block(stride(from: 12.5, through: 16.5, by: 0.1), [3], heights), block(stride(from: 18, through: 22, by: 0.1), [3], heights),
+                        block(stride(from: 23.5, through: 27.5, by: 0.1), [3], heights)])
         #expect(!liesOnLongerSurface(side, than: car, row))
         // Returns beside the line, not on it (a kerb-side bush 1 m out), do not lengthen it.
-        let beside = grid([face(y: 3, from: 18, to: 22, step: 0.1, heights: heights), face(y: 4, from: 22, to: 30, step: 0.1, heights: heights)])
+        let beside = grid([block(stride(from: 18, through: 22, by: 0.1), [3], heights), block(stride(from: 22, through: 30, by: 0.1), [4], heights)])
         #expect(!liesOnLongerSurface(side, than: car, beside))
     }
 
@@ -545,7 +538,7 @@ private func column(range: Double, width: Double, top: Double, mount: Double = 1
     /// wall's returns what is left is the car, which scores as one. A wall with a 0.15 m plinth at its
     /// foot, or a car alone, has no wall to take away.
     @Test func anObjectBesideAWallIsFoundWithoutIt() throws {
-        let wallPart = face(y: -4.4, from: 31.7, to: 34.6, step: 0.1, heights: [0.3, 0.6, 0.9, 1.2, 1.5, 1.8])
+        let wallPart = block(stride(from: 31.7, through: 34.6, by: 0.1), [-4.4], [0.3, 0.6, 0.9, 1.2, 1.5, 1.8])
         var x = wallPart.x, y = wallPart.y, h = wallPart.h
         let wallCount = x.count
         for py in stride(from: -4.0, through: -2.45, by: 0.05) {
