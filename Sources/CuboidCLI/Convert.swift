@@ -35,6 +35,7 @@ struct Convert: ParsableCommand {
     }
 
     func run() throws {
+        try refuseOverwriting(inputs: [input], outputFiles: [output])
         do {
             try convert()
         } catch let error as ExitCode {

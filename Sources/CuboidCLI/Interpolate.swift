@@ -85,6 +85,11 @@ struct InterpolateRun: ParsableCommand {
     }
 
     func run() throws {
+        let outputs = labelOutputs(out, format: to)
+        try refuseOverwriting(inputs: [keyframes, input.sequence, input.source.calib, input.source.dataset],
+                              outputFiles: outputs.files, outputFolders: outputs.folders)
+        let lock = try outputs.folders.first.map(holdOutputFolder)
+        defer { withExtendedLifetime(lock) {} }
         do {
             let (labels, sequence, indices) = try input.load(keyframes)
             var options = InterpolationOptions(method: method, snap: snap ? SnapSettings() : nil)

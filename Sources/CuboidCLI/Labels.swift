@@ -92,6 +92,10 @@ struct LabelsConvert: ParsableCommand {
     }
 
     func run() throws {
+        let outputs = labelOutputs(output, format: to)
+        try refuseOverwriting(inputs: [input, reference, source.calib, source.dataset], outputFiles: outputs.files, outputFolders: outputs.folders)
+        let lock = try outputs.folders.first.map(holdOutputFolder)
+        defer { withExtendedLifetime(lock) {} }
         do {
             var context = try source.context(decimals: decimals, camera: camera)
             if let reference { context.reference = try LabelStore.read(reference, format: referenceFormat ?? from, context: context) }

@@ -68,6 +68,7 @@ struct Prelabel: ParsableCommand {
             }
         }
         if let writeConfig {
+            try refuseOverwriting(inputs: [config], outputFiles: [writeConfig])
             try FileBytes.writeAtomically(options.configuration.encoded, to: writeConfig)
             print("wrote \(writeConfig)")
             return
@@ -84,6 +85,14 @@ struct Prelabel: ParsableCommand {
         guard let mode = ExternalDetectionMode(rawValue: detectionsMode) else { throw ValidationError("--detections-mode is join or replace") }
         options.externalMode = mode
 
+        // Each sequence's folder: OUT itself, or OUT/NAME (NAME made safe as one component) with several.
+        let folders = Dictionary(uniqueKeysWithValues: sequences.map { path in
+            (path, sequences.count == 1 ? out : PathComponent.file(in: out, name: Paths.lastComponent(path)))
+        })
+        let byFolder = Dictionary(grouping: sequences, by: { folders[$0]! })
+        if let clash = byFolder.values.first(where: { $0.count > 1 }) {
+            throw ValidationError("sequences \(clash.joined(separator: " and ")) have the same folder name, so their outputs would go to one folder \(folders[clash[0]]!); give them distinct names")
+        }
         var selected = sequences.sorted()
         if let shard {
             let share = try parseShard(shard)
@@ -91,9 +100,11 @@ struct Prelabel: ParsableCommand {
         }
         var failed = false
         for path in selected {
-            let folder = sequences.count == 1 ? out : out + "/" + (path as NSString).lastPathComponent
+            let folder = folders[path]!
             do {
                 try run(path, output: folder, options: options)
+            } catch let exit as ExitCode {
+                throw exit
             } catch {
                 reportError(error, path: path)
                 failed = true
@@ -105,6 +116,11 @@ struct Prelabel: ParsableCommand {
     private func run(_ path: String, output: String, options: PrelabelOptions) throws {
         var options = options
         let sequence = try SensorSequence.open(path)
+        let outputs = PrelabelRunner.outputs(in: output, formats: options.formats)
+        try refuseOverwriting(inputs: sequence.inputFiles + [config, detections, gold], outputFiles: outputs.files, outputFolders: outputs.folders)
+        try PrelabelRunner.checkFormats(options.formats, sequence: sequence)
+        let lock = try holdOutputFolder(output)
+        defer { withExtendedLifetime(lock) {} }
         if let detections {
             var context = LabelContext()
             if detectionsFormat == "kitti" {

@@ -91,6 +91,11 @@ struct QARun: ParsableCommand {
         if let match { configuration.match = match }
         let input = try QAInputs.load(gold: gold, goldFormat: goldFormat, labels: labels, labelsFormat: labelsFormat, sequence: sequence,
                                       source: source)
+        let outputs = QAReportWriter.outputs(in: out, taskers: input.taskers.map(\.name))
+        try refuseOverwriting(inputs: [gold, sequence, config, history, source.calib, source.dataset] + labels.map(pathOfNamedArgument),
+                              outputFiles: outputs.files, outputFolders: outputs.folders)
+        let lock = try holdOutputFolder(out)
+        defer { withExtendedLifetime(lock) {} }
         let threadCount = threads ?? Parallelism.availableCores
         let share = try shard.map { try parseShard($0) }
         let total = input.gold?.frames.count ?? input.taskers[0].labels.frames.count
@@ -118,7 +123,7 @@ struct QARun: ParsableCommand {
         print(QASummary.table(written))
         if let history {
             let store = try QAHistory(path: history)
-            let name = batch ?? ((gold ?? labels[0]) as NSString).lastPathComponent
+            let name = batch ?? Paths.lastComponent(gold ?? labels[0])
             try store.record(written, batch: name)
             print("history: stored \(written.taskers.count) run(s) under batch \(name) in \(history)")
         }
@@ -184,13 +189,17 @@ struct QAMerge: ParsableCommand {
                 throw ValidationError("\(path) is not a QA shard: \(error)")
             }
         }
+        let outputs = QAReportWriter.outputs(in: out, taskers: loaded.flatMap { $0.taskerNames })
+        try refuseOverwriting(inputs: shards.map { $0 + "/shard.json" } + [history], outputFiles: outputs.files, outputFolders: [])
+        let lock = try holdOutputFolder(out)
+        defer { withExtendedLifetime(lock) {} }
         let report = try QualityReview.report(merging: loaded)
         let written = try QAReportWriter(maximumPicturesPerTasker: maxPictures, drawsPictures: !noPictures)
             .write(report, sequence: nil, to: out, pictureFolders: shards)
         print("merged \(loaded.count) shard(s), \(report.frameCount) frames")
         print(QASummary.table(written))
         if let history {
-            let name = batch ?? (out as NSString).lastPathComponent
+            let name = batch ?? Paths.lastComponent(out)
             try QAHistory(path: history).record(written, batch: name)
             print("history: stored \(written.taskers.count) run(s) under batch \(name) in \(history)")
         }
@@ -231,7 +240,7 @@ enum QAInputs {
         }
         var taskers: [TaskerLabels] = []
         for entry in labels {
-            var name = ((entry as NSString).lastPathComponent as NSString).deletingPathExtension
+            var name = Paths.stem(entry)
             var path = entry
             if let equals = entry.firstIndex(of: "="), !FileManager.default.fileExists(atPath: entry) {
                 name = String(entry[..<equals])
@@ -260,7 +269,7 @@ enum QAInputs {
         }
         var context = try source.context()
         var opened = recording
-        let parent = (path as NSString).deletingLastPathComponent
+        let parent = Paths.parent(path)
         if opened == nil, chosen == .kitti, FileManager.default.fileExists(atPath: parent + "/calib") {
             opened = try? SensorSequence.open(parent)
         }

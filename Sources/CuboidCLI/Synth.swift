@@ -34,6 +34,9 @@ struct Synth: ParsableCommand {
     }
 
     func run() throws {
+        try refuseOverwriting(inputs: [scene], outputFolders: [output])
+        let lock = try holdOutputFolder(output)
+        defer { withExtendedLifetime(lock) {} }
         var description = SceneDescription()
         if let scene {
             do { description = try SceneDescription.read(scene) } catch {

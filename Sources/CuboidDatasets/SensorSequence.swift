@@ -139,6 +139,12 @@ public struct SensorSequence: Sendable {
     /// Number of frames.
     public var count: Int { frames.count }
 
+    /// The files the frames read (sweeps, images, per-frame labels) and the folder itself, so that a
+    /// run can check that it writes over none of them.
+    public var inputFiles: [String] {
+        [root] + frames.flatMap { frame in Array(frame.pointClouds.values) + Array(frame.images.values) + (frame.labelPath.map { [$0] } ?? []) }
+    }
+
     /// Opens a folder, detecting its layout (or using the one given).
     /// - Throws: ``SequenceError`` when the folder matches no layout, `FileAccessError` or a decoder's
     ///   error (naming the file) for calibration, poses or timestamps that do not read.
@@ -272,7 +278,7 @@ public struct SensorSequence: Sendable {
         // Calibration: the recording's three files (in the folder or the date folder above it), else
         // one combined calib*.txt in the folder.
         var calibration: KITTICalibration?
-        let parent = (root as NSString).deletingLastPathComponent
+        let parent = Paths.parent(root)
         for folder in [root, parent] where calibration == nil && FileManager.default.fileExists(atPath: folder + "/calib_cam_to_cam.txt") {
             calibration = try KITTICalibration.readRaw(folder: folder)
         }
@@ -412,9 +418,9 @@ public struct SensorSequence: Sendable {
     }
 
     static func stem(_ file: String) -> String {
-        let name = (file as NSString).lastPathComponent
+        let name = Paths.lastComponent(file)
         for suffix in [".pcd.bin", ".pkl.json"] where name.hasSuffix(suffix) { return String(name.dropLast(suffix.count)) }
-        return (name as NSString).deletingPathExtension
+        return Paths.stem(name)
     }
 
     static func pointCloudFiles(_ folder: String) throws -> [String] {

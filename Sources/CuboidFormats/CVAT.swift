@@ -161,7 +161,7 @@ private final class CVATReader: NSObject, XMLParserDelegate {
         case "image":
             guard let id = integer(parser, attributes, "id") else { return }
             let file = attributes["name"] ?? String(id)
-            let stem = (file as NSString).lastPathComponent.split(separator: ".").dropLast().joined(separator: ".")
+            let stem = Paths.lastComponent(file).split(separator: ".").dropLast().joined(separator: ".")
             currentImage = id
             frames[id, default: LabeledFrame(name: stem.isEmpty ? file : stem)].name = stem.isEmpty ? file : stem
         case "track":

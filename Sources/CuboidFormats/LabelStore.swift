@@ -88,7 +88,7 @@ public enum LabelStore {
             }
         case .kittiTracking:
             let labels = try KITTITrackingLabelFile.read(path)
-            let calibration = try context.calibration(forFrame: ((path as NSString).lastPathComponent as NSString).deletingPathExtension)
+            let calibration = try context.calibration(forFrame: Paths.stem(path))
             let count = (labels.map(\.frame).max() ?? -1) + 1
             set = LabelSet(sensorName: "velodyne", frames: (0..<count).map { LabeledFrame(name: String(format: "%06d", $0)) })
             for label in labels {
@@ -134,9 +134,9 @@ public enum LabelStore {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw FileAccessError(path: path, operation: .open, code: ENOENT, reason: "No such file or directory")
         }
-        if !isDirectory.boolValue { return [(((path as NSString).lastPathComponent as NSString).deletingPathExtension, path)] }
+        if !isDirectory.boolValue { return [(PathComponent.unescaped(Paths.stem(path)), path)] }
         return try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(suffix) }.sorted()
-            .map { (String($0.dropLast(suffix.count)), path + "/" + $0) }
+            .map { (PathComponent.unescaped(String($0.dropLast(suffix.count))), path + "/" + $0) }
     }
 }
 

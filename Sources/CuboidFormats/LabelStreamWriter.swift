@@ -43,11 +43,10 @@ public final class LabelStreamWriter {
         collected = LabelSet(sensorName: sensorName, cameras: cameras)
         switch format {
         case .openLABEL:
-            let folder = (path as NSString).deletingLastPathComponent
-            frames = try ScratchFile(in: folder.isEmpty ? "." : folder)
+            frames = try ScratchFile(in: Paths.parent(path))
             openLABEL = OpenLABELStreamEncoder(sensor: sensorName, cameras: cameras)
         case .kittiTracking:
-            trackingCalibration = try context.calibration(forFrame: ((path as NSString).lastPathComponent as NSString).deletingPathExtension)
+            trackingCalibration = try context.calibration(forFrame: Paths.stem(path))
             file = try AtomicFileWriter(path: path)
         case .kitti, .susTechPOINTS:
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -68,7 +67,7 @@ public final class LabelStreamWriter {
         case .kitti:
             let calibration = try context.calibration(forFrame: frame.name)
             let labels = try frame.objects.map { (object) throws(LabelFileError) in try KITTIObjectLabel(object, calibration: calibration, imageSize: context.imageSize) }
-            try FileBytes.writeAtomically(KITTILabelFile.encode(labels, decimals: context.decimals), to: path + "/" + frame.name + ".txt")
+            try FileBytes.writeAtomically(KITTILabelFile.encode(labels, decimals: context.decimals), to: PathComponent.file(in: path, name: frame.name, suffix: ".txt"))
         case .kittiTracking:
             var labels: [KITTITrackingLabel] = []
             for object in frame.objects {
@@ -89,7 +88,7 @@ public final class LabelStreamWriter {
             trackingLabels += labels.count
             try file!.append(KITTITrackingLabelFile.encode(labels))
         case .susTechPOINTS:
-            try FileBytes.writeAtomically(SUSTechPOINTSLabelFile.encode(frame.objects), to: path + "/" + frame.name + ".json")
+            try FileBytes.writeAtomically(SUSTechPOINTSLabelFile.encode(frame.objects), to: PathComponent.file(in: path, name: frame.name, suffix: ".json"))
         case .nuScenes, .cvat, .datumaro, .coco, .mot:
             collected.frames.append(frame)
         case .nuScenesInfo:

@@ -81,6 +81,7 @@ public enum PrelabelRunner {
     ///   ``LabelFileError`` when a format cannot hold the labels.
     public static func run(_ sequence: SensorSequence, output: String, options: PrelabelOptions,
                            progress: (String, Int, Int) -> Void = { _, _, _ in }) throws -> PrelabelSummary {
+        try checkFormats(options.formats, sequence: sequence)
         let detector = LidarDetector(configuration: options.configuration)
         let manager = FileManager.default
         let cache = output + "/cache"
@@ -103,7 +104,7 @@ public enum PrelabelRunner {
         // Stage 1: detections per frame, cached, and tracked as they come.
         for index in 0..<sequence.count {
             let frame = sequence.frames[index]
-            let cached = cache + "/" + frame.name + ".detections.json"
+            let cached = PathComponent.file(in: cache, name: frame.name, suffix: ".detections.json")
             var detections: [Detection]
             // Weak evidence is cached after the detections (source `weak`) and only feeds the tracker.
             var evidence: [Detection] = []
@@ -158,7 +159,7 @@ public enum PrelabelRunner {
             let tracked = summary.tracked ? try spool.boxes(frames: frames) : []
             for index in frames {
                 let frame = sequence.frames[index]
-                let detections = splitEvidence(try FileBytes.decode(cache + "/" + frame.name + ".detections.json", DetectionCache.decode)).detections
+                let detections = splitEvidence(try FileBytes.decode(PathComponent.file(in: cache, name: frame.name, suffix: ".detections.json"), DetectionCache.decode)).detections
                 let cameras = try sequence.cameras(at: index)
                 // (track id, class, track score, moving, heading known, track length, box) per object.
                 let entries: [(id: Int, category: String, score: Double, moving: Bool, headingKnown: Bool, length: Int?, box: TrackedBox)]
@@ -205,17 +206,61 @@ public enum PrelabelRunner {
     /// The bird's-eye picture and one per camera, unless an earlier run wrote them.
     private static func writePreviews(_ frame: LabeledFrame, index: Int, cameras: [Camera], sequence: SensorSequence, folder: String) throws {
         let manager = FileManager.default
-        let bev = folder + "/" + frame.name + "-bev.png"
+        let bev = PathComponent.file(in: folder, name: frame.name, suffix: "-bev.png")
         if !manager.fileExists(atPath: bev) {
             let cloud = try sequence.pointCloud(at: index)
             try FileBytes.writeAtomically(try ImageCodec.encodePNG(PreviewRenderer.birdsEye(cloud: cloud, predictions: frame.objects), compressionLevel: 3), to: bev)
         }
         for camera in cameras {
-            let path = folder + "/" + frame.name + "-" + camera.name + ".png"
+            let path = folder + "/" + PathComponent.escaped(frame.name) + "-" + PathComponent.escaped(camera.name) + ".png"
             guard !manager.fileExists(atPath: path), let image = try? sequence.image(at: index, camera: camera.name) else { continue }
             try FileBytes.writeAtomically(try ImageCodec.encodePNG(PreviewRenderer.camera(image: image, camera: camera, predictions: frame.objects), compressionLevel: 3), to: path)
         }
     }
+
+    /// Everything a run writes in `output`: the label files, the review queue, and the folders whose
+    /// files it names itself (the cache, the previews, per-frame label folders). The command line checks
+    /// them against the inputs before the run.
+    public static func outputs(in output: String, formats: [LabelFormat]) -> (files: [String], folders: [String]) {
+        var files = [output + "/review_queue.csv"], folders = [output + "/cache", output + "/preview"]
+        for format in formats {
+            if format == .kitti || format == .susTechPOINTS { folders.append(output + "/" + outputName(format)) } else { files.append(output + "/" + outputName(format)) }
+        }
+        return (files, folders)
+    }
+
+    /// Refuses, before any frame is detected, a format this sequence cannot fill: KITTI labels only
+    /// what camera 2 sees (a sequence without it would give empty files), CVAT and MOT hold one
+    /// camera's boxes and COCO at least one camera's.
+    /// - Throws: ``LabelFileError/missingContext(_:)`` saying why, or the calibration's read error.
+    public static func checkFormats(_ formats: [LabelFormat], sequence: SensorSequence) throws {
+        let cameras = sequence.count > 0 ? try sequence.cameras(at: 0).map(\.name) : []
+        let listed = cameras.isEmpty ? "none" : cameras.joined(separator: ", ")
+        for format in formats {
+            switch format {
+            case .kitti, .kittiTracking:
+                _ = try context(for: format, sequence: sequence)
+                guard cameras.contains(where: kittiCameraNames.contains) else {
+                    throw LabelFileError.missingContext("\(format.rawValue) labels only what camera 2 sees, and this sequence has no camera 2 "
+                        + "(image_2 or image_02; cameras: \(listed)), so every frame would be empty; write openlabel or sustechpoints, which hold cuboids alone")
+                }
+            case .cvat, .mot:
+                guard cameras.count == 1 else {
+                    throw LabelFileError.missingContext("\(format.rawValue) holds the boxes of one camera, and this sequence has "
+                        + (cameras.isEmpty ? "none, so the file would be empty" : "\(cameras.count) (\(listed))") + "; write openlabel, which holds every camera")
+                }
+            case .coco:
+                guard !cameras.isEmpty else {
+                    throw LabelFileError.missingContext("coco holds camera boxes, and this sequence has no camera, so the file would be empty; write openlabel")
+                }
+            case .openLABEL, .susTechPOINTS, .nuScenes, .datumaro, .nuScenesInfo:
+                break
+            }
+        }
+    }
+
+    /// The names camera 2 has in the KITTI layouts.
+    static let kittiCameraNames: Set<String> = ["image_2", "image_02"]
 
     /// Output file or folder name per format.
     public static func outputName(_ format: LabelFormat) -> String {

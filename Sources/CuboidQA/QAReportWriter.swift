@@ -22,6 +22,13 @@ public struct QAReportWriter {
         self.drawsPictures = drawsPictures
     }
 
+    /// The files a report on these taskers writes in `folder`, and the folder of pictures, so that a
+    /// run can check them against its inputs first. `shard.json` is written by a shard's run.
+    public static func outputs(in folder: String, taskers: [String]) -> (files: [String], folders: [String]) {
+        (["report.json", "metrics.csv", "findings.csv", "index.html", "shard.json"].map { folder + "/" + $0 }
+            + taskers.map { folder + "/" + QAReportHTML.pageName($0) }, [folder + "/pictures"])
+    }
+
     /// Writes the report.
     /// - Parameters:
     ///   - report: The scores and findings; its findings' `pictures` are filled in.
