@@ -3,11 +3,12 @@ import Foundation
 import Testing
 
 /// Runs the built `cuboid` binary and captures its output.
-func runCuboid(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+/// - Parameter directory: The working directory (default: the project root).
+func runCuboid(_ arguments: [String], in directory: String = SharedData.projectRoot) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
     process.executableURL = BuiltProducts.cuboid
     process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: SharedData.projectRoot)
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

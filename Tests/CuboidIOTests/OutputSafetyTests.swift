@@ -1,13 +1,7 @@
 import CuboidIO
+import CuboidTestSupport
 import Foundation
 import Testing
-
-/// A new empty folder for one test, removed by the caller.
-private func scratchFolder() throws -> String {
-    let folder = NSTemporaryDirectory() + "cuboid-io-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    return folder
-}
 
 @Suite("Paths and path components")
 struct PathComponentTests {
@@ -64,7 +58,7 @@ struct PathComponentTests {
 struct InputProtectionTests {
     @Test("an output that is an input, by any spelling or link, is refused; a new file passes")
     func sameFile() throws {
-        let folder = try scratchFolder()
+        let folder = try scratchFolder("io")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let input = folder + "/x.json"
         try Data("{}".utf8).write(to: URL(fileURLWithPath: input))
@@ -80,7 +74,7 @@ struct InputProtectionTests {
 
     @Test("an output folder that holds an input, or is one, is refused")
     func folderHoldsInput() throws {
-        let folder = try scratchFolder()
+        let folder = try scratchFolder("io")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try FileManager.default.createDirectory(atPath: folder + "/labels", withIntermediateDirectories: true)
         let input = folder + "/labels/000001.txt"
@@ -97,7 +91,7 @@ struct InputProtectionTests {
 struct OutputLockTests {
     @Test("a second hold on a held folder is refused with the holder's process id; a released folder is taken again")
     func exclusive() throws {
-        let folder = try scratchFolder()
+        let folder = try scratchFolder("io")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         var first: OutputLock? = try OutputLock(folder: folder)
         let error = #expect(throws: OutputLockError.self) { try OutputLock(folder: folder) }
@@ -113,7 +107,7 @@ struct OutputLockTests {
 
     @Test("a stale lock file (its process gone) is taken over")
     func staleLock() throws {
-        let folder = try scratchFolder()
+        let folder = try scratchFolder("io")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try Data("999999\n".utf8).write(to: URL(fileURLWithPath: folder + "/" + OutputLock.fileName))
         let lock = try OutputLock(folder: folder)
