@@ -35,8 +35,6 @@ struct Synth: ParsableCommand {
 
     func run() throws {
         try refuseOverwriting(inputs: [scene], outputFolders: [output])
-        let lock = try holdOutputFolder(output)
-        defer { withExtendedLifetime(lock) {} }
         var description = SceneDescription()
         if let scene {
             do { description = try SceneDescription.read(scene) } catch {
@@ -44,6 +42,8 @@ struct Synth: ParsableCommand {
                 throw ExitCode(1)
             }
         }
+        let lock = try holdOutputFolder(output)
+        defer { withExtendedLifetime(lock) {} }
         if let seed { description.seed = seed }
         let world = SyntheticWorld(scene: description, frameCount: frames)
         let progress = ProgressLine("synth", total: frames)

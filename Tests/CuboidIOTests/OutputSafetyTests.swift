@@ -102,7 +102,10 @@ struct OutputLockTests {
         }
         #expect(first != nil)
         first = nil
+        // A finished hold leaves nothing behind, and the folder is free again.
+        #expect(!FileManager.default.fileExists(atPath: folder + "/" + OutputLock.fileName))
         #expect(throws: Never.self) { _ = try OutputLock(folder: folder) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
     }
 
     @Test("a stale lock file (its process gone) is taken over")
