@@ -81,7 +81,7 @@ func goldWithFrameNames(_ names: [String]) throws -> Data {
 @Suite("hostile inputs: nothing written outside --out, no input replaced, no empty success", .serialized)
 struct HostileInputTests {
     enum NameSource: String, CaseIterable, CustomTestStringConvertible {
-        case openLABELToSUSTechPOINTS, openLABELToKITTI, datumaro, nuScenesResults, interpolateToSUSTechPOINTS
+        case openLABELToSUSTechPOINTS, openLABELToKITTI, datumaro, nuScenesResults, interpolateToSUSTechPOINTS, susTechPOINTSFolder, kittiFolder
         var testDescription: String { rawValue }
     }
 
@@ -102,7 +102,7 @@ struct HostileInputTests {
                                       "--class-map", "Car=car,Van=car,Pedestrian=pedestrian"])
             #expect(made.status == 0, "\(made.stderr)")
             from = format
-        case .openLABELToKITTI:
+        case .openLABELToKITTI, .kittiFolder:
             // KITTI holds what camera 2 sees: a frame of one car in front of it, under the two names.
             let folder = box.inputs + "/label_2"
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -116,11 +116,19 @@ struct HostileInputTests {
                 .replacingOccurrences(of: "\"000000\"", with: "\"\(escapingNames[0])\"")
                 .replacingOccurrences(of: "\"000001\"", with: "\"\(escapingNames[1])\"")
             try renamed.write(toFile: evil, atomically: true, encoding: .utf8)
+            if source == .kittiFolder { fallthrough }
+        case .susTechPOINTSFolder:
+            // Per-frame folders whose file names carry the names escaped (as Cuboid writes them, or by hand).
+            let format = source == .kittiFolder ? "kitti" : "sustechpoints"
+            input = box.inputs + "/\(format)-folder"
+            let made = try runCuboid(["labels", "convert", evil, input, "--from", "openlabel", "--to", format] + (source == .kittiFolder ? calib : []))
+            #expect(made.status == 0, "\(made.stderr)")
+            from = format
         default: break
         }
         let result: (status: Int32, stdout: String, stderr: String)
         switch source {
-        case .openLABELToKITTI:
+        case .openLABELToKITTI, .kittiFolder:
             result = try box.run(["labels", "convert", input, box.out, "--from", from, "--to", "kitti"] + calib)
         case .interpolateToSUSTechPOINTS:
             result = try box.run(["interpolate", input, "--out", box.out, "--to", "sustechpoints"])
@@ -128,13 +136,13 @@ struct HostileInputTests {
             result = try box.run(["labels", "convert", input, box.out, "--from", from, "--to", "sustechpoints"])
         }
         #expect(result.status == 0, "\(result.stderr)")
-        let suffix = source == .openLABELToKITTI ? ".txt" : ".json"
+        let suffix = source == .openLABELToKITTI || source == .kittiFolder ? ".txt" : ".json"
         let written = box.names(in: box.out)
         for name in escapingNames { #expect(written.contains(PathComponent.escaped(name) + suffix), "\(written.sorted())") }
         // Read back, the folder gives the names as they were.
         let back = box.parent + "/back.openlabel.json"
-        let reread = try runCuboid(["labels", "convert", box.out, back, "--from", source == .openLABELToKITTI ? "kitti" : "sustechpoints"]
-                                   + (source == .openLABELToKITTI ? calib : []))
+        let reread = try runCuboid(["labels", "convert", box.out, back, "--from", suffix == ".txt" ? "kitti" : "sustechpoints"]
+                                   + (suffix == ".txt" ? calib : []))
         #expect(reread.status == 0, "\(reread.stderr)")
         let text = try String(contentsOfFile: back, encoding: .utf8)
         #expect(text.contains("ESCAPED-PARENT"))
