@@ -124,7 +124,8 @@ struct Prelabel: ParsableCommand {
         print(line + " -> \(output)")
         if summary.redetectedFrames > 0 {
             let reasons = summary.redetectionReasons.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }
-            print("  \(summary.redetectedFrames) frames re-detected: cache made by " + reasons.joined(separator: ", "))
+            let frames = summary.redetectedFrames == 1 ? "1 frame" : "\(summary.redetectedFrames) frames"
+            print("  \(frames) re-detected: cache made by " + reasons.joined(separator: ", "))
         }
         if detected > 0 {
             print("  " + stageTimes(summary.detectionTimings, sweeps: detected) + String(format: "; tracking %.1f ms for the sequence", summary.trackingSeconds * 1000))

@@ -102,11 +102,11 @@ public enum CacheMismatch: String, Sendable, Hashable, CaseIterable, Comparable,
 public struct DetectionCacheKey: Sendable, Hashable {
     /// ``CuboidVersion/current`` of the run that detected.
     public var tool: String
-    /// The sweep file's name, its size and the ``FNV1a64`` digest of its bytes (the name's
+    /// The sweep file's name, its size and the ``Digest64`` digest of its bytes (the name's
     /// extension chooses the decoder of headerless `.bin` files); `unused` when only external
     /// detections were kept and the sweep was not read.
     public var sweep: String
-    /// The ``FNV1a64`` digest of the configuration's canonical JSON (``PrelabelConfiguration/encoded``:
+    /// The ``Digest64`` digest of the configuration's canonical JSON (``PrelabelConfiguration/encoded``:
     /// sorted keys, shortest round-trip numbers), so any changed value is a different configuration.
     public var configuration: String
     /// `none` without external detections; else the mode (`join`, `replace`) and the digest of
@@ -120,19 +120,19 @@ public struct DetectionCacheKey: Sendable, Hashable {
         self.external = external
     }
 
-    /// `NAME SIZE fnv1a64 DIGEST` for a sweep file's name and bytes.
+    /// `NAME SIZE digest64 DIGEST` for a sweep file's name and bytes.
     public static func sweep(name: String, bytes: [UInt8]) -> String {
-        "\(name) \(bytes.count) fnv1a64 \(FNV1a64(bytes).hex)"
+        "\(name) \(bytes.count) digest64 \(Digest64(bytes).hex)"
     }
 
-    /// `fnv1a64 DIGEST` of a configuration's canonical JSON.
+    /// `digest64 DIGEST` of a configuration's canonical JSON.
     public static func configuration(_ configuration: PrelabelConfiguration) -> String {
-        "fnv1a64 " + FNV1a64(configuration.encoded).hex
+        "digest64 " + Digest64(configuration.encoded).hex
     }
 
-    /// `MODE fnv1a64 DIGEST` of a frame's external detections.
+    /// `MODE digest64 DIGEST` of a frame's external detections.
     static func external(_ detections: [Detection], mode: ExternalDetectionMode) -> String {
-        "\(mode.rawValue) fnv1a64 " + FNV1a64(DetectionCache.encode(detections, key: nil)).hex
+        "\(mode.rawValue) digest64 " + Digest64(DetectionCache.encode(detections, key: nil)).hex
     }
 
     /// The inputs in which `self` differs from `other`.
@@ -152,8 +152,9 @@ public struct DetectionCacheKey: Sendable, Hashable {
 /// stands alone). Finished tracks go to a scratch file. Stage 2 reads them back a few frames at a
 /// time, projects the boxes into every camera and streams the labels (``LabelStreamWriter``), the
 /// review queue (sorted on disk) and the previews, each written atomically; a preview is kept from an
-/// earlier run only when a digest of everything it shows (``PreviewInputs``) matches, and pictures of
-/// frames that are not in the sequence are removed. The outputs depend only on the inputs and the
+/// earlier run only when a digest of everything it shows (`PreviewInputs`) matches, and pictures
+/// and per-frame label files of frames that are not in the sequence are removed (all pictures
+/// without previews). The outputs depend only on the inputs and the
 /// configuration, so a run killed at any point and restarted, or run in a folder that held another
 /// run's outputs, writes the same bytes as a fresh, uninterrupted one.
 public enum PrelabelRunner {
@@ -309,12 +310,24 @@ public enum PrelabelRunner {
         }
         for writer in writers { try writer.finish() }
         try queue.write(to: output + "/review_queue.csv", frameNames: sequence.frames.map(\.name))
-        if options.previews {
-            for name in try manager.contentsOfDirectory(atPath: output + "/preview") where name.hasSuffix(".png") && !pictures.contains(name) {
-                try manager.removeItem(atPath: output + "/preview/" + name)
-            }
+        // An earlier run in this folder may have had other frames (another sequence), or drawn
+        // pictures this run does not (with --no-previews they would not match the labels).
+        let frameNames = sequence.frames.map(\.name)
+        try removeFiles(in: output + "/preview", endingWith: ".png", except: pictures, removingEmptyFolder: !options.previews)
+        for format in options.formats where format == .kitti || format == .susTechPOINTS {
+            let suffix = format == .kitti ? ".txt" : ".json"
+            try removeFiles(in: output + "/" + outputName(format), endingWith: suffix, except: Set(frameNames.map { $0 + suffix }), removingEmptyFolder: false)
         }
         return summary
+    }
+
+    /// Removes the files of `folder` whose names end with `suffix` and are not in `kept`, and then
+    /// the folder itself when asked and empty; a missing folder is left missing.
+    private static func removeFiles(in folder: String, endingWith suffix: String, except kept: Set<String>, removingEmptyFolder: Bool) throws {
+        let manager = FileManager.default
+        guard let names = try? manager.contentsOfDirectory(atPath: folder) else { return }
+        for name in names where name.hasSuffix(suffix) && !kept.contains(name) { try manager.removeItem(atPath: folder + "/" + name) }
+        if removingEmptyFolder, (try? manager.contentsOfDirectory(atPath: folder))?.isEmpty == true { try manager.removeItem(atPath: folder) }
     }
 
     /// A frame's sweep file, its bytes and their ``DetectionCacheKey/sweep`` identity.
@@ -402,12 +415,12 @@ public enum PrelabelRunner {
 /// every field of every label drawn, numbers exact.
 enum PreviewInputs {
     static func stamp(_ frame: LabeledFrame, sweep: String, cameras: [Camera], images: [[UInt8]?]) -> [UInt8] {
-        var digest = FNV1a64()
+        var digest = Digest64()
         digest.combine(CuboidVersion.current)
         digest.combine(sweep)
         for (camera, image) in zip(cameras, images) {
             digest.combine(String(reflecting: camera))
-            digest.combine(image.map { FNV1a64($0).hex } ?? "no image")
+            digest.combine(image.map { Digest64($0).hex } ?? "no image")
         }
         func value(_ value: LabelValue) -> String {
             switch value {
@@ -423,7 +436,7 @@ enum PreviewInputs {
             for (name, attribute) in object.attributes.sorted(by: { $0.key < $1.key }) { digest.combine(name + " " + value(attribute)) }
             digest.combine("end of object")
         }
-        return Array((JSONOutput.object([("version", .number(1)), ("inputs", .string("fnv1a64 " + digest.hex))]).rendered(indent: 0) + "\n").utf8)
+        return Array((JSONOutput.object([("version", .number(1)), ("inputs", .string("digest64 " + digest.hex))]).rendered(indent: 0) + "\n").utf8)
     }
 }
 

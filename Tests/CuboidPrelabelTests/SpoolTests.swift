@@ -84,7 +84,7 @@ import Testing
             Detection(category: "Car", cuboid: Box3D(x: 12, y: -3, z: -0.9, length: 3.9, width: 1.65, height: 1.4, yaw: 0.1), score: 0.8, pointCount: 3, outline: outline),
             Detection(category: "Car", cuboid: Box3D(x: 1, y: 2, z: -0.9, length: 3.9, width: 1.65, height: 1.4, yaw: 0), score: 1, pointCount: 0, source: "external"),
         ]
-        let key = DetectionCacheKey(tool: "0.1.0", sweep: "000000.bin 16 fnv1a64 0123456789abcdef", configuration: "fnv1a64 fedcba9876543210", external: "none")
+        let key = DetectionCacheKey(tool: "0.1.0", sweep: "000000.bin 16 digest64 0123456789abcdef", configuration: "digest64 fedcba9876543210", external: "none")
         #expect(try DetectionCache.decode(DetectionCache.encode(detections, key: key)) == DetectionCache.Entry(key: key, detections: detections))
     }
 
