@@ -28,7 +28,7 @@ public struct QAHistoryEntry: Sendable, Hashable, Codable {
 public struct QAHistoryError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What was being done with the database.
     public enum Operation: String, Sendable, Hashable {
-        case open, migrate, record, read
+        case open, migrate, record = "record a run in", read
     }
 
     /// The database file.

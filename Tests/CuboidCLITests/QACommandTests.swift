@@ -73,6 +73,34 @@ struct QACommandTests {
         #expect(shown.status == 1 && shown.stderr.contains(root + "/notes.sqlite: cannot open"), "\(shown.stderr)")
     }
 
+    @Test("a full disk or a read-only history stops qa with the database file and SQLite's reason, and keeps its earlier runs",
+          .enabled(if: SmallFileSystem.canMount))
+    func historyOnFullOrReadOnlyDisk() throws {
+        let root = try scratchFolder("qa-disk")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try writeBatch(root)
+        let disk = try SmallFileSystem(at: root + "/disk", kibibytes: 200)
+        defer { disk.unmount() }
+        let database = root + "/disk/qa.sqlite"
+        let arguments = ["qa", "--gold", root + "/gold", "--labels", "alice=" + root + "/tasker", "--no-pictures", "--history", database]
+        #expect(try runCuboid(arguments + ["--out", root + "/r1", "--batch", "week1"]).status == 0)
+        // Fill what is left of the file system.
+        #expect(FileManager.default.createFile(atPath: root + "/disk/filler", contents: nil))
+        let filler = try #require(FileHandle(forWritingAtPath: root + "/disk/filler"))
+        while (try? filler.write(contentsOf: Data(count: 4096))) != nil {}
+        try? filler.close()
+        let full = try runCuboid(arguments + ["--out", root + "/r2", "--batch", "week2"])
+        #expect(full.status == 1)
+        #expect(full.stderr.contains(database + ": cannot record a run in") && full.stderr.contains("database or disk is full"), "\(full.stderr)")
+        try FileManager.default.removeItem(atPath: root + "/disk/filler")
+        try disk.remount(readOnly: true)
+        let readOnly = try runCuboid(arguments + ["--out", root + "/r3", "--batch", "week3"])
+        #expect(readOnly.status == 1)
+        #expect(readOnly.stderr.contains(database) && readOnly.stderr.contains("readonly database"), "\(readOnly.stderr)")
+        let history = try runCuboid(["qa", "history", "--history", database, "--json"])
+        #expect(history.status == 0 && history.stdout.split(separator: "\n").count == 1 && history.stdout.contains("week1"), "\(history.stdout)")
+    }
+
     @Test("qa --shard K/N on three machines, then qa merge, writes the files one run writes, pictures included")
     func shardsMerge() throws {
         let root = try scratchFolder("qa")
