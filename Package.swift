@@ -107,7 +107,10 @@ let package = Package(
         .testTarget(name: "CuboidSynthesisTests", dependencies: ["CuboidSynthesis", "CuboidDatasets", "CuboidKernels", "CuboidTestSupport"]),
         .testTarget(name: "CuboidPrelabelTests", dependencies: ["CuboidPrelabel", "CuboidDatasets", "CuboidFormats", "CuboidKernels", "CuboidIO", "CuboidTestSupport"]),
         .testTarget(name: "CuboidInterpolationTests", dependencies: ["CuboidInterpolation", "CuboidFormats", "CuboidKernels", "CuboidPointClouds", "CuboidTestSupport"]),
-        .testTarget(name: "CuboidQATests", dependencies: ["CuboidQA", "CuboidQAHistory", "CuboidDatasets", "CuboidFormats", "CuboidKernels", "CuboidTestSupport"]),
+        .testTarget(
+            name: "CuboidQATests",
+            dependencies: ["CuboidQA", "CuboidQAHistory", "CuboidDatasets", "CuboidFormats", "CuboidKernels", "CuboidTestSupport",
+                           .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CuboidImagesTests", dependencies: ["CuboidImages", "CuboidTestSupport"]),
         .testTarget(name: "CuboidPointCloudsTests", dependencies: ["CuboidPointClouds", "CuboidTestSupport"]),
         .testTarget(name: "CuboidCLITests", dependencies: ["CuboidCLI", "CuboidTestSupport"]),

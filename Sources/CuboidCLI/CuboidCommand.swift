@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import Cuboid
 
 @main
 struct CuboidCommand: ParsableCommand {
@@ -16,7 +17,7 @@ struct CuboidCommand: ParsableCommand {
             Exit codes: 0 success; 1 an input could not be read, decoded or written (each failure is \
             printed with its file and byte offset or line); 64 invalid arguments.
             """,
-        version: "0.1.0",
+        version: CuboidVersion.current,
         subcommands: [Demo.self, Prelabel.self, Interpolate.self, QA.self, Synth.self, Inspect.self, Convert.self, Labels.self, Project.self, IoUCommand.self, AssignCommand.self, Bench.self])
 }
 

@@ -10,7 +10,9 @@ struct Prelabel: ParsableCommand {
             bird's-eye-view clustering, L-shape cuboid fits completed to class sizes, classification), \
             then tracking and smoothing in the world frame when the sequence has ego poses, 2D boxes in \
             every camera, the labels in the chosen formats, review_queue.csv (most doubtful boxes first) \
-            and preview/ images. Frames detected by an interrupted run are read back from OUT/cache. \
+            and preview/ images. Frames detected by an earlier run are read back from OUT/cache only when \
+            that run had the same sweep bytes, configuration, external detections and tool version; \
+            other frames are detected again (and counted as re-detected). \
             With several sequences each gets OUT/NAME; --shard K/N takes every N-th sequence from the K-th, \
             in name order, so N machines can split a batch.
             """)
@@ -136,6 +138,11 @@ struct Prelabel: ParsableCommand {
         var line = "\(path): \(summary.frames) frames (\(summary.resumedFrames) from the cache), \(summary.boxes) boxes, \(summary.tracks) "
         line += summary.tracked ? "tracks" : "untracked detections (no ego poses)"
         print(line + " -> \(output)")
+        if summary.redetectedFrames > 0 {
+            let reasons = summary.redetectionReasons.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }
+            let frames = summary.redetectedFrames == 1 ? "1 frame" : "\(summary.redetectedFrames) frames"
+            print("  \(frames) re-detected: cache made by " + reasons.joined(separator: ", "))
+        }
         if detected > 0 {
             print("  " + stageTimes(summary.detectionTimings, sweeps: detected) + String(format: "; tracking %.1f ms for the sequence", summary.trackingSeconds * 1000))
         }

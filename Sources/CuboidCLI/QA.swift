@@ -59,7 +59,7 @@ struct QARun: ParsableCommand {
     @Option(help: "Exit with code 3 when a tasker's gate metric (default F1) is below this value.")
     var failUnder: Double?
 
-    @Option(help: "Store the run in this SQLite history (created if needed); see `cuboid qa history`.")
+    @Option(help: "Store the run in this SQLite history (created if needed; a batch recorded again replaces the tasker's earlier run of it); see `cuboid qa history`.")
     var history: String?
 
     @Option(help: "Batch name for the history (default: the gold's folder or file name).")
@@ -88,6 +88,8 @@ struct QARun: ParsableCommand {
 
     func run() throws {
         var configuration = try config.map { try QAConfiguration.read($0) } ?? QAConfiguration()
+        // Opened first, so a file that is no database stops the run before the scoring.
+        let store = try history.map { try QAHistory(path: $0) }
         if let match { configuration.match = match }
         let input = try QAInputs.load(gold: gold, goldFormat: goldFormat, labels: labels, labelsFormat: labelsFormat, sequence: sequence,
                                       source: source)
@@ -121,12 +123,7 @@ struct QARun: ParsableCommand {
             return
         }
         print(QASummary.table(written))
-        if let history {
-            let store = try QAHistory(path: history)
-            let name = batch ?? Paths.lastComponent(gold ?? labels[0])
-            try store.record(written, batch: name)
-            print("history: stored \(written.taskers.count) run(s) under batch \(name) in \(history)")
-        }
+        if let store { try storeHistory(written, in: store, batch: batch ?? Paths.lastComponent(gold ?? labels[0])) }
         print("report: \(out)/index.html")
         try gate(written, failUnder: failUnder)
     }
@@ -178,6 +175,7 @@ struct QAMerge: ParsableCommand {
     var batch: String?
 
     func run() throws {
+        let store = try history.map { try QAHistory(path: $0) }
         var loaded: [QAShard] = []
         for folder in shards {
             let path = folder + "/shard.json"
@@ -198,11 +196,7 @@ struct QAMerge: ParsableCommand {
             .write(report, sequence: nil, to: out, pictureFolders: shards)
         print("merged \(loaded.count) shard(s), \(report.frameCount) frames")
         print(QASummary.table(written))
-        if let history {
-            let name = batch ?? Paths.lastComponent(out)
-            try QAHistory(path: history).record(written, batch: name)
-            print("history: stored \(written.taskers.count) run(s) under batch \(name) in \(history)")
-        }
+        if let store { try storeHistory(written, in: store, batch: batch ?? Paths.lastComponent(out)) }
         print("report: \(out)/index.html")
         try gate(written, failUnder: failUnder)
     }
@@ -323,6 +317,15 @@ struct QAConfig: ParsableCommand {
     func run() throws {
         print(String(decoding: QAConfiguration().encoded, as: UTF8.self), terminator: "")
     }
+}
+
+/// Records a report's taskers in the history, saying how many earlier runs of the batch it replaced.
+func storeHistory(_ report: QAReport, in store: QAHistory, batch: String) throws {
+    let taskers = Set(report.taskers.map(\.name))
+    let replaced = try store.entries().filter { $0.batch == batch && taskers.contains($0.tasker) }.count
+    try store.record(report, batch: batch)
+    print("history: stored \(report.taskers.count) run(s) under batch \(batch) in \(store.path)"
+          + (replaced > 0 ? ", replacing \(replaced) earlier run(s) of the same batch and tasker" : ""))
 }
 
 struct QAHistoryCommand: ParsableCommand {

@@ -165,9 +165,16 @@ public struct SensorSequence: Sendable {
     /// - Parameter sensor: The sensor (default: the sequence's lidar).
     /// - Throws: ``SequenceError/missing(frame:what:)``, or the decoder's error naming the file.
     public func pointCloud(at index: Int, sensor: String? = nil) throws -> PointCloud {
+        try PointCloudCodec.read(try pointCloudFile(at: index, sensor: sensor)).cloud
+    }
+
+    /// The file holding a frame's point cloud.
+    /// - Parameter sensor: The sensor (default: the sequence's lidar).
+    /// - Throws: ``SequenceError/missing(frame:what:)`` when the frame has none.
+    public func pointCloudFile(at index: Int, sensor: String? = nil) throws -> String {
         let frame = frames[index]
         guard let path = frame.pointClouds[sensor ?? sensorName] else { throw SequenceError.missing(frame: frame.name, what: "point cloud \(sensor ?? sensorName)") }
-        return try PointCloudCodec.read(path).cloud
+        return path
     }
 
     /// Reads a frame's image from a camera.

@@ -38,8 +38,14 @@ public struct PrelabelOptions: Sendable {
 /// Figures of one run.
 public struct PrelabelSummary: Sendable {
     public var frames = 0
-    /// Frames whose detections came from the cache of an earlier, interrupted run.
+    /// Frames whose detections came from the cache of an earlier run on the same inputs (see
+    /// ``DetectionCacheKey``).
     public var resumedFrames = 0
+    /// Frames that had a cache file made from other inputs, or one that could not be read, and
+    /// were detected again.
+    public var redetectedFrames = 0
+    /// Of the ``redetectedFrames``, how many differed in each input (a frame may differ in several).
+    public var redetectionReasons: [CacheMismatch: Int] = [:]
     public var tracks = 0
     public var boxes = 0
     /// Sum of the detector's stage times over the frames detected in this run, seconds.
@@ -57,17 +63,100 @@ func splitEvidence(_ cached: [Detection]) -> (detections: [Detection], evidence:
     return (Array(cached[..<first]), Array(cached[first...]))
 }
 
+/// Why a frame's cache file was not used and the frame was detected again.
+public enum CacheMismatch: String, Sendable, Hashable, CaseIterable, Comparable, CustomStringConvertible {
+    /// The file could not be read or decoded, or is of an older format that records no inputs.
+    case unreadable
+    /// Written by another version of the toolkit (``CuboidVersion/current``).
+    case tool
+    /// Detected in another sweep file: another sequence in the same output folder, or a sweep
+    /// changed since.
+    case sweep
+    /// Detected with another configuration.
+    case configuration
+    /// Made with other external detections for the frame (`--detections`), or another mode.
+    case externalDetections
+
+    public var description: String {
+        switch self {
+        case .unreadable: "an unreadable or older cache file"
+        case .tool: "another tool version"
+        case .sweep: "another sweep"
+        case .configuration: "another configuration"
+        case .externalDetections: "other external detections"
+        }
+    }
+
+    public static func < (a: CacheMismatch, b: CacheMismatch) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
+
+/// What a frame's detections were computed from, recorded in its cache file: the cache is used
+/// only when every field equals the running job's.
+///
+/// A sweep is identified by its bytes, not by its size and modification time: the bytes are read
+/// for detection anyway, hashing them costs under 1 ns a byte (0.6-1.2 ms for a 2 MB KITTI sweep, next
+/// to some 100 ms of detection), and a sweep rewritten within the file system's time resolution,
+/// copied with its time kept, or swapped for another of the same size is still told apart.
+public struct DetectionCacheKey: Sendable, Hashable {
+    /// ``CuboidVersion/current`` of the run that detected.
+    public var tool: String
+    /// The sweep file's name, its size and the ``Digest64`` digest of its bytes (the name's
+    /// extension chooses the decoder of headerless `.bin` files); `unused` when only external
+    /// detections were kept and the sweep was not read.
+    public var sweep: String
+    /// The ``Digest64`` digest of the configuration's canonical JSON (``PrelabelConfiguration/encoded``:
+    /// sorted keys, shortest round-trip numbers), so any changed value is a different configuration.
+    public var configuration: String
+    /// `none` without external detections; else the mode (`join`, `replace`) and the digest of
+    /// the frame's external boxes (class, score and box; an empty list when the frame has none).
+    public var external: String
+
+    public init(tool: String, sweep: String, configuration: String, external: String) {
+        self.tool = tool
+        self.sweep = sweep
+        self.configuration = configuration
+        self.external = external
+    }
+
+    /// `NAME SIZE digest64 DIGEST` for a sweep file's name and bytes.
+    public static func sweep(name: String, bytes: [UInt8]) -> String {
+        "\(name) \(bytes.count) digest64 \(Digest64(bytes).hex)"
+    }
+
+    /// `digest64 DIGEST` of a configuration's canonical JSON.
+    public static func configuration(_ configuration: PrelabelConfiguration) -> String {
+        "digest64 " + Digest64(configuration.encoded).hex
+    }
+
+    /// `MODE digest64 DIGEST` of a frame's external detections.
+    static func external(_ detections: [Detection], mode: ExternalDetectionMode) -> String {
+        "\(mode.rawValue) digest64 " + Digest64(DetectionCache.encode(detections, key: nil)).hex
+    }
+
+    /// The inputs in which `self` differs from `other`.
+    public func mismatches(_ other: DetectionCacheKey) -> [CacheMismatch] {
+        [(tool != other.tool, CacheMismatch.tool), (sweep != other.sweep, .sweep), (configuration != other.configuration, .configuration),
+         (external != other.external, .externalDetections)].filter(\.0).map(\.1)
+    }
+}
+
 /// Runs the whole pre-labelling job on one sequence, resumably, in memory that does not grow with
 /// the sequence's length.
 ///
 /// Stage 1 detects objects frame by frame, caches each frame's detections under `OUT/cache/`
-/// (atomic writes; a restarted run reads the cache and detects only the frames that are missing),
-/// and feeds them to a ``StreamingTracker`` when the sequence has ego poses (otherwise every frame
+/// with the ``DetectionCacheKey`` of what they were computed from (atomic writes; a restarted run
+/// reads the cache and detects only the frames that are missing or whose cache was made from other
+/// inputs: another sweep, configuration, external detections or tool version), and feeds them to a ``StreamingTracker`` when the sequence has ego poses (otherwise every frame
 /// stands alone). Finished tracks go to a scratch file. Stage 2 reads them back a few frames at a
 /// time, projects the boxes into every camera and streams the labels (``LabelStreamWriter``), the
-/// review queue (sorted on disk) and the previews, each written atomically. The outputs depend only
-/// on the inputs and the configuration, so a run killed at any point and restarted writes the same
-/// bytes as one that was never interrupted.
+/// review queue (sorted on disk) and the previews, each written atomically; a preview is kept from an
+/// earlier run only when a digest of everything it shows (`PreviewInputs`) matches, and pictures
+/// and per-frame label files of frames that are not in the sequence are removed (all pictures
+/// without previews). The outputs depend only on the inputs and the
+/// configuration, so a run killed at any point and restarted, or run in a folder that held another
+/// run's outputs, writes the same bytes as a fresh, uninterrupted one.
 public enum PrelabelRunner {
     /// Frames whose labels are built at once in stage 2.
     static let framesPerBatch = 32
@@ -100,34 +189,50 @@ public enum PrelabelRunner {
         let spool = try TrackSpool(in: cache)
         let queue = try ReviewQueue(in: cache)
         var trackingNanoseconds: UInt64 = 0
+        let usesLidar = options.externalDetections == nil || options.externalMode == .join
+        let configurationDigest = DetectionCacheKey.configuration(options.configuration)
 
         // Stage 1: detections per frame, cached, and tracked as they come.
         for index in 0..<sequence.count {
             let frame = sequence.frames[index]
             let cached = PathComponent.file(in: cache, name: frame.name, suffix: ".detections.json")
+            let supplied = external.map { external in
+                (external[frame.name]?.objects ?? []).compactMap { object -> Detection? in
+                    guard let cuboid = object.cuboid else { return nil }
+                    return Detection(category: object.category, cuboid: cuboid, score: object.score ?? 1, pointCount: 0, source: "external")
+                }
+            }
+            // The sweep's bytes identify it in the cache key and, when the cache cannot serve, are decoded.
+            let sweep = try usesLidar ? readSweep(sequence, at: index) : nil
+            let key = DetectionCacheKey(tool: CuboidVersion.current, sweep: sweep?.key ?? "unused", configuration: configurationDigest,
+                                        external: supplied.map { DetectionCacheKey.external($0, mode: options.externalMode) } ?? "none")
             var detections: [Detection]
             // Weak evidence is cached after the detections (source `weak`) and only feeds the tracker.
             var evidence: [Detection] = []
-            if manager.fileExists(atPath: cached), let read = try? FileBytes.decode(cached, DetectionCache.decode) {
-                (detections, evidence) = splitEvidence(read)
+            let earlier: DetectionCache.Entry?? = manager.fileExists(atPath: cached) ? .some(try? FileBytes.decode(cached, DetectionCache.decode)) : .none
+            if let entry = earlier ?? nil, entry.key == key {
+                (detections, evidence) = splitEvidence(entry.detections)
                 summary.resumedFrames += 1
             } else {
+                if let earlier {
+                    summary.redetectedFrames += 1
+                    for reason in earlier.map({ $0.key.mismatches(key) }) ?? [.unreadable] { summary.redetectionReasons[reason, default: 0] += 1 }
+                }
                 detections = []
-                if options.externalDetections == nil || options.externalMode == .join {
-                    let cloud = try sequence.pointCloud(at: index)
+                if let sweep {
+                    let cloud: PointCloud
+                    do { cloud = try PointCloudCodec.decode(sweep.bytes, path: sweep.path).cloud } catch {
+                        throw FileDecodingError(path: sweep.path, underlying: error)
+                    }
                     let (found, weak, timings) = detector.detectWithEvidence(cloud, threads: options.threads)
                     detections = found
                     evidence = weak
                     summary.detectionTimings = summary.detectionTimings + timings
                 }
-                if let external {
-                    let supplied = (external[frame.name]?.objects ?? []).compactMap { object -> Detection? in
-                        guard let cuboid = object.cuboid else { return nil }
-                        return Detection(category: object.category, cuboid: cuboid, score: object.score ?? 1, pointCount: 0, source: "external")
-                    }
+                if let supplied {
                     detections = supplied + detections.filter { lidar in !supplied.contains { iou(lidar.cuboid.bev, $0.cuboid.bev) >= 0.1 } }
                 }
-                try FileBytes.writeAtomically(DetectionCache.encode(detections + evidence), to: cached)
+                try FileBytes.writeAtomically(DetectionCache.encode(detections + evidence, key: key), to: cached)
             }
             if summary.tracked {
                 let start = DispatchTime.now().uptimeNanoseconds
@@ -153,13 +258,16 @@ public enum PrelabelRunner {
                                   sensorName: sequence.sensorName, cameras: firstCameras)
         }
         if options.previews { try manager.createDirectory(atPath: output + "/preview", withIntermediateDirectories: true) }
+        // The pictures of this run, to remove any other (of frames an earlier run in this folder had).
+        var pictures: Set<String> = []
         var untrackedIDs = 0
         for batch in stride(from: 0, to: sequence.count, by: framesPerBatch) {
             let frames = batch..<min(batch + framesPerBatch, sequence.count)
             let tracked = summary.tracked ? try spool.boxes(frames: frames) : []
             for index in frames {
                 let frame = sequence.frames[index]
-                let detections = splitEvidence(try FileBytes.decode(PathComponent.file(in: cache, name: frame.name, suffix: ".detections.json"), DetectionCache.decode)).detections
+                let cached = try FileBytes.decode(PathComponent.file(in: cache, name: frame.name, suffix: ".detections.json"), DetectionCache.decode)
+                let detections = splitEvidence(cached.detections).detections
                 let cameras = try sequence.cameras(at: index)
                 // (track id, class, track score, moving, heading known, track length, box) per object.
                 let entries: [(id: Int, category: String, score: Double, moving: Bool, headingKnown: Bool, length: Int?, box: TrackedBox)]
@@ -194,28 +302,77 @@ public enum PrelabelRunner {
                 summary.boxes += objects.count
                 for writer in writers { try writer.append(labelsFor(writer.format, labeled)) }
                 if options.collectLabels { summary.labels.frames.append(labeled) }
-                if options.previews { try writePreviews(labeled, index: index, cameras: cameras, sequence: sequence, folder: output + "/preview") }
+                if options.previews {
+                    pictures.formUnion(try writePreviews(labeled, index: index, cameras: cameras, sequence: sequence, folder: output + "/preview",
+                                                         cache: cache, sweepKey: cached.key.sweep))
+                }
                 progress("write", index + 1, sequence.count)
             }
         }
         for writer in writers { try writer.finish() }
         try queue.write(to: output + "/review_queue.csv", frameNames: sequence.frames.map(\.name))
+        // An earlier run in this folder may have had other frames (another sequence), or drawn
+        // pictures this run does not (with --no-previews they would not match the labels).
+        let frameNames = sequence.frames.map(\.name)
+        try removeFiles(in: output + "/preview", endingWith: ".png", except: pictures, removingEmptyFolder: !options.previews)
+        for format in options.formats where format == .kitti || format == .susTechPOINTS {
+            let suffix = format == .kitti ? ".txt" : ".json"
+            try removeFiles(in: output + "/" + outputName(format), endingWith: suffix, except: Set(frameNames.map { PathComponent.escaped($0) + suffix }), removingEmptyFolder: false)
+        }
         return summary
     }
 
-    /// The bird's-eye picture and one per camera, unless an earlier run wrote them.
-    private static func writePreviews(_ frame: LabeledFrame, index: Int, cameras: [Camera], sequence: SensorSequence, folder: String) throws {
+    /// Removes the files of `folder` whose names end with `suffix` and are not in `kept`, and then
+    /// the folder itself when asked and empty; a missing folder is left missing.
+    private static func removeFiles(in folder: String, endingWith suffix: String, except kept: Set<String>, removingEmptyFolder: Bool) throws {
         let manager = FileManager.default
-        let bev = PathComponent.file(in: folder, name: frame.name, suffix: "-bev.png")
-        if !manager.fileExists(atPath: bev) {
-            let cloud = try sequence.pointCloud(at: index)
-            try FileBytes.writeAtomically(try ImageCodec.encodePNG(PreviewRenderer.birdsEye(cloud: cloud, predictions: frame.objects), compressionLevel: 3), to: bev)
+        guard let names = try? manager.contentsOfDirectory(atPath: folder) else { return }
+        for name in names where name.hasSuffix(suffix) && !kept.contains(name) { try manager.removeItem(atPath: folder + "/" + name) }
+        if removingEmptyFolder, (try? manager.contentsOfDirectory(atPath: folder))?.isEmpty == true { try manager.removeItem(atPath: folder) }
+    }
+
+    /// A preview's file name: `FRAME-bev.png`, or `FRAME-CAMERA.png` for a camera, each name escaped
+    /// as one path component.
+    static func previewName(_ frame: String, camera: String? = nil) -> String {
+        PathComponent.escaped(frame) + "-" + (camera.map(PathComponent.escaped) ?? "bev") + ".png"
+    }
+
+    /// A frame's sweep file, its bytes and their ``DetectionCacheKey/sweep`` identity.
+    private static func readSweep(_ sequence: SensorSequence, at index: Int) throws -> (path: String, bytes: [UInt8], key: String) {
+        let path = try sequence.pointCloudFile(at: index)
+        let bytes = try FileBytes.read(path)
+        return (path, bytes, DetectionCacheKey.sweep(name: Paths.lastComponent(path), bytes: bytes))
+    }
+
+    /// The bird's-eye picture and one per camera with a readable image, unless an earlier run drew
+    /// the same: `cache/FRAME.preview.json` holds the ``PreviewInputs`` digest of the pictures
+    /// present, written after them and removed before any is redrawn.
+    /// - Parameter sweepKey: The sweep's identity from the detection cache (`unused`: read it here).
+    /// - Returns: The pictures' file names.
+    private static func writePreviews(_ frame: LabeledFrame, index: Int, cameras: [Camera], sequence: SensorSequence, folder: String,
+                                      cache: String, sweepKey: String) throws -> [String] {
+        let manager = FileManager.default
+        let images = cameras.map { camera in sequence.frames[index].images[camera.name].flatMap { try? FileBytes.read($0) } }
+        let sweep = sweepKey == "unused" ? try readSweep(sequence, at: index).key : sweepKey
+        let stamp = PreviewInputs.stamp(frame, sweep: sweep, cameras: cameras, images: images)
+        let names = [previewName(frame.name)] + zip(cameras, images).compactMap { $1 == nil ? nil : previewName(frame.name, camera: $0.name) }
+        let stampPath = PathComponent.file(in: cache, name: frame.name, suffix: ".preview.json")
+        if (try? FileBytes.read(stampPath)) == stamp && names.allSatisfy({ manager.fileExists(atPath: folder + "/" + $0) }) { return names }
+        if manager.fileExists(atPath: stampPath) { try manager.removeItem(atPath: stampPath) }
+        var drawn: [String] = []
+        let cloud = try sequence.pointCloud(at: index)
+        try FileBytes.writeAtomically(try ImageCodec.encodePNG(PreviewRenderer.birdsEye(cloud: cloud, predictions: frame.objects), compressionLevel: 3),
+                                      to: folder + "/" + names[0])
+        drawn.append(names[0])
+        for (camera, bytes) in zip(cameras, images) {
+            guard bytes != nil, let image = try? sequence.image(at: index, camera: camera.name) else { continue }
+            let name = previewName(frame.name, camera: camera.name)
+            try FileBytes.writeAtomically(try ImageCodec.encodePNG(PreviewRenderer.camera(image: image, camera: camera, predictions: frame.objects), compressionLevel: 3),
+                                          to: folder + "/" + name)
+            drawn.append(name)
         }
-        for camera in cameras {
-            let path = folder + "/" + PathComponent.escaped(frame.name) + "-" + PathComponent.escaped(camera.name) + ".png"
-            guard !manager.fileExists(atPath: path), let image = try? sequence.image(at: index, camera: camera.name) else { continue }
-            try FileBytes.writeAtomically(try ImageCodec.encodePNG(PreviewRenderer.camera(image: image, camera: camera, predictions: frame.objects), compressionLevel: 3), to: path)
-        }
+        if drawn == names { try FileBytes.writeAtomically(stamp, to: stampPath) }
+        return drawn
     }
 
     /// Everything a run writes in `output`: the label files, the review queue, and the folders whose
@@ -304,22 +461,75 @@ public enum PrelabelRunner {
     }
 }
 
-/// The per-frame detection cache: JSON with exact (shortest round-trip) numbers.
+/// What a preview picture shows, as the stamp that lets a later run keep it: the tool version,
+/// the sweep's identity, each camera (calibration, and the digest of its image's bytes or none), and
+/// every field of every label drawn, numbers exact.
+enum PreviewInputs {
+    static func stamp(_ frame: LabeledFrame, sweep: String, cameras: [Camera], images: [[UInt8]?]) -> [UInt8] {
+        var digest = Digest64()
+        digest.combine(CuboidVersion.current)
+        digest.combine(sweep)
+        for (camera, image) in zip(cameras, images) {
+            digest.combine(String(reflecting: camera))
+            digest.combine(image.map { Digest64($0).hex } ?? "no image")
+        }
+        func value(_ value: LabelValue) -> String {
+            switch value {
+            case .number(let number): "number \(number)"
+            case .text(let text): "text \(text)"
+            case .flag(let flag): "flag \(flag)"
+            }
+        }
+        for object in frame.objects {
+            digest.combine("\(object.trackID ?? "-") \(object.category) \(object.score.map { "\($0)" } ?? "-") \(object.roll) \(object.pitch)")
+            digest.combine(object.cuboid.map { String(reflecting: $0) } ?? "no cuboid")
+            for (camera, box) in object.boxes.sorted(by: { $0.key < $1.key }) { digest.combine(camera + " " + String(reflecting: box)) }
+            for (name, attribute) in object.attributes.sorted(by: { $0.key < $1.key }) { digest.combine(name + " " + value(attribute)) }
+            digest.combine("end of object")
+        }
+        return Array((JSONOutput.object([("version", .number(1)), ("inputs", .string("digest64 " + digest.hex))]).rendered(indent: 0) + "\n").utf8)
+    }
+}
+
+/// The per-frame detection cache: JSON with exact (shortest round-trip) numbers, and the
+/// ``DetectionCacheKey`` of the inputs they were computed from.
+///
+/// Version 2 added the key; a version 1 file (no key) is refused, so its frame is detected again.
 enum DetectionCache {
-    static func encode(_ detections: [Detection]) -> [UInt8] {
+    static let version = 2.0
+
+    /// A cache file's contents.
+    struct Entry: Sendable, Hashable {
+        var key: DetectionCacheKey
+        var detections: [Detection]
+    }
+
+    /// The file's bytes; without a key, only the detections (what the key's external digest hashes).
+    static func encode(_ detections: [Detection], key: DetectionCacheKey?) -> [UInt8] {
         let items: [JSONOutput] = detections.map { d in
             .object([("category", .string(d.category)), ("score", .number(d.score)), ("points", .number(Double(d.pointCount))),
                      ("source", .string(d.source)),
                      ("box", .numbers([d.cuboid.x, d.cuboid.y, d.cuboid.z, d.cuboid.length, d.cuboid.width, d.cuboid.height, d.cuboid.yaw]))]
                     + (d.outline.map { [("outline", .numbers($0.flatMap { [$0.x, $0.y] }))] } ?? []))
         }
-        return Array((JSONOutput.object([("version", .number(1)), ("detections", .array(items))]).rendered(indent: 0) + "\n").utf8)
+        guard let key else { return Array(JSONOutput.array(items).rendered(indent: 0).utf8) }
+        let made = JSONOutput.object([("tool", .string(key.tool)), ("sweep", .string(key.sweep)), ("configuration", .string(key.configuration)),
+                                      ("external", .string(key.external))])
+        return Array((JSONOutput.object([("version", .number(version)), ("madeFrom", made), ("detections", .array(items))]).rendered(indent: 0) + "\n").utf8)
     }
 
-    static func decode(_ bytes: [UInt8]) throws(LabelFileError) -> [Detection] {
+    static func decode(_ bytes: [UInt8]) throws(LabelFileError) -> Entry {
         let root: JSONNode
         do { root = try parseJSON(bytes) } catch { throw .syntax(line: error.line, column: error.column, expected: error.expected) }
-        guard root["version"]?.number == 1, let items = root["detections"]?.elements else { throw .missingField(line: root.line, field: "detections") }
+        guard root["version"]?.number == version else {
+            throw .invalidField(line: root.line, field: "version", expected: "\(Int(version)) (an older cache records no inputs)")
+        }
+        guard let made = root["madeFrom"] else { throw .missingField(line: root.line, field: "madeFrom") }
+        guard let tool = made["tool"]?.string, let sweep = made["sweep"]?.string, let configuration = made["configuration"]?.string,
+              let external = made["external"]?.string else {
+            throw .invalidField(line: made.line, field: "madeFrom", expected: "tool, sweep, configuration and external as strings")
+        }
+        guard let items = root["detections"]?.elements else { throw .missingField(line: root.line, field: "detections") }
         var detections: [Detection] = []
         for item in items {
             guard let category = item["category"]?.string, let score = item["score"]?.number, let points = item["points"]?.number,
@@ -336,6 +546,6 @@ enum DetectionCache {
             detections.append(Detection(category: category, cuboid: Box3D(x: box[0], y: box[1], z: box[2], length: box[3], width: box[4], height: box[5], yaw: box[6]),
                                         score: score, pointCount: Int(points), source: source, outline: outline))
         }
-        return detections
+        return Entry(key: DetectionCacheKey(tool: tool, sweep: sweep, configuration: configuration, external: external), detections: detections)
     }
 }

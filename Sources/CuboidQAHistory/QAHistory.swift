@@ -22,19 +22,69 @@ public struct QAHistoryEntry: Sendable, Hashable, Codable {
     public var criterion: String
 }
 
-/// The QA history: every run of every tasker per batch, in an embedded SQLite database (GRDB), so a
-/// QA lead can follow a tasker's trend and a tasker can see what their tier rests on.
+/// A history database that could not be opened, migrated, read or written, with the file and
+/// SQLite's reason (`file is not a database`, `database or disk is full`, `attempt to write a
+/// readonly database`...).
+public struct QAHistoryError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What was being done with the database.
+    public enum Operation: String, Sendable, Hashable {
+        case open, migrate, record = "record a run in", read
+    }
+
+    /// The database file.
+    public var path: String
+    /// The operation that failed.
+    public var operation: Operation
+    /// SQLite's extended result code (26 `SQLITE_NOTADB`, 13 `SQLITE_FULL`, 8 `SQLITE_READONLY`...),
+    /// or 0 when the failure was not SQLite's.
+    public var code: Int32
+    /// SQLite's message, or the underlying error's description.
+    public var reason: String
+
+    public init(path: String, operation: Operation, code: Int32, reason: String) {
+        self.path = path
+        self.operation = operation
+        self.code = code
+        self.reason = reason
+    }
+
+    /// Wraps any error of `body` (GRDB's `DatabaseError` or another) with the path and operation.
+    static func wrapping<T>(_ path: String, _ operation: Operation, _ body: () throws -> T) throws(QAHistoryError) -> T {
+        do {
+            return try body()
+        } catch let error as QAHistoryError {
+            throw error
+        } catch let error as DatabaseError {
+            throw QAHistoryError(path: path, operation: operation, code: error.extendedResultCode.rawValue,
+                                 reason: error.message ?? error.resultCode.description)
+        } catch {
+            throw QAHistoryError(path: path, operation: operation, code: 0, reason: "\(error)")
+        }
+    }
+
+    public var description: String { "\(path): cannot \(operation.rawValue) the QA history database: \(reason)" }
+}
+
+/// The QA history: the latest run of every tasker per batch, in an embedded SQLite database (GRDB),
+/// so a QA lead can follow a tasker's trend and a tasker can see what their tier rests on.
 ///
-/// Tables: `run` (one row per tasker and run, with the overall figures) and `run_class` (the same
-/// figures per class). The schema is created and migrated on open; writes are transactions, so an
-/// interrupted run leaves the database as it was.
+/// Tables: `run` (one row per tasker and batch, with the overall figures) and `run_class` (the same
+/// figures per class). Recording a batch again for a tasker replaces that tasker's earlier row of the
+/// batch and its class rows (a re-run QA is not a second data point); a unique index on
+/// (`batch`, `tasker`) holds this. The schema is created and migrated on open (migration `v2` keeps
+/// only the newest row of each batch and tasker a version 1 database holds, by `recordedAt` then
+/// insertion); writes are transactions, so an interrupted run leaves the database as it was.
 public struct QAHistory: Sendable {
     private let database: DatabaseQueue
+    /// The database file.
+    public let path: String
 
     /// Opens (creating if needed) a history database.
-    /// - Throws: GRDB's `DatabaseError` when the file is not a database or cannot be written.
-    public init(path: String) throws {
-        database = try DatabaseQueue(path: path)
+    /// - Throws: ``QAHistoryError`` naming the file when it is not a database or cannot be created,
+    ///   read or migrated.
+    public init(path: String) throws(QAHistoryError) {
+        self.path = path
+        database = try QAHistoryError.wrapping(path, .open) { try DatabaseQueue(path: path) }
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.create(table: "run") { t in
@@ -67,19 +117,35 @@ public struct QAHistory: Sendable {
                 t.column("mota", .double)
             }
         }
-        try migrator.migrate(database)
+        migrator.registerMigration("v2") { db in
+            // One row per batch and tasker: the newest (latest recordedAt, then the last inserted).
+            // Class rows are deleted by hand: migrations run with foreign keys off, so no cascade.
+            try db.execute(sql: """
+                DELETE FROM run WHERE id <> (SELECT newer.id FROM run AS newer WHERE newer.batch = run.batch AND newer.tasker = run.tasker
+                                             ORDER BY newer.recordedAt DESC, newer.id DESC LIMIT 1)
+                """)
+            try db.execute(sql: "DELETE FROM run_class WHERE runId NOT IN (SELECT id FROM run)")
+            try db.create(index: "run_batch_tasker", on: "run", columns: ["batch", "tasker"], unique: true)
+        }
+        try QAHistoryError.wrapping(path, .migrate) { try migrator.migrate(database) }
     }
 
-    /// Stores every tasker of a report under a batch name, in one transaction.
+    /// Stores every tasker of a report under a batch name, in one transaction; a tasker already
+    /// recorded for this batch has that earlier run (and its class rows) replaced.
     /// - Returns: The new entries.
+    /// - Throws: ``QAHistoryError`` naming the file (a full disk, a read-only file); the database is
+    ///   then as it was.
     @discardableResult
-    public func record(_ report: QAReport, batch: String, date: Date = Date()) throws -> [QAHistoryEntry] {
+    public func record(_ report: QAReport, batch: String, date: Date = Date()) throws(QAHistoryError) -> [QAHistoryEntry] {
         let stamp = ISO8601DateFormatter().string(from: date)
         let configuration = String(decoding: report.configuration.encoded, as: UTF8.self)
-        return try database.write { db in
+        return try QAHistoryError.wrapping(path, .record) { try database.write { db in
             var entries: [QAHistoryEntry] = []
             for tasker in report.taskers {
                 let o = tasker.overall
+                try db.execute(sql: "DELETE FROM run_class WHERE runId IN (SELECT id FROM run WHERE batch = ? AND tasker = ?)",
+                               arguments: [batch, tasker.name])
+                try db.execute(sql: "DELETE FROM run WHERE batch = ? AND tasker = ?", arguments: [batch, tasker.name])
                 try db.execute(sql: """
                     INSERT INTO run (batch, tasker, recordedAt, frames, truePositives, falsePositives, falseNegatives, precision, recall, f1,
                                      meanIoU, findings, criterion, configuration) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -100,12 +166,13 @@ public struct QAHistory: Sendable {
                                               findings: tasker.findings.count, criterion: report.configuration.match.rawValue))
             }
             return entries
-        }
+        } }
     }
 
     /// The stored runs, oldest first, of one tasker or of all.
-    public func entries(tasker: String? = nil) throws -> [QAHistoryEntry] {
-        try database.read { db in
+    /// - Throws: ``QAHistoryError`` naming the file.
+    public func entries(tasker: String? = nil) throws(QAHistoryError) -> [QAHistoryEntry] {
+        try QAHistoryError.wrapping(path, .read) { try database.read { db in
             let sql = "SELECT * FROM run" + (tasker == nil ? "" : " WHERE tasker = ?") + " ORDER BY tasker, recordedAt, id"
             return try Row.fetchAll(db, sql: sql, arguments: tasker.map { [$0] } ?? []).map { row in
                 QAHistoryEntry(id: row["id"], batch: row["batch"], tasker: row["tasker"], recordedAt: row["recordedAt"], frames: row["frames"],
@@ -113,6 +180,6 @@ public struct QAHistory: Sendable {
                                precision: row["precision"], recall: row["recall"], f1: row["f1"], meanIoU: row["meanIoU"], findings: row["findings"],
                                criterion: row["criterion"])
             }
-        }
+        } }
     }
 }

@@ -39,6 +39,39 @@ struct PrelabelCommandTests {
         for name in a.keys.sorted() where a[name] != b[name] { Issue.record("\(name) differs after the restart") }
     }
 
+    @Test("an output folder reused with another configuration or a changed sweep says so and writes what a fresh run writes")
+    func reusedOutputFolder() throws {
+        let root = try scratchFolder("prelabel-reuse")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let copy = root + "/sequence", reused = root + "/reused"
+        try FileManager.default.copyItem(atPath: sequence, toPath: copy)
+        #expect(try runCuboid(["prelabel", "--write-config", root + "/defaults.json"]).status == 0)
+        var settings = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/defaults.json"))) as? [String: Any])
+        var clustering = try #require(settings["clustering"] as? [String: Any])
+        clustering["minimumPoints"] = 40
+        settings["clustering"] = clustering
+        try JSONSerialization.data(withJSONObject: settings).write(to: URL(fileURLWithPath: root + "/forty.json"))
+
+        /// Outputs of a run in `folder`, the cache aside.
+        func outputs(_ folder: String) throws -> [String: [UInt8]] { try filesBelow(folder).filter { !$0.key.hasPrefix("cache/") } }
+        let first = try runCuboid(["prelabel", copy, "--out", reused])
+        #expect(first.status == 0 && !first.stdout.contains("re-detected"), "\(first.stdout)\(first.stderr)")
+        let again = try runCuboid(["prelabel", copy, "--out", reused, "--config", root + "/forty.json"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("(0 from the cache)") && again.stdout.contains("3 frames re-detected: cache made by another configuration (3)"), "\(again.stdout)")
+        let fresh = try runCuboid(["prelabel", copy, "--out", root + "/fresh", "--config", root + "/forty.json"])
+        #expect(fresh.status == 0, "\(fresh.stderr)")
+        #expect(try outputs(reused) == outputs(root + "/fresh"))
+
+        // Frame 1's sweep emptied: only that frame is detected again, as a fresh run detects it.
+        try Data().write(to: URL(fileURLWithPath: copy + "/velodyne_points/data/0000000001.bin"))
+        let changed = try runCuboid(["prelabel", copy, "--out", reused, "--config", root + "/forty.json"])
+        let freshChanged = try runCuboid(["prelabel", copy, "--out", root + "/fresh2", "--config", root + "/forty.json"])
+        #expect(changed.status == freshChanged.status, "\(changed.stderr)\(freshChanged.stderr)")
+        #expect(changed.stdout.contains("(2 from the cache)") && changed.stdout.contains("1 frame re-detected: cache made by another sweep (1)"), "\(changed.stdout)")
+        #expect(try outputs(reused) == outputs(root + "/fresh2"))
+    }
+
     @Test("--shard K/N takes every N-th sequence in name order; --score prints detection and tracking figures")
     func shardsSplitSequences() throws {
         let root = try scratchFolder("prelabel")

@@ -50,6 +50,57 @@ struct QACommandTests {
         #expect(history.status == 0 && history.stdout.contains("week1") && history.stdout.contains("0.8000"), "\(history.stdout)")
     }
 
+    @Test("the same batch scored twice keeps one history row per tasker; a history file that is no database is named before any scoring")
+    func historyReplacesAndNamesBadFiles() throws {
+        let root = try scratchFolder("qa")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try writeBatch(root)
+        let arguments = ["qa", "--gold", root + "/gold", "--labels", "alice=" + root + "/tasker", "--no-pictures", "--history", root + "/qa.sqlite", "--batch", "week1"]
+        let first = try runCuboid(arguments + ["--out", root + "/r1"])
+        #expect(first.status == 0 && !first.stdout.contains("replacing"), "\(first.stdout)\(first.stderr)")
+        let second = try runCuboid(arguments + ["--out", root + "/r2"])
+        #expect(second.status == 0 && second.stdout.contains("replacing 1 earlier run(s)"), "\(second.stdout)\(second.stderr)")
+        let history = try runCuboid(["qa", "history", "--history", root + "/qa.sqlite", "--json"])
+        #expect(history.status == 0 && history.stdout.split(separator: "\n").count == 1, "\(history.stdout)")
+
+        try String(repeating: "not a database\n", count: 100).write(toFile: root + "/notes.sqlite", atomically: true, encoding: .utf8)
+        let refused = try runCuboid(["qa", "--gold", root + "/gold", "--labels", "alice=" + root + "/tasker", "--out", root + "/r3",
+                                     "--history", root + "/notes.sqlite"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains(root + "/notes.sqlite") && refused.stderr.contains("file is not a database"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: root + "/r3"))
+        let shown = try runCuboid(["qa", "history", "--history", root + "/notes.sqlite"])
+        #expect(shown.status == 1 && shown.stderr.contains(root + "/notes.sqlite: cannot open"), "\(shown.stderr)")
+    }
+
+    @Test("a full disk or a read-only history stops qa with the database file and SQLite's reason, and keeps its earlier runs",
+          .enabled(if: SmallFileSystem.canMount))
+    func historyOnFullOrReadOnlyDisk() throws {
+        let root = try scratchFolder("qa-disk")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try writeBatch(root)
+        let disk = try SmallFileSystem(at: root + "/disk", kibibytes: 200)
+        defer { disk.unmount() }
+        let database = root + "/disk/qa.sqlite"
+        let arguments = ["qa", "--gold", root + "/gold", "--labels", "alice=" + root + "/tasker", "--no-pictures", "--history", database]
+        #expect(try runCuboid(arguments + ["--out", root + "/r1", "--batch", "week1"]).status == 0)
+        // Fill what is left of the file system.
+        #expect(FileManager.default.createFile(atPath: root + "/disk/filler", contents: nil))
+        let filler = try #require(FileHandle(forWritingAtPath: root + "/disk/filler"))
+        while (try? filler.write(contentsOf: Data(count: 4096))) != nil {}
+        try? filler.close()
+        let full = try runCuboid(arguments + ["--out", root + "/r2", "--batch", "week2"])
+        #expect(full.status == 1)
+        #expect(full.stderr.contains(database + ": cannot record a run in") && full.stderr.contains("database or disk is full"), "\(full.stderr)")
+        try FileManager.default.removeItem(atPath: root + "/disk/filler")
+        try disk.remount(readOnly: true)
+        let readOnly = try runCuboid(arguments + ["--out", root + "/r3", "--batch", "week3"])
+        #expect(readOnly.status == 1)
+        #expect(readOnly.stderr.contains(database) && readOnly.stderr.contains("readonly database"), "\(readOnly.stderr)")
+        let history = try runCuboid(["qa", "history", "--history", database, "--json"])
+        #expect(history.status == 0 && history.stdout.split(separator: "\n").count == 1 && history.stdout.contains("week1"), "\(history.stdout)")
+    }
+
     @Test("qa --shard K/N on three machines, then qa merge, writes the files one run writes, pictures included")
     func shardsMerge() throws {
         let root = try scratchFolder("qa")

@@ -84,13 +84,22 @@ import Testing
             Detection(category: "Car", cuboid: Box3D(x: 12, y: -3, z: -0.9, length: 3.9, width: 1.65, height: 1.4, yaw: 0.1), score: 0.8, pointCount: 3, outline: outline),
             Detection(category: "Car", cuboid: Box3D(x: 1, y: 2, z: -0.9, length: 3.9, width: 1.65, height: 1.4, yaw: 0), score: 1, pointCount: 0, source: "external"),
         ]
-        #expect(try DetectionCache.decode(DetectionCache.encode(detections)) == detections)
+        let key = DetectionCacheKey(tool: "0.1.0", sweep: "000000.bin 16 digest64 0123456789abcdef", configuration: "digest64 fedcba9876543210", external: "none")
+        #expect(try DetectionCache.decode(DetectionCache.encode(detections, key: key)) == DetectionCache.Entry(key: key, detections: detections))
     }
 
     /// An outline with an odd count of numbers is named, with its line.
     @Test func oddOutlineIsRejected() {
-        let text = "{\"version\": 1, \"detections\": [\n{\"category\": \"Car\", \"score\": 1, \"points\": 3, \"source\": \"lidar\", \"box\": [1, 2, 3, 4, 5, 6, 0],\n \"outline\": [1, 2, 3]}]}"
-        #expect(throws: LabelFileError.invalidField(line: 3, field: "outline", expected: "an even count of numbers (x, y pairs)")) {
+        let text = "{\"version\": 2, \"madeFrom\": {\"tool\": \"0.1.0\", \"sweep\": \"unused\", \"configuration\": \"x\", \"external\": \"none\"},\n\"detections\": [\n{\"category\": \"Car\", \"score\": 1, \"points\": 3, \"source\": \"lidar\", \"box\": [1, 2, 3, 4, 5, 6, 0],\n \"outline\": [1, 2, 3]}]}"
+        #expect(throws: LabelFileError.invalidField(line: 4, field: "outline", expected: "an even count of numbers (x, y pairs)")) {
+            try DetectionCache.decode(Array(text.utf8))
+        }
+    }
+
+    /// A version 1 file records no inputs: it is refused (and its frame detected again), not trusted.
+    @Test func versionOneIsRefused() {
+        let text = "{\"version\": 1, \"detections\": []}"
+        #expect(throws: LabelFileError.invalidField(line: 1, field: "version", expected: "2 (an older cache records no inputs)")) {
             try DetectionCache.decode(Array(text.utf8))
         }
     }

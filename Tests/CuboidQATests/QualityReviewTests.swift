@@ -4,6 +4,7 @@ import CuboidGeometry
 import CuboidKernels
 import CuboidQA
 import CuboidQAHistory
+import GRDB
 import CuboidTestSupport
 import Foundation
 import Testing
@@ -330,5 +331,85 @@ struct ReportTests {
         #expect(entries.map(\.batch) == ["monday", "tuesday"])
         #expect(entries[0].f1 == report.taskers[1].overall.f1 && entries[0].truePositives == report.taskers[1].overall.truePositives)
         #expect(try reopened.entries().count == 4)
+    }
+
+    /// Rows of `run` and `run_class` per batch, read with GRDB behind the store's back.
+    private func rowCounts(_ path: String) throws -> (runs: [String: Int], classes: Int) {
+        try DatabaseQueue(path: path).read { db in
+            let runs = try Row.fetchAll(db, sql: "SELECT batch, COUNT(*) AS n FROM run GROUP BY batch")
+            return (Dictionary(uniqueKeysWithValues: runs.map { (String.fromDatabaseValue($0["batch"])!, Int.fromDatabaseValue($0["n"])!) }),
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run_class")!)
+        }
+    }
+
+    @Test("recording a batch again replaces each tasker's earlier run of it and its class rows")
+    func rerunReplaces() throws {
+        let path = NSTemporaryDirectory() + "cuboid-qa-history-\(UUID().uuidString).sqlite"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let batch = SyntheticQABatch.make(frames: 3, boxesPerFrame: 8, taskers: 2, seed: 5)
+        let report = try QualityReview.evaluate(gold: batch.gold, taskers: batch.taskers, configuration: QAConfiguration(), threads: 1)
+        let other = SyntheticQABatch.make(frames: 3, boxesPerFrame: 8, taskers: 2, seed: 6)
+        let rerun = try QualityReview.evaluate(gold: other.gold, taskers: other.taskers, configuration: QAConfiguration(), threads: 1)
+        #expect(rerun.taskers[1].overall.f1 != report.taskers[1].overall.f1)
+        let store = try QAHistory(path: path)
+        try store.record(report, batch: "monday", date: Date(timeIntervalSince1970: 1_000))
+        try store.record(report, batch: "tuesday", date: Date(timeIntervalSince1970: 90_000))
+        try store.record(rerun, batch: "monday", date: Date(timeIntervalSince1970: 180_000))
+        let entries = try store.entries(tasker: "tasker2")
+        #expect(entries.map(\.batch) == ["tuesday", "monday"])
+        #expect(entries[1].f1 == rerun.taskers[1].overall.f1 && entries[1].recordedAt == "1970-01-03T02:00:00Z")
+        let counts = try rowCounts(path)
+        #expect(counts.runs == ["monday": 2, "tuesday": 2])
+        // The class rows are those of a history that only ever saw the two runs kept.
+        let reference = path + "-reference"
+        defer { try? FileManager.default.removeItem(atPath: reference) }
+        try QAHistory(path: reference).record(report, batch: "tuesday", date: Date(timeIntervalSince1970: 90_000))
+        try QAHistory(path: reference).record(rerun, batch: "monday", date: Date(timeIntervalSince1970: 180_000))
+        #expect(counts.classes == (try rowCounts(reference).classes))
+    }
+
+    @Test("migration v2 keeps the newest of the duplicate rows a version 1 history holds, and adds the unique index")
+    func migrationRemovesDuplicates() throws {
+        let path = NSTemporaryDirectory() + "cuboid-qa-history-\(UUID().uuidString).sqlite"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let batch = SyntheticQABatch.make(frames: 3, boxesPerFrame: 8, taskers: 2, seed: 5)
+        let report = try QualityReview.evaluate(gold: batch.gold, taskers: batch.taskers, configuration: QAConfiguration(), threads: 1)
+        try QAHistory(path: path).record(report, batch: "monday", date: Date(timeIntervalSince1970: 1_000))
+        // Back to version 1: no unique index, and the same batch recorded twice more (the newest in the middle).
+        let kept = try DatabaseQueue(path: path).write { db in
+            try db.execute(sql: "DROP INDEX run_batch_tasker")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v2'")
+            for (id, stamp) in [(10, "1970-01-05T00:00:00Z"), (11, "1970-01-02T00:00:00Z")] {
+                try db.execute(sql: """
+                    INSERT INTO run (id, batch, tasker, recordedAt, frames, truePositives, falsePositives, falseNegatives, precision, recall, f1,
+                                     findings, criterion, configuration) VALUES (?, 'monday', 'tasker1', ?, 3, \(id), 0, 0, 1, 1, 1, 0, 'bev-iou', '{}')
+                    """, arguments: [id, stamp])
+                try db.execute(sql: "INSERT INTO run_class (runId, category, truePositives, falsePositives, falseNegatives, f1) VALUES (?, 'Car', 1, 0, 0, 1)",
+                               arguments: [id])
+            }
+            return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run_class WHERE runId IN (SELECT id FROM run WHERE tasker = 'tasker2')")!
+        }
+        let migrated = try QAHistory(path: path)
+        let entries = try migrated.entries()
+        #expect(entries.map(\.tasker) == ["tasker1", "tasker2"])
+        #expect(entries[0].truePositives == 10 && entries[0].recordedAt == "1970-01-05T00:00:00Z")
+        #expect(try rowCounts(path).classes == kept + 1)
+        let indexes = try DatabaseQueue(path: path).read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'") }
+        #expect(indexes.contains("run_batch_tasker"))
+    }
+
+    @Test("a file that is no database is refused with its path and SQLite's reason")
+    func garbageDatabaseIsNamed() throws {
+        let path = NSTemporaryDirectory() + "cuboid-qa-history-\(UUID().uuidString).sqlite"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try String(repeating: "these are QA notes, not a database\n", count: 50).write(toFile: path, atomically: true, encoding: .utf8)
+        do {
+            _ = try QAHistory(path: path)
+            Issue.record("a text file opened as a history database")
+        } catch {
+            #expect(error.path == path)
+            #expect(error.code == 26 && error.reason.contains("file is not a database"), "\(error)")
+            #expect(error.description.hasPrefix(path + ": cannot "), "\(error)")
+        }
     }
 }
