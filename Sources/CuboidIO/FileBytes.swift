@@ -6,16 +6,24 @@ import Darwin
 
 /// Thin adapters between files and the byte-oriented decoders and encoders.
 public enum FileBytes {
+    /// The default byte limit of ``read(_:maxBytes:)`` and ``decode(_:maxBytes:_:)``: 2 GiB, far above
+    /// any label, calibration, table or image file, low enough that a wrong path (a disk image, a
+    /// sparse file) is refused instead of filling memory. Point clouds derive their own limit from
+    /// their point budget (`PointCloudCodec.fileByteLimit`).
+    public static let defaultMaxBytes = 1 << 31
+
     /// Reads a file and decodes its bytes, naming the file in any decoding error.
     ///
     /// - Parameters:
     ///   - path: The file to read.
+    ///   - maxBytes: The largest file that is read (see ``read(_:maxBytes:)``).
     ///   - decode: A decoder over the file's bytes; its typed error is wrapped in ``FileDecodingError``.
-    /// - Throws: ``FileAccessError`` when the file cannot be read, ``FileDecodingError`` when it cannot be decoded.
+    /// - Throws: ``FileAccessError`` when the file cannot be read or is above `maxBytes`,
+    ///   ``FileDecodingError`` when it cannot be decoded.
     public static func decode<Value, Failure: Error & Sendable>(
-        _ path: String, _ decode: ([UInt8]) throws(Failure) -> Value
+        _ path: String, maxBytes: Int = defaultMaxBytes, _ decode: ([UInt8]) throws(Failure) -> Value
     ) throws -> Value {
-        let bytes = try read(path)
+        let bytes = try read(path, maxBytes: maxBytes)
         do {
             return try decode(bytes)
         } catch {
@@ -23,13 +31,36 @@ public enum FileBytes {
         }
     }
 
-    /// Reads a whole file into memory with one allocation sized from `fstat`.
+    /// The size `fstat` reports for a regular file, or nil for anything else (a pipe, a device).
     ///
-    /// - Parameter path: The file to read.
+    /// Lets a reader that knows its record size check a budget before reading; ``read(_:maxBytes:)``
+    /// stays bounded by its own limit whatever the file does after this call.
+    /// - Throws: ``FileAccessError`` when the file cannot be examined.
+    public static func regularFileSize(_ path: String) throws(FileAccessError) -> Int? {
+        var status = stat()
+        guard stat(path, &status) == 0 else { throw FileAccessError(path: path, operation: .open, errno: errno) }
+        return (status.st_mode & S_IFMT) == S_IFREG ? Int(status.st_size) : nil
+    }
+
+    /// Reads a whole file into memory, never more than `maxBytes`.
+    ///
+    /// A regular file's size comes from `fstat` and is checked before anything is allocated; then it
+    /// is read with one allocation of that size. Pipes and sockets (and files whose size `fstat` does
+    /// not know, such as `/proc`) are read in 1 MiB chunks until they end or pass `maxBytes`.
+    /// Character and block devices are refused unread: they have no size, and `/dev/zero` or
+    /// `/dev/urandom` never end.
+    ///
+    /// - Parameters:
+    ///   - path: The file to read.
+    ///   - maxBytes: The largest number of bytes accepted; default ``defaultMaxBytes`` (2 GiB).
     /// - Returns: The file's bytes.
-    /// - Throws: ``FileAccessError`` when the file cannot be opened or read.
+    /// - Throws: ``FileAccessError`` when the file cannot be opened or read, is a directory or device,
+    ///   or holds more than `maxBytes` (code `EFBIG`, with ``FileAccessError/size`` and
+    ///   ``FileAccessError/limit``).
+    /// - Precondition: `maxBytes >= 0`.
     /// - Complexity: O(n) in the file size; one copy from the page cache.
-    public static func read(_ path: String) throws(FileAccessError) -> [UInt8] {
+    public static func read(_ path: String, maxBytes: Int = defaultMaxBytes) throws(FileAccessError) -> [UInt8] {
+        precondition(maxBytes >= 0, "maxBytes must not be negative")
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw FileAccessError(path: path, operation: .open, errno: errno) }
         defer { close(descriptor) }
@@ -37,17 +68,28 @@ public enum FileBytes {
         guard fstat(descriptor, &status) == 0 else {
             throw FileAccessError(path: path, operation: .read, errno: errno)
         }
-        if (status.st_mode & S_IFMT) == S_IFDIR {
+        switch status.st_mode & S_IFMT {
+        case S_IFDIR:
             throw FileAccessError(path: path, operation: .read, errno: EISDIR)
+        case S_IFCHR, S_IFBLK:
+            throw FileAccessError(
+                path: path, operation: .read, code: ENODEV,
+                reason: "a \((status.st_mode & S_IFMT) == S_IFCHR ? "character" : "block") device, not a file or pipe (devices have no size and may never end)")
+        default:
+            break
         }
         let expected = max(Int(status.st_size), 0)
+        guard expected <= maxBytes else { throw .tooLarge(path: path, size: expected, limit: maxBytes) }
         var failure: Int32 = 0
-        // One read sized from fstat; the extra byte sees a file that grew since.
+        // One read sized from fstat; the extra byte sees a file that grew since (or has no size: pipes, /proc).
         var result = [UInt8](unsafeUninitializedCapacity: expected + 1) { buffer, initialized in
             initialized = readFully(descriptor, into: UnsafeMutableRawBufferPointer(buffer), failure: &failure)
         }
         while failure == 0 && result.count > expected {
-            var chunk = [UInt8](unsafeUninitializedCapacity: 1 << 20) { buffer, initialized in
+            guard result.count <= maxBytes else { throw .tooLarge(path: path, size: nil, limit: maxBytes) }
+            // Never more than one byte past the limit, so a pipe that never ends stops there.
+            let chunkSize = min(1 << 20, maxBytes + 1 - result.count)
+            var chunk = [UInt8](unsafeUninitializedCapacity: chunkSize) { buffer, initialized in
                 initialized = readFully(descriptor, into: UnsafeMutableRawBufferPointer(buffer), failure: &failure)
             }
             if chunk.isEmpty { break }
@@ -55,6 +97,7 @@ public enum FileBytes {
             chunk.removeAll()
         }
         if failure != 0 { throw FileAccessError(path: path, operation: .read, errno: failure) }
+        guard result.count <= maxBytes else { throw .tooLarge(path: path, size: nil, limit: maxBytes) }
         return result
     }
 

@@ -230,13 +230,57 @@ public enum PointCloudCodec {
 }
 
 extension PointCloudCodec {
-    /// Reads and decodes a point cloud file.
+    /// The largest point cloud file read: for headerless sweeps (`format`, or else `path`'s extension,
+    /// says KITTI `.bin` or nuScenes `.pcd.bin`) `maxPoints` records; for PCD and PLY `maxPoints` x 20
+    /// bytes (the widest sweep record), and never less than `FileBytes.defaultMaxBytes` so that a small
+    /// point budget still lets the header be read and checked. With the default budget: 3.2 GB for
+    /// KITTI `.bin`, 4 GB for the rest.
+    public static func fileByteLimit(format: PointCloudFormat? = nil, path: String? = nil, maxPoints: Int = defaultMaxPoints) -> Int {
+        let (product, overflow) = maxPoints.multipliedReportingOverflow(by: headerlessLayout(format: format, path: path)?.recordSize ?? 20)
+        let limit = overflow ? Int.max : product
+        return headerlessLayout(format: format, path: path) == nil ? max(limit, FileBytes.defaultMaxBytes) : limit
+    }
+
+    /// The record layout when `format` (or else `path`'s extension) names a headerless sweep.
+    static func headerlessLayout(format: PointCloudFormat?, path: String?) -> BinaryScanCodec.Layout? {
+        switch format ?? path.flatMap(PointCloudFormat.init(pathExtensionOf:)) {
+        case .kittiBin: .kitti
+        case .nuScenesBin: .nuScenes
+        default: nil
+        }
+    }
+
+    /// Reads a point cloud file's bytes within the budget, before decoding.
     ///
-    /// - Throws: ``FileAccessError`` when the file cannot be read, or ``FileDecodingError`` wrapping
-    ///   a ``PointCloudError`` with the path.
+    /// A headerless sweep's point count is its size over the record size, so a regular file with more
+    /// than `maxPoints` records is refused from its `fstat` size, unread, with the same
+    /// ``BinaryScanCodec/Error/tooManyPoints(count:limit:byteCount:recordSize:)`` its decoding would give. Everything else is
+    /// read up to ``fileByteLimit(format:path:maxPoints:)`` (PCD and PLY counts are checked against
+    /// `maxPoints` when their header is parsed).
+    /// - Throws: ``FileAccessError`` (a file above the byte limit, a device), or ``FileDecodingError``
+    ///   wrapping a ``PointCloudError`` with the path.
+    public static func readBytes(_ path: String, format: PointCloudFormat? = nil, maxPoints: Int = defaultMaxPoints) throws -> [UInt8] {
+        if let layout = headerlessLayout(format: format, path: path), let size = try FileBytes.regularFileSize(path),
+            size / layout.recordSize > maxPoints
+        {
+            throw FileDecodingError(
+                path: path, underlying: PointCloudError.binaryScan(
+                    .tooManyPoints(count: size / layout.recordSize, limit: maxPoints, byteCount: size, recordSize: layout.recordSize)))
+        }
+        return try FileBytes.read(path, maxBytes: fileByteLimit(format: format, path: path, maxPoints: maxPoints))
+    }
+
+    /// Reads and decodes a point cloud file, checking its size against the budget before reading
+    /// (see ``readBytes(_:format:maxPoints:)``).
+    ///
+    /// - Throws: ``FileAccessError`` when the file cannot be read or is too large, or
+    ///   ``FileDecodingError`` wrapping a ``PointCloudError`` with the path.
     public static func read(_ path: String, format: PointCloudFormat? = nil, maxPoints: Int = defaultMaxPoints) throws -> DecodedPointCloud {
-        try FileBytes.decode(path) { (bytes) throws(PointCloudError) in
-            try decode(bytes, format: format, path: path, maxPoints: maxPoints)
+        let bytes = try readBytes(path, format: format, maxPoints: maxPoints)
+        do {
+            return try decode(bytes, format: format, path: path, maxPoints: maxPoints)
+        } catch {
+            throw FileDecodingError(path: path, underlying: error)
         }
     }
 

@@ -213,7 +213,10 @@ struct CodecTests {
 
     @Test("garbage and empty input")
     func garbage() {
-        #expect(imageError { () throws(ImageError) in try ImageCodec.decode([]) } == .unrecognizedFormat)
+        // No bytes at all is its own error (an image file that was never written), not an unknown format.
+        #expect(imageError { () throws(ImageError) in try ImageCodec.decode([]) } == .emptyFile)
+        #expect(imageError { () throws(ImageError) in try ImageCodec.header([]) } == .emptyFile)
+        #expect(imageError { () throws(ImageError) in try ImageCodec.decode([0x42]) } == .unrecognizedFormat)
         // libjpeg's own refusal, reported as an error (this input once leaked the decompressor).
         #expect(imageError { () throws(ImageError) in try ImageCodec.decodeJPEG([]) } == .invalidJPEG(message: "Empty input file", byteOffset: 0))
         if case .invalidPNG = imageError({ () throws(ImageError) in try ImageCodec.decodePNG([1, 2, 3]) }) {} else { Issue.record("expected invalidPNG") }
