@@ -104,7 +104,7 @@ struct Prelabel: ParsableCommand {
 
     private func run(_ path: String, output: String, options: PrelabelOptions) throws {
         var options = options
-        let sequence = try SensorSequence.open(path)
+        let sequence = try openSequence(path)
         if let detections {
             var context = LabelContext()
             if detectionsFormat == "kitti" {

@@ -130,6 +130,49 @@ public enum FileBytes {
         try writer.commit()
     }
 
+    /// A folder's entries, read with `readdir` so that every name is seen as the bytes it is.
+    public struct FolderListing: Sendable, Hashable {
+        /// The names that are UTF-8 (every entry but `.` and `..`), in directory order.
+        public var names: [String]
+        /// Names that are not UTF-8, escaped by ``escapedName(_:)``. No Swift `String` path can open
+        /// them (a path is converted to UTF-8), so callers skip them and report them instead of
+        /// failing later on a mangled name.
+        public var undecodableNames: [String]
+    }
+
+    /// Lists a folder with `readdir`, separating names that are not UTF-8.
+    /// - Throws: ``FileAccessError`` naming the folder when it cannot be opened.
+    public static func listFolder(_ path: String) throws(FileAccessError) -> FolderListing {
+        guard let directory = opendir(path) else { throw FileAccessError(path: path, operation: .open, errno: errno) }
+        defer { closedir(directory) }
+        var listing = FolderListing(names: [], undecodableNames: [])
+        while let entry = readdir(directory) {
+            let bytes = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+            if bytes == [0x2E] || bytes == [0x2E, 0x2E] { continue }
+            if let name = String(validating: bytes, as: UTF8.self) {
+                listing.names.append(name)
+            } else {
+                listing.undecodableNames.append(escapedName(bytes))
+            }
+        }
+        return listing
+    }
+
+    /// A file name's bytes as printable text: ASCII from space to `~` as is (a backslash doubled),
+    /// every other byte as `\xNN`.
+    public static func escapedName(_ bytes: [UInt8]) -> String {
+        let hex = Array("0123456789ABCDEF")
+        var out = ""
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "\\"): out += "\\\\"
+            case 0x20...0x7E: out.append(Character(Unicode.Scalar(byte)))
+            default: out += "\\x" + String(hex[Int(byte >> 4)]) + String(hex[Int(byte & 15)])
+            }
+        }
+        return out
+    }
+
     /// Removes the temporary files that ``writeAtomically(_:to:)`` and ``AtomicFileWriter`` leave in
     /// `folder` when their process is killed between creating and renaming one (`.NAME.tmp-XXXXXX`),
     /// and a ``ScratchFile`` killed between creating and unlinking its file (`.cuboid-scratch-XXXXXX`).
@@ -138,15 +181,11 @@ public enum FileBytes {
     /// - Returns: How many were removed.
     @discardableResult
     public static func removeStaleTemporaries(in folder: String) -> Int {
-        guard let directory = opendir(folder) else { return 0 }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let names = ((try? listFolder(folder))?.names ?? []).filter { name in
             let isTemporary = name.hasPrefix(".") && name.dropLast(6).hasSuffix(".tmp-")
             let isScratch = name.hasPrefix(".cuboid-scratch-") && name.count == ".cuboid-scratch-".count + 6
-            if isTemporary || isScratch { names.append(name) }
+            return isTemporary || isScratch
         }
-        closedir(directory)
         return names.reduce(0) { $0 + (unlink(folder + "/" + $1) == 0 ? 1 : 0) }
     }
 }
