@@ -44,7 +44,7 @@ public final class LabelStreamWriter {
         switch format {
         case .openLABEL:
             let folder = (path as NSString).deletingLastPathComponent
-            frames = try ScratchFile(in: folder.isEmpty ? "." : folder)
+            frames = try ScratchFile(in: folder.isEmpty ? "." : folder, for: path)
             openLABEL = OpenLABELStreamEncoder(sensor: sensorName, cameras: cameras)
         case .kittiTracking:
             trackingCalibration = try context.calibration(forFrame: ((path as NSString).lastPathComponent as NSString).deletingPathExtension)
