@@ -63,7 +63,13 @@ enum InputFile {
     /// JPEG signature; a point cloud otherwise. Point clouds are checked against the point budget
     /// before they are read (`PointCloudCodec.readBytes`), images against `FileBytes.defaultMaxBytes`.
     static func read(_ path: String, pointCloudFormat: PointCloudFormat?) throws -> InputFile {
-        if pointCloudFormat == nil, ImageFormat(pathExtensionOf: path) != nil { return .image(try FileBytes.read(path)) }
+        if pointCloudFormat == nil {
+            if ImageFormat(pathExtensionOf: path) != nil { return .image(try FileBytes.read(path)) }
+            // A regular file's signature is looked at first; a pipe's only after it is read.
+            if try FileBytes.regularFileSize(path) != nil, ImageFormat.detect(try FileBytes.readPrefix(path, count: 8)) != nil {
+                return .image(try FileBytes.read(path))
+            }
+        }
         let bytes = try PointCloudCodec.readBytes(path, format: pointCloudFormat)
         return pointCloudFormat == nil && ImageFormat.detect(bytes) != nil ? .image(bytes) : .pointCloud(bytes)
     }

@@ -42,6 +42,28 @@ public enum FileBytes {
         return (status.st_mode & S_IFMT) == S_IFREG ? Int(status.st_size) : nil
     }
 
+    /// The first `count` bytes of a regular file (fewer when it is shorter), for checking a header
+    /// before the whole file is read.
+    /// - Throws: ``FileAccessError`` when the file cannot be opened or read, or is not a regular file
+    ///   (reading a pipe's first bytes would consume them).
+    public static func readPrefix(_ path: String, count: Int) throws(FileAccessError) -> [UInt8] {
+        precondition(count >= 0, "count must not be negative")
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw FileAccessError(path: path, operation: .open, errno: errno) }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw FileAccessError(path: path, operation: .read, errno: errno) }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            throw FileAccessError(path: path, operation: .read, code: EINVAL, reason: "not a regular file")
+        }
+        var failure: Int32 = 0
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            initialized = readFully(descriptor, into: UnsafeMutableRawBufferPointer(buffer), failure: &failure)
+        }
+        if failure != 0 { throw FileAccessError(path: path, operation: .read, errno: failure) }
+        return bytes
+    }
+
     /// Reads a whole file into memory, never more than `maxBytes`.
     ///
     /// A regular file's size comes from `fstat` and is checked before anything is allocated; then it

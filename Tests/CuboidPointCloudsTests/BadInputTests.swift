@@ -253,3 +253,38 @@ struct PointCloudSizeCheckTests {
         #expect(message.contains("bytes)") || message.contains("line"), "\(message)")
     }
 }
+
+@Suite("Point cloud headers checked before reading")
+struct PointCloudHeaderCheckTests {
+    /// A 3 GiB file (under the 4 GB byte limit) whose first bytes are no point cloud, or a header over
+    /// the point budget, is refused from its first 64 KiB instead of being read whole.
+    @Test("large files are refused from their header", arguments: ["zeros", "pcd", "ply"])
+    func refusedFromHeader(kind: String) throws {
+        let folder = try scratchFolder("clouds-header")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/big." + (kind == "ply" ? "ply" : "pcd")
+        try sparseFile(path, size: 3 << 30)
+        let header: String
+        let expected: PointCloudError
+        switch kind {
+        case "pcd":
+            header = "# .PCD v0.7\nVERSION 0.7\nFIELDS x y z\nSIZE 4 4 4\nTYPE F F F\nCOUNT 1 1 1\nWIDTH 250000000\nHEIGHT 1\nPOINTS 250000000\nDATA binary\n"
+            expected = .pcd(.tooManyPoints(declared: 250_000_000, limit: PointCloudCodec.defaultMaxPoints))
+        case "ply":
+            header = "ply\nformat binary_little_endian 1.0\nelement vertex 250000000\nproperty float x\nproperty float y\nproperty float z\nend_header\n"
+            expected = .ply(.tooManyPoints(declared: 250_000_000, limit: PointCloudCodec.defaultMaxPoints))
+        default:
+            header = ""
+            expected = .unrecognizedFormat
+        }
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.write(contentsOf: Data(header.utf8))
+        try handle.close()
+        do {
+            _ = try PointCloudCodec.read(path)
+            Issue.record("read")
+        } catch let error as FileDecodingError {
+            #expect(error.path == path && error.underlying as? PointCloudError == expected)
+        }
+    }
+}
