@@ -107,19 +107,31 @@ public enum FileBytes {
         var result = [UInt8](unsafeUninitializedCapacity: expected + 1) { buffer, initialized in
             initialized = readFully(descriptor, into: UnsafeMutableRawBufferPointer(buffer), failure: &failure)
         }
-        while failure == 0 && result.count > expected {
-            guard result.count <= maxBytes else { throw .tooLarge(path: path, size: nil, limit: maxBytes) }
-            // Never more than one byte past the limit, so a pipe that never ends stops there.
-            let chunkSize = min(1 << 20, maxBytes + 1 - result.count)
-            var chunk = [UInt8](unsafeUninitializedCapacity: chunkSize) { buffer, initialized in
-                initialized = readFully(descriptor, into: UnsafeMutableRawBufferPointer(buffer), failure: &failure)
+        if failure == 0 && result.count > expected {
+            // No size (a pipe, /proc) or a file that grew: the rest in 1 MiB chunks, never more than one
+            // byte past the limit, so a pipe that never ends stops there. The chunks are joined once,
+            // each freed as it is copied, so memory peaks near the bytes read (an appended array's
+            // doubling copies would need up to three times that).
+            var chunks = [result]
+            var total = result.count
+            while failure == 0 {
+                guard total <= maxBytes else { throw .tooLarge(path: path, size: nil, limit: maxBytes) }
+                let chunkSize = min(1 << 20, maxBytes + 1 - total)
+                let chunk = [UInt8](unsafeUninitializedCapacity: chunkSize) { buffer, initialized in
+                    initialized = readFully(descriptor, into: UnsafeMutableRawBufferPointer(buffer), failure: &failure)
+                }
+                if chunk.isEmpty { break }
+                total += chunk.count
+                chunks.append(chunk)
             }
-            if chunk.isEmpty { break }
-            result.append(contentsOf: chunk)
-            chunk.removeAll()
+            if failure != 0 { throw FileAccessError(path: path, operation: .read, errno: failure) }
+            guard total <= maxBytes else { throw .tooLarge(path: path, size: nil, limit: maxBytes) }
+            result = []
+            result.reserveCapacity(total)
+            chunks.reverse()
+            while let chunk = chunks.popLast() { result.append(contentsOf: chunk) }
         }
         if failure != 0 { throw FileAccessError(path: path, operation: .read, errno: failure) }
-        guard result.count <= maxBytes else { throw .tooLarge(path: path, size: nil, limit: maxBytes) }
         return result
     }
 
