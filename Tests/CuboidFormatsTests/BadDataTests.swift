@@ -130,4 +130,28 @@ struct BadDataTests {
             #expect(error.path == "/nonexistent-folder/labels.openlabel.json")
         }
     }
+
+    /// A per-frame label file whose name is not UTF-8 would drop its frame unseen: an error naming it.
+    @Test func undecodableLabelFileNameIsAnError() throws {
+        let root = try scratchFolder("labels-names")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let folder = root + "/label_2"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let calibration = root + "/calib.txt"
+        try FileBytes.writeAtomically(Array(validKITTICalibration.utf8), to: calibration)
+        let line = Array("Car 0.00 0 -1.57 599.41 156.40 629.75 189.25 1.5 1.6 3.9 0.47 1.49 20.44 -1.56\n".utf8)
+        try FileBytes.writeAtomically(line, to: folder + "/000000.txt")
+        let context = LabelContext(calibration: try KITTICalibration.read(calibration))
+        #expect(try LabelStore.read(folder, format: .kitti, context: context).frames.count == 1)
+        let bad = Array((folder + "/00").utf8) + [0xFF] + Array("001.txt".utf8) + [0]
+        let descriptor = bad.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_CREAT | O_WRONLY, 0o644) } }
+        #expect(descriptor >= 0)
+        close(descriptor)
+        do {
+            _ = try LabelStore.read(folder, format: .kitti, context: context)
+            Issue.record("a label file was left out silently")
+        } catch let error as FileAccessError {
+            #expect(error.path == folder + "/00\\xFF001.txt" && error.code == EILSEQ)
+        }
+    }
 }
