@@ -33,7 +33,7 @@ struct BadInputCommandTests {
         let folder = try scratchFolder("cli-empty")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = folder + "/" + name
-        FileManager.default.createFile(atPath: path, contents: Data())
+        #expect(FileManager.default.createFile(atPath: path, contents: Data()))
         let inspected = try runCuboid(["inspect", path])
         #expect(inspected.status == 1)
         #expect(inspected.stderr == "error: \(path): empty file (0 bytes), expected a PNG or JPEG image\n")
