@@ -49,8 +49,9 @@ extension Bench {
 
         func run() throws {
             for path in paths {
-                let bytes = try FileBytes.read(path)
-                let isImage = ImageFormat.detect(bytes) != nil
+                let input = try InputFile.read(path, pointCloudFormat: nil)
+                let bytes = input.bytes
+                let isImage = if case .image = input { true } else { false }
                 var items = 0
                 let fileRuns: [Double]
                 let memoryRuns: [Double]
@@ -58,7 +59,7 @@ extension Bench {
                 if isImage {
                     let image = try ImageCodec.decode(bytes)
                     items = image.pixelCount
-                    format = ImageFormat.detect(bytes)!.rawValue
+                    format = try ImageCodec.header(bytes).format.rawValue
                     fileRuns = try timeRuns(repeats: repeats) { _ = try ImageCodec.read(path) }
                     memoryRuns = try timeRuns(repeats: repeats) { _ = try ImageCodec.decode(bytes) }
                 } else {

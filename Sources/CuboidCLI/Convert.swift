@@ -47,14 +47,16 @@ struct Convert: ParsableCommand {
     }
 
     private func convert() throws {
-        let bytes = try FileBytes.read(input)
+        let file = try InputFile.read(input, pointCloudFormat: from)
+        let bytes = file.bytes
         let imageTarget = to.flatMap(ImageFormat.init(rawValue:)) ?? (to == nil ? ImageFormat(pathExtensionOf: output) : nil)
-        if from == nil, let sourceFormat = ImageFormat.detect(bytes) {
-            guard let imageTarget else {
-                throw ValidationError("\(input) is a \(sourceFormat.rawValue) image; OUT must be .png or .jpg (or --to png|jpeg)")
-            }
+        if case .image = file {
+            // Decoded first, so an empty or damaged image is reported as such whatever OUT is.
             let image: Image
             do { image = try ImageCodec.decode(bytes) } catch { throw FileDecodingError(path: input, underlying: error) }
+            guard let imageTarget else {
+                throw ValidationError("\(input) is a \(ImageFormat.detect(bytes)!.rawValue) image; OUT must be .png or .jpg (or --to png|jpeg)")
+            }
             let encoded =
                 imageTarget == .png
                 ? try ImageCodec.encodePNG(image) : try ImageCodec.encodeJPEG(image, quality: quality)

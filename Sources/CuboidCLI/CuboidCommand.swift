@@ -53,3 +53,11 @@ func tuneAllocator() {
     _ = mallopt(-1, 512 << 20)  // M_TRIM_THRESHOLD
     #endif
 }
+
+/// Opens a sequence folder and warns about each file left out because its name is not UTF-8
+/// (`SensorSequence.skippedFiles`), so a skipped frame is never silent.
+func openSequence(_ path: String) throws -> SensorSequence {
+    let sequence = try SensorSequence.open(path)
+    for file in sequence.skippedFiles { Log.shared.warning("\(file): file name is not UTF-8; left out of the sequence (rename it to read it)") }
+    return sequence
+}

@@ -45,7 +45,7 @@ struct Demo: ParsableCommand {
     /// Opens the sample sequence, prints a line per frame and returns the number of gold cuboids whose
     /// returns inside differ from their `num_points`.
     private func checkSequence(_ path: String, gold: LabelSet) throws -> Int {
-        let sequence = try SensorSequence.open(path)
+        let sequence = try openSequence(path)
         print("sequence: \(path) (\(sequence.layout.rawValue), \(sequence.frames.count) frames, cameras: "
             + "\(try sequence.cameras(at: 0).map(\.name).joined(separator: ", ")))")
         var mismatches = 0, cuboids = 0
@@ -71,7 +71,7 @@ struct Demo: ParsableCommand {
     private func prelabelSequence(_ path: String, gold: LabelSet) throws {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("cuboid-demo-\(ProcessInfo.processInfo.processIdentifier)").path
         defer { try? FileManager.default.removeItem(atPath: output) }
-        let sequence = try SensorSequence.open(path)
+        let sequence = try openSequence(path)
         var options = PrelabelOptions()
         options.collectLabels = true
         let summary = try PrelabelRunner.run(sequence, output: output, options: options)

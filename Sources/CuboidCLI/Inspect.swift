@@ -53,22 +53,51 @@ func describe(_ error: any Error, path: String) -> String {
     }
 }
 
+/// An input file of `inspect`, `convert` and `bench`, read within its kind's limit.
+enum InputFile {
+    case image([UInt8])
+    case pointCloud([UInt8])
+
+    /// Reads `path`: an image when no point cloud format is forced and the name ends in `.png`, `.jpg`
+    /// or `.jpeg` (so an empty or damaged image gets an image error) or the bytes start with a PNG or
+    /// JPEG signature; a point cloud otherwise. Point clouds are checked against the point budget
+    /// before they are read (`PointCloudCodec.readBytes`), images against `FileBytes.defaultMaxBytes`.
+    static func read(_ path: String, pointCloudFormat: PointCloudFormat?) throws -> InputFile {
+        if pointCloudFormat == nil {
+            if ImageFormat(pathExtensionOf: path) != nil { return .image(try FileBytes.read(path)) }
+            // A regular file's signature is looked at first; a pipe's only after it is read.
+            if try FileBytes.regularFileSize(path) != nil, ImageFormat.detect(try FileBytes.readPrefix(path, count: 8)) != nil {
+                return .image(try FileBytes.read(path))
+            }
+        }
+        let bytes = try PointCloudCodec.readBytes(path, format: pointCloudFormat)
+        return pointCloudFormat == nil && ImageFormat.detect(bytes) != nil ? .image(bytes) : .pointCloud(bytes)
+    }
+
+    var bytes: [UInt8] {
+        switch self {
+        case .image(let bytes), .pointCloud(let bytes): bytes
+        }
+    }
+}
+
 /// What `inspect` reports for one file.
 enum FileReport {
     case pointCloud(path: String, DecodedPointCloud)
     case image(path: String, ImageFormat, Image, progressive: Bool)
 
     static func make(path: String, format: PointCloudFormat?) throws -> FileReport {
-        let bytes = try FileBytes.read(path)
-        if format == nil, let imageFormat = ImageFormat.detect(bytes) {
+        let input = try InputFile.read(path, pointCloudFormat: format)
+        if case .image(let bytes) = input {
             do {
                 let image = try ImageCodec.decode(bytes)
                 let header = try ImageCodec.header(bytes)
-                return .image(path: path, imageFormat, image, progressive: header.isProgressive)
+                return .image(path: path, header.format, image, progressive: header.isProgressive)
             } catch {
                 throw FileDecodingError(path: path, underlying: error)
             }
         }
+        let bytes = input.bytes
         do {
             return .pointCloud(path: path, try PointCloudCodec.decode(bytes, format: format, path: path))
         } catch {

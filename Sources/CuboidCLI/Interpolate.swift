@@ -23,11 +23,11 @@ struct KeyframeInputArguments: ParsableArguments {
 
     /// Reads the labels and lays them onto the sequence's frames.
     func load(_ path: String) throws -> (labels: LabelSet, sequence: SensorSequence?, sequenceIndex: [Int]) {
-        let opened = try sequence.map { try SensorSequence.open($0) }
+        let opened = try sequence.map { try openSequence($0) }
         var labels: LabelSet
         var isDirectory: ObjCBool = false
         if format == nil, FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            labels = try SensorSequence.open(path).labelSet()
+            labels = try openSequence(path).labelSet()
         } else {
             var context = try source.context()
             if context.calibration == nil, context.calibrationFolder == nil, let opened { context.calibration = try opened.kittiCalibration(at: 0) }

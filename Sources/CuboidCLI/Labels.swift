@@ -138,7 +138,7 @@ struct LabelsCheck: ParsableCommand {
     func run() throws {
         let findings: [LabelFinding]
         do {
-            let opened = try sequence.map { try SensorSequence.open($0) }
+            let opened = try sequence.map { try openSequence($0) }
             guard labels != nil || opened != nil else { throw ValidationError("give --labels, --sequence, or both") }
             var context = try source.context()
             if context.calibrationFolder == nil, let opened, opened.layout == .kittiObject { context.calibrationFolder = opened.root }

@@ -117,7 +117,7 @@ struct Prelabel: ParsableCommand {
 
     private func run(_ path: String, output: String, options: PrelabelOptions) throws {
         var options = options
-        let sequence = try SensorSequence.open(path)
+        let sequence = try openSequence(path)
         let outputs = PrelabelRunner.outputs(in: output, formats: options.formats)
         try refuseOverwriting(inputs: sequence.inputFiles + [config, detections, gold], outputFiles: outputs.files, outputFolders: outputs.folders)
         try PrelabelRunner.checkFormats(options.formats, sequence: sequence)

@@ -225,7 +225,7 @@ enum QAInputs {
 
     static func load(gold: String?, goldFormat: LabelFormat?, labels: [String], labelsFormat: LabelFormat?, sequence: String?,
                      source: LabelSourceArguments) throws -> Loaded {
-        var recording = try sequence.map { try SensorSequence.open($0) }
+        var recording = try sequence.map { try openSequence($0) }
         var goldLabels: LabelSet?
         if let gold {
             let (set, opened) = try read(gold, format: goldFormat, recording: recording, source: source)

@@ -114,11 +114,17 @@ public struct SensorSequence: Sendable {
     /// The lidar sensor's name (`velodyne`, `lidar`, `LIDAR_TOP`).
     public let sensorName: String
 
+    /// Files left out because their names are not UTF-8, which no `String` path can open: each is
+    /// the folder and the name with every byte outside printable ASCII escaped as `\xNN`
+    /// (`velodyne/\xFF000001.bin`). The other frames open as usual; callers report these.
+    public let skippedFiles: [String]
+
     private let calibrationSource: CalibrationSource
     private let preloadedLabels: WholeSequenceLabels
 
     private init(layout: SequenceLayout, root: String, frames: [SensorFrameReference], sensorName: String,
-                 calibrationSource: CalibrationSource, preloadedLabels: WholeSequenceLabels) {
+                 calibrationSource: CalibrationSource, preloadedLabels: WholeSequenceLabels, skippedFiles: [String]) {
+        self.skippedFiles = Array(Set(skippedFiles)).sorted()
         self.layout = layout
         self.root = root
         var folders: [String: String] = [:]
@@ -247,16 +253,18 @@ public struct SensorSequence: Sendable {
         if directoryExists(root + "/velodyne") || directoryExists(root + "/velodyne_reduced") || directoryExists(root + "/training/velodyne") { return .kittiObject }
         if directoryExists(root + "/velodyne_points") { return .kittiRaw }
         if directoryExists(root + "/lidar") && directoryExists(root + "/label") { return .susTechPOINTS }
-        if (try listing(root)).contains(where: { $0.hasSuffix(".pkl.json") }) { return .nuScenesInfo }
-        if try !pointCloudFiles(root).isEmpty || directoryExists(root + "/lidar") || directoryExists(root + "/points") { return .generic }
+        var ignored: [String] = []
+        if (try listing(root, &ignored)).contains(where: { $0.hasSuffix(".pkl.json") }) { return .nuScenesInfo }
+        if try !pointCloudFiles(root, &ignored).isEmpty || directoryExists(root + "/lidar") || directoryExists(root + "/points") { return .generic }
         throw SequenceError.unknownLayout(root)
     }
 
     private static func openKITTIObject(_ given: String) throws -> SensorSequence {
+        var skipped: [String] = []
         let root = directoryExists(given + "/training") && !directoryExists(given + "/velodyne") ? given + "/training" : given
         var stems = Set<String>()
         for folder in ["velodyne", "velodyne_reduced", "label_2", "image_2"] where directoryExists(root + "/" + folder) {
-            for file in try listing(root + "/" + folder) { stems.insert(stem(file)) }
+            for file in try listing(root + "/" + folder, &skipped) { stems.insert(stem(file)) }
         }
         let frames = stems.sorted().map { name -> SensorFrameReference in
             var clouds: [String: String] = [:]
@@ -275,12 +283,13 @@ public struct SensorSequence: Sendable {
                                         labelPath: FileManager.default.fileExists(atPath: label) ? label : nil)
         }
         return SensorSequence(layout: .kittiObject, root: root, frames: frames, sensorName: "velodyne",
-                              calibrationSource: .kittiPerFrame(folder: root + "/calib"), preloadedLabels: WholeSequenceLabels([:]))
+                              calibrationSource: .kittiPerFrame(folder: root + "/calib"), preloadedLabels: WholeSequenceLabels([:]), skippedFiles: skipped)
     }
 
     private static func openKITTIRaw(_ root: String) throws -> SensorSequence {
+        var skipped: [String] = []
         let cloudFolder = root + "/velodyne_points/data"
-        let names = try listing(cloudFolder).filter { $0.hasSuffix(".bin") }.sorted().map(stem)
+        let names = try listing(cloudFolder, &skipped).filter { $0.hasSuffix(".bin") }.sorted().map(stem)
         let timestamps = try readTimestamps(root + "/velodyne_points/timestamps.txt", count: names.count)
         // Calibration: the recording's three files (in the folder or the date folder above it), else
         // one combined calib*.txt in the folder.
@@ -289,7 +298,7 @@ public struct SensorSequence: Sendable {
         for folder in [root, parent] where calibration == nil && FileManager.default.fileExists(atPath: folder + "/calib_cam_to_cam.txt") {
             calibration = try KITTICalibration.readRaw(folder: folder)
         }
-        if calibration == nil, let file = try listing(root).filter({ $0.hasPrefix("calib") && $0.hasSuffix(".txt") }).sorted().first {
+        if calibration == nil, let file = try listing(root, &skipped).filter({ $0.hasPrefix("calib") && $0.hasSuffix(".txt") }).sorted().first {
             calibration = try KITTICalibration.read(root + "/" + file)
         }
         var poses: [RigidPose?] = Array(repeating: nil, count: names.count)
@@ -313,7 +322,7 @@ public struct SensorSequence: Sendable {
         // (pre-labelling never asks, and a long recording's labels would hold memory all run).
         var labels = WholeSequenceLabels([:])
         let labelFolder = root + "/label_02"
-        if directoryExists(labelFolder), let calibration, let file = try listing(labelFolder).filter({ $0.hasSuffix(".txt") }).sorted().first {
+        if directoryExists(labelFolder), let calibration, let file = try listing(labelFolder, &skipped).filter({ $0.hasSuffix(".txt") }).sorted().first {
             labels = WholeSequenceLabels { frames in
                 let set = try LabelStore.read(labelFolder + "/" + file, format: .kittiTracking, context: LabelContext(calibration: calibration))
                 var preloaded: [String: LabeledFrame] = [:]
@@ -329,7 +338,7 @@ public struct SensorSequence: Sendable {
             }
         }
         return SensorSequence(layout: .kittiRaw, root: root, frames: frames, sensorName: "velodyne",
-                              calibrationSource: calibration.map { .kittiFixed($0) } ?? .none, preloadedLabels: labels)
+                              calibrationSource: calibration.map { .kittiFixed($0) } ?? .none, preloadedLabels: labels, skippedFiles: skipped)
     }
 
     private static func openSUSTechPOINTS(_ root: String) throws -> SensorSequence {
@@ -344,18 +353,19 @@ public struct SensorSequence: Sendable {
     /// SUSTechPOINTS and the generic layout: clouds in a folder, `camera/NAME/STEM.{jpg,png}`,
     /// `calib/camera/NAME.json`, `label/STEM.json`, and optional `timestamps.txt` and `poses.txt`.
     private static func openCameraFolders(_ root: String, layout: SequenceLayout, cloudFolder: String) throws -> SensorSequence {
-        let clouds = try pointCloudFiles(cloudFolder)
+        var skipped: [String] = []
+        let clouds = try pointCloudFiles(cloudFolder, &skipped)
         let names = clouds.map(stem)
-        let cameraNames = directoryExists(root + "/camera") ? try listing(root + "/camera").filter { directoryExists(root + "/camera/" + $0) }.sorted() : []
+        let cameraNames = directoryExists(root + "/camera") ? try listing(root + "/camera", &skipped).filter { directoryExists(root + "/camera/" + $0) }.sorted() : []
         var cameraFiles: [String: [String: String]] = [:]
         for camera in cameraNames {
-            for file in try listing(root + "/camera/" + camera) where [".jpg", ".jpeg", ".png"].contains(where: { file.lowercased().hasSuffix($0) }) {
+            for file in try listing(root + "/camera/" + camera, &skipped) where [".jpg", ".jpeg", ".png"].contains(where: { file.lowercased().hasSuffix($0) }) {
                 cameraFiles[camera, default: [:]][stem(file)] = root + "/camera/\(camera)/\(file)"
             }
         }
         var calibrationFiles: [String: String] = [:]
         if directoryExists(root + "/calib/camera") {
-            for file in try listing(root + "/calib/camera") where file.hasSuffix(".json") { calibrationFiles[stem(file)] = root + "/calib/camera/" + file }
+            for file in try listing(root + "/calib/camera", &skipped) where file.hasSuffix(".json") { calibrationFiles[stem(file)] = root + "/calib/camera/" + file }
         }
         let timestamps = try readTimestamps(root + "/timestamps.txt", count: names.count)
         let poses = try readPoses(root + "/poses.txt", count: names.count)
@@ -368,11 +378,12 @@ public struct SensorSequence: Sendable {
                                         labelPath: FileManager.default.fileExists(atPath: label) ? label : nil)
         }
         return SensorSequence(layout: layout, root: root, frames: frames, sensorName: "lidar",
-                              calibrationSource: calibrationFiles.isEmpty ? .none : .cameraFiles(calibrationFiles), preloadedLabels: WholeSequenceLabels([:]))
+                              calibrationSource: calibrationFiles.isEmpty ? .none : .cameraFiles(calibrationFiles), preloadedLabels: WholeSequenceLabels([:]), skippedFiles: skipped)
     }
 
     private static func openNuScenesInfo(_ root: String) throws -> SensorSequence {
-        guard let file = try listing(root).filter({ $0.hasSuffix(".pkl.json") }).sorted().first else { throw SequenceError.unknownLayout(root) }
+        var skipped: [String] = []
+        guard let file = try listing(root, &skipped).filter({ $0.hasSuffix(".pkl.json") }).sorted().first else { throw SequenceError.unknownLayout(root) }
         let path = root + "/" + file
         let (set, document) = try FileBytes.decode(path) { (bytes) throws(LabelFileError) in try NuScenesInfoFile.decodeWithFiles(bytes) }
         var frames: [SensorFrameReference] = []
@@ -386,7 +397,7 @@ public struct SensorSequence: Sendable {
             preloaded[labeled.name] = labeled
         }
         return SensorSequence(layout: .nuScenesInfo, root: root, frames: frames, sensorName: "LIDAR_TOP",
-                              calibrationSource: .cameras(set.cameras), preloadedLabels: WholeSequenceLabels(preloaded))
+                              calibrationSource: .cameras(set.cameras), preloadedLabels: WholeSequenceLabels(preloaded), skippedFiles: skipped)
     }
 
     // MARK: - Helpers
@@ -418,10 +429,13 @@ public struct SensorSequence: Sendable {
         return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 
-    static func listing(_ path: String) throws -> [String] {
-        do { return try FileManager.default.contentsOfDirectory(atPath: path) } catch {
-            throw FileAccessError(path: path, operation: .open, code: ENOENT, reason: "cannot list the folder")
-        }
+    /// A folder's UTF-8 names. Names that are not UTF-8 cannot be opened through a `String` path, so
+    /// they are left out of the sequence and added to `skipped` (the folder and the escaped name, see
+    /// `FileBytes.escapedName`), and every other frame still opens.
+    static func listing(_ path: String, _ skipped: inout [String]) throws -> [String] {
+        let listing = try FileBytes.listFolder(path)
+        skipped += listing.undecodableNames.map { path + "/" + $0 }
+        return listing.names
     }
 
     static func stem(_ file: String) -> String {
@@ -430,9 +444,9 @@ public struct SensorSequence: Sendable {
         return Paths.stem(name)
     }
 
-    static func pointCloudFiles(_ folder: String) throws -> [String] {
+    static func pointCloudFiles(_ folder: String, _ skipped: inout [String]) throws -> [String] {
         guard directoryExists(folder) else { return [] }
-        return try listing(folder).filter { PointCloudFormat(pathExtensionOf: $0) != nil }.sorted()
+        return try listing(folder, &skipped).filter { PointCloudFormat(pathExtensionOf: $0) != nil }.sorted()
     }
 
     /// One time in seconds per line, as many lines as frames; nil when the file is absent.

@@ -1,5 +1,6 @@
 public import CuboidGeometry
 import Foundation
+import CuboidIO
 
 #if canImport(Glibc)
 import Glibc
@@ -23,7 +24,7 @@ public enum SequenceFileError: Error, Sendable, Hashable, CustomStringConvertibl
     public var description: String {
         switch self {
         case .wrongValueCount(let line, let expected, let found): "line \(line): expected \(expected) values, found \(found)"
-        case .invalidValue(let line, let text): "line \(line): expected a number, found \"\(text.prefix(40))\""
+        case .invalidValue(let line, let text): "line \(line): expected a number, found \"\(Excerpt.of(text))\""
         case .tooFewLines(let expected, let found): "expected a line per frame (\(expected)), found \(found)"
         case .notARotation(let line): "line \(line): the 3 x 3 part is not a rotation"
         case .notText: "expected UTF-8 text"

@@ -1,3 +1,4 @@
+import CuboidIO
 /// A parsed JSON value that remembers the line it started on, so label readers can say where a bad
 /// value sits.
 ///
@@ -417,8 +418,8 @@ public enum ConfigurationFileError: Error, Sendable, Hashable, CustomStringConve
     public var description: String {
         switch self {
         case .syntax(let line, let column, let expected): "line \(line), column \(column): expected \(expected)"
-        case .unknownKey(let line, let key, let allowed): "line \(line): unknown key \(key) (allowed: \(allowed.joined(separator: ", ")))"
-        case .invalid(let key, let expected): "\(key): expected \(expected)"
+        case .unknownKey(let line, let key, let allowed): "line \(line): unknown key \(Excerpt.of(key)) (allowed: \(allowed.joined(separator: ", ")))"
+        case .invalid(let key, let expected): "\(Excerpt.of(key)): expected \(Excerpt.of(expected))"
         }
     }
 }

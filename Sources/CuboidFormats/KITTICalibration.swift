@@ -14,15 +14,20 @@ public enum KITTICalibrationError: Error, Sendable, Hashable, CustomStringConver
     case missingKey(String)
     /// The file is not UTF-8 text.
     case notText
+    /// A matrix that cannot be what its key says: a rotation part that is not a rotation (rows not
+    /// orthonormal to 1e-4, or a reflection; an all-zero `R0_rect`, say), or a projection whose focal
+    /// lengths are not positive or whose left 3 x 3 is singular.
+    case invalidMatrix(line: Int, key: String, reason: String)
 
     public var description: String {
         switch self {
-        case .malformedLine(let line, let text): "line \(line): expected \"KEY: numbers\", found \"\(text.prefix(60))\""
-        case .invalidNumber(let line, let key, let text): "line \(line), \(key): expected a finite number, found \"\(text)\""
+        case .malformedLine(let line, let text): "line \(line): expected \"KEY: numbers\", found \"\(Excerpt.of(text))\""
+        case .invalidNumber(let line, let key, let text): "line \(line), \(key): expected a finite number, found \"\(Excerpt.of(text))\""
         case .wrongValueCount(let line, let key, let expected, let found):
             "line \(line), \(key): expected \(expected) values, found \(found)"
         case .missingKey(let key): "the calibration has no \(key)"
         case .notText: "expected UTF-8 text"
+        case .invalidMatrix(let line, let key, let reason): "line \(line), \(key): \(reason)"
         }
     }
 }
@@ -92,12 +97,13 @@ public struct KITTICalibration: Sendable, Hashable, Codable {
                 return out
             }
             switch key {
-            case "P0", "P1", "P2", "P3": found[key] = try values(12)
-            case "P_rect_00", "P_rect_01", "P_rect_02", "P_rect_03": found["P" + key.suffix(1)] = try values(12)
-            case "R0_rect", "R_rect_00": found["R0_rect"] = try values(9)
-            case "Tr_velo_to_cam", "Tr_velo_cam": found["Tr_velo_to_cam"] = try values(12)
-            case "Tr_imu_to_velo", "Tr_imu_velo": found["Tr_imu_to_velo"] = try values(12)
-            case "R": found["R"] = try values(9)
+            case "P0", "P1", "P2", "P3": found[key] = try projection(try values(12), line: number, key: key)
+            case "P_rect_00", "P_rect_01", "P_rect_02", "P_rect_03":
+                found["P" + key.suffix(1)] = try projection(try values(12), line: number, key: key)
+            case "R0_rect", "R_rect_00": found["R0_rect"] = try rotation(try values(9), line: number, key: key)
+            case "Tr_velo_to_cam", "Tr_velo_cam": found["Tr_velo_to_cam"] = try rigid(try values(12), line: number, key: key)
+            case "Tr_imu_to_velo", "Tr_imu_velo": found["Tr_imu_to_velo"] = try rigid(try values(12), line: number, key: key)
+            case "R": found["R"] = try rotation(try values(9), line: number, key: key)
             case "T": found["T"] = try values(3)
             default: continue
             }
@@ -106,6 +112,37 @@ public struct KITTICalibration: Sendable, Hashable, Codable {
             found["RT"] = [r[0], r[1], r[2], t[0], r[3], r[4], r[5], t[1], r[6], r[7], r[8], t[2]]
         }
         return found
+    }
+
+    /// A row-major 3 x 3 rotation, checked as ``RigidPose/init(validatingMatrix:)`` checks rigid
+    /// transforms (rows orthonormal to 1e-4, determinant +1). KITTI's six-decimal rotations are
+    /// orthonormal to 1e-7 (the worst of the real calibration files is 9e-8), so the tolerance keeps a
+    /// margin of 1000 and still refuses a singular or scaled matrix.
+    static func rotation(_ r: [Double], line: Int, key: String) throws(KITTICalibrationError) -> [Double] {
+        _ = try rigid([r[0], r[1], r[2], 0, r[3], r[4], r[5], 0, r[6], r[7], r[8], 0], line: line, key: key)
+        return r
+    }
+
+    /// A row-major 3 x 4 rigid transform whose left 3 x 3 must be a rotation.
+    static func rigid(_ m: [Double], line: Int, key: String) throws(KITTICalibrationError) -> [Double] {
+        guard RigidPose(validatingMatrix: m) != nil else {
+            throw .invalidMatrix(line: line, key: key, reason: "the 3 x 3 rotation part is not a rotation (rows not orthonormal within 1e-4, or determinant not +1)")
+        }
+        return m
+    }
+
+    /// A row-major 3 x 4 projection `K [I | t]`: positive focal lengths (`P[0]`, `P[5]`) and an
+    /// invertible left 3 x 3, without which no point projects and no camera pose can be recovered.
+    static func projection(_ p: [Double], line: Int, key: String) throws(KITTICalibrationError) -> [Double] {
+        guard p[0] > 0, p[5] > 0 else {
+            throw .invalidMatrix(line: line, key: key, reason: "focal lengths fx = \(p[0]), fy = \(p[5]) must be positive")
+        }
+        let determinant = p[0] * (p[5] * p[10] - p[6] * p[9]) - p[1] * (p[4] * p[10] - p[6] * p[8]) + p[2] * (p[4] * p[9] - p[5] * p[8])
+        // Relative to fx * fy, the determinant of an upper-triangular K with K[2][2] = 1.
+        guard abs(determinant) > 1e-9 * p[0] * p[5] else {
+            throw .invalidMatrix(line: line, key: key, reason: "the left 3 x 3 (the intrinsics) is singular")
+        }
+        return p
     }
 
     static func assemble(_ found: [String: [Double]]) throws(KITTICalibrationError) -> KITTICalibration {

@@ -27,9 +27,9 @@ public enum KITTILabelError: Error, Sendable, Hashable, CustomStringConvertible 
     public var description: String {
         switch self {
         case .wrongFieldCount(let line, let found): "line \(line): expected 15 fields (16 with a score), found \(found)"
-        case .invalidNumber(let line, let field, let text): "line \(line), \(field): expected a finite number, found \"\(text)\""
+        case .invalidNumber(let line, let field, let text): "line \(line), \(field): expected a finite number, found \"\(Excerpt.of(text))\""
         case .unknownClass(let line, let name):
-            "line \(line): unknown class \"\(name)\" (expected one of \(KITTIObjectLabel.classes.joined(separator: ", ")))"
+            "line \(line): unknown class \"\(Excerpt.of(name))\" (expected one of \(KITTIObjectLabel.classes.joined(separator: ", ")))"
         case .negativeSize(let line, let field, let value): "line \(line), \(field): a size cannot be negative (\(value))"
         case .wrongTrackingFieldCount(let line, let found): "line \(line): expected 17 fields (18 with a score), found \(found)"
         case .notText: "expected UTF-8 text"

@@ -1,5 +1,6 @@
 public import CuboidGeometry
 public import CuboidKernels
+import CuboidIO
 
 #if canImport(Glibc)
 import Glibc
@@ -177,11 +178,11 @@ public enum LabelFileError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .notText(let offset): "byte \(offset): expected UTF-8 text"
         case .syntax(let line, let column, let expected): "line \(line), column \(column): expected \(expected)"
-        case .missingField(let line, let field): "line \(line): missing \"\(field)\""
-        case .invalidField(let line, let field, let expected): "line \(line), \(field): expected \(expected)"
+        case .missingField(let line, let field): "line \(line): missing \"\(Excerpt.of(field))\""
+        case .invalidField(let line, let field, let expected): "line \(line), \(Excerpt.of(field)): expected \(Excerpt.of(expected))"
         case .wrongFieldCount(let line, let expected, let found): "line \(line): expected \(expected) fields, found \(found)"
-        case .unknownClass(let line, let name): "line \(line): unknown class \"\(name)\""
-        case .unmappedClass(let name, let format): "\(format) has no class \"\(name)\"; map it to one of the format's classes"
+        case .unknownClass(let line, let name): "line \(line): unknown class \"\(Excerpt.of(name))\""
+        case .unmappedClass(let name, let format): "\(format) has no class \"\(Excerpt.of(name))\"; map it to one of the format's classes"
         case .missingContext(let what): what
         }
     }

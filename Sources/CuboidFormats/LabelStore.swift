@@ -129,14 +129,22 @@ public enum LabelStore {
     }
 
     /// `(frame name, file)` pairs: the files with `suffix` in a folder in name order, or the one file.
+    ///
+    /// A label file whose name is not UTF-8 cannot be opened by a `String` path; leaving it out would
+    /// drop a frame's labels unseen, so it is an error (code `EILSEQ`) naming the file with its bytes
+    /// escaped as `\xNN`.
     static func perFrameFiles(_ path: String, suffix: String) throws -> [(String, String)] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw FileAccessError(path: path, operation: .open, code: ENOENT, reason: "No such file or directory")
         }
         if !isDirectory.boolValue { return [(PathComponent.unescaped(Paths.stem(path)), path)] }
-        return try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(suffix) }.sorted()
-            .map { (PathComponent.unescaped(String($0.dropLast(suffix.count))), path + "/" + $0) }
+        let listing = try FileBytes.listFolder(path)
+        if let undecodable = listing.undecodableNames.sorted().first(where: { $0.hasSuffix(suffix) }) {
+            throw FileAccessError(path: path + "/" + undecodable, operation: .open, code: EILSEQ,
+                                  reason: "the file name is not UTF-8, so the file cannot be opened (rename it)")
+        }
+        return listing.names.filter { $0.hasSuffix(suffix) }.sorted().map { (PathComponent.unescaped(String($0.dropLast(suffix.count))), path + "/" + $0) }
     }
 }
 

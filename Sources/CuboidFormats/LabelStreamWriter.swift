@@ -43,7 +43,7 @@ public final class LabelStreamWriter {
         collected = LabelSet(sensorName: sensorName, cameras: cameras)
         switch format {
         case .openLABEL:
-            frames = try ScratchFile(in: Paths.parent(path))
+            frames = try ScratchFile(in: Paths.parent(path), for: path)
             openLABEL = OpenLABELStreamEncoder(sensor: sensorName, cameras: cameras)
         case .kittiTracking:
             trackingCalibration = try context.calibration(forFrame: Paths.stem(path))

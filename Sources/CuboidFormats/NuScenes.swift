@@ -156,6 +156,9 @@ public enum NuScenesInfoFile {
             if index == 0, let images = entry["images"]?.members {
                 for (name, image) in images {
                     let k = try matrix(image, "cam2img", rows: 3)
+                    guard k[0] > 0, k[4] > 0 else {
+                        throw .invalidField(line: image.line, field: "cam2img", expected: "positive focal lengths (found \(k[0]), \(k[4]))")
+                    }
                     let extrinsic = try rigidPose(try matrix(image, "lidar2cam", rows: 4), line: image.line, field: "lidar2cam")
                     set.cameras.append(Camera(name: name, intrinsics: CameraIntrinsics(fx: k[0], fy: k[4], cx: k[2], cy: k[5], skew: k[1],
                                                                                        width: imageSize.width, height: imageSize.height),

@@ -21,12 +21,12 @@ public enum NumericCSVError: Error, Sendable, Hashable, CustomStringConvertible 
     public var description: String {
         switch self {
         case .missingHeader: "line 1: expected a header line, found an empty file"
-        case .missingColumn(let name, let header): "line 1: the header \"\(header)\" has no column \"\(name)\""
-        case .duplicateColumn(let name): "line 1: the header names column \"\(name)\" twice"
+        case .missingColumn(let name, let header): "line 1: the header \"\(Excerpt.of(header))\" has no column \"\(Excerpt.of(name))\""
+        case .duplicateColumn(let name): "line 1: the header names column \"\(Excerpt.of(name))\" twice"
         case .wrongFieldCount(let line, let expected, let found):
             "line \(line): expected \(expected) comma-separated fields, found \(found)"
         case .invalidNumber(let line, let column, let text):
-            "line \(line), column \(column): expected a finite number, found \"\(text)\""
+            "line \(line), column \(Excerpt.of(column)): expected a finite number, found \"\(Excerpt.of(text))\""
         case .negativeSize(let line, let column, let value):
             "line \(line), column \(column): a size cannot be negative (\(value))"
         case .notText(let offset): "byte \(offset): expected UTF-8 text"

@@ -98,20 +98,36 @@ public final class ScratchFile {
     private let descriptor: Int32
     private var buffer: [UInt8] = []
     private var flushed = 0
-    /// Where it was made (for errors).
+    /// Where it was made.
     public let folder: String
+    /// The file whose contents are being staged here, when there is one; errors name it (a full disk
+    /// while writing `out.json` says `out.json`, not the folder of an anonymous scratch file).
+    public let destination: String?
 
     /// Bytes appended so far.
     public var count: Int { flushed + buffer.count }
 
     /// Creates an anonymous file in `folder`.
-    /// - Throws: ``FileAccessError`` when the folder cannot hold a file.
-    public init(in folder: String) throws(FileAccessError) {
+    /// - Parameters:
+    ///   - folder: The folder to hold it (the destination's, so that it is on the same disk).
+    ///   - destination: The file this data will end up in, named by errors instead of the folder.
+    /// - Throws: ``FileAccessError`` naming `destination` (or else `folder`) when the folder cannot
+    ///   hold a file.
+    public init(in folder: String, for destination: String? = nil) throws(FileAccessError) {
         self.folder = folder
+        self.destination = destination
         var template = Array("\(folder)/.cuboid-scratch-XXXXXX".utf8CString)
         descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard descriptor >= 0 else { throw FileAccessError(path: folder, operation: .createTemporary, errno: errno) }
+        guard descriptor >= 0 else { throw Self.failure(.createTemporary, errno, folder: folder, destination: destination) }
         template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+    }
+
+    /// The error for a failed system call: on `destination` when there is one, with the folder of the
+    /// scratch file in the reason.
+    private static func failure(_ operation: FileAccessError.Operation, _ code: Int32, folder: String, destination: String?) -> FileAccessError {
+        guard let destination else { return FileAccessError(path: folder, operation: operation, errno: code) }
+        return FileAccessError(path: destination, operation: operation, code: code,
+                               reason: String(cString: strerror(code)) + " (its scratch file in \(folder))")
     }
 
     deinit { close(descriptor) }
@@ -137,7 +153,7 @@ public final class ScratchFile {
                 initialized += got
             }
         }
-        if failure != 0 { throw FileAccessError(path: folder, operation: .read, errno: failure) }
+        if failure != 0 { throw Self.failure(.read, failure, folder: folder, destination: destination) }
         return bytes
     }
 
@@ -145,7 +161,7 @@ public final class ScratchFile {
         let failure = buffer.withUnsafeBytes { writeAll(descriptor, $0) }
         flushed += buffer.count
         buffer.removeAll(keepingCapacity: true)
-        if failure != 0 { throw FileAccessError(path: folder, operation: .write, errno: failure) }
+        if failure != 0 { throw Self.failure(.write, failure, folder: folder, destination: destination) }
     }
 }
 

@@ -19,12 +19,28 @@ public struct FileAccessError: Error, Sendable, Hashable, CustomStringConvertibl
     public var code: Int32
     /// A readable reason, from `strerror` for system failures.
     public var reason: String
+    /// For a file above a reader's byte limit: its size from `fstat`, or nil when it has none (a pipe
+    /// read up to the limit).
+    public var size: Int?
+    /// For a file above a reader's byte limit: the limit.
+    public var limit: Int?
 
-    public init(path: String, operation: Operation, code: Int32, reason: String) {
+    public init(path: String, operation: Operation, code: Int32, reason: String, size: Int? = nil, limit: Int? = nil) {
         self.path = path
         self.operation = operation
         self.code = code
         self.reason = reason
+        self.size = size
+        self.limit = limit
+    }
+
+    /// A file refused because it holds more than `limit` bytes (code `EFBIG`).
+    /// - Parameters:
+    ///   - size: The size `fstat` gave, or nil when reading stopped at the limit (a pipe).
+    public static func tooLarge(path: String, size: Int?, limit: Int) -> FileAccessError {
+        let amount = size.map { "\($0) bytes" } ?? "more than \(limit) bytes (read up to the limit)"
+        return FileAccessError(path: path, operation: .read, code: EFBIG, reason: "\(amount), above the limit of \(limit) bytes",
+                               size: size, limit: limit)
     }
 
     init(path: String, operation: Operation, errno code: Int32) {

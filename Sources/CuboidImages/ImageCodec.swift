@@ -29,7 +29,7 @@ public enum ImageCodec {
         switch ImageFormat.detect(bytes) {
         case .png: return try decodePNG(bytes, options: options)
         case .jpeg: return try decodeJPEG(bytes, options: options)
-        case nil: throw .unrecognizedFormat
+        case nil: throw bytes.isEmpty ? .emptyFile : .unrecognizedFormat
         }
     }
 
@@ -38,7 +38,7 @@ public enum ImageCodec {
         switch ImageFormat.detect(bytes) {
         case .png: return try withPNGHeader(bytes) { _, header in header }
         case .jpeg: return try withJPEGHeader(bytes, options: options) { _, header in header }
-        case nil: throw .unrecognizedFormat
+        case nil: throw bytes.isEmpty ? .emptyFile : .unrecognizedFormat
         }
     }
 

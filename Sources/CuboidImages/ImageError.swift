@@ -4,6 +4,8 @@
 public enum ImageError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The bytes start with neither a PNG nor a JPEG signature.
     case unrecognizedFormat
+    /// The file has no bytes at all (a file named `.png` or `.jpg` that was never written).
+    case emptyFile
     /// The header claims more pixels than the decoder's budget allows; nothing was allocated.
     case tooManyPixels(width: Int, height: Int, limit: Int)
     /// libpng rejected the data.
@@ -23,6 +25,8 @@ public enum ImageError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .unrecognizedFormat:
             "not a PNG or JPEG file (unknown signature at byte 0)"
+        case .emptyFile:
+            "empty file (0 bytes), expected a PNG or JPEG image"
         case .tooManyPixels(let width, let height, let limit):
             "image of \(width)x\(height) pixels exceeds the budget of \(limit) pixels"
         case .invalidPNG(let message, let offset):

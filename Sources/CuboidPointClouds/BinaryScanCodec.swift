@@ -18,15 +18,15 @@ public enum BinaryScanCodec {
     public enum Error: Swift.Error, Sendable, Hashable, CustomStringConvertible {
         /// The byte count is not a multiple of the record size; the partial record starts at `byteOffset`.
         case partialRecord(byteCount: Int, recordSize: Int, byteOffset: Int)
-        /// More points than the decoder's budget.
-        case tooManyPoints(count: Int, limit: Int)
+        /// More points than the decoder's budget: `byteCount` bytes of `recordSize`-byte points.
+        case tooManyPoints(count: Int, limit: Int, byteCount: Int, recordSize: Int)
 
         public var description: String {
             switch self {
             case .partialRecord(let count, let size, let offset):
                 "\(count) bytes is not a whole number of \(size)-byte points: a partial point starts at byte \(offset)"
-            case .tooManyPoints(let count, let limit):
-                "\(count) points, above the limit of \(limit)"
+            case .tooManyPoints(let count, let limit, let bytes, let size):
+                "\(bytes) bytes hold \(count) \(size)-byte points, above the limit of \(limit) points"
             }
         }
     }
@@ -45,7 +45,7 @@ public enum BinaryScanCodec {
         guard bytes.count % record == 0 else {
             throw .partialRecord(byteCount: bytes.count, recordSize: record, byteOffset: count * record)
         }
-        guard count <= maxPoints else { throw .tooManyPoints(count: count, limit: maxPoints) }
+        guard count <= maxPoints else { throw .tooManyPoints(count: count, limit: maxPoints, byteCount: bytes.count, recordSize: record) }
         let floats = layout.floatsPerPoint
         var columns = (0..<floats).map { _ in [Float]() }
         if let base = bytes.baseAddress, count > 0 {

@@ -1,3 +1,4 @@
+import CuboidIO
 /// Why bytes are not a valid PCD v0.7 (or v0.5) file. Header problems carry the 1-based line
 /// number, data problems the byte offset (binary) or line (ASCII).
 public enum PCDError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -37,15 +38,15 @@ public enum PCDError: Error, Sendable, Hashable, CustomStringConvertible {
         case .missingDataLine(let read):
             "PCD header has no DATA line (read \(read) bytes)"
         case .invalidHeaderLine(let line, let text, let expected):
-            "line \(line): invalid PCD header line '\(text)', expected \(expected)"
+            "line \(line): invalid PCD header line '\(Excerpt.of(text))', expected \(expected)"
         case .missingHeaderEntry(let keyword):
             "PCD header has no \(keyword) line"
         case .fieldCountMismatch(let line, let keyword, let fields, let found):
             "line \(line): \(keyword) has \(found) values for \(fields) FIELDS"
         case .unsupportedType(let line, let field, let type, let size):
-            "line \(line): field \(field) has unsupported TYPE \(type) with SIZE \(size), expected I/U with 1, 2, 4, 8 or F with 4, 8"
+            "line \(line): field \(Excerpt.of(field)) has unsupported TYPE \(Excerpt.of(type)) with SIZE \(size), expected I/U with 1, 2, 4, 8 or F with 4, 8"
         case .duplicateField(let line, let name):
-            "line \(line): field \(name) appears twice"
+            "line \(line): field \(Excerpt.of(name)) appears twice"
         case .unusablePositionField(let name):
             "PCD has no usable field \(name) (needs COUNT 1)"
         case .pointCountMismatch(let declared, let width, let height):
@@ -59,7 +60,7 @@ public enum PCDError: Error, Sendable, Hashable, CustomStringConvertible {
         case .corruptCompressedData(let offset, let reason):
             "corrupt LZF data at byte \(offset): \(reason)"
         case .invalidValue(let line, let field, let text):
-            "line \(line): '\(text)' is not a valid value for field \(field)"
+            "line \(line): '\(Excerpt.of(text))' is not a valid value for field \(Excerpt.of(field))"
         case .wrongValueCount(let line, let expected, let found):
             "line \(line): expected \(expected) values, found \(found)"
         case .missingPoints(let declared, let found):

@@ -1,3 +1,4 @@
+import CuboidIO
 /// Reads and writes PLY 1.0 point clouds: ascii, binary_little_endian and binary_big_endian, any
 /// property types, a `vertex` element beside other elements.
 ///
@@ -32,10 +33,10 @@ public enum PLYCodec {
         guard vertex.count <= maxPoints else { throw .tooManyPoints(declared: vertex.count, limit: maxPoints) }
         var notes: [String] = []
         for element in header.elements where element.name != "vertex" {
-            notes.append("dropped PLY element '\(element.name)' (\(element.count) rows)")
+            notes.append("dropped PLY element '\(Excerpt.of(element.name))' (\(element.count) rows)")
         }
         for property in vertex.properties where property.listCountType != nil {
-            notes.append("dropped vertex list property '\(property.name)'")
+            notes.append("dropped vertex list property '\(Excerpt.of(property.name))'")
         }
         let cloud: PointCloud
         if header.encoding == .ascii {

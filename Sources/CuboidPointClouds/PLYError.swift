@@ -1,3 +1,4 @@
+import CuboidIO
 /// Why bytes are not a valid PLY 1.0 point cloud. Header problems carry the 1-based line number,
 /// binary data problems the byte offset, ASCII data problems the line.
 public enum PLYError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -24,14 +25,14 @@ public enum PLYError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .notPLY: "not a PLY file: byte 0 does not start with the line 'ply'"
         case .missingEndHeader(let read): "PLY header has no end_header line (read \(read) bytes)"
-        case .invalidHeaderLine(let line, let text, let expected): "line \(line): invalid PLY header line '\(text)', expected \(expected)"
+        case .invalidHeaderLine(let line, let text, let expected): "line \(line): invalid PLY header line '\(Excerpt.of(text))', expected \(expected)"
         case .missingVertexProperty(let name): "PLY has no vertex element with a numeric property \(name)"
         case .tooManyPoints(let declared, let limit): "PLY declares \(declared) vertices, above the limit of \(limit)"
-        case .truncatedData(let element, let row, let offset): "data ends at byte \(offset), inside \(element) row \(row)"
-        case .invalidListCount(let element, let row, let offset): "byte \(offset): negative list count in \(element) row \(row)"
+        case .truncatedData(let element, let row, let offset): "data ends at byte \(offset), inside \(Excerpt.of(element)) row \(row)"
+        case .invalidListCount(let element, let row, let offset): "byte \(offset): negative list count in \(Excerpt.of(element)) row \(row)"
         case .invalidValue(let line, let element, let property, let text):
-            "line \(line): '\(text)' is not a valid value for \(element).\(property)"
-        case .missingValues(let line, let element, let row): "line \(line): data ends inside \(element) row \(row)"
+            "line \(line): '\(Excerpt.of(text))' is not a valid value for \(Excerpt.of(element)).\(Excerpt.of(property))"
+        case .missingValues(let line, let element, let row): "line \(line): data ends inside \(Excerpt.of(element)) row \(row)"
         }
     }
 }

@@ -230,13 +230,97 @@ public enum PointCloudCodec {
 }
 
 extension PointCloudCodec {
-    /// Reads and decodes a point cloud file.
+    /// The largest point cloud file read: for headerless sweeps (`format`, or else `path`'s extension,
+    /// says KITTI `.bin` or nuScenes `.pcd.bin`) `maxPoints` records; for PCD and PLY `maxPoints` x 20
+    /// bytes (the widest sweep record), and never less than `FileBytes.defaultMaxBytes` so that a small
+    /// point budget still lets the header be read and checked. With the default budget: 3.2 GB for
+    /// KITTI `.bin`, 4 GB for the rest.
+    public static func fileByteLimit(format: PointCloudFormat? = nil, path: String? = nil, maxPoints: Int = defaultMaxPoints) -> Int {
+        let (product, overflow) = maxPoints.multipliedReportingOverflow(by: headerlessLayout(format: format, path: path)?.recordSize ?? 20)
+        let limit = overflow ? Int.max : product
+        return headerlessLayout(format: format, path: path) == nil ? max(limit, FileBytes.defaultMaxBytes) : limit
+    }
+
+    /// The record layout when `format` (or else `path`'s extension) names a headerless sweep.
+    static func headerlessLayout(format: PointCloudFormat?, path: String?) -> BinaryScanCodec.Layout? {
+        switch format ?? path.flatMap(PointCloudFormat.init(pathExtensionOf:)) {
+        case .kittiBin: .kitti
+        case .nuScenesBin: .nuScenes
+        default: nil
+        }
+    }
+
+    /// Reads a point cloud file's bytes within the budget, checking what can be checked first.
     ///
-    /// - Throws: ``FileAccessError`` when the file cannot be read, or ``FileDecodingError`` wrapping
-    ///   a ``PointCloudError`` with the path.
+    /// For a regular file, before it is read:
+    /// - a file above ``fileByteLimit(format:path:maxPoints:)`` is refused from its `fstat` size;
+    /// - a headerless sweep's point count is its `fstat` size over the record size, so more than
+    ///   `maxPoints` records are refused with the
+    ///   ``BinaryScanCodec/Error/tooManyPoints(count:limit:byteCount:recordSize:)`` its decoding would give;
+    /// - a file larger than ``headerCheckBytes`` has its first ``headerCheckBytes`` read: with no PCD or
+    ///   PLY header there (and no `format` or sweep extension) it is refused as
+    ///   ``PointCloudError/unrecognizedFormat``, and a header that declares more than `maxPoints` points
+    ///   is refused as the decoder would refuse it.
+    ///
+    /// Pipes are read up to ``fileByteLimit(format:path:maxPoints:)`` (their first bytes cannot be
+    /// looked at twice).
+    /// - Throws: ``FileAccessError`` (a file above the byte limit, a device), or ``FileDecodingError``
+    ///   wrapping a ``PointCloudError`` with the path.
+    public static func readBytes(_ path: String, format: PointCloudFormat? = nil, maxPoints: Int = defaultMaxPoints) throws -> [UInt8] {
+        let limit = fileByteLimit(format: format, path: path, maxPoints: maxPoints)
+        if let size = try FileBytes.regularFileSize(path) {
+            let headerless = headerlessLayout(format: format, path: path) != nil
+            if !headerless && size > limit { throw FileAccessError.tooLarge(path: path, size: size, limit: limit) }
+            let head = !headerless && size > headerCheckBytes ? try FileBytes.readPrefix(path, count: headerCheckBytes) : nil
+            do throws(PointCloudError) {
+                if let layout = headerlessLayout(format: format, path: path) {
+                    if size / layout.recordSize > maxPoints {
+                        throw .binaryScan(.tooManyPoints(count: size / layout.recordSize, limit: maxPoints, byteCount: size, recordSize: layout.recordSize))
+                    }
+                } else if let head {
+                    try checkHeader(head, format: format, path: path, maxPoints: maxPoints)
+                }
+            } catch {
+                throw FileDecodingError(path: path, underlying: error)
+            }
+        }
+        return try FileBytes.read(path, maxBytes: limit)
+    }
+
+    /// How much of a large PCD or PLY file ``readBytes(_:format:maxPoints:)`` looks at before reading
+    /// it whole: 64 KiB, more than any real header.
+    public static let headerCheckBytes = 1 << 16
+
+    /// Refuses a file's first bytes when they hold no point cloud header, or a header over the budget.
+    /// A header that does not end within `head` is left to the decoder.
+    private static func checkHeader(_ head: [UInt8], format: PointCloudFormat?, path: String, maxPoints: Int) throws(PointCloudError) {
+        let detected = head.withRawBytes { PointCloudFormat.Family($0, path: path) }
+        guard let family = format.map(PointCloudFormat.Family.init) ?? detected else { throw .unrecognizedFormat }
+        switch family {
+        case .pcd:
+            if let header = try? PCDHeader.parse(head), header.pointCount > maxPoints {
+                throw .pcd(.tooManyPoints(declared: header.pointCount, limit: maxPoints))
+            }
+        case .ply:
+            if let vertex = (try? PLYHeader.parse(head))?.elements.first(where: { $0.name == "vertex" }), vertex.count > maxPoints {
+                throw .ply(.tooManyPoints(declared: vertex.count, limit: maxPoints))
+            }
+        case .kitti, .nuScenes:
+            break
+        }
+    }
+
+    /// Reads and decodes a point cloud file, checking its size against the budget before reading
+    /// (see ``readBytes(_:format:maxPoints:)``).
+    ///
+    /// - Throws: ``FileAccessError`` when the file cannot be read or is too large, or
+    ///   ``FileDecodingError`` wrapping a ``PointCloudError`` with the path.
     public static func read(_ path: String, format: PointCloudFormat? = nil, maxPoints: Int = defaultMaxPoints) throws -> DecodedPointCloud {
-        try FileBytes.decode(path) { (bytes) throws(PointCloudError) in
-            try decode(bytes, format: format, path: path, maxPoints: maxPoints)
+        let bytes = try readBytes(path, format: format, maxPoints: maxPoints)
+        do {
+            return try decode(bytes, format: format, path: path, maxPoints: maxPoints)
+        } catch {
+            throw FileDecodingError(path: path, underlying: error)
         }
     }
 

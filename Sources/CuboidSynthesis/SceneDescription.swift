@@ -164,7 +164,7 @@ public enum SceneError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .syntax(let line, let column, let expected): "line \(line), column \(column): expected \(expected)"
         case .unknownKey(let line, let key, let allowed):
-            "line \(line): unknown key \"\(key)\"; expected one of \(allowed.joined(separator: ", "))"
+            "line \(line): unknown key \"\(Excerpt.of(key))\"; expected one of \(allowed.joined(separator: ", "))"
         case .invalidValue(let line, let key, let expected): "line \(line), \(key): expected \(expected)"
         }
     }

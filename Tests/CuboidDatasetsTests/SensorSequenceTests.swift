@@ -137,3 +137,30 @@ struct SensorSequenceTests {
         #expect(try SequenceFiles.timestamps(Array("2011-09-26 13:02:25.964389445\n".utf8), count: 1)[0] == 1_317_042_145.964389445)
     }
 }
+
+@Suite("File names that are not UTF-8")
+struct UndecodableNameTests {
+    /// A cloud whose name is not UTF-8 cannot be opened through a `String` path: it is left out and
+    /// reported by its escaped name, and every other frame opens and reads.
+    @Test("a frame with a non-UTF-8 name is skipped and reported, the others read", arguments: ["kitti-object", "generic"])
+    func undecodableFrameName(layout: String) throws {
+        let root = try scratchFolder("names")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let folder = root + (layout == "kitti-object" ? "/velodyne" : "/lidar")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let cloud = PointCloud(x: [1, 2], y: [0, 0], z: [0, 1])
+        try PointCloudCodec.write(cloud, to: folder + "/000000.bin", format: .kittiBin)
+        try PointCloudCodec.write(cloud, to: folder + "/000002.bin", format: .kittiBin)
+        let bad = Array(folder.utf8) + [UInt8(ascii: "/"), 0xFF] + Array("000001.bin".utf8) + [0]
+        let descriptor = bad.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_CREAT | O_WRONLY, 0o644) } }
+        #expect(descriptor >= 0)
+        let encoded = PointCloudCodec.encode(cloud, as: .kittiBin)
+        _ = encoded.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        close(descriptor)
+
+        let sequence = try SensorSequence.open(root)
+        #expect(sequence.frames.map(\.name) == ["000000", "000002"])
+        #expect(sequence.skippedFiles == [folder + "/\\xFF000001.bin"])
+        for index in sequence.frames.indices { #expect(try sequence.pointCloud(at: index).count == 2) }
+    }
+}

@@ -1,6 +1,7 @@
 import CuboidIO
 import CuboidImages
 import CuboidTestSupport
+import Foundation
 import Testing
 
 /// A real frame with facts measured independently with Pillow: size, sum of all samples, and two pixels.
@@ -33,7 +34,7 @@ func pixel(_ image: Image, _ x: Int, _ y: Int) -> [UInt8] {
     return Array(samples[start..<(start + image.channels)])
 }
 
-func imageError(_ body: () throws(ImageError) -> Image) -> ImageError? {
+func imageError<Value>(_ body: () throws(ImageError) -> Value) -> ImageError? {
     do {
         _ = try body()
         return nil
@@ -213,10 +214,33 @@ struct CodecTests {
 
     @Test("garbage and empty input")
     func garbage() {
-        #expect(imageError { () throws(ImageError) in try ImageCodec.decode([]) } == .unrecognizedFormat)
+        // No bytes at all is its own error (an image file that was never written), not an unknown format.
+        #expect(imageError { () throws(ImageError) in try ImageCodec.decode([]) } == .emptyFile)
+        #expect(imageError { () throws(ImageError) in try ImageCodec.header([]) } == .emptyFile)
+        #expect(imageError { () throws(ImageError) in try ImageCodec.decode([0x42]) } == .unrecognizedFormat)
         // libjpeg's own refusal, reported as an error (this input once leaked the decompressor).
         #expect(imageError { () throws(ImageError) in try ImageCodec.decodeJPEG([]) } == .invalidJPEG(message: "Empty input file", byteOffset: 0))
         if case .invalidPNG = imageError({ () throws(ImageError) in try ImageCodec.decodePNG([1, 2, 3]) }) {} else { Issue.record("expected invalidPNG") }
         if case .invalidJPEG = imageError({ () throws(ImageError) in try ImageCodec.decode([0xFF, 0xD8, 0xFF, 0x00]) }) {} else { Issue.record("expected invalidJPEG") }
+    }
+}
+
+@Suite("Empty image files")
+struct EmptyImageTests {
+    /// A 0-byte `.png` or `.jpg` (an image that was never written) is an image error saying so,
+    /// with the file's name.
+    @Test("an empty image file is an image error", arguments: ["frame.png", "frame.jpg", "frame.JPEG"])
+    func emptyFile(name: String) throws {
+        let folder = try scratchFolder("images-empty")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/" + name
+        try FileBytes.writeAtomically([], to: path)
+        do {
+            _ = try ImageCodec.read(path)
+            Issue.record("an empty file decoded")
+        } catch let error as FileDecodingError {
+            #expect(error.underlying as? ImageError == .emptyFile)
+            #expect(error.description == "\(path): empty file (0 bytes), expected a PNG or JPEG image")
+        }
     }
 }

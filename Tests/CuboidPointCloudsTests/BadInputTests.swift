@@ -1,6 +1,7 @@
 import CuboidIO
 import CuboidPointClouds
 import CuboidTestSupport
+import Foundation
 import Testing
 
 /// Decodes and returns the typed error, failing the test if decoding succeeds or throws another type.
@@ -170,6 +171,120 @@ struct BadPointCloudInputTests {
             Issue.record("Package.swift decoded as a point cloud")
         } catch let error as FileDecodingError {
             #expect(error.description.hasPrefix(SharedData.projectRoot + "/Package.swift: "))
+        }
+    }
+}
+
+@Suite("Point cloud size checks before reading")
+struct PointCloudSizeCheckTests {
+    /// A headerless sweep's point count is its size over its record size: a 5 GiB sparse `.bin` or
+    /// `.pcd.bin` (hundreds of millions of points) is refused from `fstat`, naming the file, its size and
+    /// the point budget, without reading it.
+    @Test("an oversized sweep is refused from its size", arguments: [
+        (name: "big.bin", format: nil as PointCloudFormat?, recordSize: 16),
+        (name: "big.pcd.bin", format: nil, recordSize: 20),
+        (name: "big.dat", format: .kittiBin, recordSize: 16),
+    ])
+    func oversizedSweep(name: String, format: PointCloudFormat?, recordSize: Int) throws {
+        let folder = try scratchFolder("clouds-size")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/" + name
+        let size = 5 << 30
+        try sparseFile(path, size: size)
+        do {
+            _ = try PointCloudCodec.read(path, format: format)
+            Issue.record("\(name) was read")
+        } catch let error as FileDecodingError {
+            let expected = BinaryScanCodec.Error.tooManyPoints(count: size / recordSize, limit: PointCloudCodec.defaultMaxPoints,
+                                                                byteCount: size, recordSize: recordSize)
+            #expect(error.underlying as? PointCloudError == .binaryScan(expected))
+            #expect(error.description == "\(path): binary sweep: 5368709120 bytes hold \(size / recordSize) \(recordSize)-byte points, above the limit of 200000000 points")
+        }
+    }
+
+    /// The budget is the caller's: 11 points of a small file are refused with maxPoints 10, 10 read.
+    @Test func pointBudgetIsCheckedFromTheSize() throws {
+        let folder = try scratchFolder("clouds-size")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/eleven.bin"
+        try FileBytes.writeAtomically([UInt8](repeating: 0, count: 11 * 16), to: path)
+        #expect(throws: FileDecodingError.self) { try PointCloudCodec.read(path, maxPoints: 10) }
+        #expect(try PointCloudCodec.read(path, maxPoints: 11).cloud.count == 11)
+    }
+
+    @Test("byte limits follow the point budget", arguments: [
+        (format: PointCloudFormat?.some(.kittiBin), path: nil as String?, limit: 3_200_000_000),
+        (format: nil, path: "a.pcd.bin", limit: 4_000_000_000),
+        (format: nil, path: "a.pcd", limit: 4_000_000_000),
+        (format: .plyASCII, path: nil, limit: 4_000_000_000),
+    ])
+    func byteLimits(format: PointCloudFormat?, path: String?, limit: Int) {
+        #expect(PointCloudCodec.fileByteLimit(format: format, path: path) == limit)
+        // A small budget still lets PCD and PLY headers be read and checked.
+        #expect(PointCloudCodec.fileByteLimit(format: .pcdBinary, maxPoints: 1) == FileBytes.defaultMaxBytes)
+    }
+
+    /// A 5 GiB sparse PCD is above the 4 GB byte limit: refused unread with its size.
+    @Test func oversizedPCDIsRefusedUnread() throws {
+        let folder = try scratchFolder("clouds-size")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/big.pcd"
+        try sparseFile(path, size: 5 << 30)
+        #expect(throws: FileAccessError.tooLarge(path: path, size: 5 << 30, limit: 4_000_000_000)) { try PointCloudCodec.read(path) }
+    }
+
+    /// A 6 MB FIELDS line (or field name, or PLY element name) is quoted in at most 200 bytes.
+    @Test("huge header text is cut in messages", arguments: ["fields", "name", "ply"])
+    func hugeHeaderText(kind: String) {
+        let huge = String(repeating: "q", count: 6_000_000)
+        let text: String
+        switch kind {
+        case "fields":
+            text = "# .PCD v0.7\nVERSION 0.7\nFIELDS " + (0..<700_000).map { "f\($0)" }.joined(separator: " ") + "\nSIZE 4\nTYPE F\nCOUNT 1\nWIDTH 1\nHEIGHT 1\nPOINTS 1\nDATA ascii\n1\n"
+        case "name":
+            text = "# .PCD v0.7\nVERSION 0.7\nFIELDS x y z \(huge)\nSIZE 4 4 4 3\nTYPE F F F F\nCOUNT 1 1 1 1\nWIDTH 1\nHEIGHT 1\nPOINTS 1\nDATA ascii\n1 2 3 4\n"
+        default:
+            text = "ply\nformat ascii 1.0\nelement vertex 1\nproperty float x\nproperty float y\nproperty float z\nelement \(huge) 1\nproperty float a\nend_header\n1 2 3\n"
+        }
+        let error = pointCloudError(Array(text.utf8))
+        #expect(error != nil)
+        let message = String(describing: error!)
+        #expect(message.utf8.count < 1000, "\(message.utf8.count) bytes")
+        #expect(message.contains("bytes)") || message.contains("line"), "\(message)")
+    }
+}
+
+@Suite("Point cloud headers checked before reading")
+struct PointCloudHeaderCheckTests {
+    /// A 3 GiB file (under the 4 GB byte limit) whose first bytes are no point cloud, or a header over
+    /// the point budget, is refused from its first 64 KiB instead of being read whole.
+    @Test("large files are refused from their header", arguments: ["zeros", "pcd", "ply"])
+    func refusedFromHeader(kind: String) throws {
+        let folder = try scratchFolder("clouds-header")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/big." + (kind == "ply" ? "ply" : "pcd")
+        try sparseFile(path, size: 3 << 30)
+        let header: String
+        let expected: PointCloudError
+        switch kind {
+        case "pcd":
+            header = "# .PCD v0.7\nVERSION 0.7\nFIELDS x y z\nSIZE 4 4 4\nTYPE F F F\nCOUNT 1 1 1\nWIDTH 250000000\nHEIGHT 1\nPOINTS 250000000\nDATA binary\n"
+            expected = .pcd(.tooManyPoints(declared: 250_000_000, limit: PointCloudCodec.defaultMaxPoints))
+        case "ply":
+            header = "ply\nformat binary_little_endian 1.0\nelement vertex 250000000\nproperty float x\nproperty float y\nproperty float z\nend_header\n"
+            expected = .ply(.tooManyPoints(declared: 250_000_000, limit: PointCloudCodec.defaultMaxPoints))
+        default:
+            header = ""
+            expected = .unrecognizedFormat
+        }
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.write(contentsOf: Data(header.utf8))
+        try handle.close()
+        do {
+            _ = try PointCloudCodec.read(path)
+            Issue.record("read")
+        } catch let error as FileDecodingError {
+            #expect(error.path == path && error.underlying as? PointCloudError == expected)
         }
     }
 }

@@ -115,3 +115,12 @@ public func filesBelow(_ folder: String) throws -> [String: [UInt8]] {
     }
     return files
 }
+
+/// Creates a sparse file of `size` bytes with `ftruncate` (it takes no disk space): a huge input for
+/// the read-limit tests.
+public func sparseFile(_ path: String, size: Int) throws {
+    let descriptor = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0o644)
+    guard descriptor >= 0 else { throw FileAccessError(path: path, operation: .open, code: errno, reason: "open") }
+    defer { close(descriptor) }
+    guard ftruncate(descriptor, off_t(size)) == 0 else { throw FileAccessError(path: path, operation: .write, code: errno, reason: "ftruncate") }
+}
