@@ -67,7 +67,7 @@ func splitEvidence(_ cached: [Detection]) -> (detections: [Detection], evidence:
 public enum CacheMismatch: String, Sendable, Hashable, CaseIterable, Comparable, CustomStringConvertible {
     /// The file could not be read or decoded, or is of an older format that records no inputs.
     case unreadable
-    /// Written by another version of the toolkit (``CuboidVersion/current``).
+    /// Written by another build of the toolkit (``CuboidVersion/build``).
     case tool
     /// Detected in another sweep file: another sequence in the same output folder, or a sweep
     /// changed since.
@@ -100,7 +100,7 @@ public enum CacheMismatch: String, Sendable, Hashable, CaseIterable, Comparable,
 /// to some 100 ms of detection), and a sweep rewritten within the file system's time resolution,
 /// copied with its time kept, or swapped for another of the same size is still told apart.
 public struct DetectionCacheKey: Sendable, Hashable {
-    /// ``CuboidVersion/current`` of the run that detected.
+    /// ``CuboidVersion/build`` of the run that detected (the version and a digest of the executable).
     public var tool: String
     /// The sweep file's name, its size and the ``Digest64`` digest of its bytes (the name's
     /// extension chooses the decoder of headerless `.bin` files); `unused` when only external
@@ -204,7 +204,7 @@ public enum PrelabelRunner {
             }
             // The sweep's bytes identify it in the cache key and, when the cache cannot serve, are decoded.
             let sweep = try usesLidar ? readSweep(sequence, at: index) : nil
-            let key = DetectionCacheKey(tool: CuboidVersion.current, sweep: sweep?.key ?? "unused", configuration: configurationDigest,
+            let key = DetectionCacheKey(tool: CuboidVersion.build, sweep: sweep?.key ?? "unused", configuration: configurationDigest,
                                         external: supplied.map { DetectionCacheKey.external($0, mode: options.externalMode) } ?? "none")
             var detections: [Detection]
             // Weak evidence is cached after the detections (source `weak`) and only feeds the tracker.
@@ -467,7 +467,7 @@ public enum PrelabelRunner {
 enum PreviewInputs {
     static func stamp(_ frame: LabeledFrame, sweep: String, cameras: [Camera], images: [[UInt8]?]) -> [UInt8] {
         var digest = Digest64()
-        digest.combine(CuboidVersion.current)
+        digest.combine(CuboidVersion.build)
         digest.combine(sweep)
         for (camera, image) in zip(cameras, images) {
             digest.combine(String(reflecting: camera))

@@ -62,3 +62,16 @@ import Testing
         #expect(Digest64.hex(1) == "0000000000000001")
     }
 }
+
+@Suite("CuboidVersion")
+struct CuboidVersionTests {
+    @Test("the build names the version and a digest of the running executable, the same on every call")
+    func buildDigest() throws {
+        let build = CuboidVersion.build
+        #expect(build.hasPrefix(CuboidVersion.current + "+exe."))
+        let digest = String(build.dropFirst((CuboidVersion.current + "+exe.").count))
+        #expect(digest.count == 16 && digest.allSatisfy(\.isHexDigit))
+        #expect(digest == Digest64(try FileBytes.read("/proc/self/exe")).hex)
+        #expect(CuboidVersion.build == build)
+    }
+}
