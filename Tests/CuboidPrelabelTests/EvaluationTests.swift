@@ -18,7 +18,7 @@ private func car(_ x: Double, _ y: Double, length: Double = 4, yaw: Double = 0, 
         #expect(score.goldObjects == 2)
         #expect(score.counts[0].truePositives == 2 && score.counts[0].falseNegatives == 0 && score.counts[0].falsePositives == 1)
         #expect(score.counts[1].truePositives == 1 && score.counts[1].falseNegatives == 1 && score.counts[1].falsePositives == 2)
-        #expect(abs(score.counts[0].precision - 2.0 / 3) < 1e-12)
+        #expect(abs(score.counts[0].precision! - 2.0 / 3) < 1e-12)
     }
 
     @Test func goldWithTooFewPointsIsIgnoredNotMissed() {
@@ -45,6 +45,6 @@ private func car(_ x: Double, _ y: Double, length: Double = 4, yaw: Double = 0, 
         score.add(gold: gold, goldPoints: [50, 50], predictions: [car(10, 0, id: "1"), car(20, 5, id: "3")])
         score.add(gold: gold, goldPoints: [50, 50], predictions: [car(10, 0, id: "1")])
         #expect(score.goldObjects == 6 && score.identitySwitches == 1 && score.misses == 1 && score.falsePositives == 0)
-        #expect(abs(score.mota - (1 - 2.0 / 6)) < 1e-12)
+        #expect(abs(score.mota! - (1 - 2.0 / 6)) < 1e-12)
     }
 }
