@@ -75,6 +75,12 @@ struct EmptyScoringTests {
         if let range = configuration.gold.maximumRange { #expect(tasker.findings.allSatisfy { ($0.range ?? 0) <= range }, "\(tasker.findings.map(\.message))") }
     }
 
+    @Test("QA's default class renames are the table prelabel --score uses")
+    func oneClassTable() {
+        #expect(QAConfiguration().classMap == ClassNames.kittiAliases)
+        #expect(QAConfiguration().canonical("RIDER") == "Cyclist" && QAConfiguration().canonical("van") == "Van")
+    }
+
     @Test("the nothing-scored message names both sides' frames")
     func noCommonFramesMessage() throws {
         let report = try QualityReview.evaluate(gold: set([[box(10, 0)], [box(10, 0)]]),
