@@ -197,6 +197,29 @@ struct QAEmptyCommandTests {
         #expect(FileManager.default.fileExists(atPath: root + "/report/index.html") == (c.status != 1))
     }
 
+    @Test("undefined figures are null in report.json, empty in metrics.csv, n/a in the pages and the history; a class with nothing is 'not scored'")
+    func undefinedFiguresEverywhere() throws {
+        let root = try scratchFolder("qa-empty")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try writeFolder(root + "/gold", type: "Car", names: ["000000"])
+        try writeFolder(root + "/tasker", type: "Cyclist", names: ["000000"])
+        let result = try runCuboid(["qa", "--gold", root + "/gold", "--labels", "t=" + root + "/tasker", "--out", root + "/report", "--no-pictures",
+                                    "--history", root + "/qa.sqlite", "--batch", "b1"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/report/report.json"))) as? [String: Any])
+        let classes = try #require(((json["taskers"] as? [[String: Any]])?.first?["classes"]) as? [[String: Any]])
+        func detection(_ name: String) -> [String: Any]? { classes.first { $0["category"] as? String == name }?["detection"] as? [String: Any] }
+        #expect(detection("Cyclist")?["recall"] is NSNull && (detection("Cyclist")?["precision"] as? Double) == 0)
+        #expect(detection("Car")?["precision"] is NSNull && (detection("Car")?["recall"] as? Double) == 0)
+        #expect(detection("Pedestrian")?["f1"] is NSNull && (detection("Pedestrian")?["scored"] as? Bool) == false)
+        let metrics = try String(contentsOfFile: root + "/report/metrics.csv", encoding: .utf8)
+        #expect(metrics.contains("t,Cyclist,0,1,0,0.0,,0.0,"), "\(metrics)")
+        let page = try String(contentsOfFile: root + "/report/tasker-t.html", encoding: .utf8)
+        #expect(page.contains("not scored: no gold and no labelled box of the class") && page.contains("<td>n/a</td>"))
+        let history = try runCuboid(["qa", "history", "t", "--history", root + "/qa.sqlite"])
+        #expect(history.status == 0 && history.stdout.contains("0.0000  0.0000  0.0000"), "\(history.stdout)")
+    }
+
     @Test("a 40 m range filters both sides: the far tasker box is no extra")
     func rangeBothSides() throws {
         let root = try scratchFolder("qa-empty")
