@@ -304,7 +304,9 @@ enum QASummary {
                 let d = c.detection
                 func pad(_ text: String, _ width: Int) -> String { String(text.prefix(width)).padding(toLength: width, withPad: " ", startingAt: 0) }
                 guard d.isScored else {
-                    lines.append(pad(tasker.name, 12) + " " + pad(c.category, 10) + "   not scored (no gold and no labelled box of the class)")
+                    lines.append(pad(tasker.name, 12) + " " + pad(c.category, 10)
+                                 + (c.category == "all" ? "   nothing scored (no gold and no labelled box of any evaluated class)"
+                                                         : "   not scored (no gold and no labelled box of the class)"))
                     continue
                 }
                 let findings = c.category == "all" ? tasker.findings.count : tasker.findings.filter { $0.category == c.category }.count
