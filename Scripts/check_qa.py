@@ -163,8 +163,8 @@ def check_detection(gold, tasker, report, criterion, measure):
         d = classes[cls]["detection"]
         for key, value in (("truePositives", tp), ("falsePositives", fp), ("falseNegatives", fn)):
             check(f"{criterion} {cls} {key}", d[key], value)
-        check(f"{criterion} {cls} precision", d["precision"], tp / (tp + fp) if tp + fp else 1.0)
-        check(f"{criterion} {cls} recall", d["recall"], tp / (tp + fn) if tp + fn else 1.0)
+        check(f"{criterion} {cls} precision", d["precision"], tp / (tp + fp) if tp + fp else None)  # n/a without labelled boxes
+        check(f"{criterion} {cls} recall", d["recall"], tp / (tp + fn) if tp + fn else None)  # n/a without gold
         check(f"{criterion} {cls} meanIoU", d["meanIoU"], overlap / tp if tp else None)
         print(f"ok {criterion} {cls}: TP {tp} FP {fp} FN {fn}, mean IoU {overlap / max(tp, 1):.6f} (shapely + scipy)")
 

@@ -154,8 +154,9 @@ struct Prelabel: ParsableCommand {
             for result in detection { print("  " + scoreLine(result)) }
             if summary.tracked {
                 for result in tracking {
-                    print(String(format: "  %@ tracking: MOTA %.3f, %d identity switches, %d misses, %d false positives over %d gold boxes (IoU 0.5)",
-                                 result.criteria.category, result.mota, result.identitySwitches, result.misses, result.falsePositives, result.goldObjects))
+                    let mota = result.mota.map { String(format: "MOTA %.3f", $0) } ?? "MOTA n/a (no gold)"
+                    print(String(format: "  %@ tracking: %@, %d identity switches, %d misses, %d false positives over %d gold boxes (IoU 0.5)",
+                                 result.criteria.category, mota, result.identitySwitches, result.misses, result.falsePositives, result.goldObjects))
                 }
             }
         }
@@ -169,11 +170,13 @@ func stageTimes(_ timings: DetectionTimings, sweeps: Int) -> String {
                   timings.ground / n, timings.clustering / n, timings.fitting / n, timings.total / n)
 }
 
-/// `Car: 12 gold; IoU 0.5 recall 0.917 precision 0.846 (tp 11, fn 1, fp 2); IoU 0.7 ...`
+/// `Car: 12 gold; IoU 0.5 recall 0.917 precision 0.846 (tp 11, fn 1, fp 2); IoU 0.7 ...`; a class
+/// without gold says "no gold" instead of a recall, and "n/a" stands for a precision without predictions.
 func scoreLine(_ score: DetectionScore) -> String {
     let parts = score.counts.map {
-        String(format: "IoU %.1f recall %.3f precision %.3f (tp %d, fn %d, fp %d)", $0.threshold, $0.recall, $0.precision,
-               $0.truePositives, $0.falseNegatives, $0.falsePositives)
+        String(format: "IoU %.1f ", $0.threshold) + ($0.recall.map { String(format: "recall %.3f", $0) } ?? "no gold")
+            + " precision " + ($0.precision.map { String(format: "%.3f", $0) } ?? "n/a")
+            + String(format: " (tp %d, fn %d, fp %d)", $0.truePositives, $0.falseNegatives, $0.falsePositives)
     }
     return "\(score.criteria.category): \(score.goldObjects) gold; " + parts.joined(separator: "; ")
 }

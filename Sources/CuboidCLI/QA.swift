@@ -28,8 +28,13 @@ struct QARun: ParsableCommand {
             The sweeps and camera frames come from --sequence, or from the gold's dataset folder (a KITTI label_2 folder's \
             parent); they give point counts ("extra box with 3 points inside"), DontCare regions and the pictures.
 
+            A class with neither gold nor labelled boxes is "not scored" (left out of the figures); precision, recall, \
+            F1 and MOTA are "n/a" where they are undefined (recall and MOTA without gold). Class names match without \
+            case unless the configuration sets caseSensitiveClasses; the summary lists the names so matched.
+
             Exit codes: 0 scored; 3 a tasker's gate metric (the configuration's gateMetric, default F1) is below \
-            --fail-under; 1 bad input (the message names the file and line); 64 bad arguments.
+            --fail-under or not computable; 1 bad input (the message names the file and line), or a tasker with \
+            nothing scored (no frame names in common, no box of an evaluated class) without --allow-empty; 64 bad arguments.
             """)
 
     @Option(help: "Gold labels: a file, a folder of per-frame files, or a dataset folder.")
@@ -56,8 +61,11 @@ struct QARun: ParsableCommand {
     @Option(help: "The recording whose sweeps and camera frames go with the labels (default: the gold's dataset folder).")
     var sequence: String?
 
-    @Option(help: "Exit with code 3 when a tasker's gate metric (default F1) is below this value.")
+    @Option(help: "Exit with code 3 when a tasker's gate metric (default F1) is below this value or cannot be computed (nothing scored).")
     var failUnder: Double?
+
+    @Flag(help: "Write the report even when a tasker has nothing scored (no frame in common with the gold, no box of an evaluated class); otherwise that is an error (exit 1).")
+    var allowEmpty = false
 
     @Option(help: "Store the run in this SQLite history (created if needed; a batch recorded again replaces the tasker's earlier run of it); see `cuboid qa history`.")
     var history: String?
@@ -112,6 +120,7 @@ struct QARun: ParsableCommand {
                                                   threads: threadCount, progress: { done, _ in progress.update(done) })
         }
         let report = share == nil ? try QualityReview.report(merging: [scored], threads: threadCount) : QualityReview.report(partial: scored, threads: threadCount)
+        if share == nil && !allowEmpty { try report.requireScored() }
         let writer = QAReportWriter(maximumPicturesPerTasker: maxPictures, drawsPictures: !noPictures)
         let pictures = ProgressLine("pictures", total: max(1, report.taskers.reduce(0) { $0 + min($1.findings.count, maxPictures) }), unit: "findings")
         let written = try writer.write(report, sequence: input.sequence, to: out, progress: { done, _ in pictures.update(done) })
@@ -165,8 +174,11 @@ struct QAMerge: ParsableCommand {
     @Flag(help: "Write the report without pictures.")
     var noPictures = false
 
-    @Option(help: "Exit with code 3 when a tasker's gate metric is below this value.")
+    @Option(help: "Exit with code 3 when a tasker's gate metric is below this value or cannot be computed (nothing scored).")
     var failUnder: Double?
+
+    @Flag(help: "Write the report even when a tasker has nothing scored; otherwise that is an error (exit 1).")
+    var allowEmpty = false
 
     @Option(help: "Store the merged run in this SQLite history.")
     var history: String?
@@ -192,6 +204,7 @@ struct QAMerge: ParsableCommand {
         let lock = try holdOutputFolder(out)
         defer { withExtendedLifetime(lock) {} }
         let report = try QualityReview.report(merging: loaded)
+        if !allowEmpty { try report.requireScored() }
         let written = try QAReportWriter(maximumPicturesPerTasker: maxPictures, drawsPictures: !noPictures)
             .write(report, sequence: nil, to: out, pictureFolders: shards)
         print("merged \(loaded.count) shard(s), \(report.frameCount) frames")
@@ -283,14 +296,20 @@ enum QAInputs {
 /// The summary printed after a run.
 enum QASummary {
     static func table(_ report: QAReport) -> String {
-        func f(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "-" }
+        func f(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "n/a" }
         var lines = [report.isAgreement ? "agreement with \(report.goldName), \(report.frameCount) frames" : "QA against gold, \(report.frameCount) frames",
                      "tasker        class       TP    FP    FN  precision  recall      F1  mean IoU  AP(101)    MOTA  findings"]
         for tasker in report.taskers {
             for c in tasker.classes + [ClassReport(category: "all", detection: tasker.overall)] {
                 let d = c.detection
-                let findings = c.category == "all" ? tasker.findings.count : tasker.findings.filter { $0.category == c.category }.count
                 func pad(_ text: String, _ width: Int) -> String { String(text.prefix(width)).padding(toLength: width, withPad: " ", startingAt: 0) }
+                guard d.isScored else {
+                    lines.append(pad(tasker.name, 12) + " " + pad(c.category, 10)
+                                 + (c.category == "all" ? "   nothing scored (no gold and no labelled box of any evaluated class)"
+                                                         : "   not scored (no gold and no labelled box of the class)"))
+                    continue
+                }
+                let findings = c.category == "all" ? tasker.findings.count : tasker.findings.filter { $0.category == c.category }.count
                 lines.append(pad(tasker.name, 12) + " " + pad(c.category, 10) + String(format: " %5d %5d %5d", d.truePositives, d.falsePositives, d.falseNegatives)
                              + "     " + [f(d.precision), f(d.recall), f(d.f1), f(d.meanIoU), f(c.averagePrecision?.coco101), f(c.tracking?.mota)]
                                  .map { $0.leftPadded(6) }.joined(separator: "  ") + String(format: "  %8d", findings))
@@ -301,6 +320,9 @@ enum QASummary {
             if !s.framesOnlyInLabels.isEmpty { notes.append("\(s.framesOnlyInLabels.count) labelled frame(s) without gold (\(report.configuration.missingFrames.rawValue))") }
             let unknown = s.unknownLabelClasses.merging(s.unknownGoldClasses, uniquingKeysWith: +)
             if !unknown.isEmpty { notes.append("unknown classes skipped: " + unknown.sorted { $0.key < $1.key }.map { "\($0.key) x\($0.value)" }.joined(separator: ", ")) }
+            if !s.renamedClasses.isEmpty {
+                notes.append("class names matched: " + s.renamedClasses.sorted { $0.key < $1.key }.map { "\($0.key) x\($0.value)" }.joined(separator: ", "))
+            }
             if s.labelsWithoutGeometry + s.goldWithoutGeometry > 0 {
                 notes.append("\(s.labelsWithoutGeometry + s.goldWithoutGeometry) box(es) without the compared geometry skipped")
             }
@@ -357,11 +379,12 @@ struct QAHistoryCommand: ParsableCommand {
         print("tasker        batch                 recorded              frames  precision  recall      F1   change  findings")
         var previous: [String: Double] = [:]
         for e in entries {
-            let change = previous[e.tasker].map { String(format: "%+.4f", e.f1 - $0) } ?? "     -"
-            previous[e.tasker] = e.f1
+            let change = previous[e.tasker].flatMap { old in e.f1.map { String(format: "%+.4f", $0 - old) } } ?? "     -"
+            if let f1 = e.f1 { previous[e.tasker] = f1 }
+            func f(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "   n/a" }
             func pad(_ text: String, _ width: Int) -> String { String(text.prefix(width)).padding(toLength: width, withPad: " ", startingAt: 0) }
             print(pad(e.tasker, 12) + "  " + pad(e.batch, 20) + "  " + pad(e.recordedAt, 20) + "  "
-                  + String(format: "%6d     %.4f  %.4f  %.4f  ", e.frames, e.precision, e.recall, e.f1) + change.leftPadded(7) + String(format: "  %8d", e.findings))
+                  + String(format: "%6d     ", e.frames) + f(e.precision) + "  " + f(e.recall) + "  " + f(e.f1) + "  " + change.leftPadded(7) + String(format: "  %8d", e.findings))
         }
     }
 }

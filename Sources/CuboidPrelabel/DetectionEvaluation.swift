@@ -45,18 +45,9 @@ public struct DetectionCriteria: Sendable, Hashable {
     }
 }
 
-/// The KITTI class a dataset's class name stands for in scoring (nuScenes `car`, `pedestrian`;
-/// SUSTechPOINTS `Rider`; nuScenes `bicycle`, whose box holds its rider when ridden), or the name itself.
-func scoringCategory(_ name: String) -> String {
-    switch name.lowercased() {
-    case "car": "Car"
-    case "van": "Van"
-    case "truck": "Truck"
-    case "pedestrian", "person": "Pedestrian"
-    case "cyclist", "bicyclerider", "bicycle_rider", "rider", "bicycle": "Cyclist"
-    default: name
-    }
-}
+/// The KITTI class a dataset's class name stands for in scoring: the table `cuboid qa` uses too
+/// (``ClassNames/kittiAliases``).
+func scoringCategory(_ name: String) -> String { ClassNames.kittiCategory(name) }
 
 /// Hits, misses and false positives of one class at one BEV IoU threshold, summed over frames.
 public struct DetectionCounts: Sendable, Hashable, Codable {
@@ -66,10 +57,10 @@ public struct DetectionCounts: Sendable, Hashable, Codable {
     public var falsePositives = 0
     public init(threshold: Double) { self.threshold = threshold }
 
-    /// Hits over counted gold objects (1 when there is none).
-    public var recall: Double { truePositives + falseNegatives == 0 ? 1 : Double(truePositives) / Double(truePositives + falseNegatives) }
-    /// Hits over counted predictions (1 when there is none).
-    public var precision: Double { truePositives + falsePositives == 0 ? 1 : Double(truePositives) / Double(truePositives + falsePositives) }
+    /// Hits over counted gold objects; nil ("no gold") when there is none.
+    public var recall: Double? { truePositives + falseNegatives == 0 ? nil : Double(truePositives) / Double(truePositives + falseNegatives) }
+    /// Hits over counted predictions; nil ("n/a") when there is none.
+    public var precision: Double? { truePositives + falsePositives == 0 ? nil : Double(truePositives) / Double(truePositives + falsePositives) }
 }
 
 /// The score of one class's predictions against gold, accumulated frame by frame.
@@ -215,7 +206,8 @@ public struct TrackingScore: Sendable, Hashable {
     public init(criteria: DetectionCriteria) { self.criteria = criteria }
 
     /// `1 - (misses + false positives + identity switches) / gold objects`.
-    public var mota: Double { goldObjects == 0 ? 1 : 1 - Double(misses + falsePositives + identitySwitches) / Double(goldObjects) }
+    /// nil ("no gold") without counted gold objects.
+    public var mota: Double? { goldObjects == 0 ? nil : 1 - Double(misses + falsePositives + identitySwitches) / Double(goldObjects) }
 
     /// Adds the next frame. Gold and predictions need track ids.
     public mutating func add(gold: [LabeledObject], goldPoints: [Int], predictions: [LabeledObject]) {

@@ -82,8 +82,10 @@ public struct BoxDeviation: Sendable, Hashable, Codable {
         if abs(left) > tolerances.center { centre.append(metres(left) + (left > 0 ? " too far left" : " too far right")) }
         if abs(up) > tolerances.elevation { centre.append(metres(up) + (up > 0 ? " too high" : " too low")) }
         if !centre.isEmpty { parts.append("centre " + centre.joined(separator: ", ")) }
-        if abs(yawDegrees) > 90 {
+        if abs(yawDegrees) >= 180 - tolerances.reversedHeadingDegrees {
             parts.append("heading reversed (yaw " + fixed(abs(yawDegrees), decimals: 0) + "° off)")
+        } else if abs(yawDegrees) > 90 {
+            parts.append("heading off by " + fixed(abs(yawDegrees), decimals: 0) + "° " + (yawDegrees > 0 ? "counter-clockwise" : "clockwise"))
         } else if abs(yawDegrees) > tolerances.yawDegrees {
             parts.append("yaw " + fixed(abs(yawDegrees), decimals: 0) + "° " + (yawDegrees > 0 ? "counter-clockwise" : "clockwise"))
         }

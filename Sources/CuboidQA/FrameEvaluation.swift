@@ -45,6 +45,11 @@ extension FrameMatcher {
         let gold = prepare(goldFrame, counts: cloud.map { $0.pointCounts(inside: goldFrame.objects) })
         let labelled = prepare(labelFrame, counts: cloud.map { $0.pointCounts(inside: labelFrame.objects) })
         let known = Set(configuration.known)
+        for (source, objects) in [(goldFrame, gold), (labelFrame, labelled)] {
+            for object in objects where source.objects[object.index].category != object.category {
+                outcome.skips.renamedClasses[source.objects[object.index].category + " -> " + object.category, default: 0] += 1
+            }
+        }
         for (side, objects) in [(0, gold), (1, labelled)] {
             for object in objects where configuration.classes[object.category] == nil {
                 if object.category == configuration.gold.dontCareClass { continue }
@@ -72,6 +77,7 @@ extension FrameMatcher {
             metrics.falsePositives = match.labelled.count - match.matches.count - match.ignoredLabels.count
             metrics.ignoredLabels = match.ignoredLabels.count
             outcome.skips.ignoredGold += match.ignoredGold.filter { $0.category == category }.count
+            outcome.skips.filteredLabels += match.filteredLabels
             let tolerances = configuration.tolerances
             for pair in match.matches {
                 let g = match.counted[pair.gold], l = match.labelled[pair.label]
@@ -211,6 +217,8 @@ extension FrameMatcher {
         let names = configuration.attributes ?? gold.attributes.keys.filter { !excluded.contains($0) && labelled.attributes[$0] != nil }
         for name in names {
             guard let a = gold.attributes[name], let b = labelled.attributes[name] else { continue }
+            // "Unknown" (KITTI occluded -1) on either side is no disagreement: the pair is not compared.
+            if let unknown = configuration.unknownAttributeValues[name], unknown.contains(a.description) || unknown.contains(b.description) { continue }
             counts[name, default: AttributeCount()].compared += 1
             if a == b { counts[name, default: AttributeCount()].agreed += 1 }
         }

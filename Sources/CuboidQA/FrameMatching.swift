@@ -36,6 +36,8 @@ struct ClassFrameMatch: Sendable {
     var labelled: [PreparedObject] = []
     /// Positions in `labelled` of boxes that fell on ignored gold or DontCare regions.
     var ignoredLabels: Set<Int> = []
+    /// Labelled boxes of the class left out of scoring by the positional gold filters (range, 2D height).
+    var filteredLabels = 0
     /// Matches: positions in `counted` and `labelled`, with the overlap reported (IoU; BEV IoU for the
     /// centre-distance criterion) and the similarity.
     var matches: [(gold: Int, label: Int, overlap: Double, similarity: Double)] = []
@@ -94,6 +96,20 @@ struct FrameMatcher {
         return true
     }
 
+    /// Whether a labelled object passes the gold filters that depend on where a box is, not on what the
+    /// gold says about it, so both sides are filtered alike (nuScenes' `filter_eval_boxes` filters
+    /// predictions by range; KITTI's evaluation ignores detections shorter than the minimum height):
+    /// ``GoldFilter/maximumRange`` and ``GoldFilter/minimumHeight``. The others are not applied to
+    /// labelled boxes: occlusion and truncation are the gold's judgement (a box on such gold is already
+    /// ignored), and a labelled box holding fewer than ``GoldFilter/minimumPoints`` returns on no gold is
+    /// an extra worth reporting (a box on empty ground).
+    func labelPassesFilters(_ object: PreparedObject) -> Bool {
+        let filter = configuration.gold
+        if let range = filter.maximumRange, let cuboid = object.cuboid, horizontalRange(cuboid) > range { return false }
+        if let minimum = filter.minimumHeight, let box = object.box, box.height < minimum { return false }
+        return true
+    }
+
     /// Similarity of every labelled box (rows) to every gold box (columns).
     func similarity(_ labelled: [PreparedObject], _ gold: [PreparedObject]) -> Matrix {
         switch configuration.match {
@@ -143,7 +159,9 @@ struct FrameMatcher {
                 result.ignoredGold.append(object)
             }
         }
-        for object in labelled where object.category == category && hasGeometry(object) { result.labelled.append(object) }
+        for object in labelled where object.category == category && hasGeometry(object) {
+            if symmetric || labelPassesFilters(object) { result.labelled.append(object) } else { result.filteredLabels += 1 }
+        }
         guard !result.labelled.isEmpty else { return result }
         let gate = gates[category]!, threshold = threshold(category)
         let counted = similarity(result.labelled, result.counted)

@@ -27,14 +27,19 @@ public struct DetectionMetrics: Sendable, Hashable, Codable {
 
     public init() {}
 
-    /// Hits over labelled boxes (1 when there is none).
-    public var precision: Double { truePositives + falsePositives == 0 ? 1 : Double(truePositives) / Double(truePositives + falsePositives) }
-    /// Hits over counted gold boxes (1 when there is none).
-    public var recall: Double { truePositives + falseNegatives == 0 ? 1 : Double(truePositives) / Double(truePositives + falseNegatives) }
-    /// `2 TP / (2 TP + FP + FN)`, the harmonic mean of precision and recall (1 when both sides are empty).
-    public var f1: Double {
+    /// Whether anything of the class was on either side (a counted gold box, or a labelled box that was
+    /// neither on ignored gold nor on DontCare): a class with neither is *not scored*, and is left out
+    /// of the gate rather than counted as perfect.
+    public var isScored: Bool { truePositives + falsePositives + falseNegatives > 0 }
+    /// Hits over labelled boxes; nil ("n/a") when nothing was labelled.
+    public var precision: Double? { truePositives + falsePositives == 0 ? nil : Double(truePositives) / Double(truePositives + falsePositives) }
+    /// Hits over counted gold boxes; nil ("n/a", "no gold") when there is no counted gold.
+    public var recall: Double? { truePositives + falseNegatives == 0 ? nil : Double(truePositives) / Double(truePositives + falseNegatives) }
+    /// `2 TP / (2 TP + FP + FN)`, the harmonic mean of precision and recall; nil when both sides are
+    /// empty (nothing scored), 0 when only one side has boxes.
+    public var f1: Double? {
         let denominator = 2 * truePositives + falsePositives + falseNegatives
-        return denominator == 0 ? 1 : Double(2 * truePositives) / Double(denominator)
+        return denominator == 0 ? nil : Double(2 * truePositives) / Double(denominator)
     }
     /// Mean overlap of the matches (nil without matches).
     public var meanIoU: Double? { truePositives == 0 ? nil : overlapSum / Double(truePositives) }
@@ -209,12 +214,13 @@ public struct TrackingMetrics: Sendable, Hashable, Codable {
 
     public init() {}
 
-    /// `1 - (misses + false positives + identity switches) / gold boxes`.
-    public var mota: Double { objects == 0 ? 1 : 1 - Double(misses + falsePositives + identitySwitches) / Double(objects) }
+    /// `1 - (misses + false positives + identity switches) / gold boxes`; nil ("n/a") without gold
+    /// boxes, where motmetrics divides by zero.
+    public var mota: Double? { objects == 0 ? nil : 1 - Double(misses + falsePositives + identitySwitches) / Double(objects) }
     /// Mean distance of the matches (switches included), as motmetrics' MOTP: lower is better.
     public var motp: Double? { matches + identitySwitches == 0 ? nil : distanceSum / Double(matches + identitySwitches) }
-    /// `2 IDTP / (gold boxes + labelled boxes)`.
-    public var idf1: Double { objects + predictions == 0 ? 1 : Double(2 * identityTruePositives) / Double(objects + predictions) }
+    /// `2 IDTP / (gold boxes + labelled boxes)`; nil ("n/a") when both sides are empty.
+    public var idf1: Double? { objects + predictions == 0 ? nil : Double(2 * identityTruePositives) / Double(objects + predictions) }
 }
 
 /// One frame of one class for tracking: the track ids on both sides and the distances of the pairs

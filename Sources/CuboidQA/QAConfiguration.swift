@@ -35,17 +35,22 @@ public struct ClassRule: Sendable, Hashable, Codable {
 }
 
 /// Which gold boxes count; the others of an evaluated class are ignored (a tasker box on them is
-/// neither a hit nor an extra).
+/// neither a hit nor an extra). The positional filters, range and 2D height, apply to both sides, as
+/// nuScenes' `filter_eval_boxes` and KITTI's evaluation do: a tasker's box beyond the range is left out
+/// too (counted in the report's skips), not an extra. Points, occlusion and truncation filter the gold only.
 public struct GoldFilter: Sendable, Hashable, Codable {
-    /// Gold boxes further than this from the sensor (ground-plane distance, metres) are ignored; nil: no limit.
+    /// Gold boxes further than this from the sensor (ground-plane distance, metres) are ignored, and
+    /// labelled boxes further than this are left out of scoring; nil (default): no limit.
     public var maximumRange: Double?
-    /// Gold boxes holding fewer lidar returns are ignored (needs the sweeps; 0: no limit).
+    /// Gold boxes holding fewer lidar returns are ignored (needs the sweeps; 0: no limit). Gold only: a
+    /// labelled box with few returns on no gold stays an extra.
     public var minimumPoints: Int
     /// KITTI difficulty: gold boxes more occluded than this (attribute `occluded`, 0-3) are ignored; nil: no limit.
     public var maximumOcclusion: Int?
     /// KITTI difficulty: gold boxes more truncated than this (attribute `truncated`, 0-1) are ignored; nil: no limit.
     public var maximumTruncation: Double?
-    /// KITTI difficulty: gold boxes whose 2D box in the camera is shorter than this (pixels) are ignored; nil: no limit.
+    /// KITTI difficulty: gold boxes whose 2D box in the camera is shorter than this (pixels) are ignored,
+    /// and labelled boxes shorter than this are left out of scoring (KITTI's `MIN_HEIGHT`); nil: no limit.
     public var minimumHeight: Double?
     /// The class name of regions in which nothing is evaluated (KITTI `DontCare`): a tasker box whose
     /// 2D box lies at least half inside such a region is ignored.
@@ -74,9 +79,14 @@ public struct Tolerances: Sendable, Hashable, Codable {
     public var size: Double
     /// Centre offset or width/height difference of 2D boxes, pixels.
     public var pixels: Double
+    /// A heading this close to 180° off (degrees) is called "heading reversed" (the front labelled at the
+    /// back); a larger error past 90° is "heading off by N°". Default 20.
+    public var reversedHeadingDegrees: Double
 
-    public init(center: Double = 0.25, elevation: Double = 0.25, yawDegrees: Double = 5, size: Double = 0.25, pixels: Double = 4) {
+    public init(center: Double = 0.25, elevation: Double = 0.25, yawDegrees: Double = 5, size: Double = 0.25, pixels: Double = 4,
+                reversedHeadingDegrees: Double = 20) {
         self.pixels = pixels
+        self.reversedHeadingDegrees = reversedHeadingDegrees
         self.center = center
         self.elevation = elevation
         self.yawDegrees = yawDegrees
@@ -132,8 +142,14 @@ public struct QAConfiguration: Sendable, Hashable, Codable {
     /// Classes that are known but not evaluated: their boxes are left out quietly (but used to
     /// explain a confusion: "labelled Van, gold Car").
     public var known: [String] = ["Van", "Truck", "Person_sitting", "Tram", "Misc", "DontCare"]
-    /// Renames applied to both sides before anything else (`{"car": "Car"}`).
-    public var classMap: [String: String] = [:]
+    /// Renames applied to both sides before anything else; keys match without case. The default is
+    /// the table `cuboid prelabel --score` uses too (``ClassNames/kittiAliases``: SUSTechPOINTS `Rider`
+    /// and nuScenes `bicycle` are Cyclist, `person` Pedestrian...).
+    public var classMap: [String: String] = ClassNames.kittiAliases
+    /// Whether class names must match in case; by default (false) `car` on one side and `Car` in the
+    /// configuration or on the other side are the same class (the report lists the names so matched).
+    /// The ``classMap`` renames still apply when true: empty it too for names to match only as written.
+    public var caseSensitiveClasses = false
     public var unknownClasses: UnknownClassPolicy = .skip
     public var missingFrames: MissingFramePolicy = .skip
     public var gold = GoldFilter()
@@ -141,6 +157,9 @@ public struct QAConfiguration: Sendable, Hashable, Codable {
     /// Attributes compared on matched boxes; nil: every attribute both sides carry except the
     /// geometric ones (`alpha`, `truncated`) and Cuboid's own (`interpolation`).
     public var attributes: [String]?
+    /// Attribute values that mean "unknown" (as written, e.g. KITTI `occluded` -1): a matched pair in
+    /// which either side has one is not compared on that attribute (not a disagreement).
+    public var unknownAttributeValues: [String: [String]] = ["occluded": ["-1"]]
     /// The metric `--fail-under` gates on.
     public var gateMetric: GateMetric = .f1
 
@@ -149,8 +168,20 @@ public struct QAConfiguration: Sendable, Hashable, Codable {
     /// The evaluated classes in name order.
     public var evaluatedClasses: [String] { classes.keys.sorted() }
 
-    /// The class a name stands for after the configured renames.
-    func canonical(_ name: String) -> String { classMap[name] ?? name }
+    /// The class a name stands for: an evaluated class as written; else the ``classMap`` rename (keys
+    /// match without case); then, unless ``caseSensitiveClasses``, the evaluated or known class (or the
+    /// DontCare class) of that name without case.
+    public func canonical(_ name: String) -> String {
+        if classes[name] != nil { return name }
+        let lowered = name.lowercased()
+        let mapped = classMap[name] ?? classMap.keys.sorted().first(where: { $0.lowercased() == lowered }).flatMap { classMap[$0] } ?? name
+        if classes[mapped] != nil || known.contains(mapped) || mapped == gold.dontCareClass || caseSensitiveClasses { return mapped }
+        let target = mapped.lowercased()
+        if let match = classes.keys.sorted().first(where: { $0.lowercased() == target }) { return match }
+        if let match = known.first(where: { $0.lowercased() == target }) { return match }
+        if gold.dontCareClass.lowercased() == target { return gold.dontCareClass }
+        return mapped
+    }
 
     /// Checks every value.
     /// - Throws: ``ConfigurationFileError/invalid(key:expected:)`` naming the first bad value.
@@ -164,7 +195,8 @@ public struct QAConfiguration: Sendable, Hashable, Codable {
         if let range = gold.maximumRange, !(range > 0) { throw .invalid(key: "gold.maximumRange", expected: "metres > 0, or null") }
         guard gold.minimumPoints >= 0 else { throw .invalid(key: "gold.minimumPoints", expected: "an integer >= 0") }
         for (key, value) in [("center", tolerances.center), ("elevation", tolerances.elevation), ("yawDegrees", tolerances.yawDegrees),
-                             ("size", tolerances.size), ("pixels", tolerances.pixels)] where !(value >= 0 && value.isFinite) {
+                             ("size", tolerances.size), ("pixels", tolerances.pixels), ("reversedHeadingDegrees", tolerances.reversedHeadingDegrees)]
+        where !(value >= 0 && value.isFinite) {
             throw .invalid(key: "tolerances.\(key)", expected: "a number >= 0")
         }
     }
@@ -196,6 +228,7 @@ public struct QAConfiguration: Sendable, Hashable, Codable {
         let root = JSONOutput.object([
             ("attributes", attributes.map { .array($0.map { .string($0) }) } ?? .null),
             ("camera", camera.map { .string($0) } ?? .null),
+            ("caseSensitiveClasses", .bool(caseSensitiveClasses)),
             ("classMap", .object(classMap.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
             ("classes", .object(evaluatedClasses.map { ($0, rule(classes[$0]!)) })),
             ("gateMetric", .string(gateMetric.rawValue)),
@@ -206,7 +239,9 @@ public struct QAConfiguration: Sendable, Hashable, Codable {
             ("match", .string(match.rawValue)),
             ("missingFrames", .string(missingFrames.rawValue)),
             ("tolerances", .object([("center", .number(tolerances.center)), ("elevation", .number(tolerances.elevation)),
-                                    ("pixels", .number(tolerances.pixels)), ("size", .number(tolerances.size)), ("yawDegrees", .number(tolerances.yawDegrees))])),
+                                    ("pixels", .number(tolerances.pixels)), ("reversedHeadingDegrees", .number(tolerances.reversedHeadingDegrees)),
+                                    ("size", .number(tolerances.size)), ("yawDegrees", .number(tolerances.yawDegrees))])),
+            ("unknownAttributeValues", .object(unknownAttributeValues.sorted { $0.key < $1.key }.map { ($0.key, .array($0.value.map { .string($0) })) })),
             ("unknownClasses", .string(unknownClasses.rawValue)),
             ("version", .number(Double(version))),
         ])
@@ -266,7 +301,7 @@ private enum ConfigurationReader {
 
     static func read(_ root: JSONNode, into configuration: inout QAConfiguration) throws(Failure) {
         let topKeys = ["version", "match", "camera", "classes", "known", "classMap", "unknownClasses", "missingFrames", "gold", "tolerances",
-                       "attributes", "gateMetric"]
+                       "attributes", "gateMetric", "caseSensitiveClasses", "unknownAttributeValues"]
         for (key, value) in try members(root, "", allowed: topKeys) {
             switch key {
             case "version": configuration.version = try integer(value, key)
@@ -316,16 +351,24 @@ private enum ConfigurationReader {
                     }
                 }
             case "tolerances":
-                for (field, fieldValue) in try members(value, key, allowed: ["center", "elevation", "yawDegrees", "size", "pixels"]) {
+                for (field, fieldValue) in try members(value, key, allowed: ["center", "elevation", "yawDegrees", "size", "pixels", "reversedHeadingDegrees"]) {
                     let number = try number(fieldValue, "tolerances." + field)
                     switch field {
                     case "center": configuration.tolerances.center = number
                     case "elevation": configuration.tolerances.elevation = number
                     case "yawDegrees": configuration.tolerances.yawDegrees = number
                     case "pixels": configuration.tolerances.pixels = number
+                    case "reversedHeadingDegrees": configuration.tolerances.reversedHeadingDegrees = number
                     default: configuration.tolerances.size = number
                     }
                 }
+            case "unknownAttributeValues":
+                var values: [String: [String]] = [:]
+                for (name, list) in try members(value, key, allowed: nil) { values[name] = try strings(list, "unknownAttributeValues." + name) }
+                configuration.unknownAttributeValues = values
+            case "caseSensitiveClasses":
+                guard let flag = value.bool else { throw .invalid(key: key, expected: "true or false (line \(value.line))") }
+                configuration.caseSensitiveClasses = flag
             case "attributes": configuration.attributes = value.isNull ? nil : try strings(value, key)
             default: configuration.gateMetric = try choice(value, key, GateMetric.self)
             }

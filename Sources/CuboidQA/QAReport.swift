@@ -41,7 +41,8 @@ public struct AttributeAgreement: Sendable, Hashable, Codable {
     public var attribute: String
     public var compared: Int
     public var agreed: Int
-    public var rate: Double { compared == 0 ? 1 : Double(agreed) / Double(compared) }
+    /// Agreed over compared; nil ("n/a") when no matched pair carried the attribute on both sides.
+    public var rate: Double? { compared == 0 ? nil : Double(agreed) / Double(compared) }
 }
 
 /// A cell of the class confusion table: gold class (rows; `none` for extras) against labelled class
@@ -75,6 +76,12 @@ public struct QASkips: Sendable, Hashable, Codable {
     public var goldWithoutGeometry = 0
     /// Counted gold boxes ignored by the gold filters (range, points, difficulty) or as neighbours.
     public var ignoredGold = 0
+    /// Labelled boxes of evaluated classes left out by the positional gold filters, which apply to both
+    /// sides (beyond ``GoldFilter/maximumRange``, shorter than ``GoldFilter/minimumHeight``).
+    public var filteredLabels = 0
+    /// Class names on either side that were renamed before scoring (`car` -> `Car`: matched without
+    /// case, or by the configuration's classMap), with the number of boxes.
+    public var renamedClasses: [String: Int] = [:]
 }
 
 /// Everything QA found for one tasker.
@@ -89,17 +96,44 @@ public struct TaskerReport: Sendable, Hashable, Codable {
     public var attributes: [AttributeAgreement]
     public var skips: QASkips
 
-    /// The value of a gate metric (nil when it cannot be computed, such as MOTA without track ids).
+    /// The value of a gate metric over the scored classes (nil when it cannot be computed: nothing
+    /// scored, precision without labelled boxes, recall or MOTA without gold, MOTA without track ids).
+    /// `--fail-under` fails a tasker whose value is nil: nothing is never a pass.
     public func value(of metric: GateMetric) -> Double? {
         switch metric {
-        case .f1: overall.f1
-        case .precision: overall.precision
-        case .recall: overall.recall
-        case .meanIoU: overall.meanIoU
+        case .f1: return overall.f1
+        case .precision: return overall.precision
+        case .recall: return overall.recall
+        case .meanIoU: return overall.meanIoU
         case .mota:
-            classes.compactMap(\.tracking).isEmpty ? nil
-                : { let t = classes.compactMap(\.tracking); return 1 - Double(t.reduce(0) { $0 + $1.misses + $1.falsePositives + $1.identitySwitches }) / Double(max(1, t.reduce(0) { $0 + $1.objects })) }()
+            let tracks = classes.compactMap(\.tracking)
+            let objects = tracks.reduce(0) { $0 + $1.objects }
+            guard objects > 0 else { return nil }
+            return 1 - Double(tracks.reduce(0) { $0 + $1.misses + $1.falsePositives + $1.identitySwitches }) / Double(objects)
         }
+    }
+
+    /// Why nothing of this tasker was scored, or nil when something was: no frame in common with the
+    /// gold, or no box of an evaluated class on either side of the common frames.
+    public func emptiness(goldName: String, evaluated: [String]) -> String? {
+        guard !overall.isScored else { return nil }
+        func list(_ names: [String]) -> String {
+            "\(names.count) frame\(names.count == 1 ? "" : "s")" + (names.isEmpty ? "" : ": " + names.prefix(3).joined(separator: ", ") + (names.count > 3 ? "..." : ""))
+        }
+        if frames.isEmpty {
+            return "tasker \(name): no frame names in common between \(goldName) (\(list(skips.framesOnlyInGold))) and the labels (\(list(skips.framesOnlyInLabels)))"
+        }
+        var seen: [String] = []
+        let gold = skips.unknownGoldClasses.sorted { $0.key < $1.key }.map { "\($0.key) x\($0.value)" }
+        let labels = skips.unknownLabelClasses.sorted { $0.key < $1.key }.map { "\($0.key) x\($0.value)" }
+        if !gold.isEmpty { seen.append("\(goldName) has " + gold.joined(separator: ", ")) }
+        if !labels.isEmpty { seen.append("the labels have " + labels.joined(separator: ", ")) }
+        if skips.notEvaluatedGold + skips.notEvaluatedLabels > 0 {
+            seen.append("\(skips.notEvaluatedGold) gold and \(skips.notEvaluatedLabels) labelled box(es) of known classes that are not evaluated")
+        }
+        if skips.ignoredGold > 0 { seen.append("\(skips.ignoredGold) gold box(es) ignored by the gold filters") }
+        return "tasker \(name): nothing to score in \(frames.count) common frame\(frames.count == 1 ? "" : "s"): no box of the evaluated classes ("
+            + evaluated.joined(separator: ", ") + ") on either side" + (seen.isEmpty ? "" : "; " + seen.joined(separator: "; "))
     }
 }
 
@@ -113,6 +147,14 @@ public struct QAReport: Sendable, Hashable, Codable {
     /// Frames scored (gold frames, plus frames scored as empty).
     public var frameCount: Int
     public var taskers: [TaskerReport]
+
+    /// Refuses a report of which a tasker scored nothing (no frame in common with the gold, or no box
+    /// of an evaluated class on either side): its figures would be "n/a", not a pass.
+    /// - Throws: ``QAInputError/nothingScored(_:)`` with the reason of each such tasker.
+    public func requireScored() throws(QAInputError) {
+        let reasons = taskers.compactMap { $0.emptiness(goldName: goldName, evaluated: configuration.evaluatedClasses) }
+        if !reasons.isEmpty { throw .nothingScored(reasons) }
+    }
 }
 
 /// What one share of a batch's frames leaves for ``QualityReview/report(merging:threads:)``: the
@@ -178,6 +220,9 @@ public enum QAInputError: Error, Sendable, Hashable, CustomStringConvertible {
     case missingFrames(side: String, frames: [String])
     /// Two frames of one side share a name.
     case duplicateFrame(side: String, frame: String)
+    /// A tasker of whom nothing was scored (no frame in common, nothing of the evaluated classes), and
+    /// why; refused unless the run allows empty results.
+    case nothingScored([String])
     /// No tasker was given, or two share a name.
     case taskers(String)
 
@@ -188,6 +233,9 @@ public enum QAInputError: Error, Sendable, Hashable, CustomStringConvertible {
         case .missingFrames(let side, let frames):
             "\(side) lacks \(frames.count) frame\(frames.count == 1 ? "" : "s") the other side has: \(frames.prefix(10).joined(separator: ", "))\(frames.count > 10 ? ", ..." : "") (set missingFrames to skip or empty)"
         case .duplicateFrame(let side, let frame): "\(side): two frames are named \(frame)"
+        case .nothingScored(let reasons):
+            "nothing was scored, so there is no figure to pass or fail: " + reasons.joined(separator: "; ")
+                + " (check the frame names and class names; pass --allow-empty to write the report anyway)"
         case .taskers(let reason): reason
         }
     }

@@ -7,7 +7,8 @@ enum QAReportHTML {
 
     static func pageName(_ tasker: String) -> String { "tasker-" + fileSafe(tasker) + ".html" }
 
-    static func format(_ value: Double?, _ digits: Int = 3) -> String { value.map { String(format: "%.\(digits)f", $0) } ?? "–" }
+    /// A figure, or "n/a" where it is undefined (recall without gold, precision without labelled boxes).
+    static func format(_ value: Double?, _ digits: Int = 3) -> String { value.map { String(format: "%.\(digits)f", $0) } ?? "n/a" }
 
     static func degrees(_ radians: Double?) -> String { radians.map { String(format: "%.1f°", $0 * 180 / .pi) } ?? "–" }
 
@@ -34,7 +35,10 @@ enum QAReportHTML {
     }
 
     static func detectionCells(_ d: DetectionMetrics) -> String {
-        "<td>\(d.truePositives)</td><td>\(d.falsePositives)</td><td>\(d.falseNegatives)</td><td>\(format(d.precision))</td>"
+        guard d.isScored else {
+            return "<td>0</td><td>0</td><td>0</td><td colspan=\"7\" class=\"muted\">not scored: no gold and no labelled box of the class</td>"
+        }
+        return "<td>\(d.truePositives)</td><td>\(d.falsePositives)</td><td>\(d.falseNegatives)</td><td>\(format(d.precision))</td>"
             + "<td>\(format(d.recall))</td><td>\(format(d.f1))</td><td>\(format(d.meanIoU))</td><td>\(format(d.meanTranslationError))</td>"
             + "<td>\(format(d.meanScaleError))</td><td>\(degrees(d.meanOrientationError))</td>"
     }
@@ -65,8 +69,13 @@ enum QAReportHTML {
         if skips.labelsWithoutGeometry + skips.goldWithoutGeometry > 0 {
             parts.append("boxes without the compared geometry: \(skips.labelsWithoutGeometry) labelled, \(skips.goldWithoutGeometry) gold")
         }
-        parts.append("not evaluated (known classes): \(skips.notEvaluatedLabels) labelled, \(skips.notEvaluatedGold) gold")
+        if !skips.renamedClasses.isEmpty {
+            parts.append("class names matched: " + skips.renamedClasses.sorted { $0.key < $1.key }.map { "\(escape($0.key)) ×\($0.value)" }.joined(separator: ", "))
+        }
+        parts.append("boxes of known classes that are not evaluated (such as Van or Misc), left out of the scores: "
+                     + "\(skips.notEvaluatedLabels) labelled, \(skips.notEvaluatedGold) gold")
         parts.append("gold boxes ignored by the filters or as neighbours: \(skips.ignoredGold)")
+        parts.append("labelled boxes outside the range or height filters (which apply to both sides): \(skips.filteredLabels)")
         return parts.joined(separator: "; ")
     }
 
@@ -78,9 +87,10 @@ enum QAReportHTML {
         for tasker in report.taskers {
             let aps = tasker.classes.compactMap(\.averagePrecision)
             let ap = aps.isEmpty ? "–" : format(aps.map(\.coco101).reduce(0, +) / Double(aps.count))
-            let mota = tasker.value(of: .mota).map { format($0) } ?? "–"
+            let mota = format(tasker.value(of: .mota))
             let tracks = tasker.classes.compactMap(\.tracking)
-            let idf1 = tracks.isEmpty ? "–" : format(tracks.map(\.idf1).reduce(0, +) / Double(tracks.count))
+            let idf1s = tracks.compactMap(\.idf1)
+            let idf1 = idf1s.isEmpty ? "n/a" : format(idf1s.reduce(0, +) / Double(idf1s.count))
             body += "<tr><td class=\"l\"><a href=\"\(pageName(tasker.name))\">\(escape(tasker.name))</a></td>\(detectionCells(tasker.overall))"
                 + "<td>\(ap)</td><td>\(mota)</td><td>\(idf1)</td><td>\(tasker.findings.count)</td></tr>\n"
         }

@@ -146,13 +146,13 @@ enum QAReportJSON {
     static func detection(_ m: DetectionMetrics) -> JSONOutput {
         .object([("truePositives", .number(Double(m.truePositives))), ("falsePositives", .number(Double(m.falsePositives))),
                  ("falseNegatives", .number(Double(m.falseNegatives))), ("ignoredLabels", .number(Double(m.ignoredLabels))),
-                 ("precision", .number(m.precision)), ("recall", .number(m.recall)), ("f1", .number(m.f1)), ("meanIoU", number(m.meanIoU)),
+                 ("scored", .bool(m.isScored)), ("precision", number(m.precision)), ("recall", number(m.recall)), ("f1", number(m.f1)), ("meanIoU", number(m.meanIoU)),
                  ("translationError", number(m.meanTranslationError)), ("scaleError", number(m.meanScaleError)),
                  ("orientationError", number(m.meanOrientationError)), ("inaccurate", .number(Double(m.inaccurate)))])
     }
 
     static func tracking(_ t: TrackingMetrics) -> JSONOutput {
-        .object([("mota", .number(t.mota)), ("motp", number(t.motp)), ("idf1", .number(t.idf1)), ("objects", .number(Double(t.objects))),
+        .object([("mota", number(t.mota)), ("motp", number(t.motp)), ("idf1", number(t.idf1)), ("objects", .number(Double(t.objects))),
                  ("predictions", .number(Double(t.predictions))), ("matches", .number(Double(t.matches))), ("misses", .number(Double(t.misses))),
                  ("falsePositives", .number(Double(t.falsePositives))), ("identitySwitches", .number(Double(t.identitySwitches))),
                  ("fragmentations", .number(Double(t.fragmentations))), ("identityTruePositives", .number(Double(t.identityTruePositives))),
@@ -217,6 +217,8 @@ enum QAReportJSON {
                 ("notEvaluatedLabels", .number(Double(skips.notEvaluatedLabels))), ("notEvaluatedGold", .number(Double(skips.notEvaluatedGold))),
                 ("labelsWithoutGeometry", .number(Double(skips.labelsWithoutGeometry))),
                 ("goldWithoutGeometry", .number(Double(skips.goldWithoutGeometry))), ("ignoredGold", .number(Double(skips.ignoredGold))),
+                ("filteredLabels", .number(Double(skips.filteredLabels))),
+                ("renamedClasses", .object(skips.renamedClasses.sorted { $0.key < $1.key }.map { ($0.key, .number(Double($0.value))) })),
             ])
             return .object([
                 ("name", .string(t.name)), ("overall", detection(t.overall)), ("classes", .array(classes)),
@@ -224,7 +226,7 @@ enum QAReportJSON {
                 ("confusion", .array(t.confusion.map { .object([("gold", .string($0.gold)), ("labelled", .string($0.labelled)),
                                                                  ("count", .number(Double($0.count)))]) })),
                 ("attributes", .array(t.attributes.map { .object([("attribute", .string($0.attribute)), ("compared", .number(Double($0.compared))),
-                                                                   ("agreed", .number(Double($0.agreed))), ("rate", .number($0.rate))]) })),
+                                                                   ("agreed", .number(Double($0.agreed))), ("rate", number($0.rate))]) })),
                 ("skips", skipObject),
                 ("findings", .array(t.findings.map(finding))),
             ])

@@ -222,6 +222,8 @@ public enum QualityReview {
             report.skips.labelsWithoutGeometry += outcome.skips.labelsWithoutGeometry
             report.skips.goldWithoutGeometry += outcome.skips.goldWithoutGeometry
             report.skips.ignoredGold += outcome.skips.ignoredGold
+            report.skips.filteredLabels += outcome.skips.filteredLabels
+            report.skips.renamedClasses.merge(outcome.skips.renamedClasses, uniquingKeysWith: +)
         }
         for category in configuration.evaluatedClasses {
             let metrics = perClass[category] ?? DetectionMetrics()

@@ -13,9 +13,11 @@ public struct QAHistoryEntry: Sendable, Hashable, Codable {
     public var truePositives: Int
     public var falsePositives: Int
     public var falseNegatives: Int
-    public var precision: Double
-    public var recall: Double
-    public var f1: Double
+    /// nil (NULL in the database) where undefined: precision without labelled boxes, recall without
+    /// gold, F1 with neither.
+    public var precision: Double?
+    public var recall: Double?
+    public var f1: Double?
     public var meanIoU: Double?
     public var findings: Int
     /// The match criterion the run used (`bev-iou`...): runs with different criteria do not compare.
@@ -73,7 +75,9 @@ public struct QAHistoryError: Error, Sendable, Hashable, CustomStringConvertible
 /// batch and its class rows (a re-run QA is not a second data point); a unique index on
 /// (`batch`, `tasker`) holds this. The schema is created and migrated on open (migration `v2` keeps
 /// only the newest row of each batch and tasker a version 1 database holds, by `recordedAt` then
-/// insertion); writes are transactions, so an interrupted run leaves the database as it was.
+/// insertion; migration `v3` lets `precision`, `recall`, `f1` and the class rows' `f1` be NULL, which
+/// is how a figure that is undefined, "n/a", is stored: recall without gold, precision without labelled
+/// boxes; rows a version 2 database holds keep their values); writes are transactions, so an interrupted run leaves the database as it was.
 public struct QAHistory: Sendable {
     private let database: DatabaseQueue
     /// The database file.
@@ -125,6 +129,48 @@ public struct QAHistory: Sendable {
                                              ORDER BY newer.recordedAt DESC, newer.id DESC LIMIT 1)
                 """)
             try db.execute(sql: "DELETE FROM run_class WHERE runId NOT IN (SELECT id FROM run)")
+            try db.create(index: "run_batch_tasker", on: "run", columns: ["batch", "tasker"], unique: true)
+        }
+        migrator.registerMigration("v3") { db in
+            // SQLite cannot drop NOT NULL in place: the tables are rebuilt with the same columns, the
+            // undefined figures nullable, and the rows copied (GRDB runs migrations with foreign keys off).
+            try db.create(table: "run_new") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("batch", .text).notNull()
+                t.column("tasker", .text).notNull()
+                t.column("recordedAt", .text).notNull()
+                t.column("frames", .integer).notNull()
+                t.column("truePositives", .integer).notNull()
+                t.column("falsePositives", .integer).notNull()
+                t.column("falseNegatives", .integer).notNull()
+                t.column("precision", .double)
+                t.column("recall", .double)
+                t.column("f1", .double)
+                t.column("meanIoU", .double)
+                t.column("findings", .integer).notNull()
+                t.column("criterion", .text).notNull()
+                t.column("configuration", .text).notNull()
+            }
+            try db.execute(sql: "INSERT INTO run_new SELECT id, batch, tasker, recordedAt, frames, truePositives, falsePositives, falseNegatives, "
+                           + "precision, recall, f1, meanIoU, findings, criterion, configuration FROM run")
+            try db.create(table: "run_class_new") { t in
+                t.belongsTo("run", onDelete: .cascade).notNull()
+                t.column("category", .text).notNull()
+                t.column("truePositives", .integer).notNull()
+                t.column("falsePositives", .integer).notNull()
+                t.column("falseNegatives", .integer).notNull()
+                t.column("f1", .double)
+                t.column("meanIoU", .double)
+                t.column("averagePrecision", .double)
+                t.column("mota", .double)
+            }
+            try db.execute(sql: "INSERT INTO run_class_new SELECT runId, category, truePositives, falsePositives, falseNegatives, f1, meanIoU, "
+                           + "averagePrecision, mota FROM run_class")
+            try db.drop(table: "run_class")
+            try db.drop(table: "run")
+            try db.rename(table: "run_new", to: "run")
+            try db.rename(table: "run_class_new", to: "run_class")
+            try db.create(index: "run_tasker", on: "run", columns: ["tasker", "recordedAt"])
             try db.create(index: "run_batch_tasker", on: "run", columns: ["batch", "tasker"], unique: true)
         }
         try QAHistoryError.wrapping(path, .migrate) { try migrator.migrate(database) }

@@ -150,6 +150,94 @@ struct QACommandTests {
     }
 }
 
+/// Empty and one-sided inputs as a tasker would hand them in: exit codes and messages.
+@Suite("cuboid qa: nothing scored is no pass", .serialized)
+struct QAEmptyCommandTests {
+    /// A SUSTechPOINTS folder of one car per frame, of the given class name, in frames named `names`.
+    func writeFolder(_ path: String, type: String, names: [String], x: Double = 10) throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        for name in names {
+            try ("[{\"obj_id\": \"1\", \"obj_type\": \"\(type)\", \"psr\": {\"position\": {\"x\": \(x), \"y\": 0, \"z\": 0}, "
+                 + "\"scale\": {\"x\": 4, \"y\": 2, \"z\": 1.5}, \"rotation\": {\"x\": 0, \"y\": 0, \"z\": 0}}}]")
+                .write(toFile: path + "/" + name + ".json", atomically: true, encoding: .utf8)
+        }
+    }
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        var name: String
+        var goldType: String, labelType: String
+        var labelFrames: [String]
+        var arguments: [String]
+        var status: Int32
+        var says: String
+        var testDescription: String { name }
+    }
+
+    @Test("exit codes", arguments: [
+        Case(name: "no frame names in common: exit 1 naming both sides", goldType: "Car", labelType: "Car", labelFrames: ["a", "b"], arguments: [],
+             status: 1, says: "no frame names in common between gold (2 frames: 000000, 000001) and the labels (2 frames: a, b)"),
+        Case(name: "no frame names in common, --allow-empty: a report with n/a", goldType: "Car", labelType: "Car", labelFrames: ["a", "b"],
+             arguments: ["--allow-empty"], status: 0, says: "not scored"),
+        Case(name: "no frame names in common, --allow-empty --fail-under 0.9: the gate fails", goldType: "Car", labelType: "Car", labelFrames: ["a", "b"],
+             arguments: ["--allow-empty", "--fail-under", "0.9"], status: 3, says: "below threshold: t f1 not computable"),
+        Case(name: "car against Car matches without case, and says so", goldType: "Car", labelType: "car", labelFrames: ["000000", "000001"],
+             arguments: ["--fail-under", "0.9"], status: 0, says: "class names matched: car -> Car x2"),
+        Case(name: "a class only the tasker has: precision 0, recall n/a, gate fails", goldType: "Car", labelType: "Cyclist",
+             labelFrames: ["000000", "000001"], arguments: ["--fail-under", "0.9"], status: 3, says: "0.0000     n/a"),
+    ])
+    func exitCodes(_ c: Case) throws {
+        let root = try scratchFolder("qa-empty")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try writeFolder(root + "/gold", type: c.goldType, names: ["000000", "000001"])
+        try writeFolder(root + "/tasker", type: c.labelType, names: c.labelFrames)
+        let result = try runCuboid(["qa", "--gold", root + "/gold", "--labels", "t=" + root + "/tasker", "--out", root + "/report", "--no-pictures"]
+                                   + c.arguments)
+        #expect(result.status == c.status, "\(result.stdout)\(result.stderr)")
+        #expect((result.stdout + result.stderr).contains(c.says), "\(result.stdout)\(result.stderr)")
+        #expect(FileManager.default.fileExists(atPath: root + "/report/index.html") == (c.status != 1))
+    }
+
+    @Test("undefined figures are null in report.json, empty in metrics.csv, n/a in the pages and the history; a class with nothing is 'not scored'")
+    func undefinedFiguresEverywhere() throws {
+        let root = try scratchFolder("qa-empty")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try writeFolder(root + "/gold", type: "Car", names: ["000000"])
+        try writeFolder(root + "/tasker", type: "Cyclist", names: ["000000"])
+        let result = try runCuboid(["qa", "--gold", root + "/gold", "--labels", "t=" + root + "/tasker", "--out", root + "/report", "--no-pictures",
+                                    "--history", root + "/qa.sqlite", "--batch", "b1"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/report/report.json"))) as? [String: Any])
+        let classes = try #require(((json["taskers"] as? [[String: Any]])?.first?["classes"]) as? [[String: Any]])
+        func detection(_ name: String) -> [String: Any]? { classes.first { $0["category"] as? String == name }?["detection"] as? [String: Any] }
+        #expect(detection("Cyclist")?["recall"] is NSNull && (detection("Cyclist")?["precision"] as? Double) == 0)
+        #expect(detection("Car")?["precision"] is NSNull && (detection("Car")?["recall"] as? Double) == 0)
+        #expect(detection("Pedestrian")?["f1"] is NSNull && (detection("Pedestrian")?["scored"] as? Bool) == false)
+        let metrics = try String(contentsOfFile: root + "/report/metrics.csv", encoding: .utf8)
+        #expect(metrics.contains("t,Cyclist,0,1,0,0.0,,0.0,"), "\(metrics)")
+        let page = try String(contentsOfFile: root + "/report/tasker-t.html", encoding: .utf8)
+        #expect(page.contains("not scored: no gold and no labelled box of the class") && page.contains("<td>n/a</td>"))
+        let history = try runCuboid(["qa", "history", "t", "--history", root + "/qa.sqlite"])
+        #expect(history.status == 0 && history.stdout.contains("0.0000  0.0000  0.0000"), "\(history.stdout)")
+    }
+
+    @Test("a 40 m range filters both sides: the far tasker box is no extra")
+    func rangeBothSides() throws {
+        let root = try scratchFolder("qa-empty")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try writeFolder(root + "/gold", type: "Car", names: ["000000"])
+        try FileManager.default.createDirectory(atPath: root + "/tasker", withIntermediateDirectories: true)
+        try ("[{\"obj_id\": \"1\", \"obj_type\": \"Car\", \"psr\": {\"position\": {\"x\": 10, \"y\": 0, \"z\": 0}, \"scale\": {\"x\": 4, \"y\": 2, \"z\": 1.5}, "
+             + "\"rotation\": {\"x\": 0, \"y\": 0, \"z\": 0}}}, {\"obj_id\": \"2\", \"obj_type\": \"Car\", \"psr\": {\"position\": {\"x\": 52, \"y\": 0, \"z\": 0}, "
+             + "\"scale\": {\"x\": 4, \"y\": 2, \"z\": 1.5}, \"rotation\": {\"x\": 0, \"y\": 0, \"z\": 0}}}]").write(toFile: root + "/tasker/000000.json", atomically: true, encoding: .utf8)
+        try "{\"gold\": {\"maximumRange\": 40}}".write(toFile: root + "/qa.json", atomically: true, encoding: .utf8)
+        let result = try runCuboid(["qa", "--gold", root + "/gold", "--labels", "t=" + root + "/tasker", "--out", root + "/report", "--no-pictures",
+                                    "--config", root + "/qa.json", "--fail-under", "1"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let findings = try String(contentsOfFile: root + "/report/findings.csv", encoding: .utf8)
+        #expect(findings.split(separator: "\n").count == 1, "\(findings)")
+    }
+}
+
 @Suite("Same bytes for any --threads", .serialized)
 struct ThreadDeterminismTests {
     let sequence = SharedData.sampleData + "/sequence"

@@ -18,7 +18,7 @@ private func car(_ x: Double, _ y: Double, length: Double = 4, yaw: Double = 0, 
         #expect(score.goldObjects == 2)
         #expect(score.counts[0].truePositives == 2 && score.counts[0].falseNegatives == 0 && score.counts[0].falsePositives == 1)
         #expect(score.counts[1].truePositives == 1 && score.counts[1].falseNegatives == 1 && score.counts[1].falsePositives == 2)
-        #expect(abs(score.counts[0].precision - 2.0 / 3) < 1e-12)
+        #expect(abs(score.counts[0].precision! - 2.0 / 3) < 1e-12)
     }
 
     @Test func goldWithTooFewPointsIsIgnoredNotMissed() {
@@ -38,6 +38,21 @@ private func car(_ x: Double, _ y: Double, length: Double = 4, yaw: Double = 0, 
         #expect(cars.goldObjects == 1 && cars.counts[0].truePositives == 1)
     }
 
+    @Test("a class without gold has no recall (\"no gold\"), not 1; without predictions no precision; the class table is QA's")
+    func noGoldIsNotPerfect() {
+        var score = DetectionScore(criteria: DetectionCriteria(category: "Cyclist"))
+        score.add(gold: [car(10, 0)], goldPoints: [50], predictions: [car(20, 0, category: "Cyclist"), car(30, 0, category: "Cyclist")])
+        #expect(score.goldObjects == 0 && score.counts[0].falsePositives == 2)
+        #expect(score.counts[0].recall == nil && score.counts[0].precision == 0)
+        var empty = DetectionScore(criteria: DetectionCriteria(category: "Pedestrian"))
+        empty.add(gold: [car(10, 0, category: "Pedestrian")], goldPoints: [50], predictions: [])
+        #expect(empty.counts[0].recall == 0 && empty.counts[0].precision == nil)
+        var tracks = TrackingScore(criteria: DetectionCriteria(category: "Cyclist"))
+        tracks.add(gold: [], goldPoints: [], predictions: [car(20, 0, id: "1", category: "Cyclist")])
+        #expect(tracks.mota == nil)
+        #expect(ClassNames.kittiCategory("Rider") == "Cyclist")
+    }
+
     @Test func trackingCountsIdentitySwitches() {
         var score = TrackingScore(criteria: DetectionCriteria(category: "Car"))
         let gold = [car(10, 0, id: "a"), car(20, 5, id: "b")]
@@ -45,6 +60,6 @@ private func car(_ x: Double, _ y: Double, length: Double = 4, yaw: Double = 0, 
         score.add(gold: gold, goldPoints: [50, 50], predictions: [car(10, 0, id: "1"), car(20, 5, id: "3")])
         score.add(gold: gold, goldPoints: [50, 50], predictions: [car(10, 0, id: "1")])
         #expect(score.goldObjects == 6 && score.identitySwitches == 1 && score.misses == 1 && score.falsePositives == 0)
-        #expect(abs(score.mota - (1 - 2.0 / 6)) < 1e-12)
+        #expect(abs(score.mota! - (1 - 2.0 / 6)) < 1e-12)
     }
 }

@@ -166,10 +166,10 @@ struct FigureTests {
         let gold = (0..<4).map { [car(Double($0), 0, track: "A")] }
         let labelled = (0..<4).map { [car(Double($0), 0, track: $0 < 2 ? "1" : "2")] }
         let t = try #require(try review(gold, labelled).classes.first { $0.category == "Car" }?.tracking)
-        #expect(t.identitySwitches == 1 && t.matches == 3 && abs(t.mota - 0.75) < 1e-12 && abs(t.idf1 - 0.5) < 1e-12)
+        #expect(t.identitySwitches == 1 && t.matches == 3 && abs(t.mota! - 0.75) < 1e-12 && abs(t.idf1! - 0.5) < 1e-12)
         let gapped = (0..<4).map { $0 == 2 ? [] : [car(Double($0), 0, track: "1")] }
         let g = try #require(try review(gold, gapped).classes.first { $0.category == "Car" }?.tracking)
-        #expect(g.fragmentations == 1 && g.misses == 1 && g.identitySwitches == 0 && abs(g.idf1 - 6.0 / 7) < 1e-12)
+        #expect(g.fragmentations == 1 && g.misses == 1 && g.identitySwitches == 0 && abs(g.idf1! - 6.0 / 7) < 1e-12)
     }
 
     @Test("agreement is symmetric: matches, F1, mean IoU and errors equal either way round; precision and recall swap")
