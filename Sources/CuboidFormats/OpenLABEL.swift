@@ -41,6 +41,8 @@ import CuboidIO
 ///   ego pose (world from sensor), only its direction label was backwards, so it is read as
 ///   `SENSOR_to_odom`. Such files load exactly as they were meant.
 /// - Without a `lidar` stream, the sensor frame is the first cuboid's coordinate system.
+/// - A `camera_matrix_3x4` with a fourth column `p` (`[K | p]`, KITTI's P2 and P3 as VCD writes them)
+///   moves the camera by `K^-1 p` from its coordinate system, so each camera projects as the matrix does.
 public enum OpenLABELFile {
     /// Parses an OpenLABEL document.
     ///
@@ -62,6 +64,9 @@ public enum OpenLABELFile {
         // The sensor is the lidar stream (or, without one, the first cuboid's coordinate system: below).
         var cameraNames = Set<String>()
         var intrinsics: [String: CameraIntrinsics] = [:]
+        // A 3 x 4 camera matrix `[K | p]` (KITTI's P2, as VCD writes it) projects from a frame offset
+        // by K^-1 p from the camera's own: that offset joins the camera's pose.
+        var projectionOffsets: [String: SIMD3<Double>] = [:]
         if let streams = root["streams"]?.members {
             for (name, stream) in streams {
                 let type = stream["type"]?.string
@@ -75,7 +80,12 @@ public enum OpenLABELFile {
                     guard width >= 0, height >= 0 else {
                         throw .invalidField(line: pinhole.line, field: "width_px/height_px", expected: "pixel counts >= 0")
                     }
-                    intrinsics[name] = CameraIntrinsics(matrix: matrix, width: width, height: height)
+                    let k = CameraIntrinsics(matrix: matrix, width: width, height: height)
+                    intrinsics[name] = k
+                    if matrix.count == 12, matrix[3] != 0 || matrix[7] != 0 || matrix[11] != 0, k.fx != 0, k.fy != 0 {
+                        let tz = matrix[11], ty = (matrix[7] - k.cy * tz) / k.fy
+                        projectionOffsets[name] = SIMD3((matrix[3] - k.skew * ty - k.cx * tz) / k.fx, ty, tz)
+                    }
                 }
             }
         }
@@ -103,7 +113,8 @@ public enum OpenLABELFile {
         for name in cameraNames.sorted() {
             guard let k = intrinsics[name] else { continue }
             let sensorFromCamera = tree.pose(from: name, to: set.sensorName) ?? .identity
-            set.cameras.append(Camera(name: name, intrinsics: k, cameraFromSensor: sensorFromCamera.inverse))
+            let offset = RigidPose(translation: projectionOffsets[name] ?? .zero)
+            set.cameras.append(Camera(name: name, intrinsics: k, cameraFromSensor: offset.composed(with: sensorFromCamera.inverse)))
         }
 
         var objectInfo: [String: (name: String, type: String)] = [:]
