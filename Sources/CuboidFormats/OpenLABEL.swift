@@ -58,7 +58,7 @@ public enum OpenLABELFile {
         let metadata = try root.required("metadata")
         let version = try metadata.string("schema_version")
         guard version.hasPrefix("1.") else {
-            throw .invalidField(line: metadata.line, field: "schema_version", expected: "1.x, found \(version)")
+            throw metadata.invalid(field: "schema_version", expected: "1.x, found \(version)")
         }
         var set = LabelSet()
         // The sensor is the lidar stream (or, without one, the first cuboid's coordinate system: below).
@@ -78,7 +78,7 @@ public enum OpenLABELFile {
                     let matrix = try pinhole.numbers(key, count: 12, 9)
                     let width = try pinhole.integer("width_px"), height = try pinhole.integer("height_px")
                     guard width >= 0, height >= 0 else {
-                        throw .invalidField(line: pinhole.line, field: "width_px/height_px", expected: "pixel counts >= 0")
+                        throw pinhole.invalid(field: "width_px/height_px", expected: "pixel counts >= 0")
                     }
                     let k = CameraIntrinsics(matrix: matrix, width: width, height: height)
                     intrinsics[name] = k
@@ -126,7 +126,7 @@ public enum OpenLABELFile {
         let frames = root["frames"]?.members ?? []
         var numbered: [(index: Int, node: JSONNode)] = []
         for (key, frame) in frames {
-            guard let index = Int(key) else { throw .invalidField(line: frame.line, field: "frames", expected: "integer frame keys, found \"\(key)\"") }
+            guard let index = Int(key) else { throw frame.invalid(field: "frames", expected: "integer frame keys, found \"\(key)\"") }
             numbered.append((index, frame))
         }
         numbered.sort { $0.index < $1.index }
@@ -140,7 +140,7 @@ public enum OpenLABELFile {
                     } else if let text = timestamp.string, let seconds = Double(text) {
                         labeled.timestamp = seconds
                     } else {
-                        throw .invalidField(line: timestamp.line, field: "timestamp", expected: "seconds")
+                        throw timestamp.invalid(field: "timestamp", expected: "seconds")
                     }
                 }
             }
@@ -151,7 +151,7 @@ public enum OpenLABELFile {
                 let named = key.components(separatedBy: "_to_")
                 guard let src = entry["src"]?.string ?? (named.count == 2 ? named[0] : nil),
                       let dst = entry["dst"]?.string ?? (named.count == 2 ? named[1] : nil) else {
-                    throw .invalidField(line: entry.line, field: "transforms \(key)", expected: "src and dst")
+                    throw entry.invalid(field: "transforms \(key)", expected: "src and dst")
                 }
                 let pose = try Self.transform(try entry.required("transform_src_to_dst"), field: "transform_src_to_dst")
                 if legacyCuboid && key == "odom_to_" + set.sensorName && src == "odom" && dst == set.sensorName {
@@ -164,7 +164,7 @@ public enum OpenLABELFile {
             let objects = frame["objects"]?.members ?? []
             // Document order is the frame's object order as written.
             for (uid, entry) in objects {
-                guard let info = objectInfo[uid] else { throw .invalidField(line: entry.line, field: "objects", expected: "object \(uid) declared in openlabel.objects") }
+                guard let info = objectInfo[uid] else { throw entry.invalid(field: "objects", expected: "object \(uid) declared in openlabel.objects") }
                 labeled.objects += try object(entry["object_data"], uid: uid, info: info, sensor: set.sensorName, declared: declared, graph: graph)
             }
             set.frames.append(labeled)
@@ -199,7 +199,7 @@ public enum OpenLABELFile {
                 if size == SIMD3(repeating: -1000) { object.attributes["dontcare_placeholders"] = .text("tracking") }
             } else {
                 guard size.x >= 0, size.y >= 0, size.z >= 0 else {
-                    throw .invalidField(line: cuboid.line, field: "cuboid val", expected: "sizes >= 0")
+                    throw cuboid.invalid(field: "cuboid val", expected: "sizes >= 0")
                 }
                 var rotation: Quaternion
                 var exact: (roll: Double, pitch: Double, yaw: Double)?
@@ -209,7 +209,7 @@ public enum OpenLABELFile {
                 } else {
                     let raw = Quaternion(w: values[6], x: values[3], y: values[4], z: values[5])
                     guard abs(raw.norm - 1) < 1e-4 else {
-                        throw .invalidField(line: cuboid.line, field: "cuboid val", expected: "a unit quaternion")
+                        throw cuboid.invalid(field: "cuboid val", expected: "a unit quaternion")
                     }
                     rotation = raw.normalized
                     if let euler = cuboid["attributes"]?["vec"]?.elements?.first(where: { $0["name"]?.string == "euler_xyz" }) {
@@ -227,11 +227,11 @@ public enum OpenLABELFile {
                     object.pitch = pitch
                 } else {
                     guard declared.contains(system) else {
-                        throw .invalidField(line: cuboid.line, field: "cuboid coordinate_system",
+                        throw cuboid.invalid(field: "cuboid coordinate_system",
                                             expected: "a declared coordinate system, found \"\(system)\"")
                     }
                     guard let sensorFromSystem = graph.pose(from: system, to: sensor) else {
-                        throw .invalidField(line: cuboid.line, field: "cuboid coordinate_system",
+                        throw cuboid.invalid(field: "cuboid coordinate_system",
                                             expected: "a chain of transforms from \"\(system)\" to the sensor frame \"\(sensor)\", found none")
                     }
                     object = object.placing(center: center, rotation: rotation, size: size, by: sensorFromSystem)
@@ -242,7 +242,7 @@ public enum OpenLABELFile {
         for bbox in data["bbox"]?.elements ?? [] {
             let values = try bbox.numbers("val", count: 4)
             let camera = bbox["coordinate_system"]?.string ?? bbox["name"]?.string ?? "image"
-            guard values[2] >= 0, values[3] >= 0 else { throw .invalidField(line: bbox.line, field: "bbox val", expected: "width and height >= 0") }
+            guard values[2] >= 0, values[3] >= 0 else { throw bbox.invalid(field: "bbox val", expected: "width and height >= 0") }
             boxes.append((camera, Box2D(minX: values[0] - values[2] / 2, minY: values[1] - values[3] / 2,
                                         maxX: values[0] + values[2] / 2, maxY: values[1] + values[3] / 2)))
         }
@@ -257,7 +257,7 @@ public enum OpenLABELFile {
         }
         for entry in data["boolean"]?.elements ?? [] {
             let node = try entry.required("val")
-            guard let flag = node.bool else { throw .invalidField(line: node.line, field: "boolean val", expected: "true or false") }
+            guard let flag = node.bool else { throw node.invalid(field: "boolean val", expected: "true or false") }
             object.attributes[try entry.string("name")] = .flag(flag)
         }
         guard isDontCare, object.cuboid == nil, boxes.count > object.boxes.count else { return [object] }
@@ -277,12 +277,15 @@ public enum OpenLABELFile {
     private static func transform(_ node: JSONNode, field: String) throws(LabelFileError) -> RigidPose {
         if node["matrix4x4"] != nil {
             let m = try node.numbers("matrix4x4", count: 16)
-            return try rigidPose(m, line: node.line, field: field)
+            guard let pose = RigidPose(validatingMatrix: m) else {
+                throw node.invalid(field: field, expected: "a rigid transform (its 3 x 3 part a rotation)")
+            }
+            return pose
         }
         if node["quaternion"] != nil {
             let q = try node.numbers("quaternion", count: 4), t = try node.numbers("translation", count: 3)
             let rotation = Quaternion(w: q[3], x: q[0], y: q[1], z: q[2])
-            guard abs(rotation.norm - 1) < 1e-4 else { throw .invalidField(line: node.line, field: field, expected: "a unit quaternion") }
+            guard abs(rotation.norm - 1) < 1e-4 else { throw node.invalid(field: field, expected: "a unit quaternion") }
             return RigidPose(rotation: rotation.normalized, translation: SIMD3(t[0], t[1], t[2]))
         }
         if node["euler_angles"] != nil {
@@ -292,12 +295,12 @@ public enum OpenLABELFile {
             let axes: [Character: SIMD3<Double>] = ["X": SIMD3(1, 0, 0), "Y": SIMD3(0, 1, 0), "Z": SIMD3(0, 0, 1)]
             let steps = sequence.compactMap { axes[$0] }
             guard sequence.count == 3, steps.count == 3, a.allSatisfy(\.isFinite) else {
-                throw .invalidField(line: node.line, field: field, expected: "a sequence of three axes X, Y, Z such as \"ZYX\"")
+                throw node.invalid(field: field, expected: "a sequence of three axes X, Y, Z such as \"ZYX\"")
             }
             let rotation = axisRotation(a[0], steps[0]) * axisRotation(a[1], steps[1]) * axisRotation(a[2], steps[2])
             return RigidPose(rotation: rotation, translation: SIMD3(t[0], t[1], t[2]))
         }
-        throw .invalidField(line: node.line, field: field, expected: "matrix4x4, quaternion and translation, or euler_angles and translation")
+        throw node.invalid(field: field, expected: "matrix4x4, quaternion and translation, or euler_angles and translation")
     }
 
     /// Writes a label set as an OpenLABEL 1.0 document (see the type's description for the layout).

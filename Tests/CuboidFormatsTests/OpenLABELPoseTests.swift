@@ -223,4 +223,28 @@ struct OpenLABELPoseTests {
         #expect(worstLocation < 0.02 && worstSize < 0.02 && worstYaw < 0.02 && worstRegion < 0.0101,
                 "location \(worstLocation) m, size \(worstSize) m, rotation_y \(worstYaw) rad, DontCare \(worstRegion) px")
     }
+
+    @Test("every real OpenLABEL file in ../shared/data/openlabel reads", .enabled(if: SharedData.isAvailable, "needs ../shared/data"),
+          arguments: SharedData.files(under: "openlabel", suffixes: [".json"]))
+    func realFiles(_ path: String) throws {
+        let set = try OpenLABELFile.read(SharedData.path(path))
+        // The files with frames give their cuboids, all in the sensor frame with sizes >= 0.
+        for object in set.frames.flatMap(\.objects) {
+            if let box = object.cuboid { #expect(box.length >= 0 && box.width >= 0 && box.height >= 0) }
+        }
+    }
+
+    @Test("errors in a one-line file name the byte and the reason")
+    func oneLineErrors() throws {
+        let text = #"{"openlabel": {"metadata": {"schema_version": "1.0.0"}, "objects": {"0": {"name": "x", "type": "Car"}}, "frames": {"0": {"objects": {"0": {"object_data": {"cuboid": [{"name": "c", "val": [1, 2, 3, 0, 0, 0, -4, 2, 1.5]}]}}}}}}}"#
+        // The offending cuboid starts at the `{` after `"cuboid": [`.
+        let expected = Array(text.utf8).indices.first { Array(text.utf8)[$0...].starts(with: Array(#"{"name": "c""#.utf8)) }!
+        #expect { try OpenLABELFile.decode(bytes(text)) } throws: { error in
+            "\(error)" == "byte \(expected), cuboid val: expected sizes >= 0"
+        }
+        // The same document over several lines still names the line.
+        #expect { try OpenLABELFile.decode(bytes(text.replacingOccurrences(of: "\"frames\"", with: "\n\"frames\""))) } throws: { error in
+            "\(error)" == "line 2, cuboid val: expected sizes >= 0"
+        }
+    }
 }
