@@ -247,4 +247,20 @@ struct OpenLABELPoseTests {
             "\(error)" == "line 2, cuboid val: expected sizes >= 0"
         }
     }
+
+    @Test("class maps and dropped classes match class names without case", .enabled(if: SharedData.isAvailable, "needs ../shared/data"))
+    func classesWithoutCase() throws {
+        // The ASAM example spells its classes in lower case (`car`).
+        let path = SharedData.path("openlabel/asam/openlabel100_example_cuboids.json")
+        let plain = try LabelStore.read(path, format: .openLABEL)
+        let cars = plain.frames.flatMap(\.objects).filter { $0.category == "car" }.count
+        #expect(cars > 0)
+        var context = LabelContext(classMap: ["Car": "Vehicle"])
+        let mapped = try LabelStore.read(path, format: .openLABEL, context: context)
+        #expect(mapped.frames.flatMap(\.objects).filter { $0.category == "Vehicle" }.count == cars)
+        context = LabelContext()
+        context.droppedClasses = ["CAR"]
+        let dropped = try LabelStore.read(path, format: .openLABEL, context: context)
+        #expect(dropped.frames.flatMap(\.objects).count == plain.frames.flatMap(\.objects).count - cars)
+    }
 }
