@@ -152,7 +152,7 @@ def main(folder):
             failures.append(f"frame {name}: {int((inside_any > 1).sum())} returns inside two cuboids")
         if seen != tracking.get(index, set()):
             failures.append(f"frame {name}: KITTI tracking ids {sorted(tracking.get(index, set()))} vs camera boxes {sorted(seen)}")
-        matrix = np.array(frame["frame_properties"]["transforms"]["odom_to_velodyne"]["transform_src_to_dst"]["matrix4x4"]).reshape(4, 4)
+        matrix = np.array(frame["frame_properties"]["transforms"]["velodyne_to_odom"]["transform_src_to_dst"]["matrix4x4"]).reshape(4, 4)
         from_oxts = imu_poses[index] @ np.linalg.inv(imu_to_velo)
         error = float(np.max(np.abs(from_oxts - matrix)))
         totals["max_pose_error"] = max(totals["max_pose_error"], error)

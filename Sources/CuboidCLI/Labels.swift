@@ -73,7 +73,7 @@ struct LabelsConvert: ParsableCommand {
     @Option(help: "Format of OUT (default openlabel).")
     var to: LabelFormat = .openLABEL
 
-    @Option(help: "Camera whose 2D boxes CVAT and MOT get, when the labels have several.")
+    @Option(help: "Camera whose 2D boxes CVAT and MOT get, when the labels have several; for KITTI, the camera whose boxes are camera 2's (default: image_2, else the one with P2's intrinsics).")
     var camera: String?
 
     @Option(help: "Decimals in KITTI output (2 as the benchmark's gold files).")

@@ -19,6 +19,9 @@ package struct JSONNode: Sendable {
     package var value: Value
     /// 1-based line of the value's first character.
     package var line: Int
+    /// 0-based byte offset of the value's first character when the whole document is one line (where
+    /// a line number says nothing), else nil.
+    package var offset: Int?
 
     package init(value: Value, line: Int) {
         self.value = value
@@ -95,7 +98,16 @@ private struct JSONParser {
     var line = 1
     var lineStart = 0
 
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    /// Whether the text is one line (no line feed before trailing white space): nodes then record
+    /// their byte offsets.
+    let oneLine: Bool
+
+    init(bytes: [UInt8]) {
+        self.bytes = bytes
+        var end = bytes.count
+        while end > 0, [0x20, 0x09, 0x0D, 0x0A].contains(bytes[end - 1]) { end -= 1 }
+        oneLine = !bytes[..<end].contains(0x0A)
+    }
 
     func failure(_ expected: String) -> JSONSyntaxError {
         JSONSyntaxError(line: line, column: index - lineStart + 1, expected: expected)
@@ -124,6 +136,13 @@ private struct JSONParser {
     }
 
     mutating func value(depth: Int) throws(JSONSyntaxError) -> JSONNode {
+        let start = index
+        var node = try valueBody(depth: depth)
+        if oneLine { node.offset = start }
+        return node
+    }
+
+    mutating func valueBody(depth: Int) throws(JSONSyntaxError) -> JSONNode {
         guard depth < 512 else { throw failure("nesting at most 512 deep") }
         guard index < bytes.count else { throw failure("a JSON value") }
         let startLine = line

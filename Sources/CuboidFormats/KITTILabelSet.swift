@@ -101,9 +101,12 @@ extension KITTIObjectLabel {
     /// - Throws: ``LabelFileError/unmappedClass(name:format:)`` for classes KITTI does not have (map
     ///   them first), ``LabelFileError/missingContext(_:)`` when no 2D box can be had.
     public init(_ object: LabeledObject, calibration: KITTICalibration, imageSize: (width: Int, height: Int)? = nil) throws(LabelFileError) {
-        guard KITTIObjectLabel.classes.contains(object.category) else { throw .unmappedClass(name: object.category, format: "KITTI") }
+        // Class names match without case (`car` is KITTI's `Car`).
+        guard let category = KITTIObjectLabel.classes.first(where: { $0.lowercased() == object.category.lowercased() }) else {
+            throw .unmappedClass(name: object.category, format: "KITTI")
+        }
         var boundingBox = object.boxes[LabeledObject.kittiCamera]
-        guard let box = object.cuboid, object.category != "DontCare" else {
+        guard let box = object.cuboid, category != "DontCare" else {
             guard let boundingBox else { throw .missingContext("a DontCare region needs a 2D box") }
             self.init(type: "DontCare", truncated: -1, occluded: -1, alpha: -10, boundingBox: boundingBox,
                       dimensions: SIMD3(-1, -1, -1), location: SIMD3(-1000, -1000, -1000), rotationY: -10, score: object.score)
@@ -119,7 +122,7 @@ extension KITTIObjectLabel {
             }
             throw .missingContext("\(name) does not project into \(LabeledObject.kittiCamera), and KITTI labels only what the camera sees; leave it out (--drop-class) or give its 2D box")
         }
-        self.init(type: object.category, box: box, calibration: calibration, boundingBox: boundingBox,
+        self.init(type: category, box: box, calibration: calibration, boundingBox: boundingBox,
                   truncated: object.attributes["truncated"]?.number ?? 0,
                   occluded: Int(max(-1, min(1000, (object.attributes["occluded"]?.number ?? 0).rounded()))), score: object.score)
         if object.roll != 0 || object.pitch != 0 {

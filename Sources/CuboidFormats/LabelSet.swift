@@ -165,6 +165,10 @@ public enum LabelFileError: Error, Sendable, Hashable, CustomStringConvertible {
     case missingField(line: Int, field: String)
     /// A field has the wrong type or shape.
     case invalidField(line: Int, field: String, expected: String)
+    /// A field of a one-line document has the wrong type or shape, at this 0-based byte offset.
+    case invalidFieldAt(byte: Int, field: String, expected: String)
+    /// A required field of a one-line document is missing from the object at this byte offset.
+    case missingFieldAt(byte: Int, field: String)
     /// A CSV row has the wrong number of columns.
     case wrongFieldCount(line: Int, expected: String, found: Int)
     /// A class name that the format (or the given class list) does not know.
@@ -180,6 +184,8 @@ public enum LabelFileError: Error, Sendable, Hashable, CustomStringConvertible {
         case .syntax(let line, let column, let expected): "line \(line), column \(column): expected \(expected)"
         case .missingField(let line, let field): "line \(line): missing \"\(Excerpt.of(field))\""
         case .invalidField(let line, let field, let expected): "line \(line), \(Excerpt.of(field)): expected \(Excerpt.of(expected))"
+        case .invalidFieldAt(let byte, let field, let expected): "byte \(byte), \(Excerpt.of(field)): expected \(Excerpt.of(expected))"
+        case .missingFieldAt(let byte, let field): "byte \(byte): missing \"\(Excerpt.of(field))\""
         case .wrongFieldCount(let line, let expected, let found): "line \(line): expected \(expected) fields, found \(found)"
         case .unknownClass(let line, let name): "line \(line): unknown class \"\(Excerpt.of(name))\""
         case .unmappedClass(let name, let format): "\(format) has no class \"\(Excerpt.of(name))\"; map it to one of the format's classes"
@@ -190,14 +196,26 @@ public enum LabelFileError: Error, Sendable, Hashable, CustomStringConvertible {
 
 /// Typed accessors over parsed JSON that fail with the line and the field's name.
 extension JSONNode {
+    /// The error for this value's field: by byte offset in a one-line document, else by line.
+    func invalid(field: String, expected: String) -> LabelFileError {
+        if let offset { return .invalidFieldAt(byte: offset, field: field, expected: expected) }
+        return .invalidField(line: line, field: field, expected: expected)
+    }
+
+    /// The error for a field missing from this object: by byte offset in a one-line document, else by line.
+    func missing(field: String) -> LabelFileError {
+        if let offset { return .missingFieldAt(byte: offset, field: field) }
+        return .missingField(line: line, field: field)
+    }
+
     func required(_ key: String) throws(LabelFileError) -> JSONNode {
-        guard let node = self[key] else { throw .missingField(line: line, field: key) }
+        guard let node = self[key] else { throw missing(field: key) }
         return node
     }
 
     func number(_ key: String) throws(LabelFileError) -> Double {
         let node = try required(key)
-        guard let value = node.number else { throw .invalidField(line: node.line, field: key, expected: "a number") }
+        guard let value = node.number else { throw node.invalid(field: key, expected: "a number") }
         return value
     }
 
@@ -205,32 +223,32 @@ extension JSONNode {
     func integer(_ key: String) throws(LabelFileError) -> Int {
         let value = try number(key)
         guard value == value.rounded(), abs(value) <= 9_007_199_254_740_992 else {
-            throw .invalidField(line: self[key]!.line, field: key, expected: "an integer")
+            throw self[key]!.invalid(field: key, expected: "an integer")
         }
         return Int(value)
     }
 
     func optionalNumber(_ key: String) throws(LabelFileError) -> Double? {
         guard let node = self[key], !node.isNull else { return nil }
-        guard let value = node.number else { throw .invalidField(line: node.line, field: key, expected: "a number") }
+        guard let value = node.number else { throw node.invalid(field: key, expected: "a number") }
         return value
     }
 
     func string(_ key: String) throws(LabelFileError) -> String {
         let node = try required(key)
-        guard let value = node.string else { throw .invalidField(line: node.line, field: key, expected: "a string") }
+        guard let value = node.string else { throw node.invalid(field: key, expected: "a string") }
         return value
     }
 
     func array(_ key: String) throws(LabelFileError) -> [JSONNode] {
         let node = try required(key)
-        guard let value = node.elements else { throw .invalidField(line: node.line, field: key, expected: "an array") }
+        guard let value = node.elements else { throw node.invalid(field: key, expected: "an array") }
         return value
     }
 
     func object(_ key: String) throws(LabelFileError) -> [(key: String, value: JSONNode)] {
         let node = try required(key)
-        guard let value = node.members else { throw .invalidField(line: node.line, field: key, expected: "an object") }
+        guard let value = node.members else { throw node.invalid(field: key, expected: "an object") }
         return value
     }
 
@@ -243,12 +261,12 @@ extension JSONNode {
     func asNumbers(field: String, counts: [Int]) throws(LabelFileError) -> [Double] {
         let expected = "an array of " + counts.map(String.init).joined(separator: " or ") + " numbers"
         guard let elements = elements, counts.isEmpty || counts.contains(elements.count) else {
-            throw .invalidField(line: line, field: field, expected: expected)
+            throw invalid(field: field, expected: expected)
         }
         var out: [Double] = []
         out.reserveCapacity(elements.count)
         for element in elements {
-            guard let value = element.number else { throw .invalidField(line: element.line, field: field, expected: expected) }
+            guard let value = element.number else { throw element.invalid(field: field, expected: expected) }
             out.append(value)
         }
         return out

@@ -109,11 +109,15 @@ public enum LabelStore {
         case .mot: set = try FileBytes.decode(path) { (bytes) throws(LabelFileError) in try MOTFile.decode(bytes) }
         }
         if !context.classMap.isEmpty || !context.droppedClasses.isEmpty {
+            // Class names match without case (`car` is `Car`); an exact spelling in the map wins.
+            let mapWithoutCase = Dictionary(context.classMap.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
+            let droppedWithoutCase = Set(context.droppedClasses.map { $0.lowercased() })
             for f in set.frames.indices {
                 for o in set.frames[f].objects.indices {
-                    if let renamed = context.classMap[set.frames[f].objects[o].category] { set.frames[f].objects[o].category = renamed }
+                    let category = set.frames[f].objects[o].category
+                    if let renamed = context.classMap[category] ?? mapWithoutCase[category.lowercased()] { set.frames[f].objects[o].category = renamed }
                 }
-                set.frames[f].objects.removeAll { context.droppedClasses.contains($0.category) }
+                set.frames[f].objects.removeAll { droppedWithoutCase.contains($0.category.lowercased()) }
             }
         }
         return set

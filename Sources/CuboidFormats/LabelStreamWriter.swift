@@ -66,11 +66,11 @@ public final class LabelStreamWriter {
             try frames!.append(openLABEL!.append(frame).utf8)
         case .kitti:
             let calibration = try context.calibration(forFrame: frame.name)
-            let labels = try frame.objects.map { (object) throws(LabelFileError) in try KITTIObjectLabel(object, calibration: calibration, imageSize: context.imageSize) }
+            let labels = try kittiObjects(frame.objects, calibration: calibration).map { (object) throws(LabelFileError) in try KITTIObjectLabel(object, calibration: calibration, imageSize: context.imageSize) }
             try FileBytes.writeAtomically(KITTILabelFile.encode(labels, decimals: context.decimals), to: PathComponent.file(in: path, name: frame.name, suffix: ".txt"))
         case .kittiTracking:
             var labels: [KITTITrackingLabel] = []
-            for object in frame.objects {
+            for object in kittiObjects(frame.objects, calibration: trackingCalibration!) {
                 var label = try KITTIObjectLabel(object, calibration: trackingCalibration!, imageSize: context.imageSize)
                 if label.isDontCare, object.attributes["dontcare_placeholders"]?.text == "tracking" {
                     label.dimensions = SIMD3(-1000, -1000, -1000)
@@ -93,6 +93,32 @@ public final class LabelStreamWriter {
             collected.frames.append(frame)
         case .nuScenesInfo:
             preconditionFailure("rejected by init")
+        }
+    }
+
+    /// The objects with KITTI's 2D boxes: an object without a box in ``LabeledObject/kittiCamera``
+    /// takes its box in the camera that is KITTI's camera 2, which is `--camera` when given, else the
+    /// one camera of the labels that is the calibration's camera 2: P2's intrinsics (to 1e-6 px) and
+    /// pose from the sensor (to 1 mm and 1e-3 rad). VCD's KITTI conversion, for one, names it `CAM_LEFT`.
+    private func kittiObjects(_ objects: [LabeledObject], calibration: KITTICalibration) -> [LabeledObject] {
+        var camera = context.camera
+        if camera == nil, objects.contains(where: { $0.boxes[LabeledObject.kittiCamera] == nil && !$0.boxes.isEmpty }) {
+            let matching = collected.cameras.filter { c in
+                let k = c.intrinsics
+                guard let two = try? calibration.camera(2, width: k.width, height: k.height) else { return false }
+                let (a, b) = (two.intrinsics, two.cameraFromSensor)
+                let moved = c.cameraFromSensor.translation - b.translation
+                return abs(k.fx - a.fx) < 1e-6 && abs(k.cx - a.cx) < 1e-6 && abs(k.fy - a.fy) < 1e-6 && abs(k.cy - a.cy) < 1e-6
+                    && (moved * moved).sum() < 1e-6 && c.cameraFromSensor.rotation.angle(to: b.rotation) < 1e-3
+            }
+            if matching.count == 1 { camera = matching[0].name }
+        }
+        guard let camera, camera != LabeledObject.kittiCamera else { return objects }
+        return objects.map { object in
+            guard object.boxes[LabeledObject.kittiCamera] == nil, let box = object.boxes[camera] else { return object }
+            var moved = object
+            moved.boxes[LabeledObject.kittiCamera] = box
+            return moved
         }
     }
 

@@ -18,14 +18,38 @@ import CuboidIO
 ///   SUSTechPOINTS boxes come back bit for bit; one `bbox` `[centre x, centre y, width, height]` per
 ///   camera (named and with `coordinate_system` set to the camera); the score as `num` `score`; other
 ///   attributes as `num`, `text` or `boolean`. `frame_properties` holds `timestamp` (seconds), the
-///   frame's `name`, and, with an ego pose, a transform `odom_to_SENSOR` whose matrix maps sensor
-///   coordinates into `odom`.
+///   frame's `name`, and, with an ego pose, a transform `SENSOR_to_odom` (src the sensor, dst `odom`)
+///   whose `matrix4x4` is the ego pose: `X_odom = matrix * X_sensor`, as ASAM OpenLABEL's
+///   `transform_src_to_dst` and VCD's scene library read it.
+///
+/// What Cuboid reads, besides its own layout:
+/// - Poses as `matrix4x4`, `quaternion` (x, y, z, w) + `translation`, or `euler_angles` +
+///   `translation` + `sequence` (default `"ZYX"`: `R = R_Z(a0) R_Y(a1) R_X(a2)`, VCD's `euler2R`).
+/// - Ego poses through any chain of transforms between the sensor and the scene system (`odom` when
+///   it is a `scene_cs`, else the first `scene_cs`): per-frame `transforms` in either direction (a
+///   transform from A to B is used as written going from A to B and inverted going back) and static
+///   `pose_wrt_parent` (mapping the child's coordinates into the parent's, as VCD applies it); a
+///   frame-level transform replaces the static pose between the same two systems. VCD's KITTI file,
+///   for example, gives `vehicle-iso8855_to_odom` per frame and `VELO_TOP` under `vehicle-iso8855`.
+/// - Cuboids in any declared coordinate system, converted into the sensor frame (a camera-frame box
+///   is re-axed so that its height is the axis nearest the sensor's z); a cuboid in a system no
+///   chain reaches is refused, naming the system.
+/// - DontCare objects: a cuboid with negative sizes is a placeholder (no cuboid); several 2D boxes
+///   in one camera give one region each.
+/// - Files written by Cuboid before its poses followed the standard (`metadata.annotator` `"cuboid"`
+///   and a transform `odom_to_SENSOR` with src `odom`, dst the sensor): that matrix was already the
+///   ego pose (world from sensor), only its direction label was backwards, so it is read as
+///   `SENSOR_to_odom`. Such files load exactly as they were meant.
+/// - Without a `lidar` stream, the sensor frame is the first cuboid's coordinate system.
+/// - A `camera_matrix_3x4` with a fourth column `p` (`[K | p]`, KITTI's P2 and P3 as VCD writes them)
+///   moves the camera by `K^-1 p` from its coordinate system, so each camera projects as the matrix does.
 public enum OpenLABELFile {
     /// Parses an OpenLABEL document.
     ///
     /// Cuboids given with 9 values (`x, y, z, rx, ry, rz, sx, sy, sz`, Euler) are read as
-    /// `Rx(rx) Ry(ry) Rz(rz)`; with 10, the quaternion's roll, pitch and yaw are recovered (or the
-    /// `euler_xyz` attribute is used when it agrees with the quaternion to 1e-9).
+    /// `Rz(rz) Ry(ry) Rx(rx)` (ASAM OpenLABEL; VCD's `transform_cuboid`); with 10, the quaternion's
+    /// roll, pitch and yaw are recovered (or the `euler_xyz` attribute is used when it agrees with the
+    /// quaternion to 1e-9).
     /// - Throws: ``LabelFileError`` with the line of the offending value.
     /// - Complexity: O(bytes).
     public static func decode(_ bytes: [UInt8]) throws(LabelFileError) -> LabelSet {
@@ -34,13 +58,15 @@ public enum OpenLABELFile {
         let metadata = try root.required("metadata")
         let version = try metadata.string("schema_version")
         guard version.hasPrefix("1.") else {
-            throw .invalidField(line: metadata.line, field: "schema_version", expected: "1.x, found \(version)")
+            throw metadata.invalid(field: "schema_version", expected: "1.x, found \(version)")
         }
         var set = LabelSet()
-        // The sensor is the lidar stream, or the first sensor_cs that is not a camera.
+        // The sensor is the lidar stream (or, without one, the first cuboid's coordinate system: below).
         var cameraNames = Set<String>()
-        var cameraPoses: [String: RigidPose] = [:]
         var intrinsics: [String: CameraIntrinsics] = [:]
+        // A 3 x 4 camera matrix `[K | p]` (KITTI's P2, as VCD writes it) projects from a frame offset
+        // by K^-1 p from the camera's own: that offset joins the camera's pose.
+        var projectionOffsets: [String: SIMD3<Double>] = [:]
         if let streams = root["streams"]?.members {
             for (name, stream) in streams {
                 let type = stream["type"]?.string
@@ -52,20 +78,43 @@ public enum OpenLABELFile {
                     let matrix = try pinhole.numbers(key, count: 12, 9)
                     let width = try pinhole.integer("width_px"), height = try pinhole.integer("height_px")
                     guard width >= 0, height >= 0 else {
-                        throw .invalidField(line: pinhole.line, field: "width_px/height_px", expected: "pixel counts >= 0")
+                        throw pinhole.invalid(field: "width_px/height_px", expected: "pixel counts >= 0")
                     }
-                    intrinsics[name] = CameraIntrinsics(matrix: matrix, width: width, height: height)
+                    let k = CameraIntrinsics(matrix: matrix, width: width, height: height)
+                    intrinsics[name] = k
+                    if matrix.count == 12, matrix[3] != 0 || matrix[7] != 0 || matrix[11] != 0, k.fx != 0, k.fy != 0 {
+                        let tz = matrix[11], ty = (matrix[7] - k.cy * tz) / k.fy
+                        projectionOffsets[name] = SIMD3((matrix[3] - k.skew * ty - k.cx * tz) / k.fx, ty, tz)
+                    }
                 }
             }
         }
-        if let systems = root["coordinate_systems"]?.members {
-            for (name, system) in systems where cameraNames.contains(name) {
-                if let pose = system["pose_wrt_parent"] { cameraPoses[name] = try transform(pose, field: "pose_wrt_parent") }
+        // The coordinate-system tree: static edges from each system's `pose_wrt_parent`.
+        var tree = OpenLABELTransformGraph()
+        var declared = Set<String>()
+        var sceneSystems: [String] = []
+        for (name, system) in root["coordinate_systems"]?.members ?? [] {
+            declared.insert(name)
+            if system["type"]?.string == "scene_cs" { sceneSystems.append(name) }
+            if let parent = system["parent"]?.string, !parent.isEmpty, let pose = system["pose_wrt_parent"] {
+                tree.add(from: name, to: parent, try transform(pose, field: "pose_wrt_parent"))
             }
         }
+        // Without a lidar stream, the sensor frame is the first cuboid's coordinate system.
+        if !(root["streams"]?.members ?? []).contains(where: { $0.value["type"]?.string == "lidar" }),
+           let system = firstCuboidSystem(root), declared.contains(system) {
+            set.sensorName = system
+        }
+        // The scene frame ego poses map into: `odom` when declared as a scene, else the first scene_cs.
+        let scene = sceneSystems.contains("odom") ? "odom" : sceneSystems.first
+        // Files written by Cuboid before the fix named the world-from-sensor pose `odom_to_SENSOR` with
+        // src odom and dst the sensor: the matrix was right, its direction label backwards.
+        let legacyCuboid = metadata["annotator"]?.string == "cuboid"
         for name in cameraNames.sorted() {
             guard let k = intrinsics[name] else { continue }
-            set.cameras.append(Camera(name: name, intrinsics: k, cameraFromSensor: (cameraPoses[name] ?? .identity).inverse))
+            let sensorFromCamera = tree.pose(from: name, to: set.sensorName) ?? .identity
+            let offset = RigidPose(translation: projectionOffsets[name] ?? .zero)
+            set.cameras.append(Camera(name: name, intrinsics: k, cameraFromSensor: offset.composed(with: sensorFromCamera.inverse)))
         }
 
         var objectInfo: [String: (name: String, type: String)] = [:]
@@ -77,7 +126,7 @@ public enum OpenLABELFile {
         let frames = root["frames"]?.members ?? []
         var numbered: [(index: Int, node: JSONNode)] = []
         for (key, frame) in frames {
-            guard let index = Int(key) else { throw .invalidField(line: frame.line, field: "frames", expected: "integer frame keys, found \"\(key)\"") }
+            guard let index = Int(key) else { throw frame.invalid(field: "frames", expected: "integer frame keys, found \"\(key)\"") }
             numbered.append((index, frame))
         }
         numbered.sort { $0.index < $1.index }
@@ -91,63 +140,113 @@ public enum OpenLABELFile {
                     } else if let text = timestamp.string, let seconds = Double(text) {
                         labeled.timestamp = seconds
                     } else {
-                        throw .invalidField(line: timestamp.line, field: "timestamp", expected: "seconds")
+                        throw timestamp.invalid(field: "timestamp", expected: "seconds")
                     }
                 }
-                for (_, transform) in properties["transforms"]?.members ?? [] where transform["dst"]?.string == set.sensorName {
-                    labeled.egoPose = try Self.transform(try transform.required("transform_src_to_dst"), field: "transform_src_to_dst")
+            }
+            // The frame's transforms, over the static tree: a frame-level transform replaces the static
+            // pose between the same two systems.
+            var graph = tree
+            for (key, entry) in frame["frame_properties"]?["transforms"]?.members ?? [] {
+                let named = key.components(separatedBy: "_to_")
+                guard let src = entry["src"]?.string ?? (named.count == 2 ? named[0] : nil),
+                      let dst = entry["dst"]?.string ?? (named.count == 2 ? named[1] : nil) else {
+                    throw entry.invalid(field: "transforms \(key)", expected: "src and dst")
+                }
+                let pose = try Self.transform(try entry.required("transform_src_to_dst"), field: "transform_src_to_dst")
+                if legacyCuboid && key == "odom_to_" + set.sensorName && src == "odom" && dst == set.sensorName {
+                    graph.add(from: dst, to: src, pose)
+                } else {
+                    graph.add(from: src, to: dst, pose)
                 }
             }
+            if let scene, scene != set.sensorName { labeled.egoPose = graph.pose(from: set.sensorName, to: scene) }
             let objects = frame["objects"]?.members ?? []
             // Document order is the frame's object order as written.
             for (uid, entry) in objects {
-                guard let info = objectInfo[uid] else { throw .invalidField(line: entry.line, field: "objects", expected: "object \(uid) declared in openlabel.objects") }
-                labeled.objects.append(try object(entry["object_data"], uid: uid, info: info))
+                guard let info = objectInfo[uid] else { throw entry.invalid(field: "objects", expected: "object \(uid) declared in openlabel.objects") }
+                labeled.objects += try object(entry["object_data"], uid: uid, info: info, sensor: set.sensorName, declared: declared, graph: graph)
             }
             set.frames.append(labeled)
         }
         return set
     }
 
-    private static func object(_ data: JSONNode?, uid: String, info: (name: String, type: String)) throws(LabelFileError) -> LabeledObject {
+    /// The first cuboid's `coordinate_system` in document order (frames, then objects' static data).
+    private static func firstCuboidSystem(_ root: JSONNode) -> String? {
+        for (_, frame) in root["frames"]?.members ?? [] {
+            for (_, object) in frame["objects"]?.members ?? [] {
+                if let system = object["object_data"]?["cuboid"]?.elements?.first?["coordinate_system"]?.string, !system.isEmpty { return system }
+            }
+        }
+        return nil
+    }
+
+    /// One object's data in one frame: normally one object; a DontCare object with several 2D boxes
+    /// in one camera (VCD's KITTI conversion gathers a frame's DontCare regions in one object) gives
+    /// one region per box.
+    private static func object(_ data: JSONNode?, uid: String, info: (name: String, type: String), sensor: String,
+                               declared: Set<String>, graph: OpenLABELTransformGraph) throws(LabelFileError) -> [LabeledObject] {
         var object = LabeledObject(trackID: info.name, category: info.type)
-        guard let data else { return object }
+        guard let data else { return [object] }
+        let isDontCare = info.type.lowercased() == "dontcare"
         if let cuboid = data["cuboid"]?.elements?.first {
             let values = try cuboid.numbers("val", count: 10, 9)
-            var roll: Double, pitch: Double, yaw: Double
             let size = SIMD3(values[values.count - 3], values[values.count - 2], values[values.count - 1])
-            if values.count == 9 {
-                (roll, pitch, yaw) = (values[3], values[4], values[5])
+            let system = cuboid["coordinate_system"]?.string.flatMap { $0.isEmpty ? nil : $0 } ?? sensor
+            if isDontCare && size.x < 0 && size.y < 0 && size.z < 0 {
+                // A DontCare region's placeholder cuboid (KITTI tracking writes sizes -1000).
+                if size == SIMD3(repeating: -1000) { object.attributes["dontcare_placeholders"] = .text("tracking") }
             } else {
-                let raw = Quaternion(w: values[6], x: values[3], y: values[4], z: values[5])
-                guard abs(raw.norm - 1) < 1e-4 else {
-                    throw .invalidField(line: cuboid.line, field: "cuboid val", expected: "a unit quaternion")
+                guard size.x >= 0, size.y >= 0, size.z >= 0 else {
+                    throw cuboid.invalid(field: "cuboid val", expected: "sizes >= 0")
                 }
-                let q = raw.normalized
-                (roll, pitch, yaw) = LabeledObject.eulerXYZ(q)
-                if let euler = cuboid["attributes"]?["vec"]?.elements?.first(where: { $0["name"]?.string == "euler_xyz" }) {
-                    let angles = try euler.numbers("val", count: 3)
-                    let candidate = LabeledObject(category: "", cuboid: Box3D(center: .zero, size: .zero, yaw: angles[2]),
-                                                  roll: angles[0], pitch: angles[1])
-                    let stored = candidate.orientation
-                    let dot = abs(stored.w * q.w + stored.x * q.x + stored.y * q.y + stored.z * q.z)
-                    if dot > 1 - 1e-9 { (roll, pitch, yaw) = (angles[0], angles[1], angles[2]) }
+                var rotation: Quaternion
+                var exact: (roll: Double, pitch: Double, yaw: Double)?
+                if values.count == 9 {
+                    // ASAM OpenLABEL: (rx, ry, rz) applied as Rz(rz) Ry(ry) Rx(rx), as VCD's euler2R([rz, ry, rx], ZYX).
+                    rotation = axisRotation(values[5], SIMD3(0, 0, 1)) * axisRotation(values[4], SIMD3(0, 1, 0)) * axisRotation(values[3], SIMD3(1, 0, 0))
+                } else {
+                    let raw = Quaternion(w: values[6], x: values[3], y: values[4], z: values[5])
+                    guard abs(raw.norm - 1) < 1e-4 else {
+                        throw cuboid.invalid(field: "cuboid val", expected: "a unit quaternion")
+                    }
+                    rotation = raw.normalized
+                    if let euler = cuboid["attributes"]?["vec"]?.elements?.first(where: { $0["name"]?.string == "euler_xyz" }) {
+                        let angles = try euler.numbers("val", count: 3)
+                        let candidate = LabeledObject(category: "", cuboid: Box3D(center: .zero, size: .zero, yaw: angles[2]),
+                                                      roll: angles[0], pitch: angles[1])
+                        if abs(candidate.orientation.dot(rotation)) > 1 - 1e-9 { exact = (angles[0], angles[1], angles[2]) }
+                    }
+                }
+                let center = SIMD3(values[0], values[1], values[2])
+                if system == sensor {
+                    let (roll, pitch, yaw) = exact ?? LabeledObject.eulerXYZ(rotation)
+                    object.cuboid = Box3D(center: center, size: size, yaw: yaw)
+                    object.roll = roll
+                    object.pitch = pitch
+                } else {
+                    guard declared.contains(system) else {
+                        throw cuboid.invalid(field: "cuboid coordinate_system",
+                                            expected: "a declared coordinate system, found \"\(system)\"")
+                    }
+                    guard let sensorFromSystem = graph.pose(from: system, to: sensor) else {
+                        throw cuboid.invalid(field: "cuboid coordinate_system",
+                                            expected: "a chain of transforms from \"\(system)\" to the sensor frame \"\(sensor)\", found none")
+                    }
+                    object = object.placing(center: center, rotation: rotation, size: size, by: sensorFromSystem)
                 }
             }
-            guard size.x >= 0, size.y >= 0, size.z >= 0 else {
-                throw .invalidField(line: cuboid.line, field: "cuboid val", expected: "sizes >= 0")
-            }
-            object.cuboid = Box3D(center: SIMD3(values[0], values[1], values[2]), size: size, yaw: yaw)
-            object.roll = roll
-            object.pitch = pitch
         }
+        var boxes: [(String, Box2D)] = []
         for bbox in data["bbox"]?.elements ?? [] {
             let values = try bbox.numbers("val", count: 4)
             let camera = bbox["coordinate_system"]?.string ?? bbox["name"]?.string ?? "image"
-            guard values[2] >= 0, values[3] >= 0 else { throw .invalidField(line: bbox.line, field: "bbox val", expected: "width and height >= 0") }
-            object.boxes[camera] = Box2D(minX: values[0] - values[2] / 2, minY: values[1] - values[3] / 2,
-                                         maxX: values[0] + values[2] / 2, maxY: values[1] + values[3] / 2)
+            guard values[2] >= 0, values[3] >= 0 else { throw bbox.invalid(field: "bbox val", expected: "width and height >= 0") }
+            boxes.append((camera, Box2D(minX: values[0] - values[2] / 2, minY: values[1] - values[3] / 2,
+                                        maxX: values[0] + values[2] / 2, maxY: values[1] + values[3] / 2)))
         }
+        for (camera, box) in boxes where object.boxes[camera] == nil { object.boxes[camera] = box }
         for entry in data["num"]?.elements ?? [] {
             let name = try entry.string("name")
             let value = try entry.number("val")
@@ -158,24 +257,50 @@ public enum OpenLABELFile {
         }
         for entry in data["boolean"]?.elements ?? [] {
             let node = try entry.required("val")
-            guard let flag = node.bool else { throw .invalidField(line: node.line, field: "boolean val", expected: "true or false") }
+            guard let flag = node.bool else { throw node.invalid(field: "boolean val", expected: "true or false") }
             object.attributes[try entry.string("name")] = .flag(flag)
         }
-        return object
+        guard isDontCare, object.cuboid == nil, boxes.count > object.boxes.count else { return [object] }
+        // One region per 2D box.
+        return boxes.map { camera, box in
+            var region = object
+            region.boxes = [camera: box]
+            return region
+        }
+    }
+
+    /// A rotation by `angle` radians about a unit `axis`.
+    private static func axisRotation(_ angle: Double, _ axis: SIMD3<Double>) -> Quaternion {
+        Quaternion(axis: axis, angle: angle)
     }
 
     private static func transform(_ node: JSONNode, field: String) throws(LabelFileError) -> RigidPose {
         if node["matrix4x4"] != nil {
             let m = try node.numbers("matrix4x4", count: 16)
-            return try rigidPose(m, line: node.line, field: field)
+            guard let pose = RigidPose(validatingMatrix: m) else {
+                throw node.invalid(field: field, expected: "a rigid transform (its 3 x 3 part a rotation)")
+            }
+            return pose
         }
         if node["quaternion"] != nil {
             let q = try node.numbers("quaternion", count: 4), t = try node.numbers("translation", count: 3)
             let rotation = Quaternion(w: q[3], x: q[0], y: q[1], z: q[2])
-            guard abs(rotation.norm - 1) < 1e-4 else { throw .invalidField(line: node.line, field: field, expected: "a unit quaternion") }
+            guard abs(rotation.norm - 1) < 1e-4 else { throw node.invalid(field: field, expected: "a unit quaternion") }
             return RigidPose(rotation: rotation.normalized, translation: SIMD3(t[0], t[1], t[2]))
         }
-        throw .invalidField(line: node.line, field: field, expected: "matrix4x4, or quaternion and translation")
+        if node["euler_angles"] != nil {
+            // VCD's euler2R: angles a with sequence "ABC" (default "ZYX") give R_A(a0) R_B(a1) R_C(a2).
+            let a = try node.numbers("euler_angles", count: 3), t = try node.numbers("translation", count: 3)
+            let sequence = node["sequence"]?.string?.uppercased() ?? "ZYX"
+            let axes: [Character: SIMD3<Double>] = ["X": SIMD3(1, 0, 0), "Y": SIMD3(0, 1, 0), "Z": SIMD3(0, 0, 1)]
+            let steps = sequence.compactMap { axes[$0] }
+            guard sequence.count == 3, steps.count == 3, a.allSatisfy(\.isFinite) else {
+                throw node.invalid(field: field, expected: "a sequence of three axes X, Y, Z such as \"ZYX\"")
+            }
+            let rotation = axisRotation(a[0], steps[0]) * axisRotation(a[1], steps[1]) * axisRotation(a[2], steps[2])
+            return RigidPose(rotation: rotation, translation: SIMD3(t[0], t[1], t[2]))
+        }
+        throw node.invalid(field: field, expected: "matrix4x4, quaternion and translation, or euler_angles and translation")
     }
 
     /// Writes a label set as an OpenLABEL 1.0 document (see the type's description for the layout).
@@ -315,8 +440,8 @@ struct OpenLABELStreamEncoder {
         var properties: [(String, JSONOutput)] = [("name", .string(frame.name))]
         if let timestamp = frame.timestamp { properties.append(("timestamp", .number(timestamp))) }
         if let pose = frame.egoPose {
-            properties.append(("transforms", .object([("odom_to_" + sensor, .object([
-                ("src", .string("odom")), ("dst", .string(sensor)),
+            properties.append(("transforms", .object([(sensor + "_to_odom", .object([
+                ("src", .string(sensor)), ("dst", .string("odom")),
                 ("transform_src_to_dst", .object([("matrix4x4", .numbers(pose.matrix))])),
             ]))])))
         }
@@ -342,7 +467,7 @@ struct OpenLABELStreamEncoder {
         var streams: [(String, JSONOutput)] = [(sensor, .object([("type", .string("lidar"))]))]
         for camera in cameras {
             systems.append((camera.name, .object([
-                ("type", .string("sensor_cs")), ("parent", .string(sensor)),
+                ("type", .string("sensor_cs")), ("parent", .string(sensor)), ("children", .array([])),
                 ("pose_wrt_parent", .object([("matrix4x4", .numbers(camera.sensorFromCamera.matrix))])),
             ])))
             let k = camera.intrinsics
@@ -373,5 +498,73 @@ struct OpenLABELStreamEncoder {
         try emit(String(text[text.index(after: objectsAt)..<framesAt]))
         try frames()
         try emit((frameCount == 0 ? "{}" : "\n    }") + String(text[text.index(after: framesAt)...]))
+    }
+}
+
+/// The rigid transforms between an OpenLABEL document's coordinate systems: the static tree
+/// (`pose_wrt_parent`) and, per frame, the frame's `transforms`.
+///
+/// Edges carry the pose that maps points of one system into the other (`X_dst = pose * X_src`, as
+/// ASAM OpenLABEL's `transform_src_to_dst`); each edge is usable both ways (inverted going back).
+/// A system's `pose_wrt_parent` maps the child's coordinates into the parent's, as VCD's scene
+/// library (`vcd.scl.Scene.get_transform`) applies it going from child to parent.
+struct OpenLABELTransformGraph {
+    /// `edges[a][b]` maps coordinates of `a` into `b`.
+    private var edges: [String: [String: RigidPose]] = [:]
+
+    /// Adds (or replaces) the transform mapping `src` coordinates into `dst`, and its inverse.
+    mutating func add(from src: String, to dst: String, _ pose: RigidPose) {
+        guard src != dst else { return }
+        edges[src, default: [:]][dst] = pose
+        edges[dst, default: [:]][src] = pose.inverse
+    }
+
+    /// The pose mapping coordinates of `src` into `dst` along the shortest chain of transforms
+    /// (breadth first, neighbours in name order, so the result does not depend on hashing); nil when
+    /// no chain joins them.
+    /// - Complexity: O(systems + transforms).
+    func pose(from src: String, to dst: String) -> RigidPose? {
+        if src == dst { return .identity }
+        // srcFrom[x] maps coordinates of x into src; grown outwards from src.
+        var srcFrom: [String: RigidPose] = [src: .identity]
+        var queue = [src], head = 0
+        while head < queue.count {
+            let node = queue[head]
+            head += 1
+            for (next, pose) in (edges[node] ?? [:]).sorted(by: { $0.key < $1.key }) where srcFrom[next] == nil {
+                // pose maps node -> next, so next -> src is (src <- node) ∘ (node <- next).
+                let fromNext = srcFrom[node]!.composed(with: pose.inverse)
+                if next == dst { return fromNext.inverse }
+                srcFrom[next] = fromNext
+                queue.append(next)
+            }
+        }
+        return nil
+    }
+}
+
+extension LabeledObject {
+    /// The object with a box given in another frame: `center`, `rotation` (box axes into that frame)
+    /// and `size` (along the box's own x, y, z), mapped into the sensor frame by `pose`.
+    ///
+    /// A box in a camera frame (KITTI: y down, sizes length, height, width) is re-axed so its height
+    /// runs along the box axis nearest the sensor's +z, its length along the first remaining axis:
+    /// the same solid, in Cuboid's convention (length, width, height; roll, pitch, yaw, intrinsic XYZ).
+    func placing(center: SIMD3<Double>, rotation: Quaternion, size: SIMD3<Double>, by pose: RigidPose) -> LabeledObject {
+        let m = (pose.rotation * rotation).rotationMatrix
+        let columns = (0..<3).map { k in SIMD3(m[0][k], m[1][k], m[2][k]) }
+        let up = (0..<3).max { abs(columns[$0].z) < abs(columns[$1].z) }!
+        let rest = (0..<3).filter { $0 != up }
+        let third = columns[up].z < 0 ? -columns[up] : columns[up]
+        let first = columns[rest[0]]
+        let second = SIMD3(third.y * first.z - third.z * first.y, third.z * first.x - third.x * first.z, third.x * first.y - third.y * first.x)
+        let axes = [first, second, third]
+        let rows = (0..<3).map { r in (0..<3).map { c in axes[c][r] } }
+        let (roll, pitch, yaw) = LabeledObject.eulerXYZ(Quaternion(rotationMatrix: rows))
+        var object = self
+        object.cuboid = Box3D(center: pose.apply(to: center), size: SIMD3(size[rest[0]], size[rest[1]], size[up]), yaw: yaw)
+        object.roll = roll
+        object.pitch = pitch
+        return object
     }
 }

@@ -44,7 +44,7 @@ struct InterpolateCommandTests {
         #expect((object["meanCenterError"] as? Double ?? 1) < 0.01, "\(smooth)")
     }
 
-    @Test("a malformed keyframe file fails with exit 1 naming the file and line; a bad flag with 64")
+    @Test("a malformed keyframe file fails with exit 1 naming the file and byte (a one-line file); a bad flag with 64")
     func refusesBadInput() throws {
         let root = try scratchFolder("interpolate")
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -52,7 +52,8 @@ struct InterpolateCommandTests {
             .write(toFile: root + "/bad.json", atomically: true, encoding: .utf8)
         let bad = try runCuboid(["interpolate", root + "/bad.json", "--out", root + "/out.json"])
         #expect(bad.status == 1)
-        #expect(bad.stderr.contains("bad.json") && bad.stderr.contains("line"), "\(bad.stderr)")
+        // The object at byte 14 (`{"frames": ...`) lacks "metadata".
+        #expect(bad.stderr.contains("bad.json: byte 14: missing \"metadata\""), "\(bad.stderr)")
         #expect(!FileManager.default.fileExists(atPath: root + "/out.json"))
         let snapWithoutSweeps = try runCuboid(["interpolate", root + "/bad.json", "--out", root + "/out.json", "--snap"])
         #expect(snapWithoutSweeps.status == 64)

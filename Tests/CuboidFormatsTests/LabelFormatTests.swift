@@ -133,10 +133,10 @@ struct LabelFormatTests {
         #expect(abs(read.frames[0].objects[1].cuboid!.yaw - 0.5) < 1e-12)
     }
 
-    @Test("OpenLABEL and SUSTechPOINTS: malformed files name the line and what was expected",
+    @Test("OpenLABEL and SUSTechPOINTS: malformed files name the line (the byte in one-line files) and what was expected",
           arguments: [
-            (#"{"openlabel": {"metadata": {}}}"#, LabelFileError.missingField(line: 1, field: "schema_version")),
-            ("{\"openlabel\": {\"metadata\": {\"schema_version\": \"2.0\"}}}", .invalidField(line: 1, field: "schema_version", expected: "1.x, found 2.0")),
+            (#"{"openlabel": {"metadata": {}}}"#, LabelFileError.missingFieldAt(byte: 27, field: "schema_version")),
+            ("{\"openlabel\": {\"metadata\": {\"schema_version\": \"2.0\"}}}", .invalidFieldAt(byte: 27, field: "schema_version", expected: "1.x, found 2.0")),
             ("{\"openlabel\": {\n\"metadata\": {\"schema_version\": \"1.0.0\"},\n\"objects\": {\"0\": {\"name\": \"a\", \"type\": \"Car\"}},\n\"frames\": {\"0\": {\"objects\": {\"0\": {\"object_data\": {\"cuboid\": [\n{\"name\": \"c\", \"val\": [1, 2, 3]}]}}}}}}}",
              .invalidField(line: 5, field: "val", expected: "an array of 10 or 9 numbers")),
             ("{\"openlabel\": {\n\"metadata\": {\"schema_version\": \"1.0.0\"},\n\"frames\": {\"0\": {\"objects\": {\"4\": {}}}}}}",
@@ -147,7 +147,7 @@ struct LabelFormatTests {
              .invalidField(line: 2, field: "y", expected: "a number")),
             ("[{\"psr\": {\"position\": {\"x\": 1, \"y\": 2, \"z\": 3}, \"scale\": {\"x\": 1, \"y\": 2, \"z\": 3}, \"rotation\": {\"x\": 0, \"y\": 0, \"z\": 0}},\n \"obj_id\": \"1\"}]",
              .missingField(line: 1, field: "obj_type")),
-            ("[{\"psr\": {\"position\": {\"x\": NaN}}}]", .invalidField(line: 1, field: "x", expected: "a number")),
+            ("[{\"psr\": {\"position\": {\"x\": NaN}}}]", .invalidFieldAt(byte: 28, field: "x", expected: "a number")),
             ("[{\"psr\": {\"position\": {\"x\": Nan}}}]", .syntax(line: 1, column: 29, expected: "a JSON value")),
           ])
     func malformed(source: String, expected: LabelFileError) {
@@ -165,7 +165,7 @@ struct LabelFormatTests {
             _ = try SUSTechPOINTSLabelFile.read(path)
             Issue.record("no error")
         } catch {
-            #expect("\(error)" == "\(path): line 1: missing \"position\"")
+            #expect("\(error)" == "\(path): byte 9: missing \"position\"")
         }
     }
 
