@@ -209,6 +209,10 @@ public enum MOTFile {
             frames[frame, default: []].append(object)
             last = max(last, frame)
         }
-        return LabelSet(frames: (1...max(last, 1)).map { LabeledFrame(name: String($0), objects: frames[$0] ?? []) }.filter { last > 0 || !$0.objects.isEmpty })
+        // Frames 1...last, built once into a reserved array (a 250-byte file may name frame 900,000).
+        var all: [LabeledFrame] = []
+        all.reserveCapacity(last)
+        for frame in stride(from: 1, through: last, by: 1) { all.append(LabeledFrame(name: String(frame), objects: frames[frame] ?? [])) }
+        return LabelSet(frames: all)
     }
 }
