@@ -16,15 +16,16 @@ func refuseOverwriting(inputs: [String?], outputFiles: [String] = [], outputFold
 /// The file or the folder a label format writes at `path` (KITTI and SUSTechPOINTS write a folder
 /// of per-frame files).
 func labelOutputs(_ path: String, format: LabelFormat) -> (files: [String], folders: [String]) {
-    format == .kitti || format == .susTechPOINTS ? ([], [path]) : ([path], [])
+    format.isPerFrame ? ([], [path]) : ([path], [])
 }
 
-/// The path a `NAME=PATH` (or `PATH`) argument reads.
-func pathOfNamedArgument(_ argument: String) -> String {
+/// A `--labels NAME=PATH` argument split, or `PATH` alone named by its stem (a file whose own name
+/// holds `=` is a path).
+func namedArgument(_ argument: String) -> (name: String, path: String) {
     if let equals = argument.firstIndex(of: "="), !FileManager.default.fileExists(atPath: argument) {
-        return String(argument[argument.index(after: equals)...])
+        return (String(argument[..<equals]), String(argument[argument.index(after: equals)...]))
     }
-    return argument
+    return (Paths.stem(argument), argument)
 }
 
 /// Creates `folder` and holds it for this run (see ``OutputLock``). A folder another run holds

@@ -102,7 +102,7 @@ struct QARun: ParsableCommand {
         let input = try QAInputs.load(gold: gold, goldFormat: goldFormat, labels: labels, labelsFormat: labelsFormat, sequence: sequence,
                                       source: source)
         let outputs = QAReportWriter.outputs(in: out, taskers: input.taskers.map(\.name))
-        try refuseOverwriting(inputs: [gold, sequence, config, history, source.calib, source.dataset] + labels.map(pathOfNamedArgument),
+        try refuseOverwriting(inputs: [gold, sequence, config, history, source.calib, source.dataset] + labels.map { namedArgument($0).path },
                               outputFiles: outputs.files, outputFolders: outputs.folders)
         let lock = try holdOutputFolder(out)
         defer { withExtendedLifetime(lock) {} }
@@ -247,12 +247,7 @@ enum QAInputs {
         }
         var taskers: [TaskerLabels] = []
         for entry in labels {
-            var name = Paths.stem(entry)
-            var path = entry
-            if let equals = entry.firstIndex(of: "="), !FileManager.default.fileExists(atPath: entry) {
-                name = String(entry[..<equals])
-                path = String(entry[entry.index(after: equals)...])
-            }
+            let (name, path) = namedArgument(entry)
             let (set, opened) = try read(path, format: labelsFormat, recording: recording, source: source)
             if recording == nil && goldLabels == nil { recording = opened }
             taskers.append(TaskerLabels(name: name, labels: set))

@@ -315,7 +315,7 @@ public enum PrelabelRunner {
         // pictures this run does not (with --no-previews they would not match the labels).
         let frameNames = sequence.frames.map(\.name)
         try removeFiles(in: output + "/preview", endingWith: ".png", except: pictures, removingEmptyFolder: !options.previews)
-        for format in options.formats where format == .kitti || format == .susTechPOINTS {
+        for format in options.formats where format.isPerFrame {
             let suffix = format == .kitti ? ".txt" : ".json"
             try removeFiles(in: output + "/" + outputName(format), endingWith: suffix, except: Set(frameNames.map { PathComponent.escaped($0) + suffix }), removingEmptyFolder: false)
         }
@@ -381,7 +381,7 @@ public enum PrelabelRunner {
     public static func outputs(in output: String, formats: [LabelFormat]) -> (files: [String], folders: [String]) {
         var files = [output + "/review_queue.csv"], folders = [output + "/cache", output + "/preview"]
         for format in formats {
-            if format == .kitti || format == .susTechPOINTS { folders.append(output + "/" + outputName(format)) } else { files.append(output + "/" + outputName(format)) }
+            if format.isPerFrame { folders.append(output + "/" + outputName(format)) } else { files.append(output + "/" + outputName(format)) }
         }
         return (files, folders)
     }
