@@ -365,7 +365,8 @@ public enum PrelabelRunner {
                                       to: folder + "/" + names[0])
         drawn.append(names[0])
         for (camera, bytes) in zip(cameras, images) {
-            guard bytes != nil, let image = try? sequence.image(at: index, camera: camera.name) else { continue }
+            // Decoded from the bytes read for the stamp above, not read a second time.
+            guard let bytes, let image = try? ImageCodec.decode(bytes) else { continue }
             let name = previewName(frame.name, camera: camera.name)
             try FileBytes.writeAtomically(try ImageCodec.encodePNG(PreviewRenderer.camera(image: image, camera: camera, predictions: frame.objects), compressionLevel: 3),
                                           to: folder + "/" + name)
