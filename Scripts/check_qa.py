@@ -7,6 +7,12 @@
 2. Tracking (MOTA, MOTP, IDF1, identity switches, fragmentations): py-motmetrics fed the distance
    matrices 1 - BEV IoU (NaN below the class threshold), computed with shapely.
 3. COCO-style AP on 2D boxes: pycocotools' COCOeval (AP@[.5:.95], AP50, AP75 per category).
+4. nuScenes detection (`--metric nuscenes`): nuscenes-devkit's `accumulate`, `calc_ap` and `calc_tp`
+   fed DetectionBox objects of the same boxes (a nuScenes-format pair: gold and a perturbed tasker with
+   scores, four classes, barrier's heading modulo 180 degrees): AP at 0.5, 1, 2, 4 m, mAP, ATE, ASE, AOE.
+5. HOTA (`--metric hota`): TrackEval's HOTA (HOTA, DetA, AssA, LocA) and CLEAR (MOTA, MOTP, switches)
+   fed the same BEV IoU similarities, on the random scene and on KITTI tracking sequence 0000 with
+   its PointRCNN detections as the tasker (linked into tracks here), when ../shared/data is present.
 
 The scenes are random (seeded): a few hundred tracks of cars, pedestrians and cyclists over 60 frames;
 a tasker who keeps most boxes with noise, drops some, swaps identities, confuses classes and adds
@@ -24,6 +30,10 @@ import tempfile
 
 import motmetrics as mm
 import numpy as np
+from nuscenes.eval.common.data_classes import EvalBoxes
+from nuscenes.eval.common.utils import center_distance
+from nuscenes.eval.detection.algo import accumulate, calc_ap, calc_tp
+from nuscenes.eval.detection.data_classes import DetectionBox
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 from scipy.optimize import linear_sum_assignment
@@ -247,6 +257,100 @@ def check_coco(cuboid, rng, workdir):
           f"({len(gold_annotations)} gold, {len(tasker_annotations)} scored boxes; pycocotools)")
 
 
+NUSCENES_CLASSES = {"car": (4.6, 1.9, 1.7), "pedestrian": (0.7, 0.7, 1.75), "barrier": (0.5, 2.5, 1.0), "traffic_cone": (0.4, 0.4, 1.0)}
+NUSCENES_DISTANCES = (0.5, 1.0, 2.0, 4.0)
+
+
+def quaternion(yaw):
+    return [math.cos(yaw / 2), 0.0, 0.0, math.sin(yaw / 2)]
+
+
+def make_nuscenes_pair(rng, samples=40):
+    """Gold and a perturbed, scored tasker as nuScenes results: {token: [(class, (x,y,z,l,w,h,yaw), score)]}."""
+    gold, tasker = {}, {}
+    names = list(NUSCENES_CLASSES)
+    for k in range(samples):
+        token = f"sample{k:03d}"
+        gold[token], tasker[token] = [], []
+        for _ in range(rng.integers(3, 15)):
+            cls = names[rng.integers(0, len(names))]
+            l, w, h = np.array(NUSCENES_CLASSES[cls]) * rng.uniform(0.85, 1.15, 3)
+            box = (*rng.uniform([-50, -50], [50, 50]), rng.uniform(-1, 1), l, w, h, rng.uniform(-math.pi, math.pi))
+            gold[token].append((cls, box, 1.0))
+            if rng.random() < 0.85:
+                sigma = rng.choice([0.1, 0.4, 1.2, 2.5])  # some within 0.5 m, some only within 4 m, some beyond
+                noisy = (box[0] + rng.normal(0, sigma), box[1] + rng.normal(0, sigma), box[2] + rng.normal(0, 0.1),
+                         box[3] * rng.uniform(0.8, 1.2), box[4] * rng.uniform(0.8, 1.2), box[5] * rng.uniform(0.9, 1.1),
+                         math.remainder(box[6] + rng.normal(0, 0.2) + (math.pi if rng.random() < 0.1 else 0), 2 * math.pi))
+                tasker[token].append((cls, noisy, float(rng.uniform(0.2, 1.0))))
+        for _ in range(rng.poisson(2)):
+            cls = names[rng.integers(0, len(names))]
+            l, w, h = NUSCENES_CLASSES[cls]
+            tasker[token].append((cls, (*rng.uniform([-50, -50], [50, 50]), 0.0, l, w, h, rng.uniform(-math.pi, math.pi)),
+                                  float(rng.uniform(0.0, 0.7))))
+    return gold, tasker
+
+
+def write_nuscenes_results(path, frames):
+    results = {token: [{"sample_token": token, "translation": [b[0], b[1], b[2]], "size": [b[4], b[3], b[5]], "rotation": quaternion(b[6]),
+                        "velocity": [0.0, 0.0], "detection_name": cls, "detection_score": score, "attribute_name": ""}
+                       for cls, b, score in boxes] for token, boxes in frames.items()}
+    meta = {"use_camera": False, "use_lidar": True, "use_radar": False, "use_map": False, "use_external": False}
+    with open(path, "w") as out:
+        json.dump({"meta": meta, "results": results}, out)
+
+
+def eval_boxes(frames, gold):
+    boxes = EvalBoxes()
+    for token, entries in frames.items():
+        boxes.add_boxes(token, [DetectionBox(sample_token=token, translation=(b[0], b[1], b[2]), size=(b[4], b[3], b[5]), rotation=quaternion(b[6]),
+                                             velocity=(0.0, 0.0), detection_name=cls, detection_score=-1.0 if gold else score,
+                                             attribute_name="")
+                                for cls, b, score in entries])
+    return boxes
+
+
+def check_nuscenes(cuboid, rng, workdir):
+    gold, tasker = make_nuscenes_pair(rng)
+    gold_path, tasker_path = os.path.join(workdir, "gold-nuscenes.json"), os.path.join(workdir, "tasker-nuscenes.json")
+    write_nuscenes_results(gold_path, gold)
+    write_nuscenes_results(tasker_path, tasker)
+    config = {"version": 1, "match": "center-distance", "classes": {c: {"threshold": 0.5, "distance": 2.0} for c in NUSCENES_CLASSES},
+              "known": [], "classMap": {}, "metrics": ["nuscenes"]}
+    config_path = os.path.join(workdir, "config-nuscenes.json")
+    with open(config_path, "w") as out:
+        json.dump(config, out)
+    report = run_qa(cuboid, ["--gold", gold_path, "--gold-format", "nuscenes", "--labels", "tasker=" + tasker_path, "--labels-format", "nuscenes",
+                             "--config", config_path], workdir)
+    gt_boxes, pred_boxes = eval_boxes(gold, True), eval_boxes(tasker, False)
+    classes = {c["category"]: c for c in report["classes"]}
+    aps, errors = [], {"trans_err": [], "scale_err": [], "orient_err": []}
+    for name in NUSCENES_CLASSES:
+        ours = classes[name]["nuScenes"]
+        reference = [calc_ap(accumulate(gt_boxes, pred_boxes, name, center_distance, d), 0.1, 0.1) for d in NUSCENES_DISTANCES]
+        for d, value, ref in zip(NUSCENES_DISTANCES, ours["averagePrecisions"], reference):
+            check(f"nuScenes {name} AP@{d} m", value, ref)
+        check(f"nuScenes {name} mean AP", ours["meanAveragePrecision"], float(np.mean(reference)))
+        aps.append(float(np.mean(reference)))
+        data = accumulate(gt_boxes, pred_boxes, name, center_distance, 2.0)
+        line = []
+        for key, metric in (("translationError", "trans_err"), ("scaleError", "scale_err"), ("orientationError", "orient_err")):
+            ref = None if name == "traffic_cone" and metric == "orient_err" else calc_tp(data, 0.1, metric)
+            check(f"nuScenes {name} {metric}", ours[key], ref)
+            if ref is not None:
+                errors[metric].append(ref)
+            line.append(f"{metric} {ours[key]:.6f}" if ours[key] is not None else f"{metric} n/a")
+        print(f"ok nuScenes {name}: AP " + ", ".join(f"{d:g} m {v:.6f}" for d, v in zip(NUSCENES_DISTANCES, ours["averagePrecisions"]))
+              + ", " + ", ".join(line) + " (nuscenes-devkit accumulate/calc_ap/calc_tp)")
+    mean = report["nuScenesMean"]
+    check("nuScenes mAP", mean["meanAveragePrecision"], float(np.mean(aps)))
+    for key, metric in (("translationError", "trans_err"), ("scaleError", "scale_err"), ("orientationError", "orient_err")):
+        check(f"nuScenes mean {metric}", mean[key], float(np.mean(errors[metric])))
+    boxes = sum(len(v) for v in gold.values()), sum(len(v) for v in tasker.values())
+    print(f"ok nuScenes mAP {mean['meanAveragePrecision']:.6f}, mATE {mean['translationError']:.6f}, mASE {mean['scaleError']:.6f}, "
+          f"mAOE {mean['orientationError']:.6f} ({len(gold)} samples, {boxes[0]} gold, {boxes[1]} scored boxes)")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("cuboid")
@@ -271,6 +375,7 @@ def main():
             if criterion == "bev-iou":
                 check_tracking(gold, tasker, report)
         check_coco(args.cuboid, rng, workdir)
+        check_nuscenes(args.cuboid, rng, workdir)
     if failures:
         print(f"FAIL: {failures} figure(s) differ from the references by more than {TOLERANCE}")
         sys.exit(1)
