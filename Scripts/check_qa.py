@@ -41,6 +41,7 @@ from shapely.geometry import Polygon
 
 CLASSES = {"Car": (4.4, 1.85, 1.55, 0.7), "Pedestrian": (0.75, 0.7, 1.75, 0.5), "Cyclist": (1.8, 0.65, 1.7, 0.5)}
 TOLERANCE = 1e-9
+SHARED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data")
 
 
 def footprint(box):
@@ -351,6 +352,209 @@ def check_nuscenes(cuboid, rng, workdir):
           f"mAOE {mean['orientationError']:.6f} ({len(gold)} samples, {boxes[0]} gold, {boxes[1]} scored boxes)")
 
 
+# KITTI object AP, written here from the devkit's definition (evaluate_object.cpp; eval.py of
+# kitti-object-eval-python): an independent reference, there being no package of the official code.
+KITTI_LEVELS = ((0, 0.15, 40.0), (1, 0.3, 25.0), (2, 0.5, 25.0))  # max occlusion, max truncation, min height
+KITTI_NEIGHBOURS = {"Car": "Van", "Pedestrian": "Person_sitting"}
+KITTI_THRESHOLDS = {"Car": 0.7, "Pedestrian": 0.5, "Cyclist": 0.5}
+
+
+def read_kitti(path):
+    """KITTI object lines: dicts with name, truncated, occluded, bbox, dims (h, w, l), loc, ry, score."""
+    objects = []
+    with open(path) as handle:
+        for line in handle:
+            f = line.split()
+            if len(f) < 15:
+                continue
+            objects.append({"name": f[0], "truncated": float(f[1]), "occluded": int(float(f[2])), "bbox": [float(v) for v in f[4:8]],
+                            "dims": [float(v) for v in f[8:11]], "loc": [float(v) for v in f[11:14]], "ry": float(f[14]),
+                            "score": float(f[15]) if len(f) > 15 else None})
+    return objects
+
+
+def image_overlap(a, b, over_a=False):
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    inter = w * h
+    area_a = (a[2] - a[0]) * (a[3] - a[1])
+    return inter / area_a if over_a else inter / (area_a + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+
+
+def camera_footprint(o):
+    """Ground-plane footprint in the camera frame (x, z), the devkit's toPolygon."""
+    h, w, l = o["dims"]
+    x, z, ry = o["loc"][0], o["loc"][2], o["ry"]
+    c, s = math.cos(ry), math.sin(ry)
+    return Polygon([(x + c * dx + s * dz, z - s * dx + c * dz) for dx, dz in ((l / 2, w / 2), (l / 2, -w / 2), (-l / 2, -w / 2), (-l / 2, w / 2))])
+
+
+def kitti_overlap(det, gt, criterion):
+    if criterion == "iou-2d":
+        return image_overlap(det["bbox"], gt["bbox"])
+    pa, pb = camera_footprint(det), camera_footprint(gt)
+    inter = pa.intersection(pb).area
+    return inter / (pa.area + pb.area - inter)
+
+
+def kitti_frame_statistics(gts, dets, ignored_gt, ignored_det, dontcare, overlaps, min_overlap, criterion, thresh, compute_fp):
+    assigned = [False] * len(dets)
+    below = [compute_fp and d["score"] < thresh for d in dets]
+    tp = fp = fn = 0
+    tp_scores = []
+    for i in range(len(gts)):
+        if ignored_gt[i] == -1:
+            continue
+        chosen, valid, best, on_ignored = -1, None, 0.0, False
+        for j, d in enumerate(dets):
+            if ignored_det[j] == -1 or assigned[j] or below[j]:
+                continue
+            o = overlaps[j][i]
+            if o <= min_overlap:
+                continue
+            if not compute_fp:
+                if valid is None or d["score"] > valid:
+                    chosen, valid = j, d["score"]
+            elif ignored_det[j] == 0 and (o > best or on_ignored):
+                chosen, valid, best, on_ignored = j, 1, o, False
+            elif valid is None and ignored_det[j] == 1:
+                chosen, valid, on_ignored = j, 1, True
+        if valid is None:
+            fn += ignored_gt[i] == 0
+        elif ignored_gt[i] == 1 or ignored_det[chosen] == 1:
+            assigned[chosen] = True
+        else:
+            tp += 1
+            tp_scores.append(dets[chosen]["score"])
+            assigned[chosen] = True
+    if compute_fp:
+        free = [j for j in range(len(dets)) if not assigned[j] and ignored_det[j] == 0 and not below[j]]
+        fp = len(free)
+        if criterion == "iou-2d":  # DontCare areas hold 2D boxes only
+            fp -= sum(1 for j in free if any(image_overlap(dets[j]["bbox"], dc, over_a=True) > min_overlap for dc in dontcare))
+    return tp, fp, fn, tp_scores
+
+
+def kitti_ap(frames, cls, level, criterion):
+    """R40 and R11 of one class at one level over [(gold objects, detections)]; the counted gold."""
+    max_occ, max_trunc, min_height = level
+    min_overlap = KITTI_THRESHOLDS[cls]
+    prepared, n_gt, scores = [], 0, []
+    for gold, dets in frames:
+        ignored_gt = []
+        for g in gold:
+            valid = 1 if g["name"] == cls else 0 if KITTI_NEIGHBOURS.get(cls) == g["name"] else -1
+            hard = g["occluded"] > max_occ or g["truncated"] > max_trunc or g["bbox"][3] - g["bbox"][1] <= min_height
+            ignored_gt.append(0 if valid == 1 and not hard else 1 if valid == 0 or valid == 1 else -1)
+            n_gt += ignored_gt[-1] == 0
+        ignored_det = [1 if abs(d["bbox"][3] - d["bbox"][1]) < min_height else 0 if d["name"] == cls else -1 for d in dets]
+        dontcare = [g["bbox"] for g in gold if g["name"] == "DontCare"]
+        overlaps = [[kitti_overlap(d, g, criterion) if ignored_gt[i] != -1 and ignored_det[j] != -1 else 0.0 for i, g in enumerate(gold)]
+                    for j, d in enumerate(dets)]
+        prepared.append((gold, dets, ignored_gt, ignored_det, dontcare, overlaps))
+        scores += kitti_frame_statistics(gold, dets, ignored_gt, ignored_det, dontcare, overlaps, min_overlap, criterion, 0, False)[3]
+    # Score thresholds at 41 recall steps.
+    thresholds, current = [], 0.0
+    ordered = sorted(scores, reverse=True)
+    for i, score in enumerate(ordered):
+        left = (i + 1) / n_gt
+        right = (i + 2) / n_gt if i < len(ordered) - 1 else left
+        if right - current < current - left and i < len(ordered) - 1:
+            continue
+        thresholds.append(score)
+        current += 1 / 40.0
+    precision = np.zeros(41)
+    for t, thresh in enumerate(thresholds):
+        tp = fp = 0
+        for frame in prepared:
+            a, b, _, _ = kitti_frame_statistics(*frame, min_overlap, criterion, thresh, True)
+            tp, fp = tp + a, fp + b
+        precision[t] = tp / (tp + fp)
+    for t in range(len(thresholds)):
+        precision[t] = precision[t:].max()
+    return float(precision[1:].sum() / 40), float(precision[0::4].sum() / 11), n_gt
+
+
+def check_kitti(cuboid, root, frames, criterion, workdir, label):
+    """Compares `--metric kitti` with the reference on KITTI label_2 and pred_label_2 style folders."""
+    report = run_qa(cuboid, ["--gold", os.path.join(root, "label_2"), "--gold-format", "kitti", "--labels", "tasker=" + os.path.join(root, "pred_label_2"),
+                             "--labels-format", "kitti", "--dataset", root, "--match", criterion, "--metric", "kitti"], workdir)
+    pairs = [(read_kitti(os.path.join(root, "label_2", f + ".txt")), read_kitti(os.path.join(root, "pred_label_2", f + ".txt"))) for f in frames]
+    classes = {c["category"]: c for c in report["classes"]}
+    names = ("easy", "moderate", "hard")
+    for cls in KITTI_THRESHOLDS:
+        ours = classes[cls]["kitti"]
+        references = [kitti_ap(pairs, cls, level, criterion) for level in KITTI_LEVELS]
+        if all(n == 0 for _, _, n in references):
+            check(f"KITTI {label} {criterion} {cls}: no gold at any level", 0 if ours is None else 1, 0)
+            continue
+        line = []
+        for name, level, (r40, r11, n) in zip(names, ours, references):
+            check(f"KITTI {label} {criterion} {cls} {name} counted", level["counted"], n)
+            check(f"KITTI {label} {criterion} {cls} {name} R40", level["r40"], r40)
+            check(f"KITTI {label} {criterion} {cls} {name} R11", level["r11"], r11)
+            line.append(f"{name} R40 {level['r40']:.6f} R11 {level['r11']:.6f} ({n} gold)")
+        print(f"ok KITTI {label} {criterion} {cls}: " + ", ".join(line) + " (reference from the devkit's definition)")
+
+
+def make_kitti_pair(rng, root, calib, frames=60):
+    """A KITTI object folder with gold (occlusion, truncation, DontCare, Van, Person_sitting) and scored predictions."""
+    for sub in ("label_2", "pred_label_2", "calib"):
+        os.makedirs(os.path.join(root, sub), exist_ok=True)
+    kinds = {"Car": (1.5, 1.6, 3.9), "Van": (2.2, 1.9, 5.0), "Pedestrian": (1.75, 0.6, 0.8), "Person_sitting": (1.2, 0.6, 0.8),
+             "Cyclist": (1.7, 0.6, 1.8)}
+    names = list(kinds)
+    line = lambda o, score=None: (f"{o['name']} {o['truncated']:.2f} {o['occluded']} -10 " + " ".join(f"{v:.2f}" for v in o["bbox"]) + " "
+                                  + " ".join(f"{v:.2f}" for v in (*o["dims"], *o["loc"], o["ry"])) + ("" if score is None else f" {score:.4f}"))
+    for f in range(frames):
+        name = f"{f:06d}"
+        with open(calib) as src, open(os.path.join(root, "calib", name + ".txt"), "w") as dst:
+            dst.write(src.read())
+        gold, preds = [], []
+        for _ in range(rng.integers(2, 12)):
+            cls = names[rng.choice(len(names), p=[0.45, 0.12, 0.2, 0.08, 0.15])]
+            h, w, l = np.array(kinds[cls]) * rng.uniform(0.9, 1.1, 3)
+            z = rng.uniform(5, 60)
+            x = rng.uniform(-0.6, 0.6) * z
+            box_h = 720 * h / z  # a pinhole camera's height in pixels
+            u, v = 620 + 720 * x / z, 175 + 720 * 1.65 / z - box_h / 2
+            bw = 720 * max(w, l) / z * rng.uniform(0.6, 1.0)
+            bbox = [u - bw / 2, v - box_h / 2, u + bw / 2, v + box_h / 2]
+            o = {"name": cls, "truncated": float(rng.choice([0.0, 0.0, 0.0, 0.1, 0.25, 0.4, 0.7])), "occluded": int(rng.choice(4, p=[0.45, 0.3, 0.15, 0.1])), "bbox": bbox,
+                 "dims": [h, w, l], "loc": [x, 1.65, z], "ry": rng.uniform(-math.pi, math.pi)}
+            gold.append(o)
+            if rng.random() < 0.85:
+                noise = rng.normal(0, [1.2, 0.8, 1.2, 0.8]) * (1 if rng.random() < 0.7 else 4)
+                pred_cls = cls if cls in KITTI_THRESHOLDS else ("Car" if cls == "Van" else "Pedestrian") if rng.random() < 0.5 else None
+                if pred_cls:
+                    preds.append(({**o, "name": pred_cls, "bbox": [a + b for a, b in zip(bbox, noise)],
+                                   "loc": [x + rng.normal(0, 0.08), 1.65, z + rng.normal(0, 0.12)], "ry": o["ry"] + rng.normal(0, 0.05)},
+                                  float(rng.uniform(0.1, 1.0))))
+        for _ in range(rng.integers(0, 3)):
+            u, v, bw, bh = rng.uniform(100, 1100), rng.uniform(150, 200), rng.uniform(20, 90), rng.uniform(15, 40)
+            gold.append({"name": "DontCare", "truncated": -1, "occluded": -1, "bbox": [u, v, u + bw, v + bh], "dims": [-1, -1, -1],
+                         "loc": [-1000, -1000, -1000], "ry": -10})
+            if rng.random() < 0.6:  # a prediction inside the DontCare area
+                cls = "Car" if rng.random() < 0.6 else "Pedestrian"
+                preds.append(({"name": cls, "truncated": 0.0, "occluded": 0, "bbox": [u + 2, v + 1, u + bw - 2, v + bh - 1], "dims": list(kinds[cls]),
+                               "loc": [rng.uniform(-10, 10), 1.65, rng.uniform(30, 60)], "ry": 0.0}, float(rng.uniform(0.1, 0.9))))
+        for _ in range(rng.poisson(1.0)):
+            cls = ("Car", "Pedestrian", "Cyclist")[rng.integers(0, 3)]
+            h, w, l = kinds[cls]
+            z = rng.uniform(5, 60)
+            x = rng.uniform(-0.6, 0.6) * z
+            u, v, bh = 620 + 720 * x / z, 175, 720 * h / z
+            preds.append(({"name": cls, "truncated": 0.0, "occluded": 0, "bbox": [u - 20, v - bh / 2, u + 20, v + bh / 2], "dims": [h, w, l],
+                           "loc": [x, 1.65, z], "ry": rng.uniform(-math.pi, math.pi)}, float(rng.uniform(0.0, 0.8))))
+        with open(os.path.join(root, "label_2", name + ".txt"), "w") as out:
+            out.write("".join(line(o) + "\n" for o in gold))
+        with open(os.path.join(root, "pred_label_2", name + ".txt"), "w") as out:
+            out.write("".join(line(o, score) + "\n" for o, score in preds))
+    return [f"{f:06d}" for f in range(frames)]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("cuboid")
@@ -376,6 +580,16 @@ def main():
                 check_tracking(gold, tasker, report)
         check_coco(args.cuboid, rng, workdir)
         check_nuscenes(args.cuboid, rng, workdir)
+        kitti = os.path.join(SHARED, "kitti_object", "training")
+        if os.path.isdir(kitti):
+            synthetic = os.path.join(workdir, "kitti-synthetic")
+            frames = make_kitti_pair(rng, synthetic, os.path.join(kitti, "calib", "000001.txt"))
+            for criterion in ("iou-2d", "bev-iou"):
+                check_kitti(args.cuboid, synthetic, frames, criterion, workdir, "synthetic")
+                check_kitti(args.cuboid, kitti, [f[:-4] for f in sorted(os.listdir(os.path.join(kitti, "pred_label_2")))], criterion, workdir,
+                            "kitti_object")
+        else:
+            print(f"skipped: KITTI checks ({kitti} not found)")
     if failures:
         print(f"FAIL: {failures} figure(s) differ from the references by more than {TOLERANCE}")
         sys.exit(1)
