@@ -37,6 +37,13 @@ from nuscenes.eval.detection.data_classes import DetectionBox
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 from scipy.optimize import linear_sum_assignment
+
+# TrackEval 1.3.0 still uses the aliases numpy 2 removed (np.float, np.int, np.bool); restore them
+# before importing it. They are the Python types the aliases always were.
+for _alias, _type in (("float", float), ("int", int), ("bool", bool)):
+    if _alias not in np.__dict__:
+        setattr(np, _alias, _type)
+import trackeval  # noqa: E402
 from shapely.geometry import Polygon
 
 CLASSES = {"Car": (4.4, 1.85, 1.55, 0.7), "Pedestrian": (0.75, 0.7, 1.75, 0.5), "Cyclist": (1.8, 0.65, 1.7, 0.5)}
@@ -555,6 +562,98 @@ def make_kitti_pair(rng, root, calib, frames=60):
     return [f"{f:06d}" for f in range(frames)]
 
 
+def trackeval_data(gold, tasker, cls, similarity):
+    """TrackEval's per-sequence input for one class: ids numbered from 0 and the similarity matrices."""
+    gt_index, tr_index = {}, {}
+    data = {"gt_ids": [], "tracker_ids": [], "similarity_scores": [], "num_timesteps": len(gold)}
+    for f in sorted(gold):
+        g = [(i, b) for i, c, b in gold[f] if c == cls]
+        t = [(i, b) for i, c, b in tasker.get(f, []) if c == cls]
+        data["gt_ids"].append(np.array([gt_index.setdefault(i, len(gt_index)) for i, _ in g], dtype=int))
+        data["tracker_ids"].append(np.array([tr_index.setdefault(i, len(tr_index)) for i, _ in t], dtype=int))
+        data["similarity_scores"].append(np.array([[similarity(b, a) for _, b in t] for _, a in g]).reshape(len(g), len(t)))
+    data.update(num_gt_ids=len(gt_index), num_tracker_ids=len(tr_index), num_gt_dets=sum(len(x) for x in data["gt_ids"]),
+                num_tracker_dets=sum(len(x) for x in data["tracker_ids"]))
+    return data
+
+
+def check_hota(gold, tasker, report, thresholds, label):
+    """HOTA (HOTA, DetA, AssA, LocA) and CLEAR (MOTA, MOTP, switches) against TrackEval on the same BEV IoUs."""
+    classes = {c["category"]: c for c in report["classes"]}
+    for cls, threshold in thresholds.items():
+        data = trackeval_data(gold, tasker, cls, bev_iou)
+        hota = trackeval.metrics.HOTA().eval_sequence(data)
+        clear = trackeval.metrics.CLEAR({"THRESHOLD": threshold, "PRINT_CONFIG": False}).eval_sequence(data)
+        ours = classes[cls]["tracking"]
+        for key, field in (("hota", "HOTA"), ("detA", "DetA"), ("assA", "AssA"), ("locA", "LocA")):
+            check(f"HOTA {label} {cls} {field}", ours["hota"][key], float(np.mean(hota[field])))
+        check(f"CLEAR {label} {cls} MOTA", ours["mota"], float(clear["MOTA"]))
+        check(f"CLEAR {label} {cls} MOTP (TrackEval: mean IoU = 1 - motmetrics' MOTP)", 1 - ours["motp"], float(clear["MOTP"]))
+        check(f"CLEAR {label} {cls} switches", ours["identitySwitches"], int(clear["IDSW"]))
+        h = ours["hota"]
+        print(f"ok HOTA {label} {cls}: HOTA {h['hota']:.6f} DetA {h['detA']:.6f} AssA {h['assA']:.6f} LocA {h['locA']:.6f}; "
+              f"CLEAR MOTA {ours['mota']:.6f} MOTP {1 - ours['motp']:.6f} IDSW {ours['identitySwitches']} (TrackEval {trackeval.__version__})")
+
+
+def link_detections(lines, gate=2.0):
+    """Per-frame KITTI detections (no track ids) linked into tracks: each detection, by descending score,
+    continues the nearest track of the previous frame within `gate` metres (camera x, z), else starts one."""
+    by_frame = {}
+    for fields in lines:
+        by_frame.setdefault(int(fields[0]), []).append(fields)
+    previous, next_id, out = [], 0, []
+    for frame in sorted(by_frame):
+        current = []
+        for fields in sorted(by_frame[frame], key=lambda f: -float(f[17])):
+            x, z = float(fields[13]), float(fields[15])
+            free = [(math.hypot(x - px, z - pz), track) for track, px, pz in previous if track not in {t for t, _, _ in current}]
+            near = min(free, default=None)
+            if near is not None and near[0] < gate:
+                track = near[1]
+            else:
+                track, next_id = next_id, next_id + 1
+            current.append((track, x, z))
+            out.append(" ".join([fields[0], str(track)] + fields[2:]))
+        previous = current
+    return out
+
+
+def read_sustech(folder):
+    frames = {}
+    for name in sorted(os.listdir(folder)):
+        with open(os.path.join(folder, name)) as handle:
+            entries = json.load(handle)
+        frames[int(name.split(".")[0])] = [(e["obj_id"], e["obj_type"], (e["psr"]["position"]["x"], e["psr"]["position"]["y"], e["psr"]["position"]["z"],
+                                                                         e["psr"]["scale"]["x"], e["psr"]["scale"]["y"], e["psr"]["scale"]["z"],
+                                                                         e["psr"]["rotation"]["z"])) for e in entries]
+    return frames
+
+
+def check_kitti_tracking(cuboid, root, workdir):
+    """KITTI tracking 0000 gold against its PointRCNN Car detections linked into tracks; both converted to
+    the lidar frame by `cuboid labels convert` so that TrackEval and `cuboid qa` see the same boxes."""
+    with open(os.path.join(root, "detections", "label_02", "0000.txt")) as handle:
+        lines = [line.split() for line in handle if line.strip()]
+    tasker_kitti = os.path.join(workdir, "tracking-tasker.txt")
+    with open(tasker_kitti, "w") as out:
+        out.write("\n".join(link_detections(lines)) + "\n")
+    calib = os.path.join(root, "training", "calib", "0000.txt")
+    folders = {}
+    for side, path in (("gold", os.path.join(root, "training", "label_02", "0000.txt")), ("tasker", tasker_kitti)):
+        folders[side] = os.path.join(workdir, "tracking-" + side)
+        subprocess.run([cuboid, "labels", "convert", path, folders[side], "--from", "kitti-tracking", "--to", "sustechpoints", "--calib", calib],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    config = {"version": 1, "classes": {"Car": {"threshold": 0.5}}, "known": ["Van", "Truck", "Pedestrian", "Person_sitting", "Cyclist", "Tram", "Misc", "DontCare"],
+              "classMap": {}, "metrics": ["hota"]}
+    config_path = os.path.join(workdir, "config-tracking.json")
+    with open(config_path, "w") as out:
+        json.dump(config, out)
+    report = run_qa(cuboid, ["--gold", folders["gold"], "--gold-format", "sustechpoints", "--labels", "tasker=" + folders["tasker"],
+                             "--labels-format", "sustechpoints", "--config", config_path], workdir)
+    gold, tasker = read_sustech(folders["gold"]), read_sustech(folders["tasker"])
+    check_hota(gold, tasker, report, {"Car": 0.5}, "kitti_tracking 0000 (PointRCNN)")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("cuboid")
@@ -574,10 +673,12 @@ def main():
         for criterion, measure in (("bev-iou", bev_iou), ("iou-3d", iou_3d), ("center-distance", centre_distance)):
             report = run_qa(args.cuboid, ["--gold", os.path.join(workdir, "gold"), "--gold-format", "sustechpoints", "--labels",
                                           "tasker=" + os.path.join(workdir, "tasker"), "--labels-format", "sustechpoints",
-                                          "--config", os.path.join(workdir, "config.json"), "--match", criterion], workdir)
+                                          "--config", os.path.join(workdir, "config.json"), "--match", criterion]
+                            + (["--metric", "hota"] if criterion == "bev-iou" else []), workdir)
             check_detection(gold, tasker, report, criterion, measure)
             if criterion == "bev-iou":
                 check_tracking(gold, tasker, report)
+                check_hota(gold, tasker, report, {c: t for c, (_, _, _, t) in CLASSES.items()}, "random scene")
         check_coco(args.cuboid, rng, workdir)
         check_nuscenes(args.cuboid, rng, workdir)
         kitti = os.path.join(SHARED, "kitti_object", "training")
@@ -589,7 +690,12 @@ def main():
                 check_kitti(args.cuboid, kitti, [f[:-4] for f in sorted(os.listdir(os.path.join(kitti, "pred_label_2")))], criterion, workdir,
                             "kitti_object")
         else:
-            print(f"skipped: KITTI checks ({kitti} not found)")
+            print(f"skipped: KITTI object checks ({kitti} not found)")
+        tracking = os.path.join(SHARED, "kitti_tracking")
+        if os.path.isdir(tracking):
+            check_kitti_tracking(args.cuboid, tracking, workdir)
+        else:
+            print(f"skipped: KITTI tracking check ({tracking} not found)")
     if failures:
         print(f"FAIL: {failures} figure(s) differ from the references by more than {TOLERANCE}")
         sys.exit(1)
