@@ -562,6 +562,11 @@ def make_kitti_pair(rng, root, calib, frames=60):
     return [f"{f:06d}" for f in range(frames)]
 
 
+def may_touch(a, b):
+    """Whether two footprints can overlap: centres no further apart than their half diagonals (else IoU 0)."""
+    return math.hypot(a[0] - b[0], a[1] - b[1]) <= (math.hypot(a[3], a[4]) + math.hypot(b[3], b[4])) / 2
+
+
 def trackeval_data(gold, tasker, cls, similarity):
     """TrackEval's per-sequence input for one class: ids numbered from 0 and the similarity matrices."""
     gt_index, tr_index = {}, {}
@@ -571,7 +576,7 @@ def trackeval_data(gold, tasker, cls, similarity):
         t = [(i, b) for i, c, b in tasker.get(f, []) if c == cls]
         data["gt_ids"].append(np.array([gt_index.setdefault(i, len(gt_index)) for i, _ in g], dtype=int))
         data["tracker_ids"].append(np.array([tr_index.setdefault(i, len(tr_index)) for i, _ in t], dtype=int))
-        data["similarity_scores"].append(np.array([[similarity(b, a) for _, b in t] for _, a in g]).reshape(len(g), len(t)))
+        data["similarity_scores"].append(np.array([[similarity(b, a) if may_touch(a, b) else 0.0 for _, b in t] for _, a in g]).reshape(len(g), len(t)))
     data.update(num_gt_ids=len(gt_index), num_tracker_ids=len(tr_index), num_gt_dets=sum(len(x) for x in data["gt_ids"]),
                 num_tracker_dets=sum(len(x) for x in data["tracker_ids"]))
     return data
