@@ -145,7 +145,14 @@ struct FrameMatcher {
             box = object.box
         }
         guard let box, box.area > 0 else { return false }
-        return regions.contains { box.intersection($0).area >= 0.5 * box.area }
+        return Self.largestDontCareOverlap(box, regions: regions) >= 0.5 * box.area
+    }
+
+    /// The largest intersection area of a 2D box with any DontCare region (pixels squared): the one
+    /// DontCare rule, which the default scores apply at half the box's area and the KITTI AP, as the
+    /// devkit, above the class threshold of it.
+    static func largestDontCareOverlap(_ box: Box2D, regions: [Box2D]) -> Double {
+        regions.reduce(0) { max($0, box.intersection($1).area) }
     }
 
     /// Matches one class.

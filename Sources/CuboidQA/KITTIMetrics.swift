@@ -73,12 +73,7 @@ enum KITTICalculator {
         let onDontCare = labels.map { object -> Bool in
             guard useDontCare else { return false }
             let box = object.box!
-            return dontCare.contains { region in
-                let width = min(box.maxX, region.maxX) - max(box.minX, region.minX)
-                let height = min(box.maxY, region.maxY) - max(box.minY, region.minY)
-                guard width > 0 && height > 0 else { return false }
-                return width * height / (box.width * box.height) > threshold
-            }
+            return FrameMatcher.largestDontCareOverlap(box, regions: dontCare) / (box.width * box.height) > threshold
         }
         return KITTIFrame(goldNeighbour: goldOfClass.map { $0.category != category }, goldAdmitted: goldAdmitted, scores: labelScores,
                           labelAdmitted: labelAdmitted, overlaps: overlaps, onDontCare: onDontCare)
