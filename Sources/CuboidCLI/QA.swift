@@ -325,7 +325,7 @@ enum QASummary {
                     guard let n = c.category == "mean" ? tasker.nuScenesMean : c.nuScenes else { continue }
                     lines.append("  \(tasker.name) nuScenes \(c.category): AP \(f(n.meanAveragePrecision)) ("
                                  + zip(report.configuration.nuScenes.distances, n.averagePrecisions).map { "\(String(format: "%g", $0)) m \(f($1))" }.joined(separator: ", ")
-                                 + "), ATE \(f(n.translationError)) m, ASE \(f(n.scaleError)), AOE \(f(n.orientationError)) rad")
+                                 + "), ATE \(f(n.translationError)) m, ASE \(f(n.scaleError)), AOE " + (n.orientationError.map { f($0) + " rad" } ?? "n/a"))
                 }
             }
             if report.configuration.metrics.contains(.kitti) {
