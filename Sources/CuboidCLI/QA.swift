@@ -3,6 +3,8 @@ import Cuboid
 import Foundation
 
 extension MatchCriterion: ExpressibleByArgument {}
+extension MetricDefinition: ExpressibleByArgument {}
+extension MissingFramePolicy: ExpressibleByArgument {}
 
 struct QA: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -58,6 +60,13 @@ struct QARun: ParsableCommand {
     @Option(help: "Override the configuration's match criterion: \(MatchCriterion.allCases.map(\.rawValue).joined(separator: ", ")).")
     var match: MatchCriterion?
 
+    @Option(name: .customLong("metric"),
+            help: "Also compute this metric definition (repeatable; adds to the configuration's metrics): nuscenes (nuScenes AP over centre distances and ATE/ASE/AOE, as the nuscenes-devkit), kitti (KITTI AP R40 and R11 per difficulty, as the KITTI devkit), hota (HOTA, DetA, AssA, LocA, as TrackEval).")
+    var metrics: [MetricDefinition] = []
+
+    @Option(help: "Override the configuration's missingFrames: skip (default: score the frames both sides have), count-as-missed (a frame the tasker lacks counts its gold as missed, a frame without gold its boxes as extras), error.")
+    var missingFrames: MissingFramePolicy?
+
     @Option(help: "The recording whose sweeps and camera frames go with the labels (default: the gold's dataset folder).")
     var sequence: String?
 
@@ -99,6 +108,8 @@ struct QARun: ParsableCommand {
         // Opened first, so a file that is no database stops the run before the scoring.
         let store = try history.map { try QAHistory(path: $0) }
         if let match { configuration.match = match }
+        if let missingFrames { configuration.missingFrames = missingFrames }
+        for metric in metrics where !configuration.metrics.contains(metric) { configuration.metrics.append(metric) }
         let input = try QAInputs.load(gold: gold, goldFormat: goldFormat, labels: labels, labelsFormat: labelsFormat, sequence: sequence,
                                       source: source)
         let outputs = QAReportWriter.outputs(in: out, taskers: input.taskers.map(\.name))
@@ -308,6 +319,26 @@ enum QASummary {
                 lines.append(pad(tasker.name, 12) + " " + pad(c.category, 10) + String(format: " %5d %5d %5d", d.truePositives, d.falsePositives, d.falseNegatives)
                              + "     " + [f(d.precision), f(d.recall), f(d.f1), f(d.meanIoU), f(c.averagePrecision?.coco101), f(c.tracking?.mota)]
                                  .map { $0.leftPadded(6) }.joined(separator: "  ") + String(format: "  %8d", findings))
+            }
+            if report.configuration.metrics.contains(.nuscenes) {
+                for c in tasker.classes + [ClassReport(category: "mean", detection: tasker.overall)] {
+                    guard let n = c.category == "mean" ? tasker.nuScenesMean : c.nuScenes else { continue }
+                    lines.append("  \(tasker.name) nuScenes \(c.category): AP \(f(n.meanAveragePrecision)) ("
+                                 + zip(report.configuration.nuScenes.distances, n.averagePrecisions).map { "\(String(format: "%g", $0)) m \(f($1))" }.joined(separator: ", ")
+                                 + "), ATE \(f(n.translationError)) m, ASE \(f(n.scaleError)), AOE " + (n.orientationError.map { f($0) + " rad" } ?? "n/a"))
+                }
+            }
+            if report.configuration.metrics.contains(.kitti) {
+                for c in tasker.classes {
+                    guard let levels = c.kitti else { continue }
+                    lines.append("  \(tasker.name) KITTI \(c.category): " + levels.map { "\($0.difficulty) R40 \(f($0.r40)) R11 \(f($0.r11))" }.joined(separator: ", "))
+                }
+            }
+            if report.configuration.metrics.contains(.hota) {
+                for c in tasker.classes {
+                    guard let h = c.tracking?.hota else { continue }
+                    lines.append("  \(tasker.name) HOTA \(c.category): HOTA \(f(h.hota)), DetA \(f(h.detA)), AssA \(f(h.assA)), LocA \(f(h.locA))")
+                }
             }
             let s = tasker.skips
             var notes: [String] = []

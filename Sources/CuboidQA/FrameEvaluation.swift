@@ -113,8 +113,17 @@ extension FrameMatcher {
             for (k, object) in match.labelled.enumerated() where !matchedLabelSet.contains(k) && !match.ignoredLabels.contains(k) {
                 leftoverLabels.append((category, object))
             }
+            var apInput = apFrame(match, labelFrame: labelFrame)
+            if computesKITTI {
+                let ofClass = labelled.filter { $0.category == category && hasGeometry($0) }
+                apInput.kitti = KITTICalculator.frame(
+                    gold: gold.filter(hasGeometry), goldSource: goldFrame.objects, labelled: ofClass,
+                    scores: ofClass.map { labelFrame.objects[$0.index].score }, category: category,
+                    neighbours: configuration.classes[category]!.ignore, threshold: threshold(category), dontCare: dontCare,
+                    useDontCare: configuration.match == .iou2D, similarity: similarity, levels: configuration.kittiDifficulties)
+            }
             outcome.classes.append(FrameOutcome.ClassOutcome(category: category, metrics: metrics,
-                                                             apFrame: apFrame(match, labelFrame: labelFrame),
+                                                             apFrame: apInput,
                                                              tracking: trackingInput(match, goldFrame: goldFrame, labelFrame: labelFrame)))
         }
         // Labelled boxes of known classes that are not evaluated can explain a miss ("labelled Van, gold Car").
@@ -229,8 +238,16 @@ extension FrameMatcher {
         let onDontCare = match.labelled.indices.map { l in
             match.ignoredLabels.contains(l) && !match.pairs.contains { $0.label == l && $0.gold >= match.counted.count && $0.similarity >= threshold(match.category) }
         }
-        return APFrame(countedGold: match.counted.count, ignoredGold: match.ignoredGold.count,
-                       scores: match.labelled.map { labelFrame.objects[$0.index].score }, ignoredLabel: onDontCare, pairs: match.pairs)
+        var frame = APFrame(countedGold: match.counted.count, ignoredGold: match.ignoredGold.count,
+                            scores: match.labelled.map { labelFrame.objects[$0.index].score }, ignoredLabel: onDontCare, pairs: match.pairs)
+        if configuration.metrics.contains(.nuscenes) && configuration.match.usesCuboids {
+            let settings = configuration.nuScenes
+            frame.nuScenes = NuScenesCalculator.candidates(
+                labelled: match.labelled.map { $0.cuboid! }, gold: match.counted.map { $0.cuboid! },
+                limit: max(settings.distances.max()!, settings.errorDistance),
+                period: settings.halfTurnClasses.contains(match.category) ? .pi : 2 * .pi)
+        }
+        return frame
     }
 
     /// The frame's input to tracking, or nil when a box lacks a track id.
@@ -254,7 +271,13 @@ extension FrameMatcher {
             pairs.append(TrackingInput.Pair(gold: pair.gold, label: l,
                                             distance: configuration.match == .centerDistance ? -pair.similarity : 1 - pair.similarity))
         }
-        return TrackingInput(gold: goldIDs, labels: labelIDs, pairs: pairs)
+        var input = TrackingInput(gold: goldIDs, labels: labelIDs, pairs: pairs)
+        if computesHOTA {
+            input.overlaps = match.overlaps.compactMap { pair in
+                position[pair.label].map { TrackingInput.Pair(gold: pair.gold, label: $0, distance: pair.similarity) }
+            }
+        }
+        return input
     }
 }
 

@@ -43,6 +43,8 @@ struct ClassFrameMatch: Sendable {
     var matches: [(gold: Int, label: Int, overlap: Double, similarity: Double)] = []
     /// Pairs passing the gate (for AP and tracking).
     var pairs: [GatedPair] = []
+    /// Every (labelled, counted gold) pair of positive IoU, for HOTA (empty unless it is asked for).
+    var overlaps: [GatedPair] = []
 }
 
 /// Matches one frame of one tasker against gold, class by class.
@@ -74,6 +76,12 @@ struct FrameMatcher {
         self.gates = gates
     }
 
+    /// Whether the KITTI AP is asked for and defined (an IoU criterion, gold to score against).
+    var computesKITTI: Bool { configuration.metrics.contains(.kitti) && configuration.match != .centerDistance && !symmetric }
+
+    /// Whether HOTA is asked for and defined (an IoU criterion).
+    var computesHOTA: Bool { configuration.metrics.contains(.hota) && configuration.match != .centerDistance }
+
     /// The similarity the match threshold applies to: IoU, or minus the centre distance.
     func threshold(_ category: String) -> Double {
         let rule = configuration.classes[category]!
@@ -90,10 +98,8 @@ struct FrameMatcher {
         let filter = configuration.gold
         if let range = filter.maximumRange, let cuboid = object.cuboid, horizontalRange(cuboid) > range { return false }
         if filter.minimumPoints > 0, let points = object.points, points < filter.minimumPoints { return false }
-        if let maximum = filter.maximumOcclusion, let occluded = source.attributes["occluded"]?.number, occluded > Double(maximum) { return false }
-        if let maximum = filter.maximumTruncation, let truncated = source.attributes["truncated"]?.number, truncated > maximum { return false }
-        if let minimum = filter.minimumHeight, let box = object.box, box.height < minimum { return false }
-        return true
+        return filter.admitsGold(occluded: source.attributes["occluded"]?.number, truncated: source.attributes["truncated"]?.number,
+                                 height: object.box?.height)
     }
 
     /// Whether a labelled object passes the gold filters that depend on where a box is, not on what the
@@ -106,8 +112,7 @@ struct FrameMatcher {
     func labelPassesFilters(_ object: PreparedObject) -> Bool {
         let filter = configuration.gold
         if let range = filter.maximumRange, let cuboid = object.cuboid, horizontalRange(cuboid) > range { return false }
-        if let minimum = filter.minimumHeight, let box = object.box, box.height < minimum { return false }
-        return true
+        return filter.admitsLabel(height: object.box?.height)
     }
 
     /// Similarity of every labelled box (rows) to every gold box (columns).
@@ -140,7 +145,14 @@ struct FrameMatcher {
             box = object.box
         }
         guard let box, box.area > 0 else { return false }
-        return regions.contains { box.intersection($0).area >= 0.5 * box.area }
+        return Self.largestDontCareOverlap(box, regions: regions) >= 0.5 * box.area
+    }
+
+    /// The largest intersection area of a 2D box with any DontCare region (pixels squared): the one
+    /// DontCare rule, which the default scores apply at half the box's area and the KITTI AP, as the
+    /// devkit, above the class threshold of it.
+    static func largestDontCareOverlap(_ box: Box2D, regions: [Box2D]) -> Double {
+        regions.reduce(0) { max($0, box.intersection($1).area) }
     }
 
     /// Matches one class.
@@ -177,6 +189,11 @@ struct FrameMatcher {
             }
             for l in 0..<counted.rows {
                 for g in 0..<counted.columns where counted[l, g] >= gate { result.pairs.append(GatedPair(gold: g, label: l, similarity: counted[l, g])) }
+            }
+            if computesHOTA {
+                for l in 0..<counted.rows {
+                    for g in 0..<counted.columns where counted[l, g] > 0 { result.overlaps.append(GatedPair(gold: g, label: l, similarity: counted[l, g])) }
+                }
             }
         }
         for l in 0..<ignored.rows {

@@ -92,6 +92,11 @@ struct APFrame: Sendable, Hashable, Codable {
     var ignoredLabel: [Bool]
     /// Similarity of (label, gold) pairs above the gate; gold `>= countedGold` are ignored gold.
     var pairs: [GatedPair]
+    /// Labelled boxes near counted gold for the nuScenes metric (nil unless it is asked for and the
+    /// criterion compares cuboids).
+    var nuScenes: [NuScenesCandidate]? = nil
+    /// The frame's input to the KITTI AP (nil unless it is asked for, or when a box lacks a 2D box or a score).
+    var kitti: KITTIFrame? = nil
 }
 
 enum AveragePrecisionCalculator {
@@ -211,6 +216,8 @@ public struct TrackingMetrics: Sendable, Hashable, Codable {
     /// Gold tracks matched in at least 80 % of their frames (mostly tracked) and in under 20 % (mostly lost).
     public var mostlyTracked = 0
     public var mostlyLost = 0
+    /// HOTA and its parts, when asked for (``MetricDefinition/hota``) with an IoU criterion.
+    public var hota: HOTAMetrics?
 
     public init() {}
 
@@ -235,6 +242,8 @@ struct TrackingInput: Sendable, Hashable, Codable {
     var gold: [String]
     var labels: [String]
     var pairs: [Pair]
+    /// For HOTA: every pair of positive IoU, the IoU in `distance` (nil unless HOTA is asked for).
+    var overlaps: [Pair]? = nil
 }
 
 /// Accumulates ``TrackingMetrics`` frame by frame.
@@ -246,9 +255,13 @@ struct TrackingAccumulator {
     private var coOccurrence: [String: [String: Int]] = [:]
     /// Per gold track, the frames' states (true: matched) in order.
     private var history: [String: [Bool]] = [:]
+    /// The frames HOTA is computed from (when their inputs carry the overlaps).
+    private var hotaFrames: [TrackingInput] = []
+    private var hotaComplete = true
 
     /// Adds one frame.
     mutating func add(_ input: TrackingInput) {
+        if input.overlaps != nil { hotaFrames.append(input) } else { hotaComplete = false }
         let gold = input.gold, labels = input.labels
         metrics.objects += gold.count
         metrics.predictions += labels.count
@@ -293,6 +306,7 @@ struct TrackingAccumulator {
     /// The figures, with the identity measures and track counts computed over the whole sequence.
     func finished() -> TrackingMetrics {
         var result = metrics
+        if hotaComplete && !hotaFrames.isEmpty { result.hota = HOTACalculator.compute(hotaFrames) }
         result.goldTracks = goldFrames.count
         result.labelledTracks = labelFrames.count
         for states in history.values {

@@ -49,8 +49,9 @@ public struct GoldFilter: Sendable, Hashable, Codable {
     public var maximumOcclusion: Int?
     /// KITTI difficulty: gold boxes more truncated than this (attribute `truncated`, 0-1) are ignored; nil: no limit.
     public var maximumTruncation: Double?
-    /// KITTI difficulty: gold boxes whose 2D box in the camera is shorter than this (pixels) are ignored,
-    /// and labelled boxes shorter than this are left out of scoring (KITTI's `MIN_HEIGHT`); nil: no limit.
+    /// KITTI difficulty: gold boxes whose 2D box in the camera is not taller than this (pixels) are
+    /// ignored, and labelled boxes shorter than this are left out of scoring (KITTI's `MIN_HEIGHT`, with
+    /// the devkit's `<=` for gold and `<` for detections); nil: no limit.
     public var minimumHeight: Double?
     /// The class name of regions in which nothing is evaluated (KITTI `DontCare`): a tasker box whose
     /// 2D box lies at least half inside such a region is ignored.
@@ -65,6 +66,52 @@ public struct GoldFilter: Sendable, Hashable, Codable {
         self.minimumHeight = minimumHeight
         self.dontCareClass = dontCareClass
     }
+}
+
+extension GoldFilter {
+    /// KITTI's difficulty rule for a gold box (the devkit's `clean_data`): not more occluded than
+    /// ``maximumOcclusion``, not more truncated than ``maximumTruncation``, taller than
+    /// ``minimumHeight`` (pixels, 2D box in the camera). A value the box lacks passes. The one rule the
+    /// gold filters and the KITTI AP levels share.
+    public func admitsGold(occluded: Double?, truncated: Double?, height: Double?) -> Bool {
+        if let maximum = maximumOcclusion, let occluded, occluded > Double(maximum) { return false }
+        if let maximum = maximumTruncation, let truncated, truncated > maximum { return false }
+        if let minimum = minimumHeight, let height, height <= minimum { return false }
+        return true
+    }
+
+    /// KITTI's rule for a labelled box: not shorter than ``minimumHeight``.
+    public func admitsLabel(height: Double?) -> Bool {
+        if let minimum = minimumHeight, let height, height < minimum { return false }
+        return true
+    }
+}
+
+/// One KITTI difficulty level: the gold filter its gold must pass (the rest of the class is ignored)
+/// and the least height of a detection.
+public struct KITTIDifficulty: Sendable, Hashable, Codable {
+    public var name: String
+    public var maximumOcclusion: Int
+    public var maximumTruncation: Double
+    public var minimumHeight: Double
+
+    public init(name: String, maximumOcclusion: Int, maximumTruncation: Double, minimumHeight: Double) {
+        self.name = name
+        self.maximumOcclusion = maximumOcclusion
+        self.maximumTruncation = maximumTruncation
+        self.minimumHeight = minimumHeight
+    }
+
+    /// The level as a gold filter (occlusion, truncation, height; nothing else).
+    public var filter: GoldFilter {
+        GoldFilter(maximumOcclusion: maximumOcclusion, maximumTruncation: maximumTruncation, minimumHeight: minimumHeight)
+    }
+
+    /// The devkit's levels: easy (occlusion 0, truncation 0.15, taller than 40 px), moderate (1, 0.3,
+    /// 25 px), hard (2, 0.5, 25 px).
+    public static let kitti = [KITTIDifficulty(name: "easy", maximumOcclusion: 0, maximumTruncation: 0.15, minimumHeight: 40),
+                               KITTIDifficulty(name: "moderate", maximumOcclusion: 1, maximumTruncation: 0.3, minimumHeight: 25),
+                               KITTIDifficulty(name: "hard", maximumOcclusion: 2, maximumTruncation: 0.5, minimumHeight: 25)]
 }
 
 /// How far a matched box may be off before its feedback lists it as inaccurate.
@@ -103,13 +150,52 @@ public enum UnknownClassPolicy: String, Sendable, Hashable, Codable {
 }
 
 /// What to do with a frame one side has and the other lacks.
-public enum MissingFramePolicy: String, Sendable, Hashable, Codable {
-    /// Count the frame as skipped, list it in the report, and score the frames both sides have.
+public enum MissingFramePolicy: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Count the frame as skipped, list it in the report, and score the frames both sides have (default).
     case skip
-    /// Score the frame as if the side lacking it had labelled nothing there.
-    case empty
+    /// Score the frame as if the side lacking it had labelled nothing there: a gold frame the tasker
+    /// lacks counts all its gold as missed, a tasker frame without gold all its boxes as extras.
+    /// `empty`, the earlier name, is read as this.
+    case countAsMissed = "count-as-missed"
     /// Stop with ``QAInputError/missingFrames(side:frames:)``.
     case error
+
+    /// The policy a name stands for, `empty` included (the earlier name of ``countAsMissed``).
+    public init?(name: String) {
+        if name == "empty" { self = .countAsMissed } else { self.init(rawValue: name) }
+    }
+}
+
+/// A metric definition computed beside the default figures (detection counts, COCO-style AP, CLEAR
+/// MOT), named as `--metric` and the configuration's `metrics` take it.
+public enum MetricDefinition: String, Sendable, Hashable, Codable, CaseIterable {
+    /// nuScenes detection as the nuscenes-devkit computes it: AP over centre-distance thresholds and the
+    /// true-positive errors ATE, ASE, AOE averaged over recall (``NuScenesDetection``). Cuboid criteria only.
+    case nuscenes
+    /// KITTI object AP as the KITTI devkit defines it (`evaluate_object.cpp`), per difficulty level
+    /// with R40 and R11 sampling (``KITTIAveragePrecision``). Needs 2D boxes and scores.
+    case kitti
+    /// HOTA (Luiten et al. 2021) as TrackEval computes it, averaged over the localisation thresholds
+    /// 0.05, 0.10, ..., 0.95 (``HOTAMetrics``). IoU criteria only (the similarity must lie in [0, 1]).
+    case hota
+}
+
+/// nuScenes detection settings: the devkit's `detection_cvpr_2019` values by default.
+public struct NuScenesSettings: Sendable, Hashable, Codable {
+    /// Centre-distance thresholds of the APs, metres (a match is closer than the threshold).
+    public var distances: [Double] = [0.5, 1, 2, 4]
+    /// The threshold whose matches give the true-positive errors, metres.
+    public var errorDistance: Double = 2
+    /// Recalls up to this are left out of AP and the errors.
+    public var minimumRecall: Double = 0.1
+    /// Precision below this counts as 0 in AP, which is rescaled by `1 / (1 - minimumPrecision)`.
+    public var minimumPrecision: Double = 0.1
+    /// Classes whose heading error is taken modulo 180 degrees (a barrier has no front).
+    public var halfTurnClasses: [String] = ["barrier"]
+    /// Classes without a heading error (AOE is n/a; a cone has no heading).
+    public var noOrientationClasses: [String] = ["traffic_cone"]
+
+    public init() {}
 }
 
 /// The metric `--fail-under` compares with its threshold, per tasker over all evaluated classes.
@@ -162,6 +248,12 @@ public struct QAConfiguration: Sendable, Hashable, Codable {
     public var unknownAttributeValues: [String: [String]] = ["occluded": ["-1"]]
     /// The metric `--fail-under` gates on.
     public var gateMetric: GateMetric = .f1
+    /// Metric definitions computed beside the default figures; none by default.
+    public var metrics: [MetricDefinition] = []
+    /// Settings of the ``MetricDefinition/nuscenes`` metric.
+    public var nuScenes = NuScenesSettings()
+    /// The difficulty levels of the ``MetricDefinition/kitti`` metric (the devkit's by default).
+    public var kittiDifficulties = KITTIDifficulty.kitti
 
     public init() {}
 
@@ -194,6 +286,12 @@ public struct QAConfiguration: Sendable, Hashable, Codable {
         }
         if let range = gold.maximumRange, !(range > 0) { throw .invalid(key: "gold.maximumRange", expected: "metres > 0, or null") }
         guard gold.minimumPoints >= 0 else { throw .invalid(key: "gold.minimumPoints", expected: "an integer >= 0") }
+        guard !nuScenes.distances.isEmpty, nuScenes.distances.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+            throw .invalid(key: "nuScenes.distances", expected: "at least one number of metres > 0")
+        }
+        guard nuScenes.errorDistance > 0 && nuScenes.errorDistance.isFinite else { throw .invalid(key: "nuScenes.errorDistance", expected: "metres > 0") }
+        guard (0..<1).contains(nuScenes.minimumRecall) else { throw .invalid(key: "nuScenes.minimumRecall", expected: "a number in [0, 1)") }
+        guard (0..<1).contains(nuScenes.minimumPrecision) else { throw .invalid(key: "nuScenes.minimumPrecision", expected: "a number in [0, 1)") }
         for (key, value) in [("center", tolerances.center), ("elevation", tolerances.elevation), ("yawDegrees", tolerances.yawDegrees),
                              ("size", tolerances.size), ("pixels", tolerances.pixels), ("reversedHeadingDegrees", tolerances.reversedHeadingDegrees)]
         where !(value >= 0 && value.isFinite) {
@@ -237,7 +335,16 @@ public struct QAConfiguration: Sendable, Hashable, Codable {
                               ("minimumHeight", optional(gold.minimumHeight)), ("minimumPoints", .number(Double(gold.minimumPoints)))])),
             ("known", .array(known.map { .string($0) })),
             ("match", .string(match.rawValue)),
+            ("metrics", .array(metrics.map { .string($0.rawValue) })),
             ("missingFrames", .string(missingFrames.rawValue)),
+            ("kittiDifficulties", .array(kittiDifficulties.map { level in
+                .object([("maximumOcclusion", .number(Double(level.maximumOcclusion))), ("maximumTruncation", .number(level.maximumTruncation)),
+                         ("minimumHeight", .number(level.minimumHeight)), ("name", .string(level.name))])
+            })),
+            ("nuScenes", .object([("distances", .array(nuScenes.distances.map { .number($0) })), ("errorDistance", .number(nuScenes.errorDistance)),
+                                  ("halfTurnClasses", .array(nuScenes.halfTurnClasses.map { .string($0) })),
+                                  ("minimumPrecision", .number(nuScenes.minimumPrecision)), ("minimumRecall", .number(nuScenes.minimumRecall)),
+                                  ("noOrientationClasses", .array(nuScenes.noOrientationClasses.map { .string($0) }))])),
             ("tolerances", .object([("center", .number(tolerances.center)), ("elevation", .number(tolerances.elevation)),
                                     ("pixels", .number(tolerances.pixels)), ("reversedHeadingDegrees", .number(tolerances.reversedHeadingDegrees)),
                                     ("size", .number(tolerances.size)), ("yawDegrees", .number(tolerances.yawDegrees))])),
@@ -301,7 +408,7 @@ private enum ConfigurationReader {
 
     static func read(_ root: JSONNode, into configuration: inout QAConfiguration) throws(Failure) {
         let topKeys = ["version", "match", "camera", "classes", "known", "classMap", "unknownClasses", "missingFrames", "gold", "tolerances",
-                       "attributes", "gateMetric", "caseSensitiveClasses", "unknownAttributeValues"]
+                       "attributes", "gateMetric", "caseSensitiveClasses", "unknownAttributeValues", "metrics", "nuScenes", "kittiDifficulties"]
         for (key, value) in try members(root, "", allowed: topKeys) {
             switch key {
             case "version": configuration.version = try integer(value, key)
@@ -333,8 +440,8 @@ private enum ConfigurationReader {
                 }
                 configuration.unknownClasses = policy
             case "missingFrames":
-                guard let policy = MissingFramePolicy(rawValue: try string(value, key)) else {
-                    throw .invalid(key: key, expected: "skip, empty or error (line \(value.line))")
+                guard let policy = MissingFramePolicy(name: try string(value, key)) else {
+                    throw .invalid(key: key, expected: "skip, count-as-missed or error (line \(value.line))")
                 }
                 configuration.missingFrames = policy
             case "gold":
@@ -370,6 +477,48 @@ private enum ConfigurationReader {
                 guard let flag = value.bool else { throw .invalid(key: key, expected: "true or false (line \(value.line))") }
                 configuration.caseSensitiveClasses = flag
             case "attributes": configuration.attributes = value.isNull ? nil : try strings(value, key)
+            case "metrics":
+                guard let elements = value.elements else { throw .invalid(key: key, expected: "an array of metric names (line \(value.line))") }
+                var metrics: [MetricDefinition] = []
+                for (index, element) in elements.enumerated() {
+                    let metric = try choice(element, "metrics[\(index)]", MetricDefinition.self)
+                    if !metrics.contains(metric) { metrics.append(metric) }
+                }
+                configuration.metrics = metrics
+            case "kittiDifficulties":
+                guard let elements = value.elements, !elements.isEmpty else { throw .invalid(key: key, expected: "an array of levels (line \(value.line))") }
+                var levels: [KITTIDifficulty] = []
+                for (index, element) in elements.enumerated() {
+                    let path = "kittiDifficulties[\(index)]"
+                    var level = KITTIDifficulty(name: "level \(index + 1)", maximumOcclusion: 2, maximumTruncation: 0.5, minimumHeight: 25)
+                    for (field, fieldValue) in try members(element, path, allowed: ["name", "maximumOcclusion", "maximumTruncation", "minimumHeight"]) {
+                        switch field {
+                        case "name": level.name = try string(fieldValue, path + ".name")
+                        case "maximumOcclusion": level.maximumOcclusion = try integer(fieldValue, path + ".maximumOcclusion")
+                        case "maximumTruncation": level.maximumTruncation = try number(fieldValue, path + ".maximumTruncation")
+                        default: level.minimumHeight = try number(fieldValue, path + ".minimumHeight")
+                        }
+                    }
+                    levels.append(level)
+                }
+                configuration.kittiDifficulties = levels
+            case "nuScenes":
+                let allowed = ["distances", "errorDistance", "minimumRecall", "minimumPrecision", "halfTurnClasses", "noOrientationClasses"]
+                for (field, fieldValue) in try members(value, key, allowed: allowed) {
+                    let path = "nuScenes." + field
+                    switch field {
+                    case "distances":
+                        guard let elements = fieldValue.elements else { throw .invalid(key: path, expected: "an array of numbers (line \(fieldValue.line))") }
+                        var distances: [Double] = []
+                        for (index, element) in elements.enumerated() { distances.append(try number(element, path + "[\(index)]")) }
+                        configuration.nuScenes.distances = distances
+                    case "errorDistance": configuration.nuScenes.errorDistance = try number(fieldValue, path)
+                    case "minimumRecall": configuration.nuScenes.minimumRecall = try number(fieldValue, path)
+                    case "minimumPrecision": configuration.nuScenes.minimumPrecision = try number(fieldValue, path)
+                    case "halfTurnClasses": configuration.nuScenes.halfTurnClasses = try strings(fieldValue, path)
+                    default: configuration.nuScenes.noOrientationClasses = try strings(fieldValue, path)
+                    }
+                }
             default: configuration.gateMetric = try choice(value, key, GateMetric.self)
             }
         }

@@ -21,6 +21,12 @@ public struct ClassReport: Sendable, Hashable, Codable {
     public var averagePrecision: AveragePrecision?
     /// Present when every counted gold box and labelled box of the class has a track id.
     public var tracking: TrackingMetrics?
+    /// nuScenes detection figures, when asked for (``MetricDefinition/nuscenes``), the class has gold
+    /// and every labelled box a score.
+    public var nuScenes: NuScenesDetection?
+    /// KITTI AP per difficulty level, when asked for (``MetricDefinition/kitti``), the class has gold at
+    /// some level and every box a 2D box and every labelled box a score.
+    public var kitti: [KITTIAveragePrecision]?
 
     public init(category: String, detection: DetectionMetrics, averagePrecision: AveragePrecision? = nil, tracking: TrackingMetrics? = nil) {
         self.category = category
@@ -111,6 +117,19 @@ public struct TaskerReport: Sendable, Hashable, Codable {
             guard objects > 0 else { return nil }
             return 1 - Double(tracks.reduce(0) { $0 + $1.misses + $1.falsePositives + $1.identitySwitches }) / Double(objects)
         }
+    }
+
+    /// nuScenes mAP and mean true-positive errors over the classes that have nuScenes figures (the
+    /// devkit's `mean_ap` and `tp_errors`; a class without AOE is left out of mean AOE); nil when none has.
+    public var nuScenesMean: NuScenesDetection? {
+        let figures = classes.compactMap(\.nuScenes)
+        guard let first = figures.first else { return nil }
+        func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
+        let orientation = figures.compactMap(\.orientationError)
+        return NuScenesDetection(averagePrecisions: first.averagePrecisions.indices.map { k in mean(figures.map { $0.averagePrecisions[k] }) },
+                                 meanAveragePrecision: mean(figures.map(\.meanAveragePrecision)),
+                                 translationError: mean(figures.map(\.translationError)), scaleError: mean(figures.map(\.scaleError)),
+                                 orientationError: orientation.isEmpty ? nil : mean(orientation))
     }
 
     /// Why nothing of this tasker was scored, or nil when something was: no frame in common with the
@@ -231,7 +250,7 @@ public enum QAInputError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unknownClass(let side, let frame, let name):
             "\(side), frame \(frame): unknown class '\(name)' (not in the configuration's classes or known list; map it with classMap, or set unknownClasses to skip)"
         case .missingFrames(let side, let frames):
-            "\(side) lacks \(frames.count) frame\(frames.count == 1 ? "" : "s") the other side has: \(frames.prefix(10).joined(separator: ", "))\(frames.count > 10 ? ", ..." : "") (set missingFrames to skip or empty)"
+            "\(side) lacks \(frames.count) frame\(frames.count == 1 ? "" : "s") the other side has: \(frames.prefix(10).joined(separator: ", "))\(frames.count > 10 ? ", ..." : "") (set missingFrames, or --missing-frames, to skip or count-as-missed)"
         case .duplicateFrame(let side, let frame): "\(side): two frames are named \(frame)"
         case .nothingScored(let reasons):
             "nothing was scored, so there is no figure to pass or fail: " + reasons.joined(separator: "; ")

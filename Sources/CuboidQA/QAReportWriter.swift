@@ -151,13 +151,24 @@ enum QAReportJSON {
                  ("orientationError", number(m.meanOrientationError)), ("inaccurate", .number(Double(m.inaccurate)))])
     }
 
+    static func nuScenes(_ n: NuScenesDetection) -> JSONOutput {
+        .object([("averagePrecisions", .array(n.averagePrecisions.map { .number($0) })), ("meanAveragePrecision", .number(n.meanAveragePrecision)),
+                 ("translationError", .number(n.translationError)), ("scaleError", .number(n.scaleError)), ("orientationError", number(n.orientationError))])
+    }
+
+    static func hota(_ h: HOTAMetrics) -> JSONOutput {
+        .object([("hota", .number(h.hota)), ("detA", .number(h.detA)), ("assA", .number(h.assA)), ("locA", .number(h.locA))])
+    }
+
     static func tracking(_ t: TrackingMetrics) -> JSONOutput {
-        .object([("mota", number(t.mota)), ("motp", number(t.motp)), ("idf1", number(t.idf1)), ("objects", .number(Double(t.objects))),
+        var members: [(String, JSONOutput)] = [("mota", number(t.mota)), ("motp", number(t.motp)), ("idf1", number(t.idf1)), ("objects", .number(Double(t.objects))),
                  ("predictions", .number(Double(t.predictions))), ("matches", .number(Double(t.matches))), ("misses", .number(Double(t.misses))),
                  ("falsePositives", .number(Double(t.falsePositives))), ("identitySwitches", .number(Double(t.identitySwitches))),
                  ("fragmentations", .number(Double(t.fragmentations))), ("identityTruePositives", .number(Double(t.identityTruePositives))),
                  ("goldTracks", .number(Double(t.goldTracks))), ("labelledTracks", .number(Double(t.labelledTracks))),
-                 ("mostlyTracked", .number(Double(t.mostlyTracked))), ("mostlyLost", .number(Double(t.mostlyLost)))])
+                 ("mostlyTracked", .number(Double(t.mostlyTracked))), ("mostlyLost", .number(Double(t.mostlyLost)))]
+        if let h = t.hota { members.append(("hota", hota(h))) }
+        return .object(members)
     }
 
     static func box(_ object: LabeledObject?) -> JSONOutput {
@@ -206,6 +217,14 @@ enum QAReportJSON {
                     members.append(("averagePrecision", .null))
                 }
                 members.append(("tracking", c.tracking.map(tracking) ?? .null))
+                // The optional metric definitions appear only when asked for, so the default report is unchanged.
+                if report.configuration.metrics.contains(.nuscenes) { members.append(("nuScenes", c.nuScenes.map(nuScenes) ?? .null)) }
+                if report.configuration.metrics.contains(.kitti) {
+                    members.append(("kitti", c.kitti.map { levels in
+                        .array(levels.map { .object([("difficulty", .string($0.difficulty)), ("r40", .number($0.r40)), ("r11", .number($0.r11)),
+                                                     ("counted", .number(Double($0.counted)))]) })
+                    } ?? .null))
+                }
                 return .object(members)
             }
             let skips = t.skips
@@ -220,8 +239,11 @@ enum QAReportJSON {
                 ("filteredLabels", .number(Double(skips.filteredLabels))),
                 ("renamedClasses", .object(skips.renamedClasses.sorted { $0.key < $1.key }.map { ($0.key, .number(Double($0.value))) })),
             ])
+            var tail: [(String, JSONOutput)] = []
+            if report.configuration.metrics.contains(.nuscenes) { tail.append(("nuScenesMean", t.nuScenesMean.map(nuScenes) ?? .null)) }
             return .object([
                 ("name", .string(t.name)), ("overall", detection(t.overall)), ("classes", .array(classes)),
+            ] + tail + [
                 ("frames", .array(t.frames.map { .object([("frame", .string($0.frame)), ("detection", detection($0.detection))]) })),
                 ("confusion", .array(t.confusion.map { .object([("gold", .string($0.gold)), ("labelled", .string($0.labelled)),
                                                                  ("count", .number(Double($0.count)))]) })),

@@ -46,7 +46,7 @@ public enum QualityReview {
         }
         let goldSide = agreement ? "tasker \(taskers[0].name)" : "gold"
         let goldFrames = try index(gold, side: goldSide)
-        // The frames scored: the gold's, then (with missingFrames: empty) the taskers' extra ones.
+        // The frames scored: the gold's, then (with missingFrames: count-as-missed) the taskers' extra ones.
         var frameNames = gold.frames.map(\.name)
         var skips = [QASkips](repeating: QASkips(), count: taskers.count)
         var labelFrames: [[String: Int]] = []
@@ -59,7 +59,7 @@ public enum QualityReview {
             case .error:
                 if !skips[t].framesOnlyInGold.isEmpty { throw QAInputError.missingFrames(side: "tasker \(tasker.name)", frames: skips[t].framesOnlyInGold) }
                 if !skips[t].framesOnlyInLabels.isEmpty { throw QAInputError.missingFrames(side: goldSide, frames: skips[t].framesOnlyInLabels) }
-            case .empty:
+            case .countAsMissed:
                 for name in skips[t].framesOnlyInLabels where !frameNames.contains(where: { frameKey($0) == frameKey(name) }) { frameNames.append(name) }
             case .skip: break
             }
@@ -96,13 +96,13 @@ public enum QualityReview {
                         let labelFrame: LabeledFrame
                         if let k = labelFrames[t][key] {
                             labelFrame = tasker.labels.frames[k]
-                        } else if goldFrames[key] != nil && configuration.missingFrames == .empty {
+                        } else if goldFrames[key] != nil && configuration.missingFrames == .countAsMissed {
                             labelFrame = LabeledFrame(name: name)
                         } else {
                             outcomes.append(FrameOutcome(scored: false))
                             continue
                         }
-                        if goldFrames[key] == nil && configuration.missingFrames != .empty {
+                        if goldFrames[key] == nil && configuration.missingFrames != .countAsMissed {
                             outcomes.append(FrameOutcome(scored: false))
                             continue
                         }
@@ -233,7 +233,14 @@ public enum QualityReview {
             let ap = scored.contains(category) && hasLabels
                 ? AveragePrecisionCalculator.compute(frames, threshold: matcher.threshold(category), cocoRange: configuration.match == .iou2D) : nil
             let track = trackable.contains(category) && tracked.contains(category) && !agreement ? (tracking[category] ?? TrackingAccumulator()).finished() : nil
-            report.classes.append(ClassReport(category: category, detection: metrics, averagePrecision: ap, tracking: track))
+            var classReport = ClassReport(category: category, detection: metrics, averagePrecision: ap, tracking: track)
+            if configuration.metrics.contains(.nuscenes) && scored.contains(category) {
+                classReport.nuScenes = NuScenesCalculator.compute(frames, category: category, settings: configuration.nuScenes)
+            }
+            if matcher.computesKITTI && !frames.isEmpty {
+                classReport.kitti = KITTICalculator.compute(frames.map(\.kitti), levels: configuration.kittiDifficulties)
+            }
+            report.classes.append(classReport)
         }
         report.confusion = confusion.map { key, count in
             let parts = key.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)

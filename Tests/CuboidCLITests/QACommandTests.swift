@@ -197,6 +197,36 @@ struct QAEmptyCommandTests {
         #expect(FileManager.default.fileExists(atPath: root + "/report/index.html") == (c.status != 1))
     }
 
+    struct OptionCase: Sendable, CustomTestStringConvertible {
+        var name: String
+        var arguments: [String]
+        var status: Int32
+        var says: [String]
+        var testDescription: String { name }
+    }
+
+    // Gold has frames 000000 and 000001 (one car each); the tasker labelled 000000 only.
+    @Test("--missing-frames and --metric", arguments: [
+        OptionCase(name: "default skip: frame 000001 listed, not scored", arguments: [], status: 0,
+                   says: ["t            Car            1     0     0", "1 gold frame(s) not labelled (skip)"]),
+        OptionCase(name: "count-as-missed: frame 000001's car is missed", arguments: ["--missing-frames", "count-as-missed"], status: 0,
+                   says: ["t            Car            1     0     1", "1 gold frame(s) not labelled (count-as-missed)"]),
+        OptionCase(name: "error: exit 1 naming the frame", arguments: ["--missing-frames", "error"], status: 1, says: ["000001"]),
+        OptionCase(name: "--metric hota prints HOTA, DetA, AssA, LocA", arguments: ["--metric", "hota"], status: 0,
+                   says: ["t HOTA Car: HOTA 1.0000, DetA 1.0000, AssA 1.0000, LocA 1.0000"]),
+        OptionCase(name: "an unknown metric is refused", arguments: ["--metric", "map"], status: 64, says: ["nuscenes", "kitti", "hota"]),
+    ])
+    func metricAndMissingFrameOptions(_ c: OptionCase) throws {
+        let root = try scratchFolder("qa-options")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try writeFolder(root + "/gold", type: "Car", names: ["000000", "000001"])
+        try writeFolder(root + "/tasker", type: "Car", names: ["000000"])
+        let result = try runCuboid(["qa", "--gold", root + "/gold", "--labels", "t=" + root + "/tasker", "--out", root + "/report", "--no-pictures"]
+                                   + c.arguments)
+        #expect(result.status == c.status, "\(result.stdout)\(result.stderr)")
+        for text in c.says { #expect((result.stdout + result.stderr).contains(text), "\(result.stdout)\(result.stderr)") }
+    }
+
     @Test("undefined figures are null in report.json, empty in metrics.csv, n/a in the pages and the history; a class with nothing is 'not scored'")
     func undefinedFiguresEverywhere() throws {
         let root = try scratchFolder("qa-empty")

@@ -221,7 +221,7 @@ struct InputTests {
         let skipped = try QualityReview.evaluate(gold: gold, taskers: [TaskerLabels(name: "t", labels: labelled)], configuration: configuration).taskers[0]
         #expect(skipped.skips.framesOnlyInGold == ["000001"] && skipped.skips.framesOnlyInLabels == ["000009"])
         #expect(skipped.overall.truePositives == 1 && skipped.overall.falseNegatives == 0 && skipped.overall.falsePositives == 0)
-        configuration.missingFrames = .empty
+        configuration.missingFrames = .countAsMissed
         let empty = try QualityReview.evaluate(gold: gold, taskers: [TaskerLabels(name: "t", labels: labelled)], configuration: configuration).taskers[0]
         #expect(empty.overall.falseNegatives == 1 && empty.overall.falsePositives == 1 && empty.frames.count == 3)
         configuration.missingFrames = .error
