@@ -48,6 +48,26 @@ public struct LabelContext: Sendable {
     public var droppedClasses: Set<String> = []
     /// Gold labels whose COCO image and category ids results must use.
     public var reference: LabelSet?
+    // Export options of issue 25 (MOT layout, COCO image sizes, KITTI in-view), kept together.
+    /// The MOT layout written (`--mot-variant`; default MOT15's 10 columns).
+    public var motVariant: MOTVariant = .mot15
+    /// The size of one frame's image in one camera (frame name, camera name), when known: `--dataset`
+    /// reads it from the image's header. COCO images take their size from here first, then from the
+    /// labels' cameras, then from ``imageSize``.
+    public var frameImageSize: (@Sendable (_ frame: String, _ camera: String) -> (width: Int, height: Int)?)?
+    /// KITTI output keeps only the cuboids whose projection into camera 2 overlaps the image
+    /// (`--kitti-in-view`; see ``KITTIInView``) instead of refusing the others.
+    public var kittiInView = false
+
+    /// The image size of a frame in a camera: ``frameImageSize``, else the camera's intrinsics among
+    /// `cameras`, else ``imageSize``.
+    public func imageSize(frame: String, camera: String, cameras: [Camera]) -> (width: Int, height: Int)? {
+        if let size = frameImageSize?(frame, camera) { return size }
+        if let known = cameras.first(where: { $0.name == camera }), known.intrinsics.width > 0, known.intrinsics.height > 0 {
+            return (known.intrinsics.width, known.intrinsics.height)
+        }
+        return imageSize
+    }
 
     public init(calibration: KITTICalibration? = nil, calibrationFolder: String? = nil, imageSize: (width: Int, height: Int)? = nil,
                 camera: String? = nil, decimals: Int = 2, classMap: [String: String] = [:]) {
