@@ -7,6 +7,8 @@ and its Box class). Every check compares numbers with the source labels, not onl
 Usage: python3 Scripts/check_interop.py [path/to/cuboid]   (default .build/release/cuboid)
 Exits non-zero on the first failed check.
 """
+import contextlib
+import io
 import json
 import math
 import os
@@ -168,6 +170,73 @@ def mot():
     accumulator = mm.utils.compare_to_groundtruth(frame, frame, "iou", distth=0.5)
     summary = mm.metrics.create().compute(accumulator, metrics=["mota", "num_switches"], name="self")
     check("MOTA of the export against itself is 1", abs(summary["mota"]["self"] - 1) < 1e-12, f"MOTA {summary['mota']['self']}")
+    mot17()
+
+
+def mot17():
+    """TrackEval's MotChallenge2DBox (benchmark MOT17, preprocessing on) reads the MOT16/17 ground-truth
+    export of KITTI tracking sequence 0000 (every class, with its MOT17 class id; DontCare as distractor
+    8 with flag 0) in the MOTChallenge folder layout, and scores its pedestrians against themselves
+    (written as a MOTChallenge results file, the tracker layout): HOTA 1, MOTA 1. Cuboid reads the
+    export back with the classes it wrote."""
+    import numpy as np
+    import trackeval
+    tracking = os.path.join(DATA, "kitti_tracking", "training")
+    root = os.path.join(OUT, "trackeval")
+    sequence = "KITTI-0000"
+    gt_dir = os.path.join(root, "gt", sequence)
+    os.makedirs(os.path.join(gt_dir, "gt"), exist_ok=True)
+    gt = os.path.join(gt_dir, "gt", "gt.txt")
+    cuboid("labels", "convert", os.path.join(tracking, "label_02", "0000.txt"), gt, "--from", "kitti-tracking", "--to", "mot",
+           "--mot-variant", "mot17", "--calib", os.path.join(tracking, "calib", "0000.txt"))
+    with open(gt) as f:
+        rows = [line.strip().split(",") for line in f if line.strip()]
+    with open(os.path.join(tracking, "label_02", "0000.txt")) as f:
+        source = [line.split() for line in f if line.strip()]
+    frames = max(int(r[0]) for r in source) + 1
+    with open(os.path.join(gt_dir, "seqinfo.ini"), "w") as f:
+        f.write(f"[Sequence]\nname={sequence}\nimDir=img1\nframeRate=10\nseqLength={frames}\nimWidth=1242\nimHeight=375\nimExt=.png\n")
+    os.makedirs(os.path.join(root, "seqmaps"), exist_ok=True)
+    seqmap = os.path.join(root, "seqmaps", "MOT17-train.txt")
+    with open(seqmap, "w") as f:
+        f.write(f"name\n{sequence}\n")
+    tracker_dir = os.path.join(root, "trackers", "self", "data")
+    os.makedirs(tracker_dir, exist_ok=True)
+    pedestrians = [r for r in rows if r[7] == "1" and r[6] == "1"]
+    with open(os.path.join(tracker_dir, sequence + ".txt"), "w") as f:
+        f.writelines(",".join(r[:6]) + ",1,-1,-1,-1\n" for r in pedestrians)
+    kitti_classes = {"Pedestrian": "1", "Cyclist": "2", "Car": "3", "Van": "3", "DontCare": "8"}
+    expected = sorted(kitti_classes[r[2]] for r in source)
+    check("the MOT17 export holds every KITTI row with its MOT17 class", sorted(r[7] for r in rows) == expected and len(rows[0]) == 9,
+          f"{len(rows)} rows, {len(pedestrians)} pedestrian boxes, classes {sorted(set(r[7] for r in rows))}")
+    evaluator = trackeval.Evaluator({"USE_PARALLEL": False, "PRINT_RESULTS": False, "PRINT_CONFIG": False, "TIME_PROGRESS": False,
+                                     "OUTPUT_SUMMARY": False, "OUTPUT_DETAILED": False, "PLOT_CURVES": False, "PRINT_ONLY_COMBINED": True})
+    dataset = trackeval.datasets.MotChallenge2DBox({"GT_FOLDER": os.path.join(root, "gt"), "TRACKERS_FOLDER": os.path.join(root, "trackers"),
+                                                    "BENCHMARK": "MOT17", "SPLIT_TO_EVAL": "train", "SKIP_SPLIT_FOL": True,
+                                                    "SEQMAP_FILE": seqmap, "TRACKERS_TO_EVAL": ["self"], "PRINT_CONFIG": False})
+    metrics = [trackeval.metrics.HOTA(), trackeval.metrics.CLEAR({"PRINT_CONFIG": False}), trackeval.metrics.Identity({"PRINT_CONFIG": False})]
+    with contextlib.redirect_stdout(io.StringIO()):
+        results, messages = evaluator.evaluate([dataset], metrics)
+    scores = results["MotChallenge2DBox"]["self"][sequence]["pedestrian"]
+    hota, mota = float(np.mean(scores["HOTA"]["HOTA"])), float(scores["CLEAR"]["MOTA"])
+    counted = int(scores["CLEAR"]["CLR_TP"] + scores["CLEAR"]["CLR_FN"])
+    check("TrackEval (MOT17) reads the MOT17 export and scores it against itself HOTA 1, MOTA 1",
+          messages["MotChallenge2DBox"]["self"] == "Success" and counted == len(pedestrians) > 0 and abs(hota - 1) < 1e-12 and abs(mota - 1) < 1e-12,
+          f"{counted} pedestrian boxes counted, HOTA {hota}, MOTA {mota}, IDF1 {scores['Identity']['IDF1']}")
+    back = os.path.join(OUT, "mot17-back.openlabel.json")
+    cuboid("labels", "convert", gt, back, "--from", "mot", "--to", "openlabel")
+    with open(back) as f:
+        document = json.load(f)["openlabel"]
+    types = {}
+    for frame in document["frames"].values():
+        for uid in frame.get("objects", {}):
+            name = document["objects"][uid]["type"]
+            types[name] = types.get(name, 0) + 1
+    written = {}
+    for r in source:
+        name = "Car" if r[2] == "Van" else r[2]
+        written[name] = written.get(name, 0) + 1
+    check("Cuboid reads the MOT17 export back with its classes (Van as MOT17's car)", types == written, f"{types}")
 
 
 # --- datumaro: imports CVAT XML and the Datumaro point cloud JSON -----------------------------------
