@@ -78,6 +78,17 @@ struct ExportTests {
         #expect(text(try MOTFile.encode(car, variant: .mot17)) == "1,1,0,0,1,1,0.5,3,-1\n")
     }
 
+    @Test("Format detection: MOTChallenge's gt.txt is MOT, a KITTI tracking .txt stays KITTI tracking",
+          arguments: [("1,15,219.31,188.49,26.19,30.07,0,8,-1\n", LabelFormat.mot),
+                      ("0 -1 DontCare -1 -1 -10 219.31 188.49 245.50 218.55 -1000 -1000 -1000 -10 -1 -1 -1\n", LabelFormat.kittiTracking)])
+    func detectText(line: String, format: LabelFormat) throws {
+        let folder = NSTemporaryDirectory() + "cuboid-detect-\(getpid())-\(format.rawValue)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try Data(line.utf8).write(to: URL(fileURLWithPath: folder + "/gt.txt"))
+        #expect(LabelFormat.detect(folder + "/gt.txt") == format)
+    }
+
     @Test("COCO dataset: image sizes from the provider, DontCare as one crowd region per category, read back as one region")
     func cocoDataset() throws {
         let region = Box2D(minX: 500, minY: 150, maxX: 600, maxY: 200)
