@@ -9,7 +9,12 @@ import Foundation
 /// One COCO image per (frame, camera) of the set; its `file_name` is `CAMERA/FRAME.png` (or
 /// `FRAME.png` when the set has a single camera), its `width` and `height` the image's (a missing size
 /// is an error, not 0). `bbox` is `[x, y, width, height]` in pixels from the top-left corner, `area`
-/// its width times height. Category ids count from 1 in order of first use unless a class list is given.
+/// its width times height. Category ids do not depend on the file, so that a dataset and a results
+/// file written apart (gold, and prelabel's detections) agree: KITTI's classes take ids 1-8 in
+/// KITTI's order (``fixedCategories``: Car 1, Van 2, Truck 3, Pedestrian 4, Person_sitting 5, Cyclist 6,
+/// Tram 7, Misc 8; names matched without case, written as the labels spell them); other classes take
+/// 9 and up in order of first use (give `--reference` to match those). A class list, when given,
+/// numbers its classes 1, 2, ... instead.
 ///
 /// DontCare regions (class `DontCare`, any case) are what COCO calls crowd regions: `iscrowd: 1`
 /// annotations that a detection lying on them is neither a hit nor a false positive for. COCO's
@@ -20,20 +25,31 @@ public enum COCOFile {
     /// The class name written as crowd regions rather than as a category.
     public static let regionClass = "DontCare"
 
+    /// Classes whose category id is fixed: KITTI's, without DontCare, id = position + 1.
+    public static let fixedCategories = KITTIObjectLabel.classes.filter { $0 != regionClass }
+
     /// The images, categories and annotations of a label set.
     struct Layout {
         var images: [(id: Int, frame: String, camera: String, fileName: String)] = []
-        var categories: [String] = []
+        /// Categories by id, in id order once the layout is built.
+        var categories: [(id: Int, name: String)] = []
         var entries: [(imageID: Int, category: Int, box: Box2D, object: LabeledObject)] = []
         /// DontCare regions per image id.
         var regions: [(imageID: Int, box: Box2D)] = []
+
+        /// The id of a category: its exact name, else the same name without case.
+        func categoryID(_ name: String) -> Int? {
+            if let exact = categories.first(where: { $0.name == name }) { return exact.id }
+            let lowered = name.lowercased()
+            return categories.first { $0.name.lowercased() == lowered }?.id
+        }
     }
 
     static func isRegion(_ object: LabeledObject) -> Bool { object.category.lowercased() == regionClass.lowercased() }
 
     static func layout(_ set: LabelSet, classes: [String]?) throws(LabelFileError) -> Layout {
         var layout = Layout()
-        layout.categories = classes ?? []
+        layout.categories = (classes ?? []).enumerated().map { ($0 + 1, $1) }
         let cameras = Set(set.frames.flatMap { $0.objects.flatMap { $0.boxes.keys } }).sorted()
         for frame in set.frames {
             for camera in cameras {
@@ -45,16 +61,19 @@ public enum COCOFile {
                         layout.regions.append((id, object.boxes[camera]!))
                         continue
                     }
-                    var category = layout.categories.firstIndex(of: object.category)
+                    var category = layout.categoryID(object.category)
                     if category == nil {
                         guard classes == nil else { throw .unmappedClass(name: object.category, format: "the COCO class list") }
-                        layout.categories.append(object.category)
-                        category = layout.categories.count - 1
+                        let lowered = object.category.lowercased()
+                        let fixed = fixedCategories.firstIndex { $0.lowercased() == lowered }.map { $0 + 1 }
+                        category = fixed ?? max(fixedCategories.count, layout.categories.map(\.id).max() ?? 0) + 1
+                        layout.categories.append((category!, object.category))
                     }
-                    layout.entries.append((id, category! + 1, object.boxes[camera]!, object))
+                    layout.entries.append((id, category!, object.boxes[camera]!, object))
                 }
             }
         }
+        layout.categories.sort { $0.id < $1.id }
         return layout
     }
 
@@ -87,13 +106,13 @@ public enum COCOFile {
             return .object(members)
         }
         for region in layout.regions {
-            for category in layout.categories.indices {
+            for category in layout.categories {
                 annotations.append(.object([("id", .number(Double(annotations.count + 1))), ("image_id", .number(Double(region.imageID))),
-                                            ("category_id", .number(Double(category + 1))), ("bbox", bbox(region.box)),
+                                            ("category_id", .number(Double(category.id))), ("bbox", bbox(region.box)),
                                             ("area", .number(region.box.area)), ("iscrowd", .number(1))]))
             }
         }
-        let categories: [JSONOutput] = layout.categories.enumerated().map { .object([("id", .number(Double($0 + 1))), ("name", .string($1))]) }
+        let categories: [JSONOutput] = layout.categories.map { .object([("id", .number(Double($0.id))), ("name", .string($0.name))]) }
         return Array((JSONOutput.object([("images", .array(images)), ("annotations", .array(annotations)),
                                          ("categories", .array(categories))]).rendered(indent: 1) + "\n").utf8)
     }
@@ -110,10 +129,10 @@ public enum COCOFile {
             for object in frame.objects where !isRegion(object) {
                 for (camera, box) in object.boxes.sorted(by: { $0.key < $1.key }) {
                     guard let image = imageIDs[camera + "\u{0}" + frame.name] else { continue }
-                    guard let category = goldLayout.categories.firstIndex(of: object.category) else {
+                    guard let category = goldLayout.categoryID(object.category) else {
                         throw .unmappedClass(name: object.category, format: "the gold COCO categories")
                     }
-                    results.append(.object([("image_id", .number(Double(image))), ("category_id", .number(Double(category + 1))),
+                    results.append(.object([("image_id", .number(Double(image))), ("category_id", .number(Double(category))),
                                             ("bbox", bbox(box)), ("score", .number(object.score ?? 1))]))
                 }
             }

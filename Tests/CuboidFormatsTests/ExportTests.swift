@@ -109,7 +109,7 @@ struct ExportTests {
         #expect((root["categories"]?.elements ?? []).map { $0["name"]?.string } == ["Car", "Cyclist"])
         let annotations = root["annotations"]?.elements ?? []
         let crowd = annotations.filter { $0["iscrowd"]?.number == 1 }
-        #expect(annotations.count == 4 && crowd.count == 2 && Set(crowd.map { $0["category_id"]?.number }) == [1, 2])
+        #expect(annotations.count == 4 && crowd.count == 2 && Set(crowd.map { $0["category_id"]?.number }) == [1, 6])
         #expect(crowd.allSatisfy { $0["bbox"]?.elements?.map(\.number) == [500, 150, 100, 50] && $0["area"]?.number == 5000 })
         let back = try COCOFile.decode(encoded)
         #expect(back.frames[0].objects.map(\.category).sorted() == ["Car", "Cyclist", "DontCare"])
@@ -118,7 +118,15 @@ struct ExportTests {
         var results = set
         for k in results.frames[0].objects.indices where results.frames[0].objects[k].category != "DontCare" { results.frames[0].objects[k].score = 0.9 }
         let rows = try parseJSON(try COCOFile.encodeResults(results, gold: set)).elements ?? []
-        #expect(rows.map { $0["category_id"]?.number } == [1, 2] && rows.allSatisfy { $0["image_id"]?.number == 1 })
+        #expect(rows.map { $0["category_id"]?.number } == [1, 6] && rows.allSatisfy { $0["image_id"]?.number == 1 })
+        // Written apart (prelabel's results, no reference), KITTI classes keep their ids: cyclist is 6 in both.
+        let alone = LabelSet(frames: [LabeledFrame(name: "000001", objects: [LabeledObject(category: "cyclist", boxes: ["image_2": region], score: 0.4)])])
+        let apart = try parseJSON(try COCOFile.encodeResults(alone, gold: alone)).elements ?? []
+        #expect(apart.map { $0["category_id"]?.number } == [6])
+        // Other classes follow KITTI's eight, in order of first use.
+        let other = LabelSet(frames: [LabeledFrame(name: "a", objects: [LabeledObject(category: "sign", boxes: ["c": region]), LabeledObject(category: "Car", boxes: ["c": region])])])
+        let categories = try parseJSON(try COCOFile.encode(other, imageSize: { _, _ in (10, 10) }))["categories"]?.elements ?? []
+        #expect(categories.map { $0["id"]?.number } == [1, 9] && categories.map { $0["name"]?.string } == ["Car", "sign"])
     }
 
     static let inViewScenarios: [InViewScenario] = [
