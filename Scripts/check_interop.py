@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Feed Cuboid's label exports to the tools users load them with, on the real data in ../shared/data.
 
-Consumers: pycocotools (COCO gold and results, evaluation), motmetrics (MOT CSV), vcd (OpenLABEL
+Consumers: pycocotools (COCO datasets and results, evaluation against cuboid qa), motmetrics (MOT15 CSV), TrackEval (MOT17 ground truth), vcd (OpenLABEL
 schema validation; its scene library's placement of cuboids in odom), datumaro (CVAT XML and Datumaro point cloud JSON), nuscenes-devkit (results JSON
 and its Box class). Every check compares numbers with the source labels, not only that a file loads.
 Usage: python3 Scripts/check_interop.py [path/to/cuboid]   (default .build/release/cuboid)
 Exits non-zero on the first failed check.
 """
+import contextlib
+import io
 import json
 import math
 import os
@@ -131,7 +133,7 @@ def coco():
            "--reference", gold_dir, "--reference-format", "kitti")
     source = kitti_rows(gold_dir, frames)
     api = COCO(gold)
-    check("pycocotools loads the COCO gold export", len(api.getAnnIds()) == sum(len(r) for r in source.values()),
+    check("pycocotools loads the COCO gold export", len(api.getAnnIds(iscrowd=False)) == sum(r[0] != "DontCare" for rows in source.values() for r in rows),
           f"{len(api.getAnnIds())} annotations, {len(api.getImgIds())} images, {len(api.getCatIds())} categories")
     # Boxes are the label's own pixels: [left, top, right - left, bottom - top].
     first = api.loadAnns(api.getAnnIds(imgIds=[1]))[0]
@@ -144,10 +146,72 @@ def coco():
     check("pycocotools evaluates the KITTI detector results", 0 < evaluation.stats[1] <= 1, f"AP50 {evaluation.stats[1]:.3f}")
     # Gold against itself (score 1): every box found, AP 1.
     with open(gold) as f:
-        own = [{"image_id": a["image_id"], "category_id": a["category_id"], "bbox": a["bbox"], "score": 1.0} for a in json.load(f)["annotations"]]
+        own = [{"image_id": a["image_id"], "category_id": a["category_id"], "bbox": a["bbox"], "score": 1.0} for a in json.load(f)["annotations"] if a["iscrowd"] == 0]
     perfect = COCOeval(api, api.loadRes(own), "bbox")
     perfect.evaluate(); perfect.accumulate(); perfect.summarize()
     check("gold scored against itself has AP50 1.0", abs(perfect.stats[1] - 1) < 1e-9, f"AP50 {perfect.stats[1]:.3f}")
+    coco_dataset(api, gold, gold_dir, pred_dir, results, source)
+
+
+def coco_dataset(api, gold, gold_dir, pred_dir, results, source):
+    """The COCO dataset export as COCO means it: images with KITTI's own sizes (read from image_2),
+    DontCare regions as crowd regions (`iscrowd: 1`, one per category, as COCO's crowd regions belong
+    to a category and KITTI's DontCare to all), and COCOeval of the results export on it equal to
+    `cuboid qa --match iou-2d` on the KITTI label pair to 1e-9 (check_qa.py's cocoeval_figures: per
+    class AP[.5:.95], AP50, AP75 and their means; qa leaves a class without scored boxes unscored,
+    where COCOeval gives it 0)."""
+    import check_qa
+    from PIL import Image
+    from pycocotools.cocoeval import COCOeval
+    sizes = {}
+    for image in api.loadImgs(api.getImgIds()):
+        with Image.open(os.path.join(KITTI, "image_2", image["file_name"])) as picture:
+            sizes[image["file_name"]] = (image["width"], image["height"]) == picture.size
+    check("COCO images carry the KITTI images' sizes", len(sizes) == 2 and all(sizes.values()), f"{sizes}")
+    regions = sum(1 for rows in source.values() for r in rows if r[0] == "DontCare")
+    with open(gold) as f:
+        crowd = [a for a in json.load(f)["annotations"] if a["iscrowd"] == 1]
+    categories = len(api.getCatIds())
+    check("DontCare regions are crowd regions in every category, not a category",
+          len(crowd) == regions * categories and "DontCare" not in [c["name"] for c in api.loadCats(api.getCatIds())],
+          f"{regions} regions x {categories} categories = {len(crowd)} crowd annotations")
+    workdir = os.path.join(OUT, "qa-coco")
+    report = check_qa.run_qa(CUBOID, ["--gold", gold_dir, "--gold-format", "kitti", "--labels", "pred=" + pred_dir, "--labels-format", "kitti",
+                                      "--match", "iou-2d", "--dataset", KITTI, "--sequence", KITTI], workdir)
+    rows, means = check_qa.cocoeval_figures(report, gold, results)
+    worst = max(abs(ours - theirs) for _, ours, theirs in rows + means)
+    with contextlib.redirect_stdout(io.StringIO()):
+        full = COCOeval(api, api.loadRes(results), "bbox")
+        full.evaluate(); full.accumulate()
+    unscored = {c["category"] for c in report["classes"] if not c.get("averagePrecision")}
+    zero = all(float(full.eval["precision"][:, :, full.params.catIds.index(c["id"]), 0, 2].max()) <= 0
+               for c in api.loadCats(api.getCatIds()) if c["name"] in unscored and api.getAnnIds(catIds=[c["id"]], iscrowd=False))
+    check("COCOeval of the COCO exports equals cuboid qa --match iou-2d on the KITTI pair", len(rows) > 0 and worst < 1e-9 and zero,
+          f"{', '.join(f'{n} {o:.6f}' for n, o, _ in rows + means)}; max difference {worst:.1e}; unscored by qa: {sorted(unscored)}")
+    # At scale: KITTI tracking 0000 (154 frames, 378 DontCare regions) against PointRCNN's detections. AP50
+    # only, and without KITTI's neighbour classes (Van for Car), which COCO cannot express: qa ignores a box
+    # at least half inside a DontCare region at every IoU threshold, where COCO's crowd match needs the
+    # fraction inside to reach the threshold, so the two part at 0.55 and above (AP75 0.7341 vs 0.7297).
+    tracking = os.path.join(DATA, "kitti_tracking")
+    gold_file, detections = os.path.join(tracking, "training", "label_02", "0000.txt"), os.path.join(tracking, "detections", "label_02", "0000.txt")
+    calib = ["--calib", os.path.join(tracking, "training", "calib", "0000.txt"), "--image-size", "1242x375"]
+    tracking_gold, tracking_results = os.path.join(OUT, "tracking.coco.json"), os.path.join(OUT, "tracking-results.coco.json")
+    cuboid("labels", "convert", gold_file, tracking_gold, "--from", "kitti-tracking", "--to", "coco", *calib)
+    cuboid("labels", "convert", detections, tracking_results, "--from", "kitti-tracking", "--to", "coco", *calib,
+           "--reference", gold_file, "--reference-format", "kitti-tracking")
+    configuration = json.loads(cuboid("qa", "config"))
+    for rule in configuration["classes"].values():
+        rule["ignore"] = []
+    config_path = os.path.join(OUT, "qa-no-neighbours.json")
+    with open(config_path, "w") as f:
+        json.dump(configuration, f)
+    report = check_qa.run_qa(CUBOID, ["--gold", gold_file, "--gold-format", "kitti-tracking", "--labels", "det=" + detections, "--labels-format",
+                                      "kitti-tracking", "--match", "iou-2d", "--config", config_path, *calib], os.path.join(OUT, "qa-tracking"))
+    rows, means = check_qa.cocoeval_figures(report, tracking_gold, tracking_results)
+    ap50 = [(n, o, t) for n, o, t in rows + means if "AP50" in n]
+    worst = max(abs(o - t) for _, o, t in ap50)
+    check("COCOeval AP50 of the KITTI tracking exports equals cuboid qa --match iou-2d (no neighbour classes)", len(ap50) > 1 and worst < 1e-9,
+          f"{', '.join(f'{n} {o:.6f}' for n, o, _ in ap50)}; max difference {worst:.1e}")
 
 
 # --- MOT: motmetrics reads the CSV ------------------------------------------------------------------
@@ -168,6 +232,73 @@ def mot():
     accumulator = mm.utils.compare_to_groundtruth(frame, frame, "iou", distth=0.5)
     summary = mm.metrics.create().compute(accumulator, metrics=["mota", "num_switches"], name="self")
     check("MOTA of the export against itself is 1", abs(summary["mota"]["self"] - 1) < 1e-12, f"MOTA {summary['mota']['self']}")
+    mot17()
+
+
+def mot17():
+    """TrackEval's MotChallenge2DBox (benchmark MOT17, preprocessing on) reads the MOT16/17 ground-truth
+    export of KITTI tracking sequence 0000 (every class, with its MOT17 class id; DontCare as distractor
+    8 with flag 0) in the MOTChallenge folder layout, and scores its pedestrians against themselves
+    (written as a MOTChallenge results file, the tracker layout): HOTA 1, MOTA 1. Cuboid reads the
+    export back with the classes it wrote."""
+    import numpy as np
+    import trackeval
+    tracking = os.path.join(DATA, "kitti_tracking", "training")
+    root = os.path.join(OUT, "trackeval")
+    sequence = "KITTI-0000"
+    gt_dir = os.path.join(root, "gt", sequence)
+    os.makedirs(os.path.join(gt_dir, "gt"), exist_ok=True)
+    gt = os.path.join(gt_dir, "gt", "gt.txt")
+    cuboid("labels", "convert", os.path.join(tracking, "label_02", "0000.txt"), gt, "--from", "kitti-tracking", "--to", "mot",
+           "--mot-variant", "mot17", "--calib", os.path.join(tracking, "calib", "0000.txt"))
+    with open(gt) as f:
+        rows = [line.strip().split(",") for line in f if line.strip()]
+    with open(os.path.join(tracking, "label_02", "0000.txt")) as f:
+        source = [line.split() for line in f if line.strip()]
+    frames = max(int(r[0]) for r in source) + 1
+    with open(os.path.join(gt_dir, "seqinfo.ini"), "w") as f:
+        f.write(f"[Sequence]\nname={sequence}\nimDir=img1\nframeRate=10\nseqLength={frames}\nimWidth=1242\nimHeight=375\nimExt=.png\n")
+    os.makedirs(os.path.join(root, "seqmaps"), exist_ok=True)
+    seqmap = os.path.join(root, "seqmaps", "MOT17-train.txt")
+    with open(seqmap, "w") as f:
+        f.write(f"name\n{sequence}\n")
+    tracker_dir = os.path.join(root, "trackers", "self", "data")
+    os.makedirs(tracker_dir, exist_ok=True)
+    pedestrians = [r for r in rows if r[7] == "1" and r[6] == "1"]
+    with open(os.path.join(tracker_dir, sequence + ".txt"), "w") as f:
+        f.writelines(",".join(r[:6]) + ",1,-1,-1,-1\n" for r in pedestrians)
+    kitti_classes = {"Pedestrian": "1", "Cyclist": "2", "Car": "3", "Van": "3", "DontCare": "8"}
+    expected = sorted(kitti_classes[r[2]] for r in source)
+    check("the MOT17 export holds every KITTI row with its MOT17 class", sorted(r[7] for r in rows) == expected and len(rows[0]) == 9,
+          f"{len(rows)} rows, {len(pedestrians)} pedestrian boxes, classes {sorted(set(r[7] for r in rows))}")
+    evaluator = trackeval.Evaluator({"USE_PARALLEL": False, "PRINT_RESULTS": False, "PRINT_CONFIG": False, "TIME_PROGRESS": False,
+                                     "OUTPUT_SUMMARY": False, "OUTPUT_DETAILED": False, "PLOT_CURVES": False, "PRINT_ONLY_COMBINED": True})
+    dataset = trackeval.datasets.MotChallenge2DBox({"GT_FOLDER": os.path.join(root, "gt"), "TRACKERS_FOLDER": os.path.join(root, "trackers"),
+                                                    "BENCHMARK": "MOT17", "SPLIT_TO_EVAL": "train", "SKIP_SPLIT_FOL": True,
+                                                    "SEQMAP_FILE": seqmap, "TRACKERS_TO_EVAL": ["self"], "PRINT_CONFIG": False})
+    metrics = [trackeval.metrics.HOTA(), trackeval.metrics.CLEAR({"PRINT_CONFIG": False}), trackeval.metrics.Identity({"PRINT_CONFIG": False})]
+    with contextlib.redirect_stdout(io.StringIO()):
+        results, messages = evaluator.evaluate([dataset], metrics)
+    scores = results["MotChallenge2DBox"]["self"][sequence]["pedestrian"]
+    hota, mota = float(np.mean(scores["HOTA"]["HOTA"])), float(scores["CLEAR"]["MOTA"])
+    counted = int(scores["CLEAR"]["CLR_TP"] + scores["CLEAR"]["CLR_FN"])
+    check("TrackEval (MOT17) reads the MOT17 export and scores it against itself HOTA 1, MOTA 1",
+          messages["MotChallenge2DBox"]["self"] == "Success" and counted == len(pedestrians) > 0 and abs(hota - 1) < 1e-12 and abs(mota - 1) < 1e-12,
+          f"{counted} pedestrian boxes counted, HOTA {hota}, MOTA {mota}, IDF1 {scores['Identity']['IDF1']}")
+    back = os.path.join(OUT, "mot17-back.openlabel.json")
+    cuboid("labels", "convert", gt, back, "--from", "mot", "--to", "openlabel")
+    with open(back) as f:
+        document = json.load(f)["openlabel"]
+    types = {}
+    for frame in document["frames"].values():
+        for uid in frame.get("objects", {}):
+            name = document["objects"][uid]["type"]
+            types[name] = types.get(name, 0) + 1
+    written = {}
+    for r in source:
+        name = "Car" if r[2] == "Van" else r[2]
+        written[name] = written.get(name, 0) + 1
+    check("Cuboid reads the MOT17 export back with its classes (Van as MOT17's car)", types == written, f"{types}")
 
 
 # --- datumaro: imports CVAT XML and the Datumaro point cloud JSON -----------------------------------

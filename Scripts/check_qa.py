@@ -242,27 +242,42 @@ def check_coco(cuboid, rng, workdir):
         json.dump({"images": images, "annotations": tasker_annotations, "categories": categories}, out)
     report = run_qa(cuboid, ["--gold", gold_path, "--gold-format", "coco", "--labels", "tasker=" + tasker_path, "--labels-format", "coco",
                              "--match", "iou-2d"], workdir)
+    results = [{k: v for k, v in a.items() if k != "id"} for a in tasker_annotations]
+    rows, means = cocoeval_figures(report, gold_path, results)
+    check("COCO classes scored", len(rows) // 3, len(names))
+    for name, ours, reference in rows + means:
+        check(name, ours, reference)
+    print(f"ok COCO 2D AP: mAP[.5:.95] {means[0][1]:.6f} AP50 {means[1][1]:.6f} AP75 {means[2][1]:.6f} "
+          f"({len(gold_annotations)} gold, {len(tasker_annotations)} scored boxes; pycocotools)")
+
+
+def cocoeval_figures(report, gold_path, results):
+    """The COCO figures of a `cuboid qa --match iou-2d` tasker report beside pycocotools' COCOeval of
+    `results` (a list of result dicts, or a results file) on the COCO dataset `gold_path`, as
+    (name, cuboid, pycocotools) rows: per class AP[.5:.95], AP50 and AP75, then their means over the
+    classes cuboid scored (COCOeval restricted to those categories). Used by this script and by
+    check_interop.py on Cuboid's own COCO exports."""
     with contextlib.redirect_stdout(io.StringIO()):
         ground = COCO(gold_path)
-        results = ground.loadRes([{k: v for k, v in a.items() if k != "id"} for a in tasker_annotations])
-        evaluation = COCOeval(ground, results, "bbox")
+        evaluation = COCOeval(ground, ground.loadRes(results), "bbox")
+        scored = [c for c in report["classes"] if c.get("averagePrecision")]
+        ids = {c["name"]: c["id"] for c in ground.loadCats(ground.getCatIds())}
+        evaluation.params.catIds = sorted(ids[c["category"]] for c in scored)
         evaluation.evaluate()
         evaluation.accumulate()
         evaluation.summarize()
     precision = evaluation.eval["precision"]  # [threshold, recall, category, area, maxDets]
-    classes = {c["category"]: c for c in report["classes"]}
-    for k, name in enumerate(names):
-        ours = classes[name]["averagePrecision"]
+    rows = []
+    for c in scored:
+        ours, k = c["averagePrecision"], evaluation.params.catIds.index(ids[c["category"]])
         values = precision[:, :, k, 0, 2]
-        check(f"COCO {name} AP[.5:.95]", ours["cocoRange"], float(np.mean(values[values > -1])))
-        check(f"COCO {name} AP50", ours["coco50"], float(np.mean(precision[0, :, k, 0, 2])))
-        check(f"COCO {name} AP75", ours["coco75"], float(np.mean(precision[5, :, k, 0, 2])))
-    mean = lambda key: float(np.mean([classes[n]["averagePrecision"][key] for n in names]))
-    check("COCO mAP[.5:.95]", mean("cocoRange"), float(evaluation.stats[0]))
-    check("COCO mAP50", mean("coco50"), float(evaluation.stats[1]))
-    check("COCO mAP75", mean("coco75"), float(evaluation.stats[2]))
-    print(f"ok COCO 2D AP: mAP[.5:.95] {mean('cocoRange'):.6f} AP50 {mean('coco50'):.6f} AP75 {mean('coco75'):.6f} "
-          f"({len(gold_annotations)} gold, {len(tasker_annotations)} scored boxes; pycocotools)")
+        rows.append((f"COCO {c['category']} AP[.5:.95]", ours["cocoRange"], float(np.mean(values[values > -1]))))
+        rows.append((f"COCO {c['category']} AP50", ours["coco50"], float(np.mean(precision[0, :, k, 0, 2]))))
+        rows.append((f"COCO {c['category']} AP75", ours["coco75"], float(np.mean(precision[5, :, k, 0, 2]))))
+    mean = lambda key: float(np.mean([c["averagePrecision"][key] for c in scored]))
+    means = [("COCO mAP[.5:.95]", mean("cocoRange"), float(evaluation.stats[0])), ("COCO mAP50", mean("coco50"), float(evaluation.stats[1])),
+             ("COCO mAP75", mean("coco75"), float(evaluation.stats[2]))]
+    return rows, means
 
 
 NUSCENES_CLASSES = {"car": (4.6, 1.9, 1.7), "pedestrian": (0.7, 0.7, 1.75), "barrier": (0.5, 2.5, 1.0), "traffic_cone": (0.4, 0.4, 1.0)}

@@ -3,6 +3,7 @@ import Cuboid
 import Foundation
 
 extension LabelFormat: ExpressibleByArgument {}
+extension MOTVariant: ExpressibleByArgument {}
 
 struct Labels: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,6 +32,18 @@ struct LabelSourceArguments: ParsableArguments {
         var context = LabelContext(calibrationFolder: dataset, camera: camera, decimals: decimals)
         context.droppedClasses = Set(dropClass)
         if let calib { context.calibration = try KITTICalibration.read(calib) }
+        if let dataset {
+            // Image sizes from the dataset's images (DIR/CAMERA/FRAME.png or .jpg), read from their headers.
+            context.frameImageSize = { frame, camera in
+                for suffix in [".png", ".jpg", ".jpeg"] {
+                    let path = dataset + "/" + camera + "/" + frame + suffix
+                    guard FileManager.default.fileExists(atPath: path),
+                          let header = try? FileBytes.decode(path, { (bytes) throws(ImageError) in try ImageCodec.header(bytes) }) else { continue }
+                    return (header.width, header.height)
+                }
+                return nil
+            }
+        }
         if let imageSize { context.imageSize = try parseImageSize(imageSize) }
         if let classMap {
             for pair in classMap.split(separator: ",") {
@@ -85,6 +98,12 @@ struct LabelsConvert: ParsableCommand {
     @Option(help: "Format of --reference.")
     var referenceFormat: LabelFormat?
 
+    @Option(help: "MOT layout: mot15 (10 columns, also every MOTChallenge results file) or mot17 (MOT16/17 ground truth: 9 columns with the MOT17 class id and visibility).")
+    var motVariant: MOTVariant = .mot15
+
+    @Flag(help: "KITTI output: keep only the cuboids whose projection into camera 2 overlaps the image (with truncation computed), instead of refusing the others.")
+    var kittiInView = false
+
     @OptionGroup var source: LabelSourceArguments
 
     func validate() throws {
@@ -98,6 +117,8 @@ struct LabelsConvert: ParsableCommand {
         defer { withExtendedLifetime(lock) {} }
         do {
             var context = try source.context(decimals: decimals, camera: camera)
+            context.motVariant = motVariant
+            context.kittiInView = kittiInView
             if let reference { context.reference = try LabelStore.read(reference, format: referenceFormat ?? from, context: context) }
             let set = try LabelStore.read(input, format: from, context: context)
             try LabelStore.write(set, to: output, format: to, context: context)

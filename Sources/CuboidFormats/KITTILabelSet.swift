@@ -134,3 +134,50 @@ extension KITTIObjectLabel {
         if let alpha = object.attributes["alpha"]?.number { self.alpha = alpha }
     }
 }
+
+extension KITTICalibration {
+    /// The calibration that makes `camera` KITTI's camera 2 (and 0): `P0` and `P2` are its intrinsics
+    /// `K [I | 0]`, `R0_rect` the identity and `Tr_velo_to_cam` its pose from the labels' sensor frame,
+    /// so labels land in that camera's frame and ``camera(_:width:height:)`` of index 2 gives it back.
+    /// Used when the labels carry their cameras (OpenLABEL streams) and no KITTI calibration is given.
+    public init(camera: Camera) {
+        let k = camera.intrinsics
+        let p = [k.fx, k.skew, k.cx, 0, 0, k.fy, k.cy, 0, 0, 0, 1, 0]
+        self.init(projections: [0: p, 2: p], rectification: [1, 0, 0, 0, 1, 0, 0, 0, 1],
+                  velodyneToCamera: Array(camera.cameraFromSensor.matrix.prefix(12)))
+    }
+}
+
+/// KITTI labels only what camera 2 sees; 360-degree labels are cut to that view by this rule
+/// (`labels convert --kitti-in-view`):
+///
+/// - an object that already has a 2D box in ``LabeledObject/kittiCamera`` is kept as it is;
+/// - an object without a cuboid (a DontCare region) is kept as it is;
+/// - a cuboid is projected into camera 2 as ``projectedBox(_:camera:silhouette:nearPlane:clippedToImage:)``
+///   does (the part behind the 0.1 m near plane cut away, people as elliptic cylinders): it is kept
+///   when the projection clipped to the image `[0, width] x [0, height]` has a positive area, with that
+///   clipped box as its 2D box and KITTI's truncation `1 - clipped area / unclipped area` (0 inside
+///   the image, towards 1 as it leaves it) as its `truncated` attribute; otherwise it is left out.
+public enum KITTIInView {
+    /// The objects camera 2 sees, with 2D boxes and truncation for those it projected.
+    /// - Parameters:
+    ///   - camera: KITTI's camera 2 (``KITTICalibration/camera(_:width:height:)`` of index 2).
+    /// - Returns: The kept objects in input order, and how many were left out.
+    public static func select(_ objects: [LabeledObject], camera: Camera) -> (kept: [LabeledObject], leftOut: Int) {
+        var kept: [LabeledObject] = []
+        for object in objects {
+            guard object.boxes[LabeledObject.kittiCamera] == nil, let cuboid = object.cuboid else {
+                kept.append(object)
+                continue
+            }
+            let silhouette = ProjectionSilhouette(className: object.category)
+            guard let clipped = projectedBox(cuboid, camera: camera, silhouette: silhouette), clipped.area > 0,
+                  let whole = projectedBox(cuboid, camera: camera, silhouette: silhouette, clippedToImage: false), whole.area > 0 else { continue }
+            var seen = object
+            seen.boxes[LabeledObject.kittiCamera] = clipped
+            seen.attributes["truncated"] = .number(max(0, min(1, 1 - clipped.area / whole.area)))
+            kept.append(seen)
+        }
+        return (kept, objects.count - kept.count)
+    }
+}

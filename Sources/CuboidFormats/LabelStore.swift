@@ -20,10 +20,11 @@ public enum LabelFormat: String, Sendable, Hashable, Codable, CaseIterable {
     case cvat
     /// Datumaro's point cloud JSON (cuboids).
     case datumaro
-    /// COCO detection JSON (2D boxes); writes gold, or results (with the image and category ids of
-    /// the reference gold labels) when every object has a score.
+    /// COCO detection JSON (2D boxes); writes a dataset (images, categories, annotations; DontCare as
+    /// crowd regions), or results (with the image and category ids of the reference gold labels) when
+    /// every object but DontCare has a score.
     case coco
-    /// MOTChallenge CSV (2D tracks of one camera).
+    /// MOTChallenge CSV (2D tracks of one camera), in the MOT15 or MOT16/17 layout (``MOTVariant``).
     case mot
 
     /// Whether the format holds one file per frame in a folder.
@@ -48,6 +49,26 @@ public struct LabelContext: Sendable {
     public var droppedClasses: Set<String> = []
     /// Gold labels whose COCO image and category ids results must use.
     public var reference: LabelSet?
+    // Export options of issue 25 (MOT layout, COCO image sizes, KITTI in-view), kept together.
+    /// The MOT layout written (`--mot-variant`; default MOT15's 10 columns).
+    public var motVariant: MOTVariant = .mot15
+    /// The size of one frame's image in one camera (frame name, camera name), when known: `--dataset`
+    /// reads it from the image's header. COCO images take their size from here first, then from the
+    /// labels' cameras, then from ``imageSize``.
+    public var frameImageSize: (@Sendable (_ frame: String, _ camera: String) -> (width: Int, height: Int)?)?
+    /// KITTI output keeps only the cuboids whose projection into camera 2 overlaps the image
+    /// (`--kitti-in-view`; see ``KITTIInView``) instead of refusing the others.
+    public var kittiInView = false
+
+    /// The image size of a frame in a camera: ``frameImageSize``, else the camera's intrinsics among
+    /// `cameras`, else ``imageSize``.
+    public func imageSize(frame: String, camera: String, cameras: [Camera]) -> (width: Int, height: Int)? {
+        if let size = frameImageSize?(frame, camera) { return size }
+        if let known = cameras.first(where: { $0.name == camera }), known.intrinsics.width > 0, known.intrinsics.height > 0 {
+            return (known.intrinsics.width, known.intrinsics.height)
+        }
+        return imageSize
+    }
 
     public init(calibration: KITTICalibration? = nil, calibrationFolder: String? = nil, imageSize: (width: Int, height: Int)? = nil,
                 camera: String? = nil, decimals: Int = 2, classMap: [String: String] = [:]) {
@@ -155,7 +176,8 @@ public enum LabelStore {
 extension LabelFormat {
     /// The format a label path most likely holds, from its layout and first bytes: a folder of
     /// `.txt` files is KITTI, of `.json` files SUSTechPOINTS; a `.xml` file CVAT, a `.csv` file MOT;
-    /// a `.txt` file KITTI tracking when its first field is a frame number, else KITTI; a `.json`
+    /// a `.txt` file MOT when its first line holds 6 or more comma-separated fields (MOTChallenge's
+    /// `gt.txt`), KITTI tracking when its first field is a frame number, else KITTI; a `.json`
     /// file by its top-level keys (OpenLABEL, COCO, nuScenes results or info, Datumaro, SUSTechPOINTS).
     /// - Returns: nil when nothing matches (name the format then).
     public static func detect(_ path: String) -> LabelFormat? {
@@ -174,6 +196,9 @@ extension LabelFormat {
         defer { try? handle.close() }
         let head = String(decoding: handle.readData(ofLength: 1 << 16), as: UTF8.self)
         if lowered.hasSuffix(".txt") {
+            // MOTChallenge's gt/gt.txt and results files: comma-separated rows of 6 or more numbers.
+            let firstLine = head.split(separator: "\n", maxSplits: 1).first ?? ""
+            if firstLine.split(separator: ",").count >= 6 { return .mot }
             let first = head.split(whereSeparator: { $0 == " " || $0 == "\n" }).first.map(String.init) ?? ""
             return Int(first) != nil ? .kittiTracking : .kitti
         }

@@ -46,7 +46,7 @@ public final class LabelStreamWriter {
             frames = try ScratchFile(in: Paths.parent(path), for: path)
             openLABEL = OpenLABELStreamEncoder(sensor: sensorName, cameras: cameras)
         case .kittiTracking:
-            trackingCalibration = try context.calibration(forFrame: Paths.stem(path))
+            trackingCalibration = try kittiCalibration(forFrame: Paths.stem(path))
             file = try AtomicFileWriter(path: path)
         case .kitti, .susTechPOINTS:
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -65,12 +65,12 @@ public final class LabelStreamWriter {
         case .openLABEL:
             try frames!.append(openLABEL!.append(frame).utf8)
         case .kitti:
-            let calibration = try context.calibration(forFrame: frame.name)
-            let labels = try kittiObjects(frame.objects, calibration: calibration).map { (object) throws(LabelFileError) in try KITTIObjectLabel(object, calibration: calibration, imageSize: context.imageSize) }
+            let calibration = try kittiCalibration(forFrame: frame.name)
+            let labels = try kittiInView(kittiObjects(frame.objects, calibration: calibration), frame: frame.name, calibration: calibration).map { (object) throws(LabelFileError) in try KITTIObjectLabel(object, calibration: calibration, imageSize: context.imageSize) }
             try FileBytes.writeAtomically(KITTILabelFile.encode(labels, decimals: context.decimals), to: PathComponent.file(in: path, name: frame.name, suffix: ".txt"))
         case .kittiTracking:
             var labels: [KITTITrackingLabel] = []
-            for object in kittiObjects(frame.objects, calibration: trackingCalibration!) {
+            for object in try kittiInView(kittiObjects(frame.objects, calibration: trackingCalibration!), frame: frame.name, calibration: trackingCalibration!) {
                 var label = try KITTIObjectLabel(object, calibration: trackingCalibration!, imageSize: context.imageSize)
                 if label.isDontCare, object.attributes["dontcare_placeholders"]?.text == "tracking" {
                     label.dimensions = SIMD3(-1000, -1000, -1000)
@@ -94,6 +94,37 @@ public final class LabelStreamWriter {
         case .nuScenesInfo:
             preconditionFailure("rejected by init")
         }
+    }
+
+    /// The camera the labels carry that stands in for KITTI's camera 2 when no KITTI calibration is
+    /// given: the one named by `--camera`, else the labels' only camera.
+    private var sourceCamera: Camera? {
+        if let name = context.camera { return collected.cameras.first { $0.name == name } }
+        return collected.cameras.count == 1 ? collected.cameras[0] : nil
+    }
+
+    /// A frame's KITTI calibration: `--calib` / `--dataset` when given, else the one the labels' own
+    /// camera makes (``KITTICalibration/init(camera:)``; OpenLABEL files carry their cameras).
+    private func kittiCalibration(forFrame name: String) throws -> KITTICalibration {
+        if context.calibration == nil && context.calibrationFolder == nil {
+            if let camera = sourceCamera { return KITTICalibration(camera: camera) }
+            if collected.cameras.count > 1 {
+                throw LabelFileError.missingContext("KITTI labels need a calibration: give --calib FILE or --dataset DIR, or --camera to use one of the labels' cameras ("
+                    + collected.cameras.map(\.name).joined(separator: ", ") + ")")
+            }
+        }
+        return try context.calibration(forFrame: name)
+    }
+
+    /// With ``LabelContext/kittiInView``, the objects camera 2 sees (``KITTIInView``); else all.
+    private func kittiInView(_ objects: [LabeledObject], frame: String, calibration: KITTICalibration) throws -> [LabeledObject] {
+        guard context.kittiInView else { return objects }
+        let fallback = (context.calibration == nil && context.calibrationFolder == nil ? sourceCamera : nil)
+            .map { (width: $0.intrinsics.width, height: $0.intrinsics.height) }
+        guard let size = context.frameImageSize?(frame, LabeledObject.kittiCamera) ?? context.imageSize ?? fallback, size.width > 0, size.height > 0 else {
+            throw LabelFileError.missingContext("--kitti-in-view needs camera 2's image size: give --image-size WIDTHxHEIGHT or --dataset DIR (with image_2/FRAME.png)")
+        }
+        return KITTIInView.select(objects, camera: try calibration.camera(2, width: size.width, height: size.height)).kept
     }
 
     /// The objects with KITTI's 2D boxes: an object without a box in ``LabeledObject/kittiCamera``
@@ -140,9 +171,13 @@ public final class LabelStreamWriter {
         case .cvat: try FileBytes.writeAtomically(CVATFile.encode(collected, camera: context.camera), to: path)
         case .datumaro: try FileBytes.writeAtomically(DatumaroFile.encode(collected), to: path)
         case .coco:
-            let isResults = collected.objectCount > 0 && collected.frames.allSatisfy { $0.objects.allSatisfy { $0.score != nil } }
-            try FileBytes.writeAtomically(isResults ? COCOFile.encodeResults(collected, gold: context.reference ?? collected) : COCOFile.encode(collected), to: path)
-        case .mot: try FileBytes.writeAtomically(MOTFile.encode(collected, camera: context.camera), to: path)
+            // Scored boxes (every object but DontCare regions has a score) are results; anything else a dataset.
+            let scored = collected.frames.flatMap { $0.objects.filter { !COCOFile.isRegion($0) } }
+            let isResults = !scored.isEmpty && scored.allSatisfy { $0.score != nil }
+            let (context, cameras) = (self.context, collected.cameras)
+            try FileBytes.writeAtomically(isResults ? COCOFile.encodeResults(collected, gold: context.reference ?? collected)
+                                          : COCOFile.encode(collected, imageSize: { context.imageSize(frame: $0, camera: $1, cameras: cameras) }), to: path)
+        case .mot: try FileBytes.writeAtomically(MOTFile.encode(collected, camera: context.camera, variant: context.motVariant), to: path)
         }
     }
 }

@@ -60,7 +60,7 @@ struct InterchangeFormatTests {
         var results = set
         results.frames[1].objects[0].score = 0.5
         let rows = try parseJSON(try COCOFile.encodeResults(results, gold: set)).elements ?? []
-        #expect(rows.count == 5 && rows[3]["image_id"]?.number == 2 && rows[3]["score"]?.number == 0.5 && rows[3]["category_id"]?.number == 2)
+        #expect(rows.count == 5 && rows[3]["image_id"]?.number == 2 && rows[3]["score"]?.number == 0.5 && rows[3]["category_id"]?.number == 4)
         #expect(throws: LabelFileError.unmappedClass(name: "sign", format: "the COCO class list")) { try COCOFile.encode(set, classes: ["car", "pedestrian"]) }
         #expect(throws: LabelFileError.invalidField(line: 1, field: "image_id", expected: "an id from images")) {
             try COCOFile.decode(bytes(#"{"images": [], "categories": [], "annotations": [{"image_id": 3}]}"#))
