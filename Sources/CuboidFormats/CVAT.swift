@@ -38,7 +38,8 @@ public enum CVATLayout: String, Sendable, Hashable, CaseIterable {
 ///
 /// Reading accepts both layouts (and files that mix them) and drops `outside` boxes; non-key track
 /// boxes are kept (they are CVAT's interpolation) with the attribute `keyframe` = false; the
-/// `track_id` attribute of an image box is its track id.
+/// `track_id` attribute of an image box is its track id. The task's `<size>` (at most 2^20) gives
+/// the frame count, so frames without a box are kept (named by their number in the video layout).
 public enum CVATFile {
     /// Writes a label set's boxes from one camera.
     /// - Parameters:
@@ -179,6 +180,10 @@ private final class CVATReader: NSObject, XMLParserDelegate {
     var currentBox: (frame: Int, object: LabeledObject)?
     var attributeName: String?
     var attributeText = ""
+    /// The task's frame count (`<meta><task><size>`), when given.
+    var size: Int?
+    var path: [String] = []
+    var text = ""
 
     init(camera: String) { self.camera = camera }
 
@@ -211,6 +216,8 @@ private final class CVATReader: NSObject, XMLParserDelegate {
 
     func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
                 attributes: [String: String] = [:]) {
+        path.append(name)
+        text = ""
         switch name {
         case "image":
             guard let id = integer(parser, attributes, "id") else { return }
@@ -255,9 +262,18 @@ private final class CVATReader: NSObject, XMLParserDelegate {
 
     func parser(_ parser: XMLParser, foundCharacters string: String) {
         if attributeName != nil { attributeText += string }
+        if path.count == 4 && path[1] == "meta" { text += string }
     }
 
     func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+        // <annotations><meta><task><size>: the frame count, so frames without boxes are kept.
+        if path == ["annotations", "meta", "task", "size"] {
+            guard let count = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)), count >= 0, count <= 1 << 20 else {
+                return fail(parser, .invalidField(line: parser.lineNumber, field: "size", expected: "a frame count from 0 to 1048576"))
+            }
+            size = count
+        }
+        path.removeLast()
         switch name {
         case "image": currentImage = nil
         case "track": currentTrack = nil
@@ -285,8 +301,10 @@ private final class CVATReader: NSObject, XMLParserDelegate {
         }
     }
 
+    /// Frames in id order; with the task's size, every frame from 0 below it too (named by its number).
     func result() -> LabelSet {
-        LabelSet(frames: frames.keys.sorted().map { frames[$0]! })
+        for index in 0..<(size ?? 0) where frames[index] == nil { frames[index] = LabeledFrame(name: String(index)) }
+        return LabelSet(frames: frames.keys.sorted().map { frames[$0]! })
     }
 }
 
