@@ -2,7 +2,7 @@
 """Feed Cuboid's label exports to the tools users load them with, on the real data in ../shared/data.
 
 Consumers: pycocotools (COCO gold and results, evaluation), motmetrics (MOT CSV), vcd (OpenLABEL
-schema validation; its scene library's placement of cuboids in odom), datumaro (CVAT XML and Datumaro point cloud JSON), nuscenes-devkit (results JSON
+schema validation; its scene library's placement of cuboids in odom), datumaro (CVAT XML for images and video, CVAT's Kitti Raw and Sly Point Cloud folders, Datumaro point cloud JSON), nuscenes-devkit (results JSON
 and its Box class). Every check compares numbers with the source labels, not only that a file loads.
 Usage: python3 Scripts/check_interop.py [path/to/cuboid]   (default .build/release/cuboid)
 Exits non-zero on the first failed check.
@@ -356,6 +356,28 @@ def cvat():
               f"{len(dataset)} frames, {len(cuboids)} cuboids of {total}, {len(ids)} track ids of {len(tracks)}; the file's centres, sizes "
               f"and axes within {in_file:.1e} of the calibration's own transform, datumaro's values within {imported:.1e} of them at its {DIGITS} decimals")
 
+    # Pre-labels into a CVAT task: the sample drive's prelabel run in every CVAT format.
+    out = os.path.join(OUT, "prelabel-cvat")
+    cuboid("prelabel", os.path.join(ROOT, "SampleData", "sequence"), "--out", out, "--format", "openlabel,cvat-video,kitti-raw,sly-pointcloud", "--no-previews")
+    with open(os.path.join(out, "prelabels.openlabel.json")) as f:
+        openlabel = json.load(f)["openlabel"]
+    total = sum(len(frame.get("objects", {})) for frame in openlabel["frames"].values())
+    uids = len(openlabel["objects"])
+    counts = {}
+    for layout, name in (("kitti_raw", "kitti_raw"), ("sly_pointcloud", "sly_pointcloud")):
+        dataset = dm.Dataset.import_from(os.path.join(out, layout), name)
+        cuboids = [a for item in dataset for a in item.annotations if a.type == dm.AnnotationType.cuboid_3d]
+        counts[layout] = (len(cuboids), len({a.attributes.get("track_id") for a in cuboids}))
+    video = os.path.join(out, "video")
+    os.makedirs(video)
+    os.symlink(os.path.join(out, "cvat_video.xml"), os.path.join(video, "annotations.xml"))
+    dataset = dm.Dataset.import_from(video, "cvat")
+    boxes = [a for item in dataset for a in item.annotations if a.type == dm.AnnotationType.bbox and not a.attributes.get("outside")]
+    written = sum(len(v) for v in cvat_file_boxes(os.path.join(out, "cvat_video.xml")).values())
+    check("datumaro imports prelabel's CVAT exports of the sample drive with every box and track",
+          all(c == (total, uids) for c in counts.values()) and len(boxes) == written > 0,
+          f"{total} cuboids in {uids} tracks; kitti_raw {counts['kitti_raw']}, sly_pointcloud {counts['sly_pointcloud']}; "
+          f"cvat-video {len(boxes)} of {written} image_02 boxes")
 
 # --- nuScenes: the devkit loads the results and its Box class agrees ---------------------------------
 def nuscenes():
