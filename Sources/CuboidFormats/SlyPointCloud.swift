@@ -134,11 +134,18 @@ public enum SlyPointCloudFile {
         return String(c[0..<8]) + "-" + String(c[8..<12]) + "-4" + String(c[13..<16]) + "-a" + String(c[17..<20]) + "-" + String(c[20..<32])
     }
 
-    /// Writes the project's files atomically (folders created as needed).
+    /// Writes the project's files atomically (folders created as needed), then removes the other
+    /// annotation files (`*.pcd.json`) of `ds0/ann`, which an earlier export of other frames left and
+    /// whose keys the new key map would not hold.
     /// - Throws: `FileAccessError` naming the file.
     public static func write(_ set: LabelSet, to folder: String) throws {
         try FileManager.default.createDirectory(atPath: folder + "/" + annotationFolder, withIntermediateDirectories: true)
-        for file in encode(set) { try FileBytes.writeAtomically(file.bytes, to: folder + "/" + file.path) }
+        let files = encode(set)
+        for file in files { try FileBytes.writeAtomically(file.bytes, to: folder + "/" + file.path) }
+        let written = Set(files.map { Paths.lastComponent($0.path) })
+        for name in try FileBytes.listFolder(folder + "/" + annotationFolder).names where name.hasSuffix(annotationSuffix) && !written.contains(name) {
+            try FileManager.default.removeItem(atPath: folder + "/" + annotationFolder + "/" + name)
+        }
     }
 
     /// The ids of a key map: (object key -> track id, frame key -> frame index).

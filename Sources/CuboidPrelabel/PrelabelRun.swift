@@ -317,10 +317,9 @@ public enum PrelabelRunner {
         // pictures this run does not (with --no-previews they would not match the labels).
         let frameNames = sequence.frames.map(\.name)
         try removeFiles(in: output + "/preview", endingWith: ".png", except: pictures, removingEmptyFolder: !options.previews)
-        for format in options.formats where format.isPerFrame || format == .slyPointCloud {
-            let suffix = format == .kitti ? ".txt" : format == .slyPointCloud ? SlyPointCloudFile.annotationSuffix : ".json"
-            let folder = output + "/" + outputName(format) + (format == .slyPointCloud ? "/" + SlyPointCloudFile.annotationFolder : "")
-            try removeFiles(in: folder, endingWith: suffix, except: Set(frameNames.map { PathComponent.escaped($0) + suffix }), removingEmptyFolder: false)
+        for format in options.formats where format.isPerFrame {
+            let suffix = format == .kitti ? ".txt" : ".json"
+            try removeFiles(in: output + "/" + outputName(format), endingWith: suffix, except: Set(frameNames.map { PathComponent.escaped($0) + suffix }), removingEmptyFolder: false)
         }
         return summary
     }

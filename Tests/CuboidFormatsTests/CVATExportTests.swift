@@ -144,6 +144,20 @@ struct CVATExportTests {
         }
     }
 
+    @Test("Sly Point Cloud: writing into an earlier export removes its annotation files of other frames")
+    func slyPointCloudRewrite() throws {
+        let folder = try scratchFolder("sly-rewrite")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var set = sampleSet()
+        try SlyPointCloudFile.write(set, to: folder)
+        set.frames.removeFirst(2)
+        try "notes".write(toFile: folder + "/ds0/ann/readme.txt", atomically: true, encoding: .utf8)
+        try SlyPointCloudFile.write(set, to: folder)
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: folder + "/ds0/ann")) == ["f2.pcd.json", "f3.pcd.json", "readme.txt"])
+        let back = try SlyPointCloudFile.read(folder)
+        #expect(back.frames.map(\.name) == ["f2", "f3"] && back.objectCount == 1)
+    }
+
     static let trackingLabels = "kitti_tracking/training/label_02/0000.txt"
 
     @Test("KITTI tracking 0000 through every CVAT format and back: 711 boxes, 15 tracks, the same numbers",
