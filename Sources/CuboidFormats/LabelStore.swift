@@ -169,7 +169,9 @@ public enum LabelStore {
 extension LabelFormat {
     /// The format a label path most likely holds, from its layout and first bytes: a folder holding
     /// `tracklet_labels.xml` is Kitti Raw, one holding `meta.json` and `key_id_map.json` Sly Point
-    /// Cloud, a folder of `.txt` files KITTI, of `.json` files SUSTechPOINTS; a `.xml` file CVAT, a `.csv` file MOT;
+    /// Cloud, a folder of `.txt` files KITTI, of `.json` files SUSTechPOINTS; a `.xml` file Kitti Raw
+    /// when it is a Boost archive, CVAT for video when its mode is interpolation, else CVAT for images;
+    /// a `.csv` file MOT;
     /// a `.txt` file KITTI tracking when its first field is a frame number, else KITTI; a `.json`
     /// file by its top-level keys (OpenLABEL, COCO, nuScenes results or info, Datumaro, SUSTechPOINTS).
     /// - Returns: nil when nothing matches (name the format then).
@@ -186,10 +188,12 @@ extension LabelFormat {
         }
         let lowered = path.lowercased()
         if lowered.hasSuffix(".xml") {
-            // CVAT for video says so in its meta, near the start.
+            // CVAT for video says so in its meta, near the start; KITTI raw tracklets are a Boost archive.
             guard let handle = FileHandle(forReadingAtPath: path) else { return .cvat }
             defer { try? handle.close() }
-            return String(decoding: handle.readData(ofLength: 1 << 12), as: UTF8.self).contains("<mode>interpolation</mode>") ? .cvatVideo : .cvat
+            let head = String(decoding: handle.readData(ofLength: 1 << 12), as: UTF8.self)
+            if head.contains("<boost_serialization") { return .kittiRaw }
+            return head.contains("<mode>interpolation</mode>") ? .cvatVideo : .cvat
         }
         if lowered.hasSuffix(".csv") { return .mot }
         guard let handle = FileHandle(forReadingAtPath: path) else { return nil }

@@ -174,6 +174,7 @@ struct CVATExportTests {
         let path = folder + (is2D ? "/out.xml" : "/out")
         try LabelStore.write(gold, to: path, format: format, context: context)
         #expect(LabelFormat.detect(path) == format)
+        if format == .kittiRaw { #expect(LabelFormat.detect(path + "/" + KittiRawFile.annotationFile) == .kittiRaw) }
         let back = try LabelStore.read(path, format: format)
         #expect(back.frames.count == 154 && back.objectCount == 711)
         func key(_ object: LabeledObject) -> String { "\(object.category) \(is2D ? "\(object.boxes.values.first!)" : "\(object.cuboid!)")" }
