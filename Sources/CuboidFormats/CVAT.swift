@@ -164,6 +164,7 @@ public enum CVATFile {
             throw .syntax(line: parser.lineNumber, column: parser.columnNumber,
                           expected: "well-formed XML (\(parser.parserError.map { "\($0)" } ?? "parser error"))")
         }
+        if let cut = unfinishedDocument(bytes, openElements: reader.path, sawRoot: reader.sawRoot) { throw cut }
         return reader.result()
     }
 
@@ -183,6 +184,7 @@ private final class CVATReader: NSObject, XMLParserDelegate {
     /// The task's frame count (`<meta><task><size>`), when given.
     var size: Int?
     var path: [String] = []
+    var sawRoot = false
     var text = ""
 
     init(camera: String) { self.camera = camera }
@@ -217,6 +219,7 @@ private final class CVATReader: NSObject, XMLParserDelegate {
     func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
                 attributes: [String: String] = [:]) {
         path.append(name)
+        sawRoot = true
         text = ""
         switch name {
         case "image":
@@ -306,6 +309,15 @@ private final class CVATReader: NSObject, XMLParserDelegate {
         for index in 0..<(size ?? 0) where frames[index] == nil { frames[index] = LabeledFrame(name: String(index)) }
         return LabelSet(frames: frames.keys.sorted().map { frames[$0]! })
     }
+}
+
+/// The error for an XML document that ends before its root element does (libxml2's SAX parser, behind
+/// Foundation's `XMLParser` on Linux, reports a cut file as parsed), or that holds no element: the
+/// last line and the element still open. Nil for a finished document.
+func unfinishedDocument(_ bytes: [UInt8], openElements: [String], sawRoot: Bool) -> LabelFileError? {
+    guard !sawRoot || !openElements.isEmpty else { return nil }
+    let line = bytes.reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+    return .syntax(line: line, column: 0, expected: sawRoot ? "</\(Excerpt.of(openElements.last!))> before the end of the file (it is cut short)" : "a root element")
 }
 
 /// Text with the five characters XML and HTML reserve replaced by their entities.

@@ -164,6 +164,7 @@ public enum KittiRawFile {
             throw .syntax(line: parser.lineNumber, column: parser.columnNumber,
                           expected: "well-formed XML (\(parser.parserError.map { "\($0)" } ?? "parser error"))")
         }
+        if let cut = unfinishedDocument(bytes, openElements: reader.path, sawRoot: reader.sawRoot) { throw cut }
         let count = max((names.keys.max() ?? -1) + 1, (reader.objects.keys.max() ?? -1) + 1)
         var set = LabelSet(sensorName: "velodyne")
         set.frames = (0..<count).map { LabeledFrame(name: names[$0] ?? String(format: "%010d", $0), objects: reader.objects[$0] ?? []) }
@@ -185,7 +186,8 @@ public enum KittiRawFile {
 private final class KittiRawReader: NSObject, XMLParserDelegate {
     var failure: LabelFileError?
     var objects: [Int: [LabeledObject]] = [:]
-    private var path: [String] = []
+    private(set) var path: [String] = []
+    private(set) var sawRoot = false
     private var text = ""
     private var tracklets = 0
     private var track: (category: String, size: [String: Double], first: Int?, attributes: [String: String], poses: [LabeledObject])?
@@ -208,6 +210,7 @@ private final class KittiRawReader: NSObject, XMLParserDelegate {
             attribute = (nil, nil)
         }
         path.append(name)
+        sawRoot = true
     }
 
     func parser(_ parser: XMLParser, foundCharacters string: String) { text += string }

@@ -158,6 +158,32 @@ struct CVATExportTests {
         #expect(back.frames.map(\.name) == ["f2", "f3"] && back.objectCount == 1)
     }
 
+    @Test("Damaged Kitti Raw, Sly Point Cloud and CVAT video files: every cut one refused with a LabelFileError, overwritten ones refused or read with no extra box, none trapping")
+    func damagedFiles() throws {
+        let set = sampleSet()
+        let (tracklets, frameList) = KittiRawFile.encode(set)
+        let sly = SlyPointCloudFile.encode(set)
+        let keyMap = try SlyPointCloudFile.decodeKeyMap(sly[1].bytes)
+        let video = try CVATFile.encode(set, layout: .video)
+        var truncated: [(String, [UInt8])] = [], overwritten: [(String, [UInt8])] = []
+        for (name, bytes) in [("kitti-raw", tracklets), ("sly", sly[2].bytes), ("cvat-video", video)] {
+            truncated += stride(from: 0, to: bytes.count - 1, by: 11).map { (name, Array(bytes[0..<$0])) }
+            overwritten += Corruption.randomOverwrites(bytes, copies: 200, count: 3, seed: 25).map { (name, $0) }
+        }
+        func count(_ name: String, _ bytes: [UInt8]) throws(LabelFileError) -> Int {
+            switch name {
+            case "kitti-raw": return try KittiRawFile.decode(tracklets: bytes, frameList: frameList).objectCount
+            case "sly": return try SlyPointCloudFile.decodeFrame(bytes, name: "f0.pcd.json", keyMap: keyMap).frame.objects.count
+            default: return try CVATFile.decode(bytes, camera: "front").objectCount
+            }
+        }
+        // A file cut short is never taken for a whole one.
+        let accepted = truncated.filter { (try? count($0.0, $0.1)) != nil }
+        #expect(accepted.isEmpty, "\(accepted.count) of \(truncated.count) cut files read, e.g. \(accepted.first.map { "\($0.0) of \($0.1.count) bytes" } ?? "")")
+        // Overwritten bytes change values or break the file, but no more boxes come back than were written.
+        #expect(overwritten.allSatisfy { (try? count($0.0, $0.1)).map { $0 <= set.objectCount } ?? true })
+    }
+
     static let trackingLabels = "kitti_tracking/training/label_02/0000.txt"
 
     @Test("KITTI tracking 0000 through every CVAT format and back: 711 boxes, 15 tracks, the same numbers",
