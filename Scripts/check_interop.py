@@ -320,14 +320,17 @@ def cvat():
         return np.array(values, dtype=np.float32).round(DIGITS).tolist()
     # CVAT for images and CVAT for video (image boxes of camera 2, 1242 x 375).
     for layout in ("cvat", "cvat-video"):
-        folder = os.path.join(OUT, layout)
-        os.makedirs(os.path.join(folder, "images"), exist_ok=True)
+        # A folder of its own: datumaro() links the real KITTI images into OUT/cvat/images, and a
+        # placeholder written there would truncate the shared data through the link.
+        folder = os.path.join(OUT, "tracking-" + layout)
+        os.makedirs(os.path.join(folder, "images"))
         xml = os.path.join(folder, "annotations.xml")
         cuboid("labels", "convert", source[0], xml, *source[1:], "--to", layout, "--image-size", "1242x375")
         # An images export carries its images beside the XML; datumaro reads only their names and the
         # sizes the XML declares, so empty files stand for the frames' images (not in ../shared/data).
         for frame in range(154):
-            open(os.path.join(folder, "images", "%06d.png" % frame), "w").close()
+            # O_EXCL | O_NOFOLLOW: a new empty file, never an existing one or the target of a link.
+            os.close(os.open(os.path.join(folder, "images", "%06d.png" % frame), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW))
         written = cvat_file_boxes(xml)
         in_file = max(nearest_difference(g["box"], written[f]) for f in gold for g in gold[f])
         dataset = dm.Dataset.import_from(folder, "cvat")
@@ -342,7 +345,7 @@ def cvat():
               f"datumaro's corners within {imported:.1e} px of them at its {DIGITS} decimals (float32)")
     # Kitti Raw Format 1.0 and Sly Point Cloud Format 1.0 (cuboids in the velodyne frame).
     for layout, name in (("kitti-raw", "kitti_raw"), ("sly-pointcloud", "sly_pointcloud")):
-        folder = os.path.join(OUT, layout)
+        folder = os.path.join(OUT, "tracking-" + layout)
         cuboid("labels", "convert", source[0], folder, *source[1:], "--to", layout)
         written = cvat3d_file_cuboids(layout, folder)
         in_file = max(cuboid_gold_error(gold[f], written[f]) for f in gold)
