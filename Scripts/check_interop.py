@@ -2,7 +2,8 @@
 """Feed Cuboid's label exports to the tools users load them with, on the real data in ../shared/data.
 
 Consumers: pycocotools (COCO datasets and results, evaluation against cuboid qa), motmetrics (MOT15 CSV), TrackEval (MOT17 ground truth), vcd (OpenLABEL
-schema validation; its scene library's placement of cuboids in odom), datumaro (CVAT XML and Datumaro point cloud JSON), nuscenes-devkit (results JSON
+schema validation; its scene library's placement of cuboids in odom), datumaro (CVAT XML for images and video, CVAT's Kitti Raw and Sly Point Cloud
+folders, Datumaro point cloud JSON), nuscenes-devkit (results JSON
 and its Box class). Every check compares numbers with the source labels, not only that a file loads.
 Usage: python3 Scripts/check_interop.py [path/to/cuboid]   (default .build/release/cuboid)
 Exits non-zero on the first failed check.
@@ -332,6 +333,187 @@ def datumaro():
           f"{len(clouds)} items, {len(cuboids)} cuboids; track {first['obj_id']} at {match.position}")
 
 
+# --- CVAT: datumaro's importers (which CVAT uses) read the CVAT XML and CVAT 3D exports -----------
+TRACKING = os.path.join(DATA, "kitti_tracking", "training")
+
+
+def kitti_tracking_gold():
+    """KITTI tracking sequence 0000 without DontCare: per frame, (track id, class, 2D box, centre,
+    size (l, w, h), length axis, up axis) in the velodyne frame, computed here from the calibration."""
+    import numpy as np
+    calib = {}
+    with open(os.path.join(TRACKING, "calib", "0000.txt")) as f:
+        for line in f:
+            if ":" in line or line.split():
+                key, *values = line.replace(":", " ").split()
+                calib[key] = np.array([float(v) for v in values])
+    rect = calib["R_rect"].reshape(3, 3) if "R_rect" in calib else calib["R0_rect"].reshape(3, 3)
+    tr = (calib["Tr_velo_cam"] if "Tr_velo_cam" in calib else calib["Tr_velo_to_cam"]).reshape(3, 4)
+    cam_from_velo = np.eye(4)
+    cam_from_velo[:3, :3] = rect @ tr[:, :3]
+    cam_from_velo[:3, 3] = rect @ tr[:, 3]
+    velo_from_cam = np.linalg.inv(cam_from_velo)
+    frames = {}
+    with open(os.path.join(TRACKING, "label_02", "0000.txt")) as f:
+        for line in f:
+            v = line.split()
+            if not v or v[2] == "DontCare":
+                continue
+            h, w, l, x, y, z, ry = map(float, v[10:17])
+            centre = velo_from_cam @ np.array([x, y - h / 2, z, 1])
+            length_axis = velo_from_cam[:3, :3] @ np.array([math.cos(ry), 0, -math.sin(ry)])
+            up_axis = velo_from_cam[:3, :3] @ np.array([0, -1, 0])
+            frames.setdefault(int(v[0]), []).append({"track": int(v[1]), "class": v[2], "box": list(map(float, v[6:10])),
+                                                     "centre": centre[:3], "size": np.array([l, w, h]), "length_axis": length_axis, "up_axis": up_axis})
+    return frames
+
+
+def nearest_difference(values, candidates):
+    """The largest absolute difference between `values` and the candidate (a list of numbers) nearest to it."""
+    return min(max(abs(a - b) for a, b in zip(values, c)) for c in candidates)
+
+
+def rotation_matrix(rx, ry, rz):
+    """Cuboid's and CVAT's rotation from (roll, pitch, yaw): Rx Ry Rz."""
+    import numpy as np
+    cx, sx, cy, sy, cz, sz = math.cos(rx), math.sin(rx), math.cos(ry), math.sin(ry), math.cos(rz), math.sin(rz)
+    return np.array([[1, 0, 0], [0, cx, -sx], [0, sx, cx]]) @ np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]]) @ np.array([[cz, -sz, 0], [sz, cz, 0], [0, 0, 1]])
+
+
+def cuboid_gold_error(gold, boxes):
+    """Largest centre (m), size (m) and axis (unit vector) difference between a frame's gold cuboids and
+    the (position, rotation, scale) triples of a file, each gold box matched to the nearest centre."""
+    import numpy as np
+    worst = 0.0
+    for g in gold:
+        position, rotation, scale = min(boxes, key=lambda b: float(np.linalg.norm(np.array(b[0]) - g["centre"])))
+        r = rotation_matrix(*rotation)
+        worst = max(worst, float(np.abs(np.array(position) - g["centre"]).max()), float(np.abs(np.array(scale) - g["size"]).max()),
+                    float(np.abs(r[:, 0] - g["length_axis"]).max()), float(np.abs(r[:, 2] - g["up_axis"]).max()))
+    return worst
+
+
+def cvat_file_boxes(path):
+    """{frame: [[xtl, ytl, xbr, ybr, ...]]} of a CVAT XML file, read with the standard library (outside boxes left out)."""
+    import xml.etree.ElementTree as ET
+    root = ET.parse(path).getroot()
+    frames = {}
+    for image in root.iter("image"):
+        for box in image.iter("box"):
+            frames.setdefault(int(image.get("id")), []).append([float(box.get(k)) for k in ("xtl", "ytl", "xbr", "ybr")])
+    for track in root.iter("track"):
+        for box in track.iter("box"):
+            if box.get("outside") != "1":
+                frames.setdefault(int(box.get("frame")), []).append([float(box.get(k)) for k in ("xtl", "ytl", "xbr", "ybr")])
+    return frames
+
+
+def cvat3d_file_cuboids(layout, folder):
+    """{frame: [(position, rotation, scale)]} of a Kitti Raw or Sly Point Cloud export, read with the
+    standard library, scale in CVAT's order (the box's x, y, z sizes; Kitti Raw's h, w, l as datumaro reads them)."""
+    import xml.etree.ElementTree as ET
+    frames = {}
+    if layout == "kitti-raw":
+        for tracklet in ET.parse(os.path.join(folder, "tracklet_labels.xml")).getroot().find("tracklets").findall("item"):
+            scale = [float(tracklet.find(k).text) for k in ("h", "w", "l")]
+            first = int(tracklet.find("first_frame").text)
+            for k, pose in enumerate(tracklet.find("poses").findall("item")):
+                if pose.find("truncation").text not in ("2", "99"):
+                    frames.setdefault(first + k, []).append(([float(pose.find(n).text) for n in ("tx", "ty", "tz")],
+                                                             [float(pose.find(n).text) for n in ("rx", "ry", "rz")], scale))
+    else:
+        with open(os.path.join(folder, "key_id_map.json")) as f:
+            videos = json.load(f)["videos"]
+        annotations = os.path.join(folder, "ds0", "ann")
+        for name in os.listdir(annotations):
+            with open(os.path.join(annotations, name)) as f:
+                data = json.load(f)
+            for figure in data["figures"]:
+                g = figure["geometry"]
+                frames.setdefault(videos[data["key"]], []).append(tuple([g[k][a] for a in "xyz"] for k in ("position", "rotation", "dimensions")))
+    return frames
+
+
+def cvat():
+    import datumaro as dm
+    from datumaro.components.annotation import COORDINATE_ROUNDING_DIGITS as DIGITS
+    gold = kitti_tracking_gold()
+    total = sum(len(v) for v in gold.values())
+    tracks = {g["track"] for v in gold.values() for g in v}
+    source = [os.path.join(TRACKING, "label_02", "0000.txt"), "--from", "kitti-tracking", "--calib", os.path.join(TRACKING, "calib", "0000.txt"),
+              "--drop-class", "DontCare"]
+    # Datumaro keeps coordinates to COORDINATE_ROUNDING_DIGITS (2) decimals, 2D ones as float32: what it
+    # imports is compared with the file's numbers so rounded, and the file's numbers with the gold to 1e-6.
+    def rounded(values):
+        return [round(v, DIGITS) for v in values]
+
+    def rounded32(values):
+        import numpy as np
+        return np.array(values, dtype=np.float32).round(DIGITS).tolist()
+    # CVAT for images and CVAT for video (image boxes of camera 2, 1242 x 375).
+    for layout in ("cvat", "cvat-video"):
+        # A folder of its own: datumaro() links the real KITTI images into OUT/cvat/images, and a
+        # placeholder written there would truncate the shared data through the link.
+        folder = os.path.join(OUT, "tracking-" + layout)
+        os.makedirs(os.path.join(folder, "images"))
+        xml = os.path.join(folder, "annotations.xml")
+        cuboid("labels", "convert", source[0], xml, *source[1:], "--to", layout, "--image-size", "1242x375")
+        # An images export carries its images beside the XML; datumaro reads only their names and the
+        # sizes the XML declares, so empty files stand for the frames' images (not in ../shared/data).
+        for frame in range(154):
+            # O_EXCL | O_NOFOLLOW: a new empty file, never an existing one or the target of a link.
+            os.close(os.open(os.path.join(folder, "images", "%06d.png" % frame), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW))
+        written = cvat_file_boxes(xml)
+        in_file = max(nearest_difference(g["box"], written[f]) for f in gold for g in gold[f])
+        dataset = dm.Dataset.import_from(folder, "cvat")
+        boxes = [(item, a) for item in dataset for a in item.annotations if a.type == dm.AnnotationType.bbox and not a.attributes.get("outside")]
+        ids = {a.attributes.get("track_id") for _, a in boxes}
+        # Datumaro holds the corners, the second as x + (xbr - xtl), rounded in float32.
+        imported = max(nearest_difference(a.points, [rounded32((b[0], b[1], b[0] + (b[2] - b[0]), b[1] + (b[3] - b[1]))) for b in written[int(item.attributes["frame"])]])
+                       for item, a in boxes)
+        check(f"datumaro imports the {layout} export of KITTI tracking 0000 with every box and track",
+              len(boxes) == total and len(ids) == len(tracks) and in_file < 1e-6 and imported < 1e-9,
+              f"{len(boxes)} boxes of {total}, {len(ids)} track ids of {len(tracks)}; the file's corners within {in_file:.1e} px of the gold, "
+              f"datumaro's corners within {imported:.1e} px of them at its {DIGITS} decimals (float32)")
+    # Kitti Raw Format 1.0 and Sly Point Cloud Format 1.0 (cuboids in the velodyne frame).
+    for layout, name in (("kitti-raw", "kitti_raw"), ("sly-pointcloud", "sly_pointcloud")):
+        folder = os.path.join(OUT, "tracking-" + layout)
+        cuboid("labels", "convert", source[0], folder, *source[1:], "--to", layout)
+        written = cvat3d_file_cuboids(layout, folder)
+        in_file = max(cuboid_gold_error(gold[f], written[f]) for f in gold)
+        dataset = dm.Dataset.import_from(folder, name)
+        cuboids = [(item, a) for item in dataset for a in item.annotations if a.type == dm.AnnotationType.cuboid_3d]
+        ids = {a.attributes.get("track_id") for _, a in cuboids}
+        imported = max(nearest_difference(a.position + a.rotation + a.scale, [rounded(p + r + s) for p, r, s in written[int(item.attributes["frame"])]])
+                       for item, a in cuboids)
+        check(f"datumaro imports the {layout} export of KITTI tracking 0000 with every cuboid and track",
+              len(cuboids) == total and len(ids) == len(tracks) and in_file < 1e-6 and imported < 1e-9,
+              f"{len(dataset)} frames, {len(cuboids)} cuboids of {total}, {len(ids)} track ids of {len(tracks)}; the file's centres, sizes "
+              f"and axes within {in_file:.1e} of the calibration's own transform, datumaro's values within {imported:.1e} of them at its {DIGITS} decimals")
+
+    # Pre-labels into a CVAT task: the sample drive's prelabel run in every CVAT format.
+    out = os.path.join(OUT, "prelabel-cvat")
+    cuboid("prelabel", os.path.join(ROOT, "SampleData", "sequence"), "--out", out, "--format", "openlabel,cvat-video,kitti-raw,sly-pointcloud", "--no-previews")
+    with open(os.path.join(out, "prelabels.openlabel.json")) as f:
+        openlabel = json.load(f)["openlabel"]
+    total = sum(len(frame.get("objects", {})) for frame in openlabel["frames"].values())
+    uids = len(openlabel["objects"])
+    counts = {}
+    for layout, name in (("kitti_raw", "kitti_raw"), ("sly_pointcloud", "sly_pointcloud")):
+        dataset = dm.Dataset.import_from(os.path.join(out, layout), name)
+        cuboids = [a for item in dataset for a in item.annotations if a.type == dm.AnnotationType.cuboid_3d]
+        counts[layout] = (len(cuboids), len({a.attributes.get("track_id") for a in cuboids}))
+    video = os.path.join(out, "video")
+    os.makedirs(video)
+    os.symlink(os.path.join(out, "cvat_video.xml"), os.path.join(video, "annotations.xml"))
+    dataset = dm.Dataset.import_from(video, "cvat")
+    boxes = [a for item in dataset for a in item.annotations if a.type == dm.AnnotationType.bbox and not a.attributes.get("outside")]
+    written = sum(len(v) for v in cvat_file_boxes(os.path.join(out, "cvat_video.xml")).values())
+    check("datumaro imports prelabel's CVAT exports of the sample drive with every box and track",
+          all(c == (total, uids) for c in counts.values()) and len(boxes) == written > 0,
+          f"{total} cuboids in {uids} tracks; kitti_raw {counts['kitti_raw']}, sly_pointcloud {counts['sly_pointcloud']}; "
+          f"cvat-video {len(boxes)} of {written} image_02 boxes")
+
 # --- nuScenes: the devkit loads the results and its Box class agrees ---------------------------------
 def nuscenes():
     import numpy as np
@@ -369,7 +551,7 @@ def nuscenes():
 if __name__ == "__main__":
     if not os.path.exists(os.path.join(DATA, "README.md")):
         sys.exit(f"{DATA} is missing: the interop check needs the shared real data")
-    for step in (openlabel, openlabel_scene, coco, mot, datumaro, nuscenes):
+    for step in (openlabel, openlabel_scene, coco, mot, datumaro, cvat, nuscenes):
         print(f"--- {step.__name__}")
         step()
     print(f"outputs in {OUT}")

@@ -7,7 +7,7 @@ extension MOTVariant: ExpressibleByArgument {}
 
 struct Labels: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Convert and check label files (OpenLABEL, KITTI, SUSTechPOINTS, nuScenes, CVAT, Datumaro, COCO, MOT).",
+        abstract: "Convert and check label files (OpenLABEL, KITTI, SUSTechPOINTS, nuScenes, CVAT, Kitti Raw, Sly Point Cloud, Datumaro, COCO, MOT).",
         subcommands: [LabelsConvert.self, LabelsCheck.self])
 }
 

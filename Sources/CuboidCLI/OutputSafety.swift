@@ -16,7 +16,7 @@ func refuseOverwriting(inputs: [String?], outputFiles: [String] = [], outputFold
 /// The file or the folder a label format writes at `path` (KITTI and SUSTechPOINTS write a folder
 /// of per-frame files).
 func labelOutputs(_ path: String, format: LabelFormat) -> (files: [String], folders: [String]) {
-    format.isPerFrame ? ([], [path]) : ([path], [])
+    format.isFolder ? ([], [path]) : ([path], [])
 }
 
 /// A `--labels NAME=PATH` argument split, or `PATH` alone named by its stem (a file whose own name

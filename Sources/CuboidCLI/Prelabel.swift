@@ -26,6 +26,9 @@ struct Prelabel: ParsableCommand {
     @Option(help: "Comma-separated label formats to write: \(LabelFormat.allCases.filter { $0 != .nuScenesInfo }.map(\.rawValue).joined(separator: ", ")).")
     var format: String = "openlabel"
 
+    @Option(help: "Camera whose 2D boxes the one-camera formats (cvat, cvat-video, mot) get, on a rig with several.")
+    var camera: String?
+
     @Option(help: "Configuration JSON (every key optional; see --write-config).")
     var config: String?
 
@@ -82,6 +85,7 @@ struct Prelabel: ParsableCommand {
             formats.append(parsed)
         }
         options.formats = formats
+        options.camera = camera
         options.previews = !noPreviews
         options.collectLabels = score
         guard let mode = ExternalDetectionMode(rawValue: detectionsMode) else { throw ValidationError("--detections-mode is join or replace") }
@@ -120,7 +124,7 @@ struct Prelabel: ParsableCommand {
         let sequence = try openSequence(path)
         let outputs = PrelabelRunner.outputs(in: output, formats: options.formats)
         try refuseOverwriting(inputs: sequence.inputFiles + [config, detections, gold], outputFiles: outputs.files, outputFolders: outputs.folders)
-        try PrelabelRunner.checkFormats(options.formats, sequence: sequence)
+        try PrelabelRunner.checkFormats(options.formats, sequence: sequence, camera: options.camera)
         let lock = try holdOutputFolder(output)
         defer { withExtendedLifetime(lock) {} }
         if let detections {

@@ -26,9 +26,21 @@ public enum LabelFormat: String, Sendable, Hashable, Codable, CaseIterable {
     case coco
     /// MOTChallenge CSV (2D tracks of one camera), in the MOT15 or MOT16/17 layout (``MOTVariant``).
     case mot
+    // CVAT's other layouts (issue 25): CVAT for video, and the two 3D formats CVAT imports cuboids from.
+    /// CVAT for video XML 1.1 (2D box tracks of one camera, with the frame size); `cvat` is CVAT for images.
+    case cvatVideo = "cvat-video"
+    /// CVAT's "Kitti Raw Format 1.0": a folder with `tracklet_labels.xml` and `frame_list.txt` (cuboids
+    /// as datumaro and CVAT read them; see ``KittiRawFile``).
+    case kittiRaw = "kitti-raw"
+    /// CVAT's "Sly Point Cloud Format 1.0" (Supervisely): a folder with `meta.json`, `key_id_map.json` and
+    /// `ds0/ann/FRAME.pcd.json` (see ``SlyPointCloudFile``).
+    case slyPointCloud = "sly-pointcloud"
 
     /// Whether the format holds one file per frame in a folder.
     public var isPerFrame: Bool { self == .kitti || self == .susTechPOINTS }
+
+    /// Whether the format is a folder (per-frame formats, and the layouts of several files).
+    public var isFolder: Bool { isPerFrame || self == .kittiRaw || self == .slyPointCloud }
 }
 
 /// What a conversion needs beyond the labels: calibration, image size, a camera, a class list.
@@ -124,7 +136,9 @@ public enum LabelStore {
             }
         case .nuScenes: set = try NuScenesResultsFile.read(path)
         case .nuScenesInfo: set = try NuScenesInfoFile.read(path)
-        case .cvat: set = try CVATFile.read(path)
+        case .cvat, .cvatVideo: set = try CVATFile.read(path)
+        case .kittiRaw: set = try KittiRawFile.read(path)
+        case .slyPointCloud: set = try SlyPointCloudFile.read(path)
         case .datumaro: set = try FileBytes.decode(path, DatumaroFile.decode)
         case .coco: set = try COCOFile.read(path)
         case .mot: set = try FileBytes.decode(path) { (bytes) throws(LabelFileError) in try MOTFile.decode(bytes) }
@@ -174,10 +188,12 @@ public enum LabelStore {
 }
 
 extension LabelFormat {
-    /// The format a label path most likely holds, from its layout and first bytes: a folder of
-    /// `.txt` files is KITTI, of `.json` files SUSTechPOINTS; a `.xml` file CVAT, a `.csv` file MOT;
-    /// a `.txt` file MOT when its first line holds 6 or more comma-separated fields (MOTChallenge's
-    /// `gt.txt`), KITTI tracking when its first field is a frame number, else KITTI; a `.json`
+    /// The format a label path most likely holds, from its layout and first bytes: a folder holding
+    /// `tracklet_labels.xml` is Kitti Raw, one holding `meta.json` and `key_id_map.json` Sly Point
+    /// Cloud, a folder of `.txt` files KITTI, of `.json` files SUSTechPOINTS; a `.xml` file Kitti Raw
+    /// when it is a Boost archive, CVAT for video when its mode is interpolation, else CVAT for images;
+    /// a `.csv` file MOT; a `.txt` file MOT when its first line holds 6 or more comma-separated fields
+    /// (MOTChallenge's `gt.txt`), KITTI tracking when its first field is a frame number, else KITTI; a `.json`
     /// file by its top-level keys (OpenLABEL, COCO, nuScenes results or info, Datumaro, SUSTechPOINTS).
     /// - Returns: nil when nothing matches (name the format then).
     public static func detect(_ path: String) -> LabelFormat? {
@@ -185,12 +201,21 @@ extension LabelFormat {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
         if isDirectory.boolValue {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+            if names.contains(KittiRawFile.annotationFile) { return .kittiRaw }
+            if names.contains(SlyPointCloudFile.keyIDFile) && names.contains(SlyPointCloudFile.metaFile) { return .slyPointCloud }
             let texts = names.filter { $0.hasSuffix(".txt") }.count, jsons = names.filter { $0.hasSuffix(".json") }.count
             if texts == 0 && jsons == 0 { return nil }
             return texts >= jsons ? .kitti : .susTechPOINTS
         }
         let lowered = path.lowercased()
-        if lowered.hasSuffix(".xml") { return .cvat }
+        if lowered.hasSuffix(".xml") {
+            // CVAT for video says so in its meta, near the start; KITTI raw tracklets are a Boost archive.
+            guard let handle = FileHandle(forReadingAtPath: path) else { return .cvat }
+            defer { try? handle.close() }
+            let head = String(decoding: handle.readData(ofLength: 1 << 12), as: UTF8.self)
+            if head.contains("<boost_serialization") { return .kittiRaw }
+            return head.contains("<mode>interpolation</mode>") ? .cvatVideo : .cvat
+        }
         if lowered.hasSuffix(".csv") { return .mot }
         guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? handle.close() }

@@ -5,8 +5,8 @@ import Foundation
 /// Writes labels frame by frame, for sequences too long to hold in memory.
 ///
 /// OpenLABEL, KITTI tracking and the per-frame formats (KITTI object, SUSTechPOINTS) stream: memory
-/// stays O(objects) (OpenLABEL's per-object section) or O(1) whatever the number of frames. CVAT,
-/// Datumaro, COCO, MOT and nuScenes need the whole set (ids, categories or images counted before the
+/// stays O(objects) (OpenLABEL's per-object section) or O(1) whatever the number of frames. CVAT (both
+/// layouts), Kitti Raw, Sly Point Cloud, Datumaro, COCO, MOT and nuScenes need the whole set (ids, categories or images counted before the
 /// first annotation), so for them the frames are collected and written by ``finish()``.
 ///
 /// Single-file formats go to a temporary file renamed over the destination by ``finish()``; a writer
@@ -48,11 +48,11 @@ public final class LabelStreamWriter {
         case .kittiTracking:
             trackingCalibration = try kittiCalibration(forFrame: Paths.stem(path))
             file = try AtomicFileWriter(path: path)
-        case .kitti, .susTechPOINTS:
+        case .kitti, .susTechPOINTS, .kittiRaw, .slyPointCloud:
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         case .nuScenesInfo:
             throw LabelFileError.missingContext("nuscenes-info is read only; write nuscenes (results) or openlabel")
-        case .nuScenes, .cvat, .datumaro, .coco, .mot:
+        case .nuScenes, .cvat, .datumaro, .coco, .mot, .cvatVideo:
             break
         }
     }
@@ -89,7 +89,7 @@ public final class LabelStreamWriter {
             try file!.append(KITTITrackingLabelFile.encode(labels))
         case .susTechPOINTS:
             try FileBytes.writeAtomically(SUSTechPOINTSLabelFile.encode(frame.objects), to: PathComponent.file(in: path, name: frame.name, suffix: ".json"))
-        case .nuScenes, .cvat, .datumaro, .coco, .mot:
+        case .nuScenes, .cvat, .datumaro, .coco, .mot, .cvatVideo, .kittiRaw, .slyPointCloud:
             collected.frames.append(frame)
         case .nuScenesInfo:
             preconditionFailure("rejected by init")
@@ -168,7 +168,11 @@ public final class LabelStreamWriter {
         case .kitti, .susTechPOINTS, .nuScenesInfo:
             break
         case .nuScenes: try FileBytes.writeAtomically(NuScenesResultsFile.encode(collected), to: path)
-        case .cvat: try FileBytes.writeAtomically(CVATFile.encode(collected, camera: context.camera), to: path)
+        case .cvat, .cvatVideo:
+            try FileBytes.writeAtomically(CVATFile.encode(collected, camera: context.camera, layout: format == .cvat ? .images : .video,
+                                                          imageSize: context.imageSize), to: path)
+        case .kittiRaw: try KittiRawFile.write(collected, to: path)
+        case .slyPointCloud: try SlyPointCloudFile.write(collected, to: path)
         case .datumaro: try FileBytes.writeAtomically(DatumaroFile.encode(collected), to: path)
         case .coco:
             // Scored boxes (every object but DontCare regions has a score) are results; anything else a dataset.

@@ -22,6 +22,8 @@ public struct PrelabelOptions: Sendable {
     public var configuration = PrelabelConfiguration()
     /// Label formats to write (OpenLABEL by default).
     public var formats: [LabelFormat] = [.openLABEL]
+    /// The camera whose 2D boxes the one-camera formats (CVAT, MOT) get; nil: the sequence's only camera.
+    public var camera: String?
     /// External detections: a label set readable by ``LabelStore`` with frames named as the sequence's.
     public var externalDetections: LabelSet?
     public var externalMode: ExternalDetectionMode = .join
@@ -170,7 +172,7 @@ public enum PrelabelRunner {
     ///   ``LabelFileError`` when a format cannot hold the labels.
     public static func run(_ sequence: SensorSequence, output: String, options: PrelabelOptions,
                            progress: (String, Int, Int) -> Void = { _, _, _ in }) throws -> PrelabelSummary {
-        try checkFormats(options.formats, sequence: sequence)
+        try checkFormats(options.formats, sequence: sequence, camera: options.camera)
         let detector = LidarDetector(configuration: options.configuration)
         let manager = FileManager.default
         let cache = output + "/cache"
@@ -254,7 +256,7 @@ public enum PrelabelRunner {
         let firstCameras = sequence.count > 0 ? try sequence.cameras(at: 0) : []
         if options.collectLabels { summary.labels = LabelSet(sensorName: sequence.sensorName, cameras: firstCameras) }
         let writers = try options.formats.map { format in
-            try LabelStreamWriter(path: output + "/" + outputName(format), format: format, context: try context(for: format, sequence: sequence),
+            try LabelStreamWriter(path: output + "/" + outputName(format), format: format, context: try context(for: format, sequence: sequence, camera: options.camera),
                                   sensorName: sequence.sensorName, cameras: firstCameras)
         }
         if options.previews { try manager.createDirectory(atPath: output + "/preview", withIntermediateDirectories: true) }
@@ -382,18 +384,22 @@ public enum PrelabelRunner {
     public static func outputs(in output: String, formats: [LabelFormat]) -> (files: [String], folders: [String]) {
         var files = [output + "/review_queue.csv"], folders = [output + "/cache", output + "/preview"]
         for format in formats {
-            if format.isPerFrame { folders.append(output + "/" + outputName(format)) } else { files.append(output + "/" + outputName(format)) }
+            if format.isFolder { folders.append(output + "/" + outputName(format)) } else { files.append(output + "/" + outputName(format)) }
         }
         return (files, folders)
     }
 
-    /// Refuses, before any frame is detected, a format this sequence cannot fill: KITTI labels only
-    /// what camera 2 sees (a sequence without it would give empty files), CVAT and MOT hold one
-    /// camera's boxes and COCO at least one camera's.
+    /// Refuses, before any frame is detected or any file written, a format this sequence cannot fill:
+    /// KITTI labels only what camera 2 sees (a sequence without it would give empty files), CVAT and
+    /// MOT hold one camera's boxes (`camera`, or the sequence's only one) and COCO at least one camera's.
+    /// - Parameter camera: The camera the one-camera formats take; it must be one of the sequence's.
     /// - Throws: ``LabelFileError/missingContext(_:)`` saying why, or the calibration's read error.
-    public static func checkFormats(_ formats: [LabelFormat], sequence: SensorSequence) throws {
+    public static func checkFormats(_ formats: [LabelFormat], sequence: SensorSequence, camera: String? = nil) throws {
         let cameras = sequence.count > 0 ? try sequence.cameras(at: 0).map(\.name) : []
         let listed = cameras.isEmpty ? "none" : cameras.joined(separator: ", ")
+        if let camera, !cameras.contains(camera) {
+            throw LabelFileError.missingContext("--camera \(camera) is not a camera of this sequence (cameras: \(listed))")
+        }
         for format in formats {
             switch format {
             case .kitti, .kittiTracking:
@@ -402,16 +408,16 @@ public enum PrelabelRunner {
                     throw LabelFileError.missingContext("\(format.rawValue) labels only what camera 2 sees, and this sequence has no camera 2 "
                         + "(image_2 or image_02; cameras: \(listed)), so every frame would be empty; write openlabel or sustechpoints, which hold cuboids alone")
                 }
-            case .cvat, .mot:
-                guard cameras.count == 1 else {
+            case .cvat, .cvatVideo, .mot:
+                guard cameras.count == 1 || camera != nil else {
                     throw LabelFileError.missingContext("\(format.rawValue) holds the boxes of one camera, and this sequence has "
-                        + (cameras.isEmpty ? "none, so the file would be empty" : "\(cameras.count) (\(listed))") + "; write openlabel, which holds every camera")
+                        + (cameras.isEmpty ? "none, so the file would be empty" : "\(cameras.count) (\(listed)); choose one with --camera, or write openlabel, which holds every camera"))
                 }
             case .coco:
                 guard !cameras.isEmpty else {
                     throw LabelFileError.missingContext("coco holds camera boxes, and this sequence has no camera, so the file would be empty; write openlabel")
                 }
-            case .openLABEL, .susTechPOINTS, .nuScenes, .datumaro, .nuScenesInfo:
+            case .openLABEL, .susTechPOINTS, .nuScenes, .datumaro, .nuScenesInfo, .kittiRaw, .slyPointCloud:
                 break
             }
         }
@@ -432,11 +438,15 @@ public enum PrelabelRunner {
         case .datumaro: "datumaro.json"
         case .coco: "coco.json"
         case .mot: "mot.txt"
+        case .cvatVideo: "cvat_video.xml"
+        case .kittiRaw: "kitti_raw"
+        case .slyPointCloud: "sly_pointcloud"
         }
     }
 
-    private static func context(for format: LabelFormat, sequence: SensorSequence) throws -> LabelContext {
+    private static func context(for format: LabelFormat, sequence: SensorSequence, camera: String? = nil) throws -> LabelContext {
         var context = LabelContext()
+        if format == .cvat || format == .cvatVideo || format == .mot { context.camera = camera }
         if format == .kitti || format == .kittiTracking {
             guard let calibration = try sequence.kittiCalibration(at: 0) else {
                 throw LabelFileError.missingContext("KITTI output needs a KITTI calibration; this \(sequence.layout.rawValue) sequence has none")

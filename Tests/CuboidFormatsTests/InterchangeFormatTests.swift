@@ -24,19 +24,22 @@ private func sampleSet() -> LabelSet {
 
 @Suite("Interchange formats: CVAT, COCO, MOT, Datumaro, nuScenes results")
 struct InterchangeFormatTests {
-    @Test("CVAT XML: tracks with an outside box at each gap and end, plain boxes in images, back again")
+    @Test("CVAT for images XML: every box in its image, track ids as a declared attribute, back again")
     func cvat() throws {
         let set = sampleSet()
         let xml = String(decoding: try CVATFile.encode(set), as: UTF8.self)
-        // Car track 7: f0 (key), f1 outside (gap), f2 (key); pedestrian: f0, f1, then outside at f2.
-        #expect(xml.contains("<box frame=\"1\" keyframe=\"1\" outside=\"1\""))
-        #expect(xml.components(separatedBy: "outside=\"1\"").count - 1 == 2)
-        #expect(xml.contains("<image id=\"0\" name=\"f0.png\" width=\"1280\" height=\"720\">\n    <box label=\"sign\""))
+        #expect(!xml.contains("<track") && !xml.contains("<original_size>") && xml.contains("<mode>annotation</mode>"))
+        #expect(xml.contains("<image id=\"0\" name=\"f0.png\" width=\"1280\" height=\"720\">\n    <box label=\"car\" source=\"manual\""))
+        #expect(xml.contains("<attribute name=\"track_id\">7</attribute>"))
+        // track_id is declared as a whole number from 3 to 7 for the labels that carry it, not for the sign.
+        #expect(xml.contains("<name>track_id</name>\n              <mutable>true</mutable>\n              <input_type>number</input_type>\n              <default_value>3</default_value>\n              <values>3\n7\n1</values>"))
+        #expect(xml.components(separatedBy: "<name>track_id</name>").count - 1 == 2)
         let back = try CVATFile.decode(Array(xml.utf8), camera: "front")
         #expect(back.frames.map(\.name) == ["f0", "f1", "f2"])
         #expect(back.frames.map(\.objects.count) == [3, 1, 1])
         let car = try #require(back.frames[2].objects.first)
-        #expect(car.category == "car" && car.boxes["front"] == set.frames[2].objects[0].boxes["front"] && car.attributes["occluded"] == .number(1))
+        #expect(car.category == "car" && car.trackID == "7" && car.boxes["front"] == set.frames[2].objects[0].boxes["front"] && car.attributes["occluded"] == .number(1))
+        #expect(back.frames[0].objects[2].trackID == nil)
         #expect(throws: LabelFileError.self) { try CVATFile.decode(bytes("<annotations>\n<image id=\"0\" name=\"a.png\">\n<box label=\"x\" xtl=\"1\" ytl=\"1\" xbr=\"0\" ybr=\"2\"/></image></annotations>")) }
         do {
             _ = try CVATFile.decode(bytes("<annotations>\n<image id=\"0\" name=\"a.png\">\n<box label=\"x\" xtl=\"one\" ytl=\"1\" xbr=\"2\" ybr=\"2\"/></image></annotations>"))
