@@ -23,6 +23,8 @@ public final class LabelStreamWriter {
     private var frames: ScratchFile?
     private var openLABEL: OpenLABELStreamEncoder?
     private var trackingIDs: [String: Int] = [:]
+    private var usedTrackingIDs = Set<Int>()
+    private var nextTrackingID = 0
     private var trackingCalibration: KITTICalibration?
     private var trackingLabels = 0
     private var frameIndex = 0
@@ -46,7 +48,10 @@ public final class LabelStreamWriter {
             frames = try ScratchFile(in: Paths.parent(path), for: path)
             openLABEL = OpenLABELStreamEncoder(sensor: sensorName, cameras: cameras)
         case .kittiTracking:
-            trackingCalibration = try context.calibration(forFrame: Paths.stem(path))
+            // Without --calib/--dataset, the frames' own calibration (an OpenLABEL file's) is used.
+            if context.calibration != nil || context.calibrationFolder != nil {
+                trackingCalibration = try context.calibration(forFrame: Paths.stem(path))
+            }
             file = try AtomicFileWriter(path: path)
         case .kitti, .susTechPOINTS:
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -65,13 +70,14 @@ public final class LabelStreamWriter {
         case .openLABEL:
             try frames!.append(openLABEL!.append(frame).utf8)
         case .kitti:
-            let calibration = try context.calibration(forFrame: frame.name)
+            let calibration = try calibration(of: frame)
             let labels = try kittiObjects(frame.objects, calibration: calibration).map { (object) throws(LabelFileError) in try KITTIObjectLabel(object, calibration: calibration, imageSize: context.imageSize) }
             try FileBytes.writeAtomically(KITTILabelFile.encode(labels, decimals: context.decimals), to: PathComponent.file(in: path, name: frame.name, suffix: ".txt"))
         case .kittiTracking:
             var labels: [KITTITrackingLabel] = []
-            for object in kittiObjects(frame.objects, calibration: trackingCalibration!) {
-                var label = try KITTIObjectLabel(object, calibration: trackingCalibration!, imageSize: context.imageSize)
+            let calibration = try trackingCalibration ?? calibration(of: frame)
+            for object in kittiObjects(frame.objects, calibration: calibration) {
+                var label = try KITTIObjectLabel(object, calibration: calibration, imageSize: context.imageSize)
                 if label.isDontCare, object.attributes["dontcare_placeholders"]?.text == "tracking" {
                     label.dimensions = SIMD3(-1000, -1000, -1000)
                     label.location = SIMD3(-10, -1, -1)
@@ -80,7 +86,7 @@ public final class LabelStreamWriter {
                 var id = -1
                 if !label.isDontCare {
                     let key = object.trackID ?? "untracked-\(frameIndex)-\(trackingLabels + labels.count)"
-                    id = trackingIDs[key] ?? (Int(key) ?? trackingIDs.count)
+                    id = trackingIDs[key] ?? newTrackingID(for: object.trackID, category: object.category)
                     trackingIDs[key] = id
                 }
                 labels.append(KITTITrackingLabel(frame: frameIndex, trackID: id, object: label))
@@ -94,6 +100,36 @@ public final class LabelStreamWriter {
         case .nuScenesInfo:
             preconditionFailure("rejected by init")
         }
+    }
+
+    /// The KITTI calibration of a frame: `--calib`/`--dataset` when given, else the frame's own (an
+    /// OpenLABEL file's `image_2` camera, or the KITTI labels it was read from).
+    /// - Throws: ``LabelFileError/missingContext(_:)`` when there is none.
+    private func calibration(of frame: LabeledFrame) throws -> KITTICalibration {
+        if context.calibration == nil, context.calibrationFolder == nil, let own = frame.kittiCalibration { return own }
+        return try context.calibration(forFrame: frame.name)
+    }
+
+    /// The KITTI track id of a track seen for the first time: its own id when it is a number (`7`), or
+    /// the number that ends a name made of the class and a number (`Car3` for a `Car`, as VCD names
+    /// KITTI's tracks), unless another track already has that id; else the smallest id not used.
+    private func newTrackingID(for track: String?, category: String) -> Int {
+        var number: Int?
+        if let track {
+            if let n = Int(track), n >= 0 {
+                number = n
+            } else if track.lowercased().hasPrefix(category.lowercased()), let n = Int(track.dropFirst(category.count)), n >= 0,
+                      String(n) == track.dropFirst(category.count) {
+                number = n
+            }
+        }
+        if let number, !usedTrackingIDs.contains(number) {
+            usedTrackingIDs.insert(number)
+            return number
+        }
+        while usedTrackingIDs.contains(nextTrackingID) { nextTrackingID += 1 }
+        usedTrackingIDs.insert(nextTrackingID)
+        return nextTrackingID
     }
 
     /// The objects with KITTI's 2D boxes: an object without a box in ``LabeledObject/kittiCamera``
