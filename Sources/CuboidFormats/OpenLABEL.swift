@@ -248,6 +248,9 @@ public enum OpenLABELFile {
                 if let system = object["object_data"]?["cuboid"]?.elements?.first?["coordinate_system"]?.string, !system.isEmpty { return system }
             }
         }
+        for (_, object) in root["objects"]?.members ?? [] {
+            if let system = object["object_data"]?["cuboid"]?.elements?.first?["coordinate_system"]?.string, !system.isEmpty { return system }
+        }
         return nil
     }
 
