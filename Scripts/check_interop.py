@@ -156,14 +156,32 @@ def openlabel_written():
     check("the KITTI object conversion carries P2 as image_2's camera_matrix_3x4", max(abs(a - b) for a, b in zip(written, p2)) < 1e-12,
           f"{len(raw['streams'])} streams, {len(raw['coordinate_systems'])} coordinate systems; "
           f"{sum('streams' in fr['frame_properties'] for fr in raw['frames'].values())} frames with their own calibration")
+    total = sum(1 for rs in kitti_rows(os.path.join(KITTI, "label_2"), sorted(n[:-4] for n in os.listdir(os.path.join(KITTI, "label_2")))).values() for r in rs if r[0] != "DontCare")
+    # VCD's scene library, through the written coordinate systems (and the frames' own transforms),
+    # puts each cuboid in image_2 (the rectified camera-0 frame) at the KITTI label's centre.
+    import numpy as np
+    from vcd import scl
+    document = core.OpenLABEL()
+    document.load_from_file(files["KITTI object conversion"], validation=True)
+    scene = scl.Scene(document)
+    worst, placed = 0.0, 0
+    for key, frame in raw["frames"].items():
+        rows = [r for r in kitti_rows(os.path.join(KITTI, "label_2"), [frame["frame_properties"]["name"]]).popitem()[1] if r[0] != "DontCare"]
+        cuboids = [o["object_data"]["cuboid"][0] for o in frame["objects"].values() if "cuboid" in o["object_data"]]
+        for box, row in zip(cuboids, rows):
+            centre = np.array(scene.transform_cuboid(box["val"], box["coordinate_system"], "image_2", int(key))[:3], dtype=float)
+            worst = max(worst, float(np.abs(centre - np.array([float(row[11]), float(row[12]) - float(row[8]) / 2, float(row[13])])).max()))
+            placed += 1
+    check("VCD's scene library places the KITTI conversion's cuboids in image_2 at the KITTI labels' centres", placed == total and worst < 1e-9,
+          f"{placed}/{total} cuboids, max difference {worst:.1e} m")
     back = os.path.join(OUT, "kitti-from-openlabel")
     cuboid("labels", "convert", files["KITTI object conversion"], back, "--from", "openlabel", "--to", "kitti")
     frames = sorted(n[:-4] for n in os.listdir(os.path.join(KITTI, "label_2")))
     source, ours = kitti_rows(os.path.join(KITTI, "label_2"), frames), kitti_rows(back, frames)
     same = sum(a[:15] == b for frame in frames for a, b in zip(source[frame], ours[frame]))
-    total = sum(len(r) for r in source.values())
-    check("KITTI export of the OpenLABEL file without --calib (its own calibration) gives the source labels", same == total,
-          f"{same}/{total} rows identical in {len(frames)} frames (2 calibrations)")
+    rows = sum(len(r) for r in source.values())
+    check("KITTI export of the OpenLABEL file without --calib (its own calibration) gives the source labels", same == rows,
+          f"{same}/{rows} rows identical in {len(frames)} frames (2 calibrations)")
 
 
 # --- VCD's KITTI tracking file read and written back as KITTI tracking -------------------------------
