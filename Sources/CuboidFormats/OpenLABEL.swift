@@ -10,6 +10,11 @@ import CuboidIO
 ///   4 x 4 row-major matrix that maps camera coordinates into the sensor frame).
 /// - `streams`: the sensor as `lidar`, each camera as `camera` with `intrinsics_pinhole`
 ///   (`width_px`, `height_px`, `camera_matrix_3x4`).
+/// - A KITTI calibration (``LabeledFrame/kittiCalibration``): a `camera` stream `image_N` per
+///   projection `PN` with `PN` verbatim as `camera_matrix_3x4` (`[K | p]`, as VCD writes KITTI), and per
+///   camera a coordinate system for the rectified camera-0 frame (child of the sensor,
+///   `pose_wrt_parent` = `(R0_rect Tr_velo_to_cam)^-1`); a frame whose calibration differs from the
+///   first one's gives its own in `frame_properties.streams` and `SENSOR_to_image_N` transforms.
 /// - `objects`: one per track (`name` is the track id, `type` the class); objects without a track id
 ///   get one object per detection.
 /// - `frames`: per object a `cuboid` `[x, y, z, qx, qy, qz, qw, sx, sy, sz]` in the sensor frame
@@ -41,6 +46,12 @@ import CuboidIO
 ///   ego pose (world from sensor), only its direction label was backwards, so it is read as
 ///   `SENSOR_to_odom`. Such files load exactly as they were meant.
 /// - Without a `lidar` stream, the sensor frame is the first cuboid's coordinate system.
+/// - Object-level (static) `object_data`: an object with a static cuboid or 2D box is in every frame
+///   it lives in (its `frame_intervals`, or all frames without any; one frame when the file has no
+///   frames); static values complete what a frame gives for the object.
+/// - A camera stream `image_2` whose coordinate system reaches the sensor gives each frame a KITTI
+///   calibration (streams `image_0`..`image_3` as `P0`..`P3`), which KITTI export uses when no
+///   calibration is given. `width_px` and `height_px` are optional (0 when absent).
 /// - A `camera_matrix_3x4` with a fourth column `p` (`[K | p]`, KITTI's P2 and P3 as VCD writes them)
 ///   moves the camera by `K^-1 p` from its coordinate system, so each camera projects as the matrix does.
 public enum OpenLABELFile {
