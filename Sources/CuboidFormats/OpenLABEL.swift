@@ -399,7 +399,9 @@ public enum OpenLABELFile {
     }
 
     /// The `object_data` of one object.
-    fileprivate static func objectData(_ object: LabeledObject, sensor: String) -> JSONOutput {
+    /// - Parameter cameras: The declared cameras: a 2D box in another camera names it only as the
+    ///   box's `name` (a `coordinate_system` must be declared), which reads back the same.
+    fileprivate static func objectData(_ object: LabeledObject, sensor: String, cameras: Set<String>) -> JSONOutput {
         var data: [(String, JSONOutput)] = []
         if let box = object.cuboid {
             let q = object.orientation
@@ -413,8 +415,8 @@ public enum OpenLABELFile {
         }
         if !object.boxes.isEmpty {
             data.append(("bbox", .array(object.boxes.sorted { $0.key < $1.key }.map { camera, box in
-                .object([("name", .string(camera)), ("coordinate_system", .string(camera)),
-                         ("val", .numbers([(box.minX + box.maxX) / 2, (box.minY + box.maxY) / 2, box.width, box.height]))])
+                .object([("name", .string(camera))] + (cameras.contains(camera) ? [("coordinate_system", .string(camera))] : [])
+                         + [("val", .numbers([(box.minX + box.maxX) / 2, (box.minY + box.maxY) / 2, box.width, box.height]))])
             })))
         }
         var numbers: [JSONOutput] = [], texts: [JSONOutput] = [], flags: [JSONOutput] = []
@@ -500,6 +502,8 @@ struct OpenLABELStreamEncoder {
         let index = frameCount
         frameCount += 1
         if frame.egoPose != nil { hasPoses = true }
+        if kittiCalibration == nil, let calibration = frame.kittiCalibration { kittiCalibration = calibration }
+        let declaredCameras = Set(cameras.map(\.name) + (kittiCalibration.map { Self.kittiCameraNames($0) } ?? []))
         var used = Set<Int>()
         var entries: [(String, JSONOutput)] = []
         // Objects: one per track id; detections without one get their own.
@@ -521,7 +525,7 @@ struct OpenLABELStreamEncoder {
                 if let track = object.trackID { remember(track: track, category: object.category, uid: uid) }
             }
             used.insert(uid)
-            entries.append((String(uid), .object([("object_data", OpenLABELFile.objectData(object, sensor: sensor))])))
+            entries.append((String(uid), .object([("object_data", OpenLABELFile.objectData(object, sensor: sensor, cameras: declaredCameras))])))
         }
         var properties: [(String, JSONOutput)] = [("name", .string(frame.name))]
         if let timestamp = frame.timestamp { properties.append(("timestamp", .number(timestamp))) }
@@ -532,13 +536,10 @@ struct OpenLABELStreamEncoder {
                 ("transform_src_to_dst", .object([("matrix4x4", .numbers(pose.matrix))])),
             ])))
         }
-        if let calibration = frame.kittiCalibration {
-            if kittiCalibration == nil { kittiCalibration = calibration }
-            if calibration != kittiCalibration {
-                let own = kittiFrameCalibration(calibration)
-                properties.append(("streams", .object(own.streams)))
-                transforms += own.transforms
-            }
+        if let calibration = frame.kittiCalibration, let first = kittiCalibration, calibration != first {
+            let own = kittiFrameCalibration(calibration, declared: Set(Self.kittiCameraNames(first)))
+            properties.append(("streams", .object(own.streams)))
+            transforms += own.transforms
         }
         if !transforms.isEmpty { properties.append(("transforms", .object(transforms))) }
         let member = JSONOutput.object([("objects", .object(entries)), ("frame_properties", .object(properties))])
@@ -721,10 +722,11 @@ extension OpenLABELStreamEncoder {
     /// drives): its cameras' intrinsics in `frame_properties.streams` and a transform
     /// `SENSOR_to_image_N` per camera (`X_image = M X_sensor`, `R0_rect Tr_velo_to_cam`), which
     /// replaces the static `pose_wrt_parent` in that frame.
-    fileprivate func kittiFrameCalibration(_ calibration: KITTICalibration) -> (streams: [(String, JSONOutput)], transforms: [(String, JSONOutput)]) {
+    /// Only the cameras the static calibration declares (`declared`) are written.
+    fileprivate func kittiFrameCalibration(_ calibration: KITTICalibration, declared: Set<String>) -> (streams: [(String, JSONOutput)], transforms: [(String, JSONOutput)]) {
         let rectifiedFromSensor = calibration.rectifiedFromVelodyne
         var streams: [(String, JSONOutput)] = [], transforms: [(String, JSONOutput)] = []
-        for index in calibration.projections.keys.sorted() {
+        for index in calibration.projections.keys.sorted() where declared.contains(Self.kittiCameraName(index)) {
             let name = Self.kittiCameraName(index)
             streams.append((name, .object([("stream_properties", kittiPinhole(calibration, index: index))])))
             transforms.append((sensor + "_to_" + name, .object([

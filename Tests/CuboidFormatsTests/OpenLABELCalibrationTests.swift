@@ -79,16 +79,17 @@ struct OpenLABELCalibrationTests {
         // KITTI export from the file alone equals export with the calibrations given.
         let folder = NSTemporaryDirectory() + "cuboid-calib-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try LabelStore.write(back, to: folder + "/own", format: .kitti)
+        let size = LabelContext(imageSize: (1242, 375))
+        try LabelStore.write(back, to: folder + "/own", format: .kitti, context: size)
         for (index, shift) in scenario.shifts.enumerated() {
             let name = String(format: "%06d", index)
             try LabelStore.write(LabelSet(sensorName: "velodyne", frames: [set.frames[index]]), to: folder + "/given", format: .kitti,
-                                 context: LabelContext(calibration: calibration(shift: shift)))
+                                 context: LabelContext(calibration: calibration(shift: shift), imageSize: (1242, 375)))
             let own = try FileBytes.read(folder + "/own/\(name).txt"), given = try FileBytes.read(folder + "/given/\(name).txt")
             #expect(own == given, "frame \(name)")
         }
         // KITTI tracking without a calibration uses the frames' own too.
-        try LabelStore.write(back, to: folder + "/0000.txt", format: .kittiTracking)
+        try LabelStore.write(back, to: folder + "/0000.txt", format: .kittiTracking, context: size)
         #expect(try KITTITrackingLabelFile.read(folder + "/0000.txt").map(\.trackID) == Array(repeating: 3, count: scenario.shifts.count))
     }
 
@@ -110,7 +111,7 @@ struct OpenLABELCalibrationTests {
                                                             LabeledFrame(name: "000001", objects: tracks.map { LabeledObject(trackID: $0.0, category: $0.1, cuboid: box) })])
         let path = NSTemporaryDirectory() + "cuboid-ids-\(UUID().uuidString).txt"
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try LabelStore.write(set, to: path, format: .kittiTracking, context: LabelContext(calibration: calibration(shift: 0)))
+        try LabelStore.write(set, to: path, format: .kittiTracking, context: LabelContext(calibration: calibration(shift: 0), imageSize: (1242, 375)))
         let ids = try KITTITrackingLabelFile.read(path).map(\.trackID)
         // Car3 -> 3, 7 -> 7, pedestrian12 -> 12, lead -> 0, Van7 -> 7 is taken -> 1, Car03 is not "Car" + a number's digits -> 2.
         #expect(ids == [3, 7, 12, 0, 1, 2, 3, 7, 12, 0, 1, 2])
