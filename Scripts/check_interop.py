@@ -230,6 +230,14 @@ def openlabel_vcd_kitti_tracking():
     check("VCD's KITTI tracking boxes equal Cuboid's KITTI tracking export to the file's precision", ours_vs_file < 1e-5,
           f"Cuboid vs the file's values max {ours_vs_file:.1e} m; the file's values vs label_02 max {file_vs_gold:.4f}; "
           f"Cuboid vs label_02 max {worst:.4f} (VCD's file keeps two decimals)")
+    # Without --calib: the calibration inside the file (CAM_LEFT, the cuboids' camera, as P2).
+    own = os.path.join(OUT, "vcd-kitti-tracking-0000-own-calib.txt")
+    cuboid("labels", "convert", source, own, "--from", "openlabel", "--to", "kitti-tracking", "--drop-class", "Egocar")
+    mine = rows(own)
+    own_vs_file = max(max(abs(a - b) for a, b in zip(in_file[k], mine[k][1])) for k in in_file if k in mine)
+    check("VCD's KITTI tracking file converts with its own calibration (no --calib) to label_02's ids and the file's values",
+          sorted(mine) == sorted(gold) and own_vs_file < 1e-5, f"{len(mine)} boxes, same (frame, track id) keys: {sorted(mine) == sorted(gold)}; "
+          f"Cuboid vs the file's values max {own_vs_file:.1e} m")
     # Its poses: every frame of Cuboid's reading has an ego pose (VELO_TOP into odom through vehicle-iso8855).
     converted = os.path.join(OUT, "vcd-kitti-tracking-0000.openlabel.json")
     cuboid("labels", "convert", source, converted, "--from", "openlabel", "--to", "openlabel")

@@ -50,7 +50,8 @@ import CuboidIO
 ///   it lives in (its `frame_intervals`, or all frames without any; one frame when the file has no
 ///   frames); static values complete what a frame gives for the object.
 /// - A camera stream `image_2` whose coordinate system reaches the sensor gives each frame a KITTI
-///   calibration (streams `image_0`..`image_3` as `P0`..`P3`), which KITTI export uses when no
+///   calibration (streams `image_0`..`image_3` as `P0`..`P3`; without `image_2`, the camera the
+///   first cuboid is given in, its 3 x 4 matrix as `P2`), which KITTI export uses when no
 ///   calibration is given. `width_px` and `height_px` are optional (0 when absent).
 /// - A `camera_matrix_3x4` with a fourth column `p` (`[K | p]`, KITTI's P2 and P3 as VCD writes them)
 ///   moves the camera by `K^-1 p` from its coordinate system, so each camera projects as the matrix does.
@@ -118,6 +119,7 @@ public enum OpenLABELFile {
            let system = firstCuboidSystem(root), declared.contains(system) {
             set.sensorName = system
         }
+        let kittiReference = kittiReference(root)
         // The scene frame ego poses map into: `odom` when declared as a scene, else the first scene_cs.
         let scene = sceneSystems.contains("odom") ? "odom" : sceneSystems.first
         // Files written by Cuboid before the fix named the world-from-sensor pose `odom_to_SENSOR` with
@@ -181,7 +183,7 @@ public enum OpenLABELFile {
                 }
             }
             if let scene, scene != set.sensorName { labeled.egoPose = graph.pose(from: set.sensorName, to: scene) }
-            labeled.kittiCalibration = try kittiCalibration(root, frame: frame, sensor: set.sensorName, graph: graph)
+            labeled.kittiCalibration = try kittiCalibration(root, frame: frame, sensor: set.sensorName, reference: kittiReference, graph: graph)
             let objects = frame["objects"]?.members ?? []
             // Document order is the frame's object order as written.
             var present = Set<String>()
@@ -203,7 +205,7 @@ public enum OpenLABELFile {
         // A document without frames whose objects carry static geometry: one frame holds them.
         if numbered.isEmpty && !staticObjects.isEmpty {
             var labeled = LabeledFrame(name: "0")
-            labeled.kittiCalibration = try kittiCalibration(root, frame: nil, sensor: set.sensorName, graph: tree)
+            labeled.kittiCalibration = try kittiCalibration(root, frame: nil, sensor: set.sensorName, reference: kittiReference, graph: tree)
             for (uid, data) in staticObjects {
                 labeled.objects += try object(data, uid: uid, info: objectInfo[uid]!, sensor: set.sensorName, declared: declared, graph: tree)
             }
@@ -222,9 +224,19 @@ public enum OpenLABELFile {
         }
     }
 
+    /// The camera whose coordinate system KITTI labels of a document live in: the camera stream
+    /// `image_2`, else the camera the first cuboid is given in when its `camera_matrix_3x4` is a
+    /// projection `[K | p]` (VCD's KITTI files give their cuboids in `CAM_LEFT`, whose matrix is P2).
+    private static func kittiReference(_ root: JSONNode) -> String? {
+        if root["streams"]?[LabeledObject.kittiCamera]?["type"]?.string == "camera" { return LabeledObject.kittiCamera }
+        guard let system = firstCuboidSystem(root), let stream = root["streams"]?[system], stream["type"]?.string == "camera",
+              stream["stream_properties"]?["intrinsics_pinhole"]?["camera_matrix_3x4"] != nil else { return nil }
+        return system
+    }
+
     /// The KITTI calibration a document carries for one frame (`frame` nil: the static one), or nil
-    /// when it has no camera stream `image_2` with a 3 x 4 camera matrix whose coordinate system
-    /// reaches the sensor.
+    /// when it has no camera `reference` (``kittiReference(_:)``) with a 3 x 4 camera matrix whose
+    /// coordinate system reaches the sensor. With another reference than `image_2`, its matrix is P2.
     ///
     /// Streams `image_0` to `image_3` give `P0` to `P3`: their `camera_matrix_3x4` (the frame's own in
     /// `frame_properties.streams` when given), each multiplied by the pose from `image_2`'s coordinate
@@ -232,14 +244,12 @@ public enum OpenLABELFile {
     /// KITTI calibrations Cuboid writes, where the cameras share the rectified camera-0 frame).
     /// `R0_rect` is the identity and `Tr_velo_to_cam` the pose from the sensor into `image_2`'s system,
     /// so that `P R0_rect Tr_velo_to_cam` is each camera's projection from the sensor frame.
-    private static func kittiCalibration(_ root: JSONNode, frame: JSONNode?, sensor: String,
+    private static func kittiCalibration(_ root: JSONNode, frame: JSONNode?, sensor: String, reference: String?,
                                          graph: OpenLABELTransformGraph) throws(LabelFileError) -> KITTICalibration? {
-        let reference = LabeledObject.kittiCamera
-        guard root["streams"]?[reference]?["type"]?.string == "camera",
-              let rectifiedFromSensor = graph.pose(from: sensor, to: reference) else { return nil }
+        guard let reference, let rectifiedFromSensor = graph.pose(from: sensor, to: reference) else { return nil }
+        let cameras = reference == LabeledObject.kittiCamera ? (0..<4).map { ($0, "image_\($0)") } : [(2, reference)]
         var projections: [Int: [Double]] = [:]
-        for index in 0..<4 {
-            let name = "image_\(index)"
+        for (index, name) in cameras {
             let pinhole = frame?["frame_properties"]?["streams"]?[name]?["stream_properties"]?["intrinsics_pinhole"]
                 ?? root["streams"]?[name]?["stream_properties"]?["intrinsics_pinhole"]
             guard let pinhole, pinhole["camera_matrix_3x4"] != nil, let cameraFromReference = graph.pose(from: reference, to: name) else { continue }

@@ -171,6 +171,30 @@ struct OpenLABELCalibrationTests {
         }
     }
 
+    /// VCD's KITTI tracking file gives its cuboids in `CAM_LEFT`, whose camera matrix is P2: that is
+    /// the calibration KITTI tracking export uses without --calib, and the track ids are label_02's.
+    @Test("VCD's KITTI tracking file exports to KITTI tracking with its own calibration", .enabled(if: SharedData.isAvailable, "needs ../shared/data"))
+    func vcdOwnCalibration() throws {
+        var set = try OpenLABELFile.read(SharedData.path("openlabel/vcd/openlabel100_kitti_tracking_0000.json"))
+        for f in set.frames.indices { set.frames[f].objects.removeAll { $0.category == "Egocar" } }
+        let p2 = try #require(set.frames[0].kittiCalibration?.projections[2])
+        #expect(p2 == [721.5377, 0.0, 609.5593, 44.85728, 0.0, 721.5377, 172.854, 0.2163791, 0.0, 0.0, 1.0, 0.002745884])
+        let path = NSTemporaryDirectory() + "cuboid-vcd-own-\(UUID().uuidString).txt"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try LabelStore.write(set, to: path, format: .kittiTracking, context: LabelContext(decimals: 6))
+        let written = try KITTITrackingLabelFile.read(path).filter { !$0.object.isDontCare }
+        let gold = try KITTITrackingLabelFile.read(SharedData.path("kitti_tracking/training/label_02/0000.txt")).filter { !$0.object.isDontCare }
+        var byKey: [String: KITTIObjectLabel] = [:]
+        for label in gold { byKey["\(label.frame) \(label.trackID)"] = label.object }
+        #expect(written.count == gold.count && written.allSatisfy { byKey["\($0.frame) \($0.trackID)"]?.type == $0.object.type })
+        // Within VCD's two decimals of the gold (the file truncates; see OpenLABELPoseTests).
+        let worst = written.map { label in
+            let d = byKey["\(label.frame) \(label.trackID)"]!.location - label.object.location
+            return max(abs(d.x), abs(d.y), abs(d.z))
+        }.max() ?? .infinity
+        #expect(worst < 0.02, "max location difference \(worst) m")
+    }
+
     /// The KITTI tracking sequence through OpenLABEL and back to KITTI tracking without a
     /// calibration: every row as the source prints it, track ids included.
     @Test("real KITTI tracking labels: KITTI tracking -> OpenLABEL -> KITTI tracking with the file's own calibration", .enabled(if: SharedData.isAvailable, "needs ../shared/data"))
