@@ -129,8 +129,14 @@ def openlabel_written():
            "--from", "kitti-tracking", "--calib", os.path.join(tracking, "calib", "0000.txt"))
     cuboid("prelabel", synth, "-o", os.path.join(OUT, "prelabel-synth"))
     files["prelabel output (synthetic drive)"] = os.path.join(OUT, "prelabel-synth", "prelabels.openlabel.json")
-    cuboid("prelabel", KITTI, "-o", os.path.join(OUT, "prelabel-kitti"))
-    files["prelabel output (KITTI object)"] = os.path.join(OUT, "prelabel-kitti", "prelabels.openlabel.json")
+    # The KITTI object folder's camera images are needed (prelabel projects into them); a damaged copy
+    # of the shared data (empty PNGs) skips this file with the reason, any other failure fails.
+    empty = [n for n in sorted(os.listdir(os.path.join(KITTI, "image_2"))) if os.path.getsize(os.path.join(KITTI, "image_2", n)) == 0]
+    if empty:
+        print(f"skip prelabel output (KITTI object): {len(empty)} empty images in {os.path.join(KITTI, 'image_2')} ({', '.join(empty)})")
+    else:
+        cuboid("prelabel", KITTI, "-o", os.path.join(OUT, "prelabel-kitti"))
+        files["prelabel output (KITTI object)"] = os.path.join(OUT, "prelabel-kitti", "prelabels.openlabel.json")
     files["interpolate output (synthetic gold)"] = os.path.join(OUT, "interpolated-synth.openlabel.json")
     cuboid("interpolate", "run", files["synthetic gold (cuboid synth)"], "--out", files["interpolate output (synthetic gold)"])
     files["interpolate output (KITTI tracking)"] = os.path.join(OUT, "interpolated-tracking.openlabel.json")
