@@ -2,8 +2,9 @@
 """Feed Cuboid's label exports to the tools users load them with, on the real data in ../shared/data.
 
 Consumers: pycocotools (COCO datasets and results, evaluation against cuboid qa), motmetrics (MOT15 CSV), TrackEval (MOT17 ground truth), vcd (OpenLABEL
-schema validation; its scene library's placement of cuboids in odom), datumaro (CVAT XML for images and video, CVAT's Kitti Raw and Sly Point Cloud
-folders, Datumaro point cloud JSON), nuscenes-devkit (results JSON
+schema validation; its scene library's placement of cuboids in odom), openlabel-checker (the ASAM OpenLABEL 1.0 schema and cross-reference checks on
+every kind of OpenLABEL file Cuboid writes), datumaro (CVAT XML for images and video, CVAT's Kitti Raw and Sly Point Cloud folders, Datumaro point
+cloud JSON), nuscenes-devkit (results JSON
 and its Box class). Every check compares numbers with the source labels, not only that a file loads.
 Usage: python3 Scripts/check_interop.py [path/to/cuboid]   (default .build/release/cuboid)
 Exits non-zero on the first failed check.
@@ -109,6 +110,193 @@ def openlabel_scene():
             drift = max(float(np.abs(np.array(c) - c[0]).max()) for c in parked.values() if len(c) > 1)
             check(f"parked cars of Cuboid's {name} stay put in odom as VCD places them", drift < 1e-6,
                   f"{len(parked)} parked actors, max drift {drift:.2e} m")
+
+
+# --- OpenLABEL as the standard's checker and VCD read every kind of file Cuboid writes -------------
+def openlabel_written():
+    """openlabel-checker (schema + cross-references: declared coordinate systems, streams, objects,
+    frame intervals) finds 0 errors, and VCD loads with schema validation, on each kind of OpenLABEL
+    file Cuboid writes: `cuboid synth` gold, a KITTI object and a KITTI tracking conversion (with the
+    KITTI calibration inside), prelabel and interpolate output. The KITTI calibration must come back
+    out: KITTI export from the OpenLABEL file without --calib/--dataset equals the source labels."""
+    from openlabel_checker.core import check_file
+    from openlabel_checker.models import Severity
+    from vcd import core
+    tracking = os.path.join(DATA, "kitti_tracking", "training")
+    synth = os.path.join(OUT, "synth")
+    cuboid("synth", synth, "--scene", os.path.join(ROOT, "SampleData", "scenes", "residential.json"), "--frames", "3")
+    files = {"synthetic gold (cuboid synth)": os.path.join(synth, "gold.openlabel.json")}
+    files["KITTI object conversion"] = cuboid_openlabel("kitti", os.path.join(KITTI, "label_2"), "--dataset", KITTI)
+    files["KITTI tracking conversion"] = os.path.join(OUT, "kitti-tracking.openlabel.json")
+    cuboid("labels", "convert", os.path.join(tracking, "label_02", "0000.txt"), files["KITTI tracking conversion"],
+           "--from", "kitti-tracking", "--calib", os.path.join(tracking, "calib", "0000.txt"))
+    cuboid("prelabel", synth, "-o", os.path.join(OUT, "prelabel-synth"))
+    files["prelabel output (synthetic drive)"] = os.path.join(OUT, "prelabel-synth", "prelabels.openlabel.json")
+    # The KITTI object folder's camera images are needed (prelabel projects into them); a damaged copy
+    # of the shared data (empty PNGs) skips this file with the reason, any other failure fails.
+    empty = [n for n in sorted(os.listdir(os.path.join(KITTI, "image_2"))) if os.path.getsize(os.path.join(KITTI, "image_2", n)) == 0]
+    if empty:
+        print(f"skip prelabel output (KITTI object): {len(empty)} empty images in {os.path.join(KITTI, 'image_2')} ({', '.join(empty)})")
+    else:
+        cuboid("prelabel", KITTI, "-o", os.path.join(OUT, "prelabel-kitti"))
+        files["prelabel output (KITTI object)"] = os.path.join(OUT, "prelabel-kitti", "prelabels.openlabel.json")
+    files["interpolate output (synthetic gold)"] = os.path.join(OUT, "interpolated-synth.openlabel.json")
+    cuboid("interpolate", "run", files["synthetic gold (cuboid synth)"], "--out", files["interpolate output (synthetic gold)"])
+    files["interpolate output (KITTI tracking)"] = os.path.join(OUT, "interpolated-tracking.openlabel.json")
+    cuboid("interpolate", "run", os.path.join(tracking, "label_02", "0000.txt"), "--format", "kitti-tracking",
+           "--calib", os.path.join(tracking, "calib", "0000.txt"), "--out", files["interpolate output (KITTI tracking)"])
+    for name, path in files.items():
+        report = check_file(path)
+        errors = [i for i in report.issues if i.severity == Severity.ERROR]
+        warnings = [i for i in report.issues if i.severity == Severity.WARNING]
+        check(f"openlabel-checker finds 0 errors in Cuboid's {name}", not errors,
+              f"{len(errors)} errors, {len(warnings)} warnings" + (f"; first: {errors[0].message} [{errors[0].path}]" if errors else ""))
+        document = core.OpenLABEL()
+        document.load_from_file(path, validation=True)
+        check(f"VCD loads Cuboid's {name} with validation", document.get_num_objects() > 0,
+              f"{document.get_num_objects()} objects, {len(document.get_root().get('frames', {}))} frames")
+    # The calibration inside: camera streams with KITTI's projection matrices, and KITTI export without
+    # a calibration equal to the source labels.
+    with open(files["KITTI object conversion"]) as f:
+        raw = json.load(f)["openlabel"]
+    with open(os.path.join(KITTI, "calib", "000000.txt")) as f:
+        p2 = next([float(v) for v in line.split()[1:]] for line in f if line.startswith("P2:"))
+    written = raw["streams"]["image_2"]["stream_properties"]["intrinsics_pinhole"]["camera_matrix_3x4"]
+    check("the KITTI object conversion carries P2 as image_2's camera_matrix_3x4", max(abs(a - b) for a, b in zip(written, p2)) < 1e-12,
+          f"{len(raw['streams'])} streams, {len(raw['coordinate_systems'])} coordinate systems; "
+          f"{sum('streams' in fr['frame_properties'] for fr in raw['frames'].values())} frames with their own calibration")
+    total = sum(1 for rs in kitti_rows(os.path.join(KITTI, "label_2"), sorted(n[:-4] for n in os.listdir(os.path.join(KITTI, "label_2")))).values() for r in rs if r[0] != "DontCare")
+    # VCD's scene library, through the written coordinate systems (and the frames' own transforms),
+    # puts each cuboid in image_2 (the rectified camera-0 frame) at the KITTI label's centre.
+    import numpy as np
+    from vcd import scl
+    document = core.OpenLABEL()
+    document.load_from_file(files["KITTI object conversion"], validation=True)
+    scene = scl.Scene(document)
+    worst, placed = 0.0, 0
+    for key, frame in raw["frames"].items():
+        rows = [r for r in kitti_rows(os.path.join(KITTI, "label_2"), [frame["frame_properties"]["name"]]).popitem()[1] if r[0] != "DontCare"]
+        cuboids = [o["object_data"]["cuboid"][0] for o in frame["objects"].values() if "cuboid" in o["object_data"]]
+        for box, row in zip(cuboids, rows):
+            centre = np.array(scene.transform_cuboid(box["val"], box["coordinate_system"], "image_2", int(key))[:3], dtype=float)
+            worst = max(worst, float(np.abs(centre - np.array([float(row[11]), float(row[12]) - float(row[8]) / 2, float(row[13])])).max()))
+            placed += 1
+    check("VCD's scene library places the KITTI conversion's cuboids in image_2 at the KITTI labels' centres", placed == total and worst < 1e-9,
+          f"{placed}/{total} cuboids, max difference {worst:.1e} m")
+    back = os.path.join(OUT, "kitti-from-openlabel")
+    cuboid("labels", "convert", files["KITTI object conversion"], back, "--from", "openlabel", "--to", "kitti")
+    frames = sorted(n[:-4] for n in os.listdir(os.path.join(KITTI, "label_2")))
+    source, ours = kitti_rows(os.path.join(KITTI, "label_2"), frames), kitti_rows(back, frames)
+    same = sum(a[:15] == b for frame in frames for a, b in zip(source[frame], ours[frame]))
+    rows = sum(len(r) for r in source.values())
+    check("KITTI export of the OpenLABEL file without --calib (its own calibration) gives the source labels", same == rows,
+          f"{same}/{rows} rows identical in {len(frames)} frames (2 calibrations)")
+
+
+# --- VCD's KITTI tracking file read and written back as KITTI tracking -------------------------------
+def openlabel_vcd_kitti_tracking():
+    """VCD's conversion of KITTI tracking sequence 0000, converted by Cuboid to KITTI tracking and
+    compared with the sequence's label_02: box by box (same frame, same track id), the largest
+    difference over h, w, l, x, y, z, ry, and the track ids. VCD's file holds the boxes to two decimals
+    (its values against label_02 are printed too: the difference is the file's, not the conversion's).
+    Its ego poses (`vehicle-iso8855_to_odom` per frame) must reach every frame."""
+    tracking = os.path.join(DATA, "kitti_tracking", "training")
+    source = os.path.join(DATA, "openlabel", "vcd", "openlabel100_kitti_tracking_0000.json")
+    out = os.path.join(OUT, "vcd-kitti-tracking-0000.txt")
+    cuboid("labels", "convert", source, out, "--from", "openlabel", "--to", "kitti-tracking",
+           "--calib", os.path.join(tracking, "calib", "0000.txt"), "--drop-class", "Egocar")
+
+    def rows(path):
+        found = {}
+        with open(path) as f:
+            for line in f:
+                v = line.split()
+                if v and v[2] != "DontCare":
+                    found[(int(v[0]), v[1])] = (v[2], [float(x) for x in v[10:17]])
+        return found
+    gold, ours = rows(os.path.join(tracking, "label_02", "0000.txt")), rows(out)
+    with open(out) as f:
+        count = sum(1 for line in f if line.strip())
+    with open(os.path.join(tracking, "label_02", "0000.txt")) as f:
+        gold_count = sum(1 for line in f if line.strip())
+    same_ids = sorted(gold) == sorted(ours) and all(gold[k][0] == ours[k][0] for k in gold)
+    worst = max(max(abs(a - b) for a, b in zip(gold[k][1], ours[k][1])) for k in gold if k in ours) if ours else float("inf")
+    # The file's own values (camera frame, centre at half height; val = x, y, z, rx, ry, rz, l, h, w)
+    # as KITTI's h, w, l, x, y (bottom), z, ry.
+    with open(source) as f:
+        raw = json.load(f)["openlabel"]
+    in_file = {}
+    for key, frame in raw["frames"].items():
+        for uid, entry in frame.get("objects", {}).items():
+            for box in entry.get("object_data", {}).get("cuboid", []):
+                v = box["val"]
+                if v[-1] >= 0:
+                    in_file[(int(key), uid)] = [v[7], v[8], v[6], v[0], v[1] + v[7] / 2, v[2], v[4]]
+    file_vs_gold = max(max(abs(a - b) for a, b in zip(in_file[k], gold[k][1])) for k in in_file)
+    ours_vs_file = max(max(abs(a - b) for a, b in zip(in_file[k], ours[k][1])) for k in in_file if k in ours)
+    check("VCD's KITTI tracking file converts to label_02's rows with the same track ids", count == gold_count and same_ids,
+          f"{count} rows (label_02 {gold_count}), {len(ours)} boxes keyed (frame, track id) = label_02's: {same_ids}")
+    check("VCD's KITTI tracking boxes equal Cuboid's KITTI tracking export to the file's precision", ours_vs_file < 1e-5,
+          f"Cuboid vs the file's values max {ours_vs_file:.1e} m; the file's values vs label_02 max {file_vs_gold:.4f}; "
+          f"Cuboid vs label_02 max {worst:.4f} (VCD's file keeps two decimals)")
+    # Without --calib: the calibration inside the file (CAM_LEFT, the cuboids' camera, as P2).
+    own = os.path.join(OUT, "vcd-kitti-tracking-0000-own-calib.txt")
+    cuboid("labels", "convert", source, own, "--from", "openlabel", "--to", "kitti-tracking", "--drop-class", "Egocar")
+    mine = rows(own)
+    own_vs_file = max(max(abs(a - b) for a, b in zip(in_file[k], mine[k][1])) for k in in_file if k in mine)
+    check("VCD's KITTI tracking file converts with its own calibration (no --calib) to label_02's ids and the file's values",
+          sorted(mine) == sorted(gold) and own_vs_file < 1e-5, f"{len(mine)} boxes, same (frame, track id) keys: {sorted(mine) == sorted(gold)}; "
+          f"Cuboid vs the file's values max {own_vs_file:.1e} m")
+    # Its poses: every frame of Cuboid's reading has an ego pose (VELO_TOP into odom through vehicle-iso8855).
+    converted = os.path.join(OUT, "vcd-kitti-tracking-0000.openlabel.json")
+    cuboid("labels", "convert", source, converted, "--from", "openlabel", "--to", "openlabel")
+    with open(converted) as f:
+        frames = json.load(f)["openlabel"]["frames"]
+    posed = sum(any(t["dst"] == "odom" for t in fr["frame_properties"].get("transforms", {}).values()) for fr in frames.values())
+    check("VCD's KITTI tracking file's poses are read", posed == len(raw["frames"]), f"{posed}/{len(raw['frames'])} frames with an ego pose")
+
+
+# --- Every real OpenLABEL file in ../shared/data/openlabel read, or refused naming its byte ----------
+def openlabel_shared():
+    """Each file is read (its object count printed; Cuboid's OpenLABEL rewrite of it checked with
+    openlabel-checker) or refused with a message giving the byte (one-line
+    files) or line and the reason. Static object-level geometry counts: VCD's test_cuboids' valid
+    static cuboid (object 0 alone; object 1's val is null, which the file is refused for) is read."""
+    import re
+    from openlabel_checker.core import check_file
+    from openlabel_checker.models import Severity
+    folder = os.path.join(DATA, "openlabel")
+    for sub in sorted(os.listdir(folder)):
+        for name in sorted(os.listdir(os.path.join(folder, sub))):
+            if not name.endswith(".json"):
+                continue
+            path = os.path.join(folder, sub, name)
+            result = subprocess.run([CUBOID, "labels", "convert", path, os.path.join(OUT, "shared-" + name), "--from", "openlabel"],
+                                    capture_output=True, text=True)
+            message = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else ""
+            if result.returncode == 0:
+                # Cuboid's rewrite of it passes the standard's checker too.
+                report = check_file(os.path.join(OUT, "shared-" + name))
+                errors = [i for i in report.issues if i.severity == Severity.ERROR]
+                check(f"{sub}/{name} read, and Cuboid's rewrite has 0 openlabel-checker errors", not errors,
+                      message.split(": ")[-1] + (f"; {len(errors)} errors, first: {errors[0].message}" if errors else ""))
+            else:
+                check(f"{sub}/{name} refused naming the byte or line and the reason", re.search(r"(byte|line) \d+, .+", message) is not None, message)
+    with open(os.path.join(folder, "vcd", "openlabel100_test_cuboids.json")) as f:
+        document = json.load(f)
+    objects = document["openlabel"]["objects"]
+    document["openlabel"]["objects"] = {"0": objects["0"]}
+    static = os.path.join(OUT, "static-cuboid.openlabel.json")
+    with open(static, "w") as f:
+        json.dump(document, f)
+    out = os.path.join(OUT, "static-cuboid.kitti-free.openlabel.json")
+    cuboid("labels", "convert", static, out, "--from", "openlabel")
+    with open(out) as f:
+        frames = json.load(f)["openlabel"]["frames"]
+    boxes = [b["val"] for fr in frames.values() for o in fr["objects"].values() for b in o["object_data"].get("cuboid", [])]
+    expected = objects["0"]["object_data"]["cuboid"][0]["val"][:3]
+    check("a static object-level cuboid (VCD's test_cuboids object 0) is read", len(boxes) == 1 and max(abs(a - b) for a, b in zip(boxes[0][:3], expected)) < 1e-12,
+          f"{len(boxes)} cuboid(s), centre {boxes[0][:3] if boxes else None}")
 
 
 def cuboid_openlabel(source, path, *extra):
@@ -551,7 +739,7 @@ def nuscenes():
 if __name__ == "__main__":
     if not os.path.exists(os.path.join(DATA, "README.md")):
         sys.exit(f"{DATA} is missing: the interop check needs the shared real data")
-    for step in (openlabel, openlabel_scene, coco, mot, datumaro, cvat, nuscenes):
+    for step in (openlabel, openlabel_scene, openlabel_written, openlabel_vcd_kitti_tracking, openlabel_shared, coco, mot, datumaro, cvat, nuscenes):
         print(f"--- {step.__name__}")
         step()
     print(f"outputs in {OUT}")

@@ -126,6 +126,11 @@ public struct LabeledFrame: Sendable, Hashable, Codable {
     public var egoPose: RigidPose?
     /// The frame's objects.
     public var objects: [LabeledObject]
+    /// The frame's KITTI calibration, when its labels came with one (KITTI object and tracking
+    /// labels, or an OpenLABEL file whose camera `image_2` reaches the sensor frame): KITTI export
+    /// uses it when no `--calib`/`--dataset` is given, and OpenLABEL writes it as camera streams and
+    /// coordinate systems.
+    public var kittiCalibration: KITTICalibration? = nil
 
     public init(name: String, timestamp: Double? = nil, egoPose: RigidPose? = nil, objects: [LabeledObject] = []) {
         self.name = name

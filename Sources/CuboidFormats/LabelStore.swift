@@ -117,13 +117,19 @@ public enum LabelStore {
             set = LabelSet(sensorName: "velodyne")
             for (name, file) in try perFrameFiles(path, suffix: ".txt") {
                 let calibration = try context.calibration(forFrame: name)
-                set.frames.append(LabeledFrame(name: name, objects: try KITTILabelFile.read(file).map { LabeledObject(kitti: $0, calibration: calibration) }))
+                var frame = LabeledFrame(name: name, objects: try KITTILabelFile.read(file).map { LabeledObject(kitti: $0, calibration: calibration) })
+                frame.kittiCalibration = calibration
+                set.frames.append(frame)
             }
         case .kittiTracking:
             let labels = try KITTITrackingLabelFile.read(path)
             let calibration = try context.calibration(forFrame: Paths.stem(path))
             let count = (labels.map(\.frame).max() ?? -1) + 1
-            set = LabelSet(sensorName: "velodyne", frames: (0..<count).map { LabeledFrame(name: String(format: "%06d", $0)) })
+            set = LabelSet(sensorName: "velodyne", frames: (0..<count).map {
+                var frame = LabeledFrame(name: String(format: "%06d", $0))
+                frame.kittiCalibration = calibration
+                return frame
+            })
             for label in labels {
                 var object = LabeledObject(kitti: label.object, calibration: calibration, trackID: label.trackID >= 0 ? String(label.trackID) : nil)
                 if label.object.isDontCare { object.attributes["dontcare_placeholders"] = .text("tracking") }

@@ -23,6 +23,8 @@ public final class LabelStreamWriter {
     private var frames: ScratchFile?
     private var openLABEL: OpenLABELStreamEncoder?
     private var trackingIDs: [String: Int] = [:]
+    private var usedTrackingIDs = Set<Int>()
+    private var nextTrackingID = 0
     private var trackingCalibration: KITTICalibration?
     private var trackingLabels = 0
     private var frameIndex = 0
@@ -46,7 +48,10 @@ public final class LabelStreamWriter {
             frames = try ScratchFile(in: Paths.parent(path), for: path)
             openLABEL = OpenLABELStreamEncoder(sensor: sensorName, cameras: cameras)
         case .kittiTracking:
-            trackingCalibration = try kittiCalibration(forFrame: Paths.stem(path))
+            // Without --calib/--dataset, the frames' own calibration (an OpenLABEL file's) is used.
+            if context.calibration != nil || context.calibrationFolder != nil {
+                trackingCalibration = try context.calibration(forFrame: Paths.stem(path))
+            }
             file = try AtomicFileWriter(path: path)
         case .kitti, .susTechPOINTS, .kittiRaw, .slyPointCloud:
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -65,13 +70,14 @@ public final class LabelStreamWriter {
         case .openLABEL:
             try frames!.append(openLABEL!.append(frame).utf8)
         case .kitti:
-            let calibration = try kittiCalibration(forFrame: frame.name)
+            let calibration = try kittiCalibration(of: frame)
             let labels = try kittiInView(kittiObjects(frame.objects, calibration: calibration), frame: frame.name, calibration: calibration).map { (object) throws(LabelFileError) in try KITTIObjectLabel(object, calibration: calibration, imageSize: context.imageSize) }
             try FileBytes.writeAtomically(KITTILabelFile.encode(labels, decimals: context.decimals), to: PathComponent.file(in: path, name: frame.name, suffix: ".txt"))
         case .kittiTracking:
             var labels: [KITTITrackingLabel] = []
-            for object in try kittiInView(kittiObjects(frame.objects, calibration: trackingCalibration!), frame: frame.name, calibration: trackingCalibration!) {
-                var label = try KITTIObjectLabel(object, calibration: trackingCalibration!, imageSize: context.imageSize)
+            let calibration = try trackingCalibration ?? kittiCalibration(of: frame)
+            for object in try kittiInView(kittiObjects(frame.objects, calibration: calibration), frame: frame.name, calibration: calibration) {
+                var label = try KITTIObjectLabel(object, calibration: calibration, imageSize: context.imageSize)
                 if label.isDontCare, object.attributes["dontcare_placeholders"]?.text == "tracking" {
                     label.dimensions = SIMD3(-1000, -1000, -1000)
                     label.location = SIMD3(-10, -1, -1)
@@ -80,7 +86,7 @@ public final class LabelStreamWriter {
                 var id = -1
                 if !label.isDontCare {
                     let key = object.trackID ?? "untracked-\(frameIndex)-\(trackingLabels + labels.count)"
-                    id = trackingIDs[key] ?? (Int(key) ?? trackingIDs.count)
+                    id = trackingIDs[key] ?? newTrackingID(for: object.trackID, category: object.category)
                     trackingIDs[key] = id
                 }
                 labels.append(KITTITrackingLabel(frame: frameIndex, trackID: id, object: label))
@@ -103,17 +109,20 @@ public final class LabelStreamWriter {
         return collected.cameras.count == 1 ? collected.cameras[0] : nil
     }
 
-    /// A frame's KITTI calibration: `--calib` / `--dataset` when given, else the one the labels' own
-    /// camera makes (``KITTICalibration/init(camera:)``; OpenLABEL files carry their cameras).
-    private func kittiCalibration(forFrame name: String) throws -> KITTICalibration {
+    /// A frame's KITTI calibration: `--calib` / `--dataset` when given, else the frame's own (an
+    /// OpenLABEL file's `image_2` camera, or the KITTI labels it was read from), else the one the labels'
+    /// camera makes (``KITTICalibration/init(camera:)``).
+    /// - Throws: ``LabelFileError/missingContext(_:)`` when there is none.
+    private func kittiCalibration(of frame: LabeledFrame) throws -> KITTICalibration {
         if context.calibration == nil && context.calibrationFolder == nil {
+            if let own = frame.kittiCalibration { return own }
             if let camera = sourceCamera { return KITTICalibration(camera: camera) }
             if collected.cameras.count > 1 {
                 throw LabelFileError.missingContext("KITTI labels need a calibration: give --calib FILE or --dataset DIR, or --camera to use one of the labels' cameras ("
                     + collected.cameras.map(\.name).joined(separator: ", ") + ")")
             }
         }
-        return try context.calibration(forFrame: name)
+        return try context.calibration(forFrame: frame.name)
     }
 
     /// With ``LabelContext/kittiInView``, the objects camera 2 sees (``KITTIInView``); else all.
@@ -125,6 +134,28 @@ public final class LabelStreamWriter {
             throw LabelFileError.missingContext("--kitti-in-view needs camera 2's image size: give --image-size WIDTHxHEIGHT or --dataset DIR (with image_2/FRAME.png)")
         }
         return KITTIInView.select(objects, camera: try calibration.camera(2, width: size.width, height: size.height)).kept
+    }
+
+    /// The KITTI track id of a track seen for the first time: its own id when it is a number (`7`), or
+    /// the number that ends a name made of the class and a number (`Car3` for a `Car`, as VCD names
+    /// KITTI's tracks), unless another track already has that id; else the smallest id not used.
+    private func newTrackingID(for track: String?, category: String) -> Int {
+        var number: Int?
+        if let track {
+            if let n = Int(track), n >= 0 {
+                number = n
+            } else if track.lowercased().hasPrefix(category.lowercased()), let n = Int(track.dropFirst(category.count)), n >= 0,
+                      String(n) == track.dropFirst(category.count) {
+                number = n
+            }
+        }
+        if let number, !usedTrackingIDs.contains(number) {
+            usedTrackingIDs.insert(number)
+            return number
+        }
+        while usedTrackingIDs.contains(nextTrackingID) { nextTrackingID += 1 }
+        usedTrackingIDs.insert(nextTrackingID)
+        return nextTrackingID
     }
 
     /// The objects with KITTI's 2D boxes: an object without a box in ``LabeledObject/kittiCamera``

@@ -10,6 +10,11 @@ import CuboidIO
 ///   4 x 4 row-major matrix that maps camera coordinates into the sensor frame).
 /// - `streams`: the sensor as `lidar`, each camera as `camera` with `intrinsics_pinhole`
 ///   (`width_px`, `height_px`, `camera_matrix_3x4`).
+/// - A KITTI calibration (``LabeledFrame/kittiCalibration``): a `camera` stream `image_N` per
+///   projection `PN` with `PN` verbatim as `camera_matrix_3x4` (`[K | p]`, as VCD writes KITTI), and per
+///   camera a coordinate system for the rectified camera-0 frame (child of the sensor,
+///   `pose_wrt_parent` = `(R0_rect Tr_velo_to_cam)^-1`); a frame whose calibration differs from the
+///   first one's gives its own in `frame_properties.streams` and `SENSOR_to_image_N` transforms.
 /// - `objects`: one per track (`name` is the track id, `type` the class); objects without a track id
 ///   get one object per detection.
 /// - `frames`: per object a `cuboid` `[x, y, z, qx, qy, qz, qw, sx, sy, sz]` in the sensor frame
@@ -41,6 +46,13 @@ import CuboidIO
 ///   ego pose (world from sensor), only its direction label was backwards, so it is read as
 ///   `SENSOR_to_odom`. Such files load exactly as they were meant.
 /// - Without a `lidar` stream, the sensor frame is the first cuboid's coordinate system.
+/// - Object-level (static) `object_data`: an object with a static cuboid or 2D box is in every frame
+///   it lives in (its `frame_intervals`, or all frames without any; one frame when the file has no
+///   frames); static values complete what a frame gives for the object.
+/// - A camera stream `image_2` whose coordinate system reaches the sensor gives each frame a KITTI
+///   calibration (streams `image_0`..`image_3` as `P0`..`P3`; without `image_2`, the camera the
+///   first cuboid is given in, its 3 x 4 matrix as `P2`), which KITTI export uses when no
+///   calibration is given. `width_px` and `height_px` are optional (0 when absent).
 /// - A `camera_matrix_3x4` with a fourth column `p` (`[K | p]`, KITTI's P2 and P3 as VCD writes them)
 ///   moves the camera by `K^-1 p` from its coordinate system, so each camera projects as the matrix does.
 public enum OpenLABELFile {
@@ -76,7 +88,9 @@ public enum OpenLABELFile {
                 if let pinhole = stream["stream_properties"]?["intrinsics_pinhole"] {
                     let key = pinhole["camera_matrix_3x4"] != nil ? "camera_matrix_3x4" : "camera_matrix"
                     let matrix = try pinhole.numbers(key, count: 12, 9)
-                    let width = try pinhole.integer("width_px"), height = try pinhole.integer("height_px")
+                    // The image size is optional in the schema: 0 when not given.
+                    let width = pinhole["width_px"] == nil ? 0 : try pinhole.integer("width_px")
+                    let height = pinhole["height_px"] == nil ? 0 : try pinhole.integer("height_px")
                     guard width >= 0, height >= 0 else {
                         throw pinhole.invalid(field: "width_px/height_px", expected: "pixel counts >= 0")
                     }
@@ -105,6 +119,7 @@ public enum OpenLABELFile {
            let system = firstCuboidSystem(root), declared.contains(system) {
             set.sensorName = system
         }
+        let kittiReference = kittiReference(root)
         // The scene frame ego poses map into: `odom` when declared as a scene, else the first scene_cs.
         let scene = sceneSystems.contains("odom") ? "odom" : sceneSystems.first
         // Files written by Cuboid before the fix named the world-from-sensor pose `odom_to_SENSOR` with
@@ -118,9 +133,16 @@ public enum OpenLABELFile {
         }
 
         var objectInfo: [String: (name: String, type: String)] = [:]
+        // Object-level `object_data` (static: valid in every frame the object lives in): objects with
+        // static geometry join those frames; the others' static data completes their frame data.
+        var staticData: [String: JSONNode] = [:]
+        var staticObjects: [(uid: String, data: JSONNode)] = []
         if let objects = root["objects"]?.members {
             for (uid, object) in objects {
                 objectInfo[uid] = (try object.string("name"), try object.string("type"))
+                guard let data = object["object_data"] else { continue }
+                staticData[uid] = data
+                if data["cuboid"] != nil || data["bbox"] != nil { staticObjects.append((uid, data)) }
             }
         }
         let frames = root["frames"]?.members ?? []
@@ -161,15 +183,83 @@ public enum OpenLABELFile {
                 }
             }
             if let scene, scene != set.sensorName { labeled.egoPose = graph.pose(from: set.sensorName, to: scene) }
+            labeled.kittiCalibration = try kittiCalibration(root, frame: frame, sensor: set.sensorName, reference: kittiReference, graph: graph)
             let objects = frame["objects"]?.members ?? []
             // Document order is the frame's object order as written.
+            var present = Set<String>()
             for (uid, entry) in objects {
                 guard let info = objectInfo[uid] else { throw entry.invalid(field: "objects", expected: "object \(uid) declared in openlabel.objects") }
-                labeled.objects += try object(entry["object_data"], uid: uid, info: info, sensor: set.sensorName, declared: declared, graph: graph)
+                present.insert(uid)
+                var read = try object(entry["object_data"], uid: uid, info: info, sensor: set.sensorName, declared: declared, graph: graph)
+                if let data = staticData[uid], read.count == 1 {
+                    read[0] = read[0].completed(by: try object(data, uid: uid, info: info, sensor: set.sensorName, declared: declared, graph: graph)[0])
+                }
+                labeled.objects += read
+            }
+            // Objects whose geometry is static (object-level `object_data`) in the frames they live in.
+            for (uid, data) in staticObjects where !present.contains(uid) && isLive(root["objects"]?[uid], frame: index) {
+                labeled.objects += try object(data, uid: uid, info: objectInfo[uid]!, sensor: set.sensorName, declared: declared, graph: graph)
+            }
+            set.frames.append(labeled)
+        }
+        // A document without frames whose objects carry static geometry: one frame holds them.
+        if numbered.isEmpty && !staticObjects.isEmpty {
+            var labeled = LabeledFrame(name: "0")
+            labeled.kittiCalibration = try kittiCalibration(root, frame: nil, sensor: set.sensorName, reference: kittiReference, graph: tree)
+            for (uid, data) in staticObjects {
+                labeled.objects += try object(data, uid: uid, info: objectInfo[uid]!, sensor: set.sensorName, declared: declared, graph: tree)
             }
             set.frames.append(labeled)
         }
         return set
+    }
+
+    /// Whether an object with static data lives in frame `index`: inside one of its `frame_intervals`,
+    /// or in every frame when it declares none.
+    private static func isLive(_ object: JSONNode?, frame index: Int) -> Bool {
+        guard let intervals = object?["frame_intervals"]?.elements, !intervals.isEmpty else { return true }
+        return intervals.contains { interval in
+            guard let start = interval["frame_start"]?.number, let end = interval["frame_end"]?.number else { return false }
+            return Double(index) >= start && Double(index) <= end
+        }
+    }
+
+    /// The camera whose coordinate system KITTI labels of a document live in: the camera stream
+    /// `image_2`, else the camera the first cuboid is given in when its `camera_matrix_3x4` is a
+    /// projection `[K | p]` (VCD's KITTI files give their cuboids in `CAM_LEFT`, whose matrix is P2).
+    private static func kittiReference(_ root: JSONNode) -> String? {
+        if root["streams"]?[LabeledObject.kittiCamera]?["type"]?.string == "camera" { return LabeledObject.kittiCamera }
+        guard let system = firstCuboidSystem(root), let stream = root["streams"]?[system], stream["type"]?.string == "camera",
+              stream["stream_properties"]?["intrinsics_pinhole"]?["camera_matrix_3x4"] != nil else { return nil }
+        return system
+    }
+
+    /// The KITTI calibration a document carries for one frame (`frame` nil: the static one), or nil
+    /// when it has no camera `reference` (``kittiReference(_:)``) with a 3 x 4 camera matrix whose
+    /// coordinate system reaches the sensor. With another reference than `image_2`, its matrix is P2.
+    ///
+    /// Streams `image_0` to `image_3` give `P0` to `P3`: their `camera_matrix_3x4` (the frame's own in
+    /// `frame_properties.streams` when given), each multiplied by the pose from `image_2`'s coordinate
+    /// system into the camera's own, so that every projection acts on `image_2`'s system (identity for
+    /// KITTI calibrations Cuboid writes, where the cameras share the rectified camera-0 frame).
+    /// `R0_rect` is the identity and `Tr_velo_to_cam` the pose from the sensor into `image_2`'s system,
+    /// so that `P R0_rect Tr_velo_to_cam` is each camera's projection from the sensor frame.
+    private static func kittiCalibration(_ root: JSONNode, frame: JSONNode?, sensor: String, reference: String?,
+                                         graph: OpenLABELTransformGraph) throws(LabelFileError) -> KITTICalibration? {
+        guard let reference, let rectifiedFromSensor = graph.pose(from: sensor, to: reference) else { return nil }
+        let cameras = reference == LabeledObject.kittiCamera ? (0..<4).map { ($0, "image_\($0)") } : [(2, reference)]
+        var projections: [Int: [Double]] = [:]
+        for (index, name) in cameras {
+            let pinhole = frame?["frame_properties"]?["streams"]?[name]?["stream_properties"]?["intrinsics_pinhole"]
+                ?? root["streams"]?[name]?["stream_properties"]?["intrinsics_pinhole"]
+            guard let pinhole, pinhole["camera_matrix_3x4"] != nil, let cameraFromReference = graph.pose(from: reference, to: name) else { continue }
+            let p = try pinhole.numbers("camera_matrix_3x4", count: 12)
+            let m = cameraFromReference.matrix
+            projections[index] = (0..<3).flatMap { row in (0..<4).map { column in (0..<4).reduce(0.0) { $0 + p[row * 4 + $1] * m[$1 * 4 + column] } } }
+        }
+        guard let p2 = projections[2], p2[0] > 0, p2[5] > 0 else { return nil }
+        return KITTICalibration(projections: projections, rectification: [1, 0, 0, 0, 1, 0, 0, 0, 1],
+                                velodyneToCamera: Array(rectifiedFromSensor.matrix.prefix(12)))
     }
 
     /// The first cuboid's `coordinate_system` in document order (frames, then objects' static data).
@@ -178,6 +268,9 @@ public enum OpenLABELFile {
             for (_, object) in frame["objects"]?.members ?? [] {
                 if let system = object["object_data"]?["cuboid"]?.elements?.first?["coordinate_system"]?.string, !system.isEmpty { return system }
             }
+        }
+        for (_, object) in root["objects"]?.members ?? [] {
+            if let system = object["object_data"]?["cuboid"]?.elements?.first?["coordinate_system"]?.string, !system.isEmpty { return system }
         }
         return nil
     }
@@ -316,7 +409,9 @@ public enum OpenLABELFile {
     }
 
     /// The `object_data` of one object.
-    fileprivate static func objectData(_ object: LabeledObject, sensor: String) -> JSONOutput {
+    /// - Parameter cameras: The declared cameras: a 2D box in another camera names it only as the
+    ///   box's `name` (a `coordinate_system` must be declared), which reads back the same.
+    fileprivate static func objectData(_ object: LabeledObject, sensor: String, cameras: Set<String>) -> JSONOutput {
         var data: [(String, JSONOutput)] = []
         if let box = object.cuboid {
             let q = object.orientation
@@ -330,8 +425,8 @@ public enum OpenLABELFile {
         }
         if !object.boxes.isEmpty {
             data.append(("bbox", .array(object.boxes.sorted { $0.key < $1.key }.map { camera, box in
-                .object([("name", .string(camera)), ("coordinate_system", .string(camera)),
-                         ("val", .numbers([(box.minX + box.maxX) / 2, (box.minY + box.maxY) / 2, box.width, box.height]))])
+                .object([("name", .string(camera))] + (cameras.contains(camera) ? [("coordinate_system", .string(camera))] : [])
+                         + [("val", .numbers([(box.minX + box.maxX) / 2, (box.minY + box.maxY) / 2, box.width, box.height]))])
             })))
         }
         var numbers: [JSONOutput] = [], texts: [JSONOutput] = [], flags: [JSONOutput] = []
@@ -376,6 +471,9 @@ struct OpenLABELStreamEncoder {
     private var objectOfTrack: [String: Int] = [:]
     private var frameCount = 0
     private var hasPoses = false
+    /// The KITTI calibration written as the static camera streams and coordinate systems: the first
+    /// frame's that has one; frames with another write theirs in their `frame_properties`.
+    private var kittiCalibration: KITTICalibration?
 
     init(sensor: String, cameras: [Camera]) {
         self.sensor = sensor
@@ -414,6 +512,8 @@ struct OpenLABELStreamEncoder {
         let index = frameCount
         frameCount += 1
         if frame.egoPose != nil { hasPoses = true }
+        if kittiCalibration == nil, let calibration = frame.kittiCalibration { kittiCalibration = calibration }
+        let declaredCameras = Set(cameras.map(\.name) + (kittiCalibration.map { Self.kittiCameraNames($0) } ?? []))
         var used = Set<Int>()
         var entries: [(String, JSONOutput)] = []
         // Objects: one per track id; detections without one get their own.
@@ -435,16 +535,23 @@ struct OpenLABELStreamEncoder {
                 if let track = object.trackID { remember(track: track, category: object.category, uid: uid) }
             }
             used.insert(uid)
-            entries.append((String(uid), .object([("object_data", OpenLABELFile.objectData(object, sensor: sensor))])))
+            entries.append((String(uid), .object([("object_data", OpenLABELFile.objectData(object, sensor: sensor, cameras: declaredCameras))])))
         }
         var properties: [(String, JSONOutput)] = [("name", .string(frame.name))]
         if let timestamp = frame.timestamp { properties.append(("timestamp", .number(timestamp))) }
+        var transforms: [(String, JSONOutput)] = []
         if let pose = frame.egoPose {
-            properties.append(("transforms", .object([(sensor + "_to_odom", .object([
+            transforms.append((sensor + "_to_odom", .object([
                 ("src", .string(sensor)), ("dst", .string("odom")),
                 ("transform_src_to_dst", .object([("matrix4x4", .numbers(pose.matrix))])),
-            ]))])))
+            ])))
         }
+        if let calibration = frame.kittiCalibration, let first = kittiCalibration, calibration != first {
+            let own = kittiFrameCalibration(calibration, declared: Set(Self.kittiCameraNames(first)))
+            properties.append(("streams", .object(own.streams)))
+            transforms += own.transforms
+        }
+        if !transforms.isEmpty { properties.append(("transforms", .object(transforms))) }
         let member = JSONOutput.object([("objects", .object(entries)), ("frame_properties", .object(properties))])
         return (index == 0 ? "{\n" : ",\n") + "      " + JSONWriter.quoted(String(index)) + ": " + member.rendered(indent: 2, level: 3)
     }
@@ -462,9 +569,18 @@ struct OpenLABELStreamEncoder {
         if hasPoses {
             systems.append(("odom", .object([("type", .string("scene_cs")), ("parent", .string("")), ("children", .array([.string(sensor)]))])))
         }
+        // A KITTI calibration's cameras replace the cameras of the same name (the calibration keeps
+        // KITTI's split of each camera's pose between its projection matrix and the rectified frame).
+        let kittiCameras = kittiCalibration.map { Self.kittiCameraNames($0) } ?? []
+        let cameras = self.cameras.filter { !kittiCameras.contains($0.name) }
         systems.append((sensor, .object([("type", .string("sensor_cs")), ("parent", .string(hasPoses ? "odom" : "")),
-                                         ("children", .array(cameras.map { .string($0.name) }))])))
+                                         ("children", .array((cameras.map(\.name) + kittiCameras).map { .string($0) }))])))
         var streams: [(String, JSONOutput)] = [(sensor, .object([("type", .string("lidar"))]))]
+        if let kittiCalibration {
+            let written = kittiStaticCalibration(kittiCalibration)
+            systems += written.systems
+            streams += written.streams
+        }
         for camera in cameras {
             systems.append((camera.name, .object([
                 ("type", .string("sensor_cs")), ("parent", .string(sensor)), ("children", .array([])),
@@ -565,6 +681,86 @@ extension LabeledObject {
         object.cuboid = Box3D(center: pose.apply(to: center), size: SIMD3(size[rest[0]], size[rest[1]], size[up]), yaw: yaw)
         object.roll = roll
         object.pitch = pitch
+        return object
+    }
+}
+
+// MARK: - KITTI calibration as OpenLABEL camera streams and coordinate systems
+
+extension OpenLABELStreamEncoder {
+    /// The stream (and coordinate-system) name of KITTI camera `index`: `image_2` for P2, as KITTI's
+    /// folders and the 2D boxes' coordinate system (``LabeledObject/kittiCamera``) name it.
+    static func kittiCameraName(_ index: Int) -> String { "image_\(index)" }
+
+    /// The names of the calibration's cameras, in index order.
+    static func kittiCameraNames(_ calibration: KITTICalibration) -> [String] {
+        calibration.projections.keys.sorted().map(kittiCameraName)
+    }
+
+    /// The intrinsics of KITTI camera `index` as OpenLABEL's `intrinsics_pinhole`: the projection
+    /// matrix `P_index` verbatim as `camera_matrix_3x4` (`[K | p]`, its fourth column the camera's offset
+    /// from the rectified camera-0 frame, as VCD writes KITTI), with the image size when a camera of
+    /// that name gives one.
+    private func kittiPinhole(_ calibration: KITTICalibration, index: Int) -> JSONOutput {
+        var pinhole: [(String, JSONOutput)] = []
+        if let size = cameras.first(where: { $0.name == Self.kittiCameraName(index) })?.intrinsics, size.width > 0, size.height > 0 {
+            pinhole += [("width_px", .number(Double(size.width))), ("height_px", .number(Double(size.height)))]
+        }
+        pinhole.append(("camera_matrix_3x4", .numbers(calibration.projections[index]!)))
+        return .object([("intrinsics_pinhole", .object(pinhole))])
+    }
+
+    /// The static form: one `camera` stream per projection, and per camera a coordinate system (child
+    /// of the sensor) for the rectified camera-0 frame KITTI's labels live in: its `pose_wrt_parent`
+    /// maps it into the sensor frame, `(R0_rect Tr_velo_to_cam)^-1`, so that `X_img = P (pose)^-1 X_sensor`
+    /// is KITTI's projection.
+    fileprivate func kittiStaticCalibration(_ calibration: KITTICalibration) -> (systems: [(String, JSONOutput)], streams: [(String, JSONOutput)]) {
+        let sensorFromRectified = calibration.rectifiedFromVelodyne.inverse
+        var systems: [(String, JSONOutput)] = [], streams: [(String, JSONOutput)] = []
+        for index in calibration.projections.keys.sorted() {
+            let name = Self.kittiCameraName(index)
+            systems.append((name, .object([
+                ("type", .string("sensor_cs")), ("parent", .string(sensor)), ("children", .array([])),
+                ("pose_wrt_parent", .object([("matrix4x4", .numbers(sensorFromRectified.matrix))])),
+            ])))
+            streams.append((name, .object([("type", .string("camera")), ("stream_properties", kittiPinhole(calibration, index: index))])))
+        }
+        return (systems, streams)
+    }
+
+    /// A frame whose calibration differs from the static one (KITTI object frames come from several
+    /// drives): its cameras' intrinsics in `frame_properties.streams` and a transform
+    /// `SENSOR_to_image_N` per camera (`X_image = M X_sensor`, `R0_rect Tr_velo_to_cam`), which
+    /// replaces the static `pose_wrt_parent` in that frame.
+    /// Only the cameras the static calibration declares (`declared`) are written.
+    fileprivate func kittiFrameCalibration(_ calibration: KITTICalibration, declared: Set<String>) -> (streams: [(String, JSONOutput)], transforms: [(String, JSONOutput)]) {
+        let rectifiedFromSensor = calibration.rectifiedFromVelodyne
+        var streams: [(String, JSONOutput)] = [], transforms: [(String, JSONOutput)] = []
+        for index in calibration.projections.keys.sorted() where declared.contains(Self.kittiCameraName(index)) {
+            let name = Self.kittiCameraName(index)
+            streams.append((name, .object([("stream_properties", kittiPinhole(calibration, index: index))])))
+            transforms.append((sensor + "_to_" + name, .object([
+                ("src", .string(sensor)), ("dst", .string(name)),
+                ("transform_src_to_dst", .object([("matrix4x4", .numbers(rectifiedFromSensor.matrix))])),
+            ])))
+        }
+        return (streams, transforms)
+    }
+}
+
+extension LabeledObject {
+    /// The object with what it lacks taken from `other` (an object's static data): its cuboid, 2D
+    /// boxes in other cameras, score and attributes it does not give itself.
+    func completed(by other: LabeledObject) -> LabeledObject {
+        var object = self
+        if object.cuboid == nil, let box = other.cuboid {
+            object.cuboid = box
+            object.roll = other.roll
+            object.pitch = other.pitch
+        }
+        for (camera, box) in other.boxes where object.boxes[camera] == nil { object.boxes[camera] = box }
+        if object.score == nil { object.score = other.score }
+        for (name, value) in other.attributes where object.attributes[name] == nil { object.attributes[name] = value }
         return object
     }
 }
