@@ -371,10 +371,10 @@ struct OpenLABELStreamEncoder {
     private var objects: [(uid: String, name: String, type: String, first: (start: Int, end: Int), more: [(start: Int, end: Int)]?)] = []
     /// Position in `objects` of each uid written.
     private var objectOfUID: [String: Int] = [:]
+    /// The uid of each track id (itself unless a fresh uid had taken it).
+    private var uidOfTrack: [String: String] = [:]
     /// Uids that fresh ones must avoid (the set's track ids, when known in advance).
     private let reservedUIDs: Set<String>
-    /// Fresh uids handed out, which a later track id must not reuse.
-    private var freshUIDs: Set<String> = []
     private var nextFresh = 0
     private var lastNumber = -1
     private var frameIntervals: [(start: Int, end: Int)] = []
@@ -400,7 +400,6 @@ struct OpenLABELStreamEncoder {
             let candidate = String(nextFresh)
             nextFresh += 1
             if !reservedUIDs.contains(candidate) && objectOfUID[candidate] == nil {
-                freshUIDs.insert(candidate)
                 return candidate
             }
         }
@@ -424,15 +423,15 @@ struct OpenLABELStreamEncoder {
         var entryOfUID: [String: Int] = [:]
         for object in frame.objects {
             var uid: String
-            if let track = object.trackID, let known = objectOfUID[track] {
-                if let entry = entryOfUID[track], object.cuboid == nil, objects[known].type == object.category {
+            if let track = object.trackID, let tracked = uidOfTrack[track], let known = objectOfUID[tracked] {
+                if let entry = entryOfUID[tracked], object.cuboid == nil, objects[known].type == object.category {
                     // The same object again in this frame (a DontCare object's regions): its boxes join the first.
                     let data: [(String, JSONOutput)] = OpenLABELFile.objectData(object, sensor: sensor, systems: writtenSystems, losses: &losses)
                     entryData[entry] = Self.merging(boxes: data, into: entryData[entry])
                     continue
                 }
-                if entryOfUID[track] == nil, objects[known].type == object.category {
-                    uid = track
+                if entryOfUID[tracked] == nil, objects[known].type == object.category {
+                    uid = tracked
                     // Seen before: extend its last interval or start one.
                     if let more = objects[known].more {
                         if more[more.count - 1].end == number - 1 { objects[known].more![more.count - 1].end = number } else { objects[known].more!.append((number, number)) }
@@ -445,10 +444,16 @@ struct OpenLABELStreamEncoder {
                     losses["objects given a new uid (their uid twice in a frame, or with another class)", default: 0] += 1
                     uid = newObject(object, uid: freshUID(), number: number)
                 }
-            } else if let track = object.trackID, !freshUIDs.contains(track) {
-                uid = newObject(object, uid: track, number: number)
+            } else if let track = object.trackID {
+                // A new track: its id is its uid unless a fresh uid took it.
+                if objectOfUID[track] == nil {
+                    uid = newObject(object, uid: track, number: number)
+                } else {
+                    losses["objects given a new uid (their uid was given to another object)", default: 0] += 1
+                    uid = newObject(object, uid: freshUID(), number: number)
+                }
+                uidOfTrack[track] = uid
             } else {
-                if object.trackID != nil { losses["objects given a new uid (their uid was given to another object)", default: 0] += 1 }
                 uid = newObject(object, uid: freshUID(), number: number)
             }
             entryOfUID[uid] = entryUIDs.count

@@ -170,7 +170,11 @@ public func identityLosses(_ set: LabelSet, writingAs format: LabelFormat) -> [S
     }.count
     counts.append(("object uids", uids))
     counts.append(("object names", objects.filter { !($0.name ?? "").isEmpty }.count))
-    counts.append(("frame numbers", set.frames.filter { $0.number != nil && $0.number != Int($0.name) }.count))
+    // Per-frame formats keep frame names (a number survives as the name it is); the others number frames by position.
+    counts.append(("frame numbers", set.frames.enumerated().filter { index, frame in
+        guard let number = frame.number else { return false }
+        return format.isPerFrame ? frame.name != String(number) : number != index
+    }.count))
     counts.append(("cuboid names", objects.filter { $0.openLABEL?.cuboidName != nil }.count))
     counts.append(("cuboid coordinate systems (written in \(set.sensorName))", objects.filter { $0.openLABEL?.coordinateSystem != nil }.count))
     counts.append(("cuboid-level attributes", objects.reduce(0) { $0 + ($1.openLABEL?.cuboidAttributes.count ?? 0) }))
