@@ -99,6 +99,14 @@ public struct OpenLABELDocumentExtras: Sendable, Hashable, Codable {
     public var streams: [NamedJSON] = []
 
     public init() {}
+
+    /// How many objects hold object-level members beyond `name` and `type` (static data, ontology uids...).
+    public var objectsWithObjectLevelData: Int {
+        objects.filter { entry in
+            guard case .object(let members)? = (try? parseJSON(Array(entry.json.text.utf8)))?.value else { return false }
+            return members.contains { $0.key != "name" && $0.key != "type" }
+        }.count
+    }
 }
 
 extension JSONNode {
@@ -182,11 +190,7 @@ public func identityLosses(_ set: LabelSet, writingAs format: LabelFormat) -> [S
     counts.append(("frame data (contexts, relations, events, properties in frames)",
                    set.frames.reduce(0) { $0 + ($1.openLABEL.map { $0.members.count + $0.properties.count } ?? 0) }))
     if let extras = set.openLABEL {
-        counts.append(("object-level data (static data, ontology uids...)",
-                       extras.objects.filter { entry in
-                           guard case .object(let members)? = (try? parseJSON(Array(entry.json.text.utf8)))?.value else { return false }
-                           return members.contains { $0.key != "name" && $0.key != "type" }
-                       }.count))
+        counts.append(("object-level data (static data, ontology uids...)", extras.objectsWithObjectLevelData))
         let sections = (extras.metadata.isEmpty ? [] : ["metadata"]) + extras.sections.map(\.name)
         counts.append(("document sections (" + sections.joined(separator: ", ") + ")", sections.count))
         counts.append(("coordinate systems", extras.systems.count))

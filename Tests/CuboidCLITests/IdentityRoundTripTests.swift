@@ -106,4 +106,37 @@ struct IdentityRoundTripTests {
         let middle = (written["frames"] as! [String: Any])["11"] as! [String: Any]
         #expect((middle["frame_properties"] as? [String: Any])?["name"] as? String == "0000000001")
     }
+
+    @Test("prelabel --detections OPENLABEL keeps the file's frame numbers, frame data, metadata and sections, and says the detection uids are not kept")
+    func prelabelWithDetections() throws {
+        let root = try scratchFolder("identity")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let sequence = SharedData.sampleData + "/sequence"
+        // The sample's gold as detections, renumbered 10-12, with metadata, a context and frame data.
+        var gold = try json(sequence + "/gold.openlabel.json")
+        var document = openLABEL(gold)
+        let frames = document["frames"] as! [String: Any]
+        var renumbered: [String: Any] = [:]
+        for (key, frame) in frames {
+            var frame = frame as! [String: Any]
+            if key == "1" { frame["contexts"] = ["0": [String: Any]()] }
+            renumbered[String(Int(key)! + 10)] = frame
+        }
+        document["frames"] = renumbered
+        document.removeValue(forKey: "frame_intervals")
+        document["metadata"] = ["schema_version": "1.0.0", "annotator": "detector-v3", "comment": "external detections"]
+        document["contexts"] = ["0": ["name": "weather", "type": "Weather"]]
+        gold["openlabel"] = document
+        try JSONSerialization.data(withJSONObject: gold).write(to: URL(fileURLWithPath: root + "/detections.json"))
+        let result = try runCuboid(["prelabel", sequence, "--out", root + "/out", "--detections", root + "/detections.json",
+                                    "--detections-mode", "replace", "--no-previews"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("detection object uids not kept (pre-label objects are the tracker's)"), "\(result.stderr)")
+        let written = openLABEL(try json(root + "/out/prelabels.openlabel.json"))
+        let writtenFrames = written["frames"] as! [String: Any]
+        #expect(writtenFrames.keys.compactMap { Int($0) }.sorted() == [10, 11, 12])
+        #expect(((writtenFrames["11"] as? [String: Any])?["contexts"] as? [String: Any])?["0"] != nil)
+        #expect((written["metadata"] as? [String: Any])?["comment"] as? String == "external detections")
+        #expect(((written["contexts"] as? [String: Any])?["0"] as? [String: Any])?["name"] as? String == "weather")
+    }
 }
