@@ -51,6 +51,9 @@ public struct OpenLABELObjectExtras: Sendable, Hashable, Codable {
     public var boxMembers: [String: [NamedJSON]] = [:]
     /// `object_data` members Cuboid does not read (`vec`, `point3d`, `poly2d`...), each its array.
     public var otherData: [NamedJSON] = []
+    /// The names of the `num`, `text` and `boolean` entries in the order given (attributes are
+    /// written in this order, then any others by name).
+    public var attributeOrder: [String] = []
 
     public init() {}
 }
@@ -177,13 +180,14 @@ public func identityLosses(_ set: LabelSet, writingAs format: LabelFormat) -> [S
         return true
     }.count
     counts.append(("object uids", uids))
-    counts.append(("object names", objects.filter { !($0.name ?? "").isEmpty }.count))
+    // Names Cuboid wrote itself (the track id) and its default cuboid name are not the user's.
+    counts.append(("object names", objects.filter { !($0.name ?? "").isEmpty && $0.name != $0.trackID }.count))
     // Per-frame formats keep frame names (a number survives as the name it is); the others number frames by position.
     counts.append(("frame numbers", set.frames.enumerated().filter { index, frame in
         guard let number = frame.number else { return false }
-        return format.isPerFrame ? frame.name != String(number) : number != index
+        return format.isPerFrame ? Int(frame.name) != number : number != index
     }.count))
-    counts.append(("cuboid names", objects.filter { $0.openLABEL?.cuboidName != nil }.count))
+    counts.append(("cuboid names", objects.filter { $0.openLABEL?.cuboidName.map { $0 != "cuboid" } ?? false }.count))
     counts.append(("cuboid coordinate systems (written in \(set.sensorName))", objects.filter { $0.openLABEL?.coordinateSystem != nil }.count))
     counts.append(("cuboid-level attributes", objects.reduce(0) { $0 + ($1.openLABEL?.cuboidAttributes.count ?? 0) }))
     counts.append(("other object data (vec, points, polygons...)", objects.reduce(0) { $0 + ($1.openLABEL?.otherData.count ?? 0) }))
@@ -191,10 +195,16 @@ public func identityLosses(_ set: LabelSet, writingAs format: LabelFormat) -> [S
                    set.frames.reduce(0) { $0 + ($1.openLABEL.map { $0.members.count + $0.properties.count } ?? 0) }))
     if let extras = set.openLABEL {
         counts.append(("object-level data (static data, ontology uids...)", extras.objectsWithObjectLevelData))
-        let sections = (extras.metadata.isEmpty ? [] : ["metadata"]) + extras.sections.map(\.name)
+        let ownMetadata = extras.metadata.allSatisfy { $0.name == "annotator" && $0.json.text == "\"cuboid\"" }
+        let sections = (ownMetadata ? [] : ["metadata"]) + extras.sections.map(\.name)
         counts.append(("document sections (" + sections.joined(separator: ", ") + ")", sections.count))
         counts.append(("coordinate systems", extras.systems.count))
-        counts.append(("streams", extras.streams.count))
+        // Streams with more than their type and intrinsics (uris, descriptions, other properties).
+        counts.append(("streams (uris, descriptions, properties)", extras.streams.filter { stream in
+            guard case .object(let members)? = (try? parseJSON(Array(stream.json.text.utf8)))?.value else { return false }
+            return members.contains { $0.key != "type" && $0.key != "stream_properties" }
+                || (members.first { $0.key == "stream_properties" }?.value.members ?? []).contains { $0.key != "intrinsics_pinhole" }
+        }.count))
     }
     return counts.filter { $0.1 > 0 }.map { "not kept in \(format.rawValue): \($0.1) \($0.0)" }
 }
@@ -224,6 +234,9 @@ extension OpenLABELFile {
     static func objectExtras(_ data: JSONNode) -> OpenLABELObjectExtras {
         var extras = OpenLABELObjectExtras()
         extras.otherData = data.namedMembers(except: ["cuboid", "bbox", "num", "text", "boolean"])
+        for type in ["num", "text", "boolean"] {
+            extras.attributeOrder += (data[type]?.elements ?? []).compactMap { $0["name"]?.string }
+        }
         if let cuboid = data["cuboid"]?.elements?.first {
             extras.cuboidName = cuboid["name"]?.string
             for (type, entries) in cuboid["attributes"]?.members ?? [] {
@@ -248,16 +261,21 @@ extension OpenLABELFile {
 
 extension OpenLABELFile {
     /// A stream's members: Cuboid's own, then those of the stream as the file gave it that Cuboid
-    /// does not write (`uri`, `description`, other `stream_properties`).
+    /// does not write (`uri`, `description`, other `stream_properties`, other intrinsics members such
+    /// as `distortion_coeffs_1xN`), merged at every level of objects.
     static func streamMembers(_ name: String, _ written: [(String, JSONOutput)], document: OpenLABELDocumentExtras?) -> [(String, JSONOutput)] {
         guard let given = document?.streams.first(where: { $0.name == name }),
               case .object(let members)? = (try? parseJSON(Array(given.json.text.utf8)))?.value else { return written }
-        var out = written
-        for (key, value) in members where key != "type" {
-            if key == "stream_properties", let k = out.firstIndex(where: { $0.0 == key }), case .object(let own) = out[k].1 {
-                let more = (value.members ?? []).filter { member in !own.contains { $0.0 == member.key } }
-                out[k].1 = .object(own + more.map { ($0.key, $0.value.asOutput) })
-            } else if !out.contains(where: { $0.0 == key }) {
+        return merged(written, members.filter { $0.key != "type" })
+    }
+
+    /// `own` with the members of `given` it lacks; members both hold as objects are merged in turn.
+    private static func merged(_ own: [(String, JSONOutput)], _ given: [(key: String, value: JSONNode)]) -> [(String, JSONOutput)] {
+        var out = own
+        for (key, value) in given {
+            if let k = out.firstIndex(where: { $0.0 == key }) {
+                if case .object(let inner) = out[k].1, let members = value.members { out[k].1 = .object(merged(inner, members)) }
+            } else {
                 out.append((key, value.asOutput))
             }
         }
@@ -318,8 +336,21 @@ extension OpenLABELFile {
         }
         let placeholder = extras?.otherData.contains { $0.name == "cuboid" } == true
         var numbers: [JSONOutput] = [], texts: [JSONOutput] = [], flags: [JSONOutput] = []
-        if let score = object.score { numbers.append(.object([("name", .string("score")), ("val", .number(score))])) }
-        for (name, value) in object.attributes.sorted(by: { $0.key < $1.key }) where !(placeholder && name == "dontcare_placeholders") {
+        var values = object.attributes
+        if placeholder { values["dontcare_placeholders"] = nil }
+        if let score = object.score { values["score"] = .number(score) }
+        // The order given (else the score first), then the others by name.
+        var rank = Dictionary((extras?.attributeOrder ?? []).enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { first, _ in first })
+        if rank["score"] == nil { rank["score"] = -1 }
+        let ordered = values.sorted { a, b in
+            switch (rank[a.key], rank[b.key]) {
+            case let (x?, y?): x < y
+            case (.some, nil): true
+            case (nil, .some): false
+            case (nil, nil): a.key < b.key
+            }
+        }
+        for (name, value) in ordered {
             switch value {
             case .number(let number): numbers.append(.object([("name", .string(name)), ("val", .number(number))]))
             case .text(let text): texts.append(.object([("name", .string(name)), ("val", .string(text))]))

@@ -79,7 +79,7 @@ struct IdentityRoundTripTests {
                                     "--class-map", "Car=car,Pedestrian=pedestrian"])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stderr.split(separator: "\n").filter { $0.contains("not kept in nuscenes") }
-        #expect(lines.count == 12)
+        #expect(lines.count == 12, "\(lines)")
         #expect(lines.contains { $0.hasSuffix(": 8 object uids") } && lines.contains { $0.hasSuffix(": 3 frame numbers") })
         #expect(lines.contains { $0.hasSuffix(": 2 cuboid coordinate systems (written in LIDAR)") })
         #expect(lines.contains { $0.hasSuffix(": 6 document sections (metadata, ontologies, contexts, actions, events, relations)") })

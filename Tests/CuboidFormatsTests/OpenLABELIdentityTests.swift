@@ -133,7 +133,7 @@ struct OpenLABELIdentityTests {
             "not kept in kitti-tracking: 5 frame data (contexts, relations, events, properties in frames)",
             "not kept in kitti-tracking: 1 object-level data (static data, ontology uids...)",
             "not kept in kitti-tracking: 6 document sections (metadata, ontologies, contexts, actions, events, relations)",
-            "not kept in kitti-tracking: 1 coordinate systems", "not kept in kitti-tracking: 2 streams",
+            "not kept in kitti-tracking: 1 coordinate systems", "not kept in kitti-tracking: 2 streams (uris, descriptions, properties)",
         ]),
         (format: LabelFormat.openLABEL, lines: []),
     ])
