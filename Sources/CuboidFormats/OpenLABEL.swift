@@ -10,9 +10,11 @@ import CuboidIO
 ///   4 x 4 row-major matrix that maps camera coordinates into the sensor frame).
 /// - `streams`: the sensor as `lidar`, each camera as `camera` with `intrinsics_pinhole`
 ///   (`width_px`, `height_px`, `camera_matrix_3x4`).
-/// - `objects`: one per track (`name` is the track id, `type` the class); objects without a track id
-///   get one object per detection.
-/// - `frames`: per object a `cuboid` `[x, y, z, qx, qy, qz, qw, sx, sy, sz]` in the sensor frame
+/// - `objects`: one per track, keyed by uid: the track id is the uid (`name` the object's name, else
+///   the track id; `type` the class); objects without a track id get one object per detection, with
+///   the smallest integer uid no track id holds.
+/// - `frames`: keyed by ``LabeledFrame/number`` (else the previous frame's number + 1; 0 first);
+///   per object a `cuboid` `[x, y, z, qx, qy, qz, qw, sx, sy, sz]` in the sensor frame
 ///   (geometric centre; sizes along the box's own x = length, y = width, z = height); its exact Euler
 ///   angles ride along as a `vec` attribute `euler_xyz` = `[roll, pitch, yaw]` so that yaw-only and
 ///   SUSTechPOINTS boxes come back bit for bit; one `bbox` `[centre x, centre y, width, height]` per
@@ -21,6 +23,10 @@ import CuboidIO
 ///   frame's `name`, and, with an ego pose, a transform `SENSOR_to_odom` (src the sensor, dst `odom`)
 ///   whose `matrix4x4` is the ego pose: `X_odom = matrix * X_sensor`, as ASAM OpenLABEL's
 ///   `transform_src_to_dst` and VCD's scene library read it.
+/// - What a file read by Cuboid held beyond its label model (``OpenLABELObjectExtras``,
+///   ``OpenLABELFrameExtras``, ``OpenLABELDocumentExtras``): cuboids in the coordinate system they
+///   came in, names, attributes, object-level data, metadata, streams and sections, written back as
+///   given (see `OpenLABELIdentity.swift`); what cannot be is counted in the writer's notes.
 ///
 /// What Cuboid reads, besides its own layout:
 /// - Poses as `matrix4x4`, `quaternion` (x, y, z, w) + `translation`, or `euler_angles` +
@@ -45,6 +51,9 @@ import CuboidIO
 ///   moves the camera by `K^-1 p` from its coordinate system, so each camera projects as the matrix does.
 public enum OpenLABELFile {
     /// Parses an OpenLABEL document.
+    ///
+    /// Objects are keyed by uid: the uid is each object's track id, its `name` goes to
+    /// ``LabeledObject/name``; each frame's key is its ``LabeledFrame/number``.
     ///
     /// Cuboids given with 9 values (`x, y, z, rx, ry, rz, sx, sy, sz`, Euler) are read as
     /// `Rz(rz) Ry(ry) Rx(rx)` (ASAM OpenLABEL; VCD's `transform_cuboid`); with 10, the quaternion's
