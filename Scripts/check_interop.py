@@ -2,7 +2,8 @@
 """Feed Cuboid's label exports to the tools users load them with, on the real data in ../shared/data.
 
 Consumers: pycocotools (COCO datasets and results, evaluation against cuboid qa), motmetrics (MOT15 CSV), TrackEval (MOT17 ground truth), vcd (OpenLABEL
-schema validation; its scene library's placement of cuboids in odom), openlabel-checker (the ASAM OpenLABEL 1.0 schema and cross-reference checks on
+schema validation; its scene library's placement of cuboids in odom; what a round trip through interpolate and
+convert keeps), openlabel-checker (the ASAM OpenLABEL 1.0 schema and cross-reference checks on
 every kind of OpenLABEL file Cuboid writes), datumaro (CVAT XML for images and video, CVAT's Kitti Raw and Sly Point Cloud folders, Datumaro point
 cloud JSON), nuscenes-devkit (results JSON
 and its Box class). Every check compares numbers with the source labels, not only that a file loads.
@@ -71,12 +72,134 @@ def openlabel():
     check("OpenLABEL cuboid quaternions are unit", max(abs(n - 1) for n in norms) < 1e-12, f"{len(norms)} cuboids")
 
 
+# --- OpenLABEL identity: a round trip through convert and interpolate keeps uids, frames, attributes -
+def identity_document():
+    """A file with uuid object uids, frames 3, 7 and 100, a nameless pedestrian whose cuboid is in the
+    camera CAM_FRONT (absent from frame 7, so interpolation fills it), cuboid-level attributes (score,
+    timestamp, source), object-level static data and ontology_uid, a vec velocity, stream uris,
+    metadata, ontologies, contexts, actions, events and relations (also in frame 7).
+    SampleData/openlabel/identity.openlabel.json is this document (the Swift tests read it)."""
+    car, pedestrian, parked = ("6f1c2a9e-0b7d-4f7e-9a51-3c2d8e4b1a10", "b2e4d6f8-1a3c-4e5f-8a7b-9c0d1e2f3a4b",
+                               "c3d5e7f9-2b4d-4f6a-9b8c-0d1e2f3a4b5c")
+    relation = "e0a1b2c3-d4e5-4f60-8172-93a4b5c6d7e8"
+    # The camera looks along the lidar's x: camera x right, y down, z forward.
+    camera_pose = [0, 0, 1, 1.5, -1, 0, 0, 0.1, 0, -1, 0, -0.3, 0, 0, 0, 1]
+
+    def lidar_cuboid(x, y, z, yaw=0.0, attributes=None):
+        box = {"name": "box3D", "coordinate_system": "LIDAR", "val": [x, y, z, 0, 0, math.sin(yaw / 2), math.cos(yaw / 2), 4.2, 1.8, 1.5]}
+        if attributes:
+            box["attributes"] = attributes
+        return box
+
+    doc = {"openlabel": {
+        "metadata": {"schema_version": "1.0.0", "annotator": "alice", "file_version": "7", "comment": "round trip"},
+        "ontologies": {"0": "https://example.org/ontology"},
+        "coordinate_systems": {"LIDAR": {"type": "sensor_cs", "parent": "", "children": ["CAM_FRONT"]},
+                               "CAM_FRONT": {"type": "sensor_cs", "parent": "LIDAR", "children": [], "pose_wrt_parent": {"matrix4x4": camera_pose}}},
+        "streams": {"LIDAR": {"type": "lidar", "uri": "sweeps/", "description": "roof lidar"},
+                    "CAM_FRONT": {"type": "camera", "uri": "cam_front/", "stream_properties": {
+                        "intrinsics_pinhole": {"width_px": 1920, "height_px": 1080, "camera_matrix_3x4": [1000, 0, 960, 0, 0, 1000, 540, 0, 0, 0, 1, 0]},
+                        "sync": {"frame_shift": 0}}}},
+        "objects": {car: {"name": "car-a", "type": "Car", "ontology_uid": "0", "object_data": {"text": [{"name": "make", "val": "volvo"}]}},
+                    pedestrian: {"name": "", "type": "Pedestrian"},
+                    parked: {"name": "", "type": "Car"}},
+        "contexts": {"0": {"name": "weather", "type": "Weather", "context_data": {"text": [{"name": "sky", "val": "rain"}]}}},
+        "actions": {"0": {"name": "", "type": "Crossing"}},
+        "events": {"1": {"name": "", "type": "Brake", "frame_intervals": [{"frame_start": 7, "frame_end": 7}]}},
+        "relations": {relation: {"name": "", "type": "isNear", "rdf_subjects": [{"uid": car, "type": "object"}],
+                                 "rdf_objects": [{"uid": pedestrian, "type": "object"}]}},
+        "frames": {},
+    }}
+    frames = doc["openlabel"]["frames"]
+    for number, t in [(3, 0.3), (7, 0.7), (100, 10.0)]:
+        objects = {car: {"object_data": {
+            "cuboid": [lidar_cuboid(10 + 2 * t, 2.0, -0.8, 0.1, {"num": [{"name": "score", "val": 0.93}, {"name": "timestamp", "val": t}],
+                                                                 "text": [{"name": "source", "val": "lidar-v2"}]})],
+            "num": [{"name": "occlusion_ratio", "val": 0.25}], "boolean": [{"name": "parked", "val": False}],
+            "vec": [{"name": "velocity", "val": [2.0, 0.0, 0.0]}], "text": [{"name": "colour", "val": "red"}]}}}
+        if number != 7:
+            objects[pedestrian] = {"object_data": {"cuboid": [{"name": "ped", "coordinate_system": "CAM_FRONT",
+                                                               "val": [1.0, 0.5, 8.0 + 0.01 * number, 0, 0, 0, 1, 0.6, 1.7, 0.5]}]}}
+        objects[parked] = {"object_data": {"cuboid": [lidar_cuboid(-5, -3, -0.7)]}}
+        frames[str(number)] = {"objects": objects, "frame_properties": {"timestamp": t, "streams": {"LIDAR": {"stream_properties": {"sync": {"timestamp": t}}}}}}
+    frames["7"]["relations"] = {relation: {}}
+    frames["7"]["events"] = {"1": {"event_data": {"text": [{"name": "severity", "val": "high"}]}}}
+    return doc
+
+
+def json_differences(given, written, path="", skipping=("frame_intervals",)):
+    """Where `written` does not hold everything `given` holds (numbers to 1e-9)."""
+    if isinstance(given, dict):
+        if not isinstance(written, dict):
+            return [path + ": another type"]
+        return [d for key in given if key not in skipping
+                for d in ([f"{path}/{key} missing"] if key not in written else json_differences(given[key], written[key], f"{path}/{key}", skipping))]
+    if isinstance(given, list):
+        if not isinstance(written, list) or len(given) != len(written):
+            return [f"{path}: {len(given)} elements, written {len(written) if isinstance(written, list) else '-'}"]
+        return [d for k, (a, b) in enumerate(zip(given, written)) for d in json_differences(a, b, f"{path}[{k}]", skipping)]
+    if isinstance(given, (int, float)) and not isinstance(given, bool):
+        ok = isinstance(written, (int, float)) and not isinstance(written, bool) and abs(given - written) <= 1e-9
+        return [] if ok else [f"{path}: {given} written {written}"]
+    return [] if given == written else [f"{path}: {given} written {written}"]
+
+
+def openlabel_roundtrip():
+    """Writes the identity document, runs `cuboid interpolate` and `cuboid labels convert` (openlabel to
+    openlabel) on it and loads both outputs with VCD (schema validation on): every object uid, frame
+    number, name, type, attribute (object- and cuboid-level) and section must be there as VCD reads it."""
+    from vcd import core
+    document = identity_document()
+    with open(os.path.join(ROOT, "SampleData", "openlabel", "identity.openlabel.json")) as f:
+        check("SampleData's identity file is the document this check writes", json_differences(document, json.load(f)) == [])
+    path = os.path.join(OUT, "identity.openlabel.json")
+    with open(path, "w") as f:
+        json.dump(document, f, indent=1)
+    given = document["openlabel"]
+    outputs = {"interpolate": os.path.join(OUT, "identity-interpolated.openlabel.json"),
+               "convert": os.path.join(OUT, "identity-converted.openlabel.json")}
+    cuboid("interpolate", path, "--out", outputs["interpolate"])
+    cuboid("labels", "convert", path, outputs["convert"], "--from", "openlabel")
+    for command, output in outputs.items():
+        vcd = core.OpenLABEL()
+        vcd.load_from_file(output, validation=True)
+        objects = vcd.get_objects()
+        check(f"{command}: VCD reads every object uid, name and type", {uid: (o["name"], o["type"]) for uid, o in objects.items()}
+              == {uid: (o["name"], o["type"]) for uid, o in given["objects"].items()}, f"{len(objects)} objects")
+        frames = sorted(int(k) for k in vcd.get_root()["frames"])
+        check(f"{command}: frame numbers kept", frames == sorted(int(k) for k in given["frames"]), f"frames {frames}")
+        # Every attribute of every object in every frame, as VCD looks it up by name.
+        missing, compared = [], 0
+        for number, frame in given["frames"].items():
+            for uid, entry in frame["objects"].items():
+                for kind, items in entry["object_data"].items():
+                    for item in items:
+                        data = vcd.get_object_data(uid, item["name"], int(number))
+                        compared += 1
+                        if data is None or json_differences(item, data) != []:
+                            missing.append(f"frame {number} {uid} {kind} {item['name']}")
+        check(f"{command}: VCD finds every object datum (cuboids with their coordinate system and attributes, num, text, boolean, vec)",
+              compared > 0 and not missing, f"{compared} compared" + (f", missing {missing[:3]}" if missing else ""))
+        static = {uid: {k: v for k, v in o.items() if k not in ("name", "type", "frame_intervals")} for uid, o in given["objects"].items()}
+        check(f"{command}: object-level data kept (static object_data, ontology_uid)",
+              all(json_differences(extra, objects[uid]) == [] for uid, extra in static.items()))
+        sections = {"metadata": vcd.get_metadata(), "contexts": vcd.get_contexts(), "actions": vcd.get_actions(),
+                    "events": vcd.get_events(), "relations": vcd.get_relations(), "ontologies": vcd.get_root().get("ontologies"),
+                    "streams": vcd.get_streams()}
+        lost = [name for name, section in sections.items() if json_differences(given[name], section or {}) != []]
+        check(f"{command}: sections kept ({', '.join(sections)})", not lost, f"lost {lost}" if lost else "")
+        # Everything else, structurally (interpolation adds its `interpolation` text attribute to each box).
+        # (VCD keys frames by integer: through JSON text they are strings again.)
+        differences = [d for d in json_differences(given, json.loads(json.dumps(vcd.get_root()))) if not d.endswith("/object_data/text: 1 elements, written 2")]
+        check(f"{command}: the whole file comes back (structural comparison)", differences == [], "; ".join(differences[:3]))
+
+
 # --- OpenLABEL poses: VCD's scene library places Cuboid's cuboids in odom where Cuboid does ---------
 def openlabel_scene():
     """vcd.scl.Scene transforms every cuboid of a Cuboid-written file from the sensor into `odom` with
     the file's transforms read as ASAM OpenLABEL and VCD mean them; Cuboid's own placement is its ego
     pose (world from sensor: the `SENSOR_to_odom` matrix, X_odom = M X_sensor) applied to the
-    cuboid's centre. Files: the synthetic gold (SampleData, regenerated by Scripts/make-sample-data)
+    cuboid's centre (through its camera's pose in the sensor for a cuboid kept in its camera). Files: the synthetic gold (SampleData, regenerated by Scripts/make-sample-data)
     and Cuboid's conversion of VCD's KITTI tracking file (GPS/IMU poses); parked cars of the synthetic
     gold (boolean `moving` false) must not move in odom across frames."""
     import numpy as np
@@ -97,7 +220,12 @@ def openlabel_scene():
             ego = np.array(transform["transform_src_to_dst"]["matrix4x4"]).reshape(4, 4)
             for uid, entry in frame["objects"].items():
                 for box in entry.get("object_data", {}).get("cuboid", []):
-                    ours = (ego @ np.array(box["val"][:3] + [1.0]))[:3]
+                    # A cuboid kept in the camera it came in: Cuboid's placement goes through the
+                    # camera's pose in the sensor (its pose_wrt_parent, the sensor its parent).
+                    system = raw["coordinate_systems"][box["coordinate_system"]]
+                    placed = np.eye(4) if box["coordinate_system"] == sensor else np.array(system["pose_wrt_parent"]["matrix4x4"]).reshape(4, 4)
+                    assert box["coordinate_system"] == sensor or system["parent"] == sensor
+                    ours = (ego @ placed @ np.array(box["val"][:3] + [1.0]))[:3]
                     theirs = np.array(scene.transform_cuboid(box["val"], box["coordinate_system"], "odom", int(key))[:3], dtype=float)
                     worst = max(worst, float(np.abs(ours - theirs).max()))
                     count += 1
@@ -739,7 +867,7 @@ def nuscenes():
 if __name__ == "__main__":
     if not os.path.exists(os.path.join(DATA, "README.md")):
         sys.exit(f"{DATA} is missing: the interop check needs the shared real data")
-    for step in (openlabel, openlabel_scene, openlabel_written, openlabel_vcd_kitti_tracking, openlabel_shared, coco, mot, datumaro, cvat, nuscenes):
+    for step in (openlabel, openlabel_scene, openlabel_roundtrip, openlabel_written, openlabel_vcd_kitti_tracking, openlabel_shared, coco, mot, datumaro, cvat, nuscenes):
         print(f"--- {step.__name__}")
         step()
     print(f"outputs in {OUT}")

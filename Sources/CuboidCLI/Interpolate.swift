@@ -36,6 +36,9 @@ struct KeyframeInputArguments: ParsableArguments {
         guard let opened else { return (labels, nil, []) }
         let aligned = try opened.align(labels)
         labels = aligned.labels
+        if aligned.renumberedFrames > 0 {
+            FileHandle.standardError.write(Data("\(path): \(aligned.renumberedFrames) labelled frames renumbered to make room for the sweeps between them\n".utf8))
+        }
         return (labels, opened, aligned.sequenceIndex)
     }
 }
@@ -102,7 +105,8 @@ struct InterpolateRun: ParsableCommand {
                 if progress == nil { progress = ProgressLine("snap", total: total) }
                 progress?.update(done)
             })
-            try LabelStore.write(result.labels, to: out, format: to, context: input.source.context())
+            let losses = try LabelStore.write(result.labels, to: out, format: to, context: input.source.context())
+            for line in losses { FileHandle.standardError.write(Data("\(out): \(line)\n".utf8)) }
             for track in result.tracks { print(describe(track)) }
             for flag in result.flags { print("flag: \(flag)") }
             for note in result.notes { print("note: \(note)") }

@@ -121,7 +121,8 @@ struct LabelsConvert: ParsableCommand {
             context.kittiInView = kittiInView
             if let reference { context.reference = try LabelStore.read(reference, format: referenceFormat ?? from, context: context) }
             let set = try LabelStore.read(input, format: from, context: context)
-            try LabelStore.write(set, to: output, format: to, context: context)
+            let losses = try LabelStore.write(set, to: output, format: to, context: context)
+            for line in losses { FileHandle.standardError.write(Data("\(output): \(line)\n".utf8)) }
             FileHandle.standardError.write(Data("\(input) (\(from.rawValue)) -> \(output) (\(to.rawValue)): \(set.frames.count) frames, \(set.objectCount) objects\n".utf8))
         } catch let error as ValidationError {
             throw error

@@ -142,6 +142,7 @@ struct Prelabel: ParsableCommand {
         var line = "\(path): \(summary.frames) frames (\(summary.resumedFrames) from the cache), \(summary.boxes) boxes, \(summary.tracks) "
         line += summary.tracked ? "tracks" : "untracked detections (no ego poses)"
         print(line + " -> \(output)")
+        for note in summary.notes { FileHandle.standardError.write(Data("\(output): \(note)\n".utf8)) }
         if summary.redetectedFrames > 0 {
             let reasons = summary.redetectionReasons.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }
             let frames = summary.redetectedFrames == 1 ? "1 frame" : "\(summary.redetectedFrames) frames"

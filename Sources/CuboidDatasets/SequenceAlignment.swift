@@ -19,6 +19,9 @@ public struct AlignedLabels: Sendable {
     public var labels: LabelSet
     /// For each frame of ``labels``, its index in the sequence.
     public var sequenceIndex: [Int]
+    /// Labelled frames whose numbers had to move up to make room for the frames added before them
+    /// (see ``LabelSet/numberAddedFrames()``).
+    public var renumberedFrames = 0
 }
 
 extension SensorSequence {
@@ -27,7 +30,9 @@ extension SensorSequence {
     /// Frames match by name, or by number when both names are numbers (`10` matches `0000000010`). The
     /// result holds every sequence frame from the first labelled frame to the last (frames without
     /// labels are empty), so keyframe files that list only their keyframes are filled in every sweep.
-    /// A label frame's own timestamp and pose win over the sequence's.
+    /// A label frame's own timestamp and pose win over the sequence's. When the labels' frames carry
+    /// numbers (OpenLABEL frame keys), each added frame takes the number after the frame before it
+    /// (``LabelSet/numberAddedFrames()``).
     /// - Throws: ``SequenceAlignmentError`` when a labelled frame is not in the sequence.
     /// - Complexity: O(frames).
     public func align(_ labels: LabelSet) throws(SequenceAlignmentError) -> AlignedLabels {
@@ -57,6 +62,8 @@ extension SensorSequence {
                 indices.append(index)
             }
         }
-        return AlignedLabels(labels: result, sequenceIndex: indices)
+        // Added frames take the numbers after the labelled frame before them.
+        let renumbered = result.numberAddedFrames()
+        return AlignedLabels(labels: result, sequenceIndex: indices, renumberedFrames: renumbered)
     }
 }

@@ -58,9 +58,15 @@ public struct LabeledObject: Sendable, Hashable, Codable {
     public var score: Double?
     /// Further values the source format holds, by name.
     public var attributes: [String: LabelValue]
+    /// The object's name, when the format gives one apart from its identity (OpenLABEL's object
+    /// `name`; may be empty or shared by several objects: ``trackID`` is the identity).
+    public var name: String?
+    /// What an OpenLABEL object held in this frame that the fields above do not, kept to be written back.
+    public var openLABEL: OpenLABELObjectExtras?
 
     public init(trackID: String? = nil, category: String, cuboid: Box3D? = nil, roll: Double = 0, pitch: Double = 0,
-                boxes: [String: Box2D] = [:], score: Double? = nil, attributes: [String: LabelValue] = [:]) {
+                boxes: [String: Box2D] = [:], score: Double? = nil, attributes: [String: LabelValue] = [:], name: String? = nil) {
+        self.name = name
         self.trackID = trackID
         self.category = category
         self.cuboid = cuboid
@@ -126,13 +132,19 @@ public struct LabeledFrame: Sendable, Hashable, Codable {
     public var egoPose: RigidPose?
     /// The frame's objects.
     public var objects: [LabeledObject]
+    /// The frame's number in its file (OpenLABEL's frame key), when it has one; nil for frames a
+    /// format numbers by position, and for frames Cuboid adds (see ``LabelSet/numberAddedFrames()``).
+    public var number: Int?
+    /// What an OpenLABEL frame held that the fields above do not, kept to be written back.
+    public var openLABEL: OpenLABELFrameExtras?
     /// The frame's KITTI calibration, when its labels came with one (KITTI object and tracking
     /// labels, or an OpenLABEL file whose camera `image_2` reaches the sensor frame): KITTI export
     /// uses it when no `--calib`/`--dataset` is given, and OpenLABEL writes it as camera streams and
     /// coordinate systems.
     public var kittiCalibration: KITTICalibration? = nil
 
-    public init(name: String, timestamp: Double? = nil, egoPose: RigidPose? = nil, objects: [LabeledObject] = []) {
+    public init(name: String, timestamp: Double? = nil, egoPose: RigidPose? = nil, objects: [LabeledObject] = [], number: Int? = nil) {
+        self.number = number
         self.name = name
         self.timestamp = timestamp
         self.egoPose = egoPose
@@ -149,6 +161,9 @@ public struct LabelSet: Sendable, Hashable, Codable {
     public var cameras: [Camera]
     /// Frames in order.
     public var frames: [LabeledFrame]
+    /// What an OpenLABEL document held beyond its frames' labels (metadata, contexts, relations,
+    /// events, object-level data...), kept to be written back.
+    public var openLABEL: OpenLABELDocumentExtras?
 
     public init(sensorName: String = "lidar", cameras: [Camera] = [], frames: [LabeledFrame] = []) {
         self.sensorName = sensorName

@@ -166,11 +166,17 @@ public enum LabelStore {
 
     /// Writes labels atomically: one file, or for per-frame formats one file per frame in the folder
     /// `path` (created if needed).
+    /// - Returns: What the target format could not keep of what an OpenLABEL source held (uids,
+    ///   frame numbers, names, coordinate systems, attributes, sections), one line per kind with its
+    ///   count: print them, so nothing is dropped silently.
     /// - Throws: `FileAccessError`, ``LabelFileError`` when the set does not fit the format.
-    public static func write(_ set: LabelSet, to path: String, format: LabelFormat, context: LabelContext = LabelContext()) throws {
-        let writer = try LabelStreamWriter(path: path, format: format, context: context, sensorName: set.sensorName, cameras: set.cameras)
+    @discardableResult
+    public static func write(_ set: LabelSet, to path: String, format: LabelFormat, context: LabelContext = LabelContext()) throws -> [String] {
+        let writer = try LabelStreamWriter(path: path, format: format, context: context, sensorName: set.sensorName, cameras: set.cameras,
+                                           document: set.openLABEL, reservedUIDs: format == .openLABEL ? set.trackIDs : [])
         for frame in set.frames { try writer.append(frame) }
         try writer.finish()
+        return writer.notes + identityLosses(set, writingAs: format)
     }
 
     /// `(frame name, file)` pairs: the files with `suffix` in a folder in name order, or the one file.

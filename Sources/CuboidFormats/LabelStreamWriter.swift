@@ -36,9 +36,14 @@ public final class LabelStreamWriter {
     ///   - context: Calibration, image size, camera, decimals, as ``LabelStore`` takes them.
     ///   - sensorName: The frame the cuboids live in.
     ///   - cameras: The cameras the 2D boxes refer to.
+    ///   - document: For OpenLABEL, the document-level data of the file the labels were read from,
+    ///     written back (see ``OpenLABELDocumentExtras``).
+    ///   - reservedUIDs: For OpenLABEL, track ids that objects appended later will have: fresh uids
+    ///     (for objects without a track id) avoid them.
     /// - Throws: `FileAccessError` when the destination cannot be created; ``LabelFileError`` for
     ///   `nuscenes-info` or a KITTI tracking file without a calibration.
-    public init(path: String, format: LabelFormat, context: LabelContext = LabelContext(), sensorName: String = "lidar", cameras: [Camera] = []) throws {
+    public init(path: String, format: LabelFormat, context: LabelContext = LabelContext(), sensorName: String = "lidar", cameras: [Camera] = [],
+                document: OpenLABELDocumentExtras? = nil, reservedUIDs: Set<String> = []) throws {
         self.path = path
         self.format = format
         self.context = context
@@ -46,7 +51,7 @@ public final class LabelStreamWriter {
         switch format {
         case .openLABEL:
             frames = try ScratchFile(in: Paths.parent(path), for: path)
-            openLABEL = OpenLABELStreamEncoder(sensor: sensorName, cameras: cameras)
+            openLABEL = OpenLABELStreamEncoder(sensor: sensorName, cameras: cameras, document: document, reservedUIDs: reservedUIDs)
         case .kittiTracking:
             // Without --calib/--dataset, the frames' own calibration (an OpenLABEL file's) is used.
             if context.calibration != nil || context.calibrationFolder != nil {
@@ -183,6 +188,11 @@ public final class LabelStreamWriter {
             return moved
         }
     }
+
+    /// What the OpenLABEL writer could not keep as it came, one line per kind with its count
+    /// (renumbered frames, objects given new uids, cuboids moved to the sensor frame...); complete
+    /// after ``finish()``.
+    public var notes: [String] { openLABEL?.notes ?? [] }
 
     /// Completes the file: renames it over the destination (or writes a whole-set format).
     /// - Throws: `FileAccessError` naming the destination; ``LabelFileError`` when the set does not

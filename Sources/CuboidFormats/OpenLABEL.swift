@@ -15,9 +15,11 @@ import CuboidIO
 ///   camera a coordinate system for the rectified camera-0 frame (child of the sensor,
 ///   `pose_wrt_parent` = `(R0_rect Tr_velo_to_cam)^-1`); a frame whose calibration differs from the
 ///   first one's gives its own in `frame_properties.streams` and `SENSOR_to_image_N` transforms.
-/// - `objects`: one per track (`name` is the track id, `type` the class); objects without a track id
-///   get one object per detection.
-/// - `frames`: per object a `cuboid` `[x, y, z, qx, qy, qz, qw, sx, sy, sz]` in the sensor frame
+/// - `objects`: one per track, keyed by uid: the track id is the uid (`name` the object's name, else
+///   the track id; `type` the class); objects without a track id get one object per detection, with
+///   the smallest integer uid no track id holds.
+/// - `frames`: keyed by ``LabeledFrame/number`` (else the previous frame's number + 1; 0 first);
+///   per object a `cuboid` `[x, y, z, qx, qy, qz, qw, sx, sy, sz]` in the sensor frame
 ///   (geometric centre; sizes along the box's own x = length, y = width, z = height); its exact Euler
 ///   angles ride along as a `vec` attribute `euler_xyz` = `[roll, pitch, yaw]` so that yaw-only and
 ///   SUSTechPOINTS boxes come back bit for bit; one `bbox` `[centre x, centre y, width, height]` per
@@ -26,6 +28,10 @@ import CuboidIO
 ///   frame's `name`, and, with an ego pose, a transform `SENSOR_to_odom` (src the sensor, dst `odom`)
 ///   whose `matrix4x4` is the ego pose: `X_odom = matrix * X_sensor`, as ASAM OpenLABEL's
 ///   `transform_src_to_dst` and VCD's scene library read it.
+/// - What a file read by Cuboid held beyond its label model (``OpenLABELObjectExtras``,
+///   ``OpenLABELFrameExtras``, ``OpenLABELDocumentExtras``): cuboids in the coordinate system they
+///   came in, names, attributes, object-level data, metadata, streams and sections, written back as
+///   given (see `OpenLABELIdentity.swift`); what cannot be is counted in the writer's notes.
 ///
 /// What Cuboid reads, besides its own layout:
 /// - Poses as `matrix4x4`, `quaternion` (x, y, z, w) + `translation`, or `euler_angles` +
@@ -58,6 +64,9 @@ import CuboidIO
 public enum OpenLABELFile {
     /// Parses an OpenLABEL document.
     ///
+    /// Objects are keyed by uid: the uid is each object's track id, its `name` goes to
+    /// ``LabeledObject/name``; each frame's key is its ``LabeledFrame/number``.
+    ///
     /// Cuboids given with 9 values (`x, y, z, rx, ry, rz, sx, sy, sz`, Euler) are read as
     /// `Rz(rz) Ry(ry) Rx(rx)` (ASAM OpenLABEL; VCD's `transform_cuboid`); with 10, the quaternion's
     /// roll, pitch and yaw are recovered (or the `euler_xyz` attribute is used when it agrees with the
@@ -73,6 +82,8 @@ public enum OpenLABELFile {
             throw metadata.invalid(field: "schema_version", expected: "1.x, found \(version)")
         }
         var set = LabelSet()
+        var extras = OpenLABELDocumentExtras()
+        readDocumentExtras(root, into: &extras)
         // The sensor is the lidar stream (or, without one, the first cuboid's coordinate system: below).
         var cameraNames = Set<String>()
         var intrinsics: [String: CameraIntrinsics] = [:]
@@ -139,7 +150,11 @@ public enum OpenLABELFile {
         var staticObjects: [(uid: String, data: JSONNode)] = []
         if let objects = root["objects"]?.members {
             for (uid, object) in objects {
-                objectInfo[uid] = (try object.string("name"), try object.string("type"))
+                // A missing name is an empty one: objects are known by their uid.
+                let name = object["name"] == nil ? "" : try object.string("name")
+                objectInfo[uid] = (name, try object.string("type"))
+                extras.objects.append(NamedJSON(name: uid, json: RawJSON(text: JSONOutput.object(
+                    outputMembers(object.namedMembers(except: ["frame_intervals", "object_data_pointers"]))).rendered(indent: 0))))
                 guard let data = object["object_data"] else { continue }
                 staticData[uid] = data
                 if data["cuboid"] != nil || data["bbox"] != nil { staticObjects.append((uid, data)) }
@@ -153,7 +168,8 @@ public enum OpenLABELFile {
         }
         numbered.sort { $0.index < $1.index }
         for (index, frame) in numbered {
-            var labeled = LabeledFrame(name: String(index))
+            var labeled = LabeledFrame(name: String(index), number: index)
+            labeled.openLABEL = frameExtras(frame)
             if let properties = frame["frame_properties"] {
                 if let name = properties["name"]?.string { labeled.name = name }
                 if let timestamp = properties["timestamp"] {
@@ -211,6 +227,15 @@ public enum OpenLABELFile {
             }
             set.frames.append(labeled)
         }
+        // Every system but the sensor, with its static pose to the sensor (the writer writes those it
+        // does not write itself, and checks cuboids kept in a camera against the camera's pose).
+        for (name, system) in root["coordinate_systems"]?.members ?? [] where name != set.sensorName {
+            extras.systems.append(OpenLABELSystem(name: name, type: system["type"]?.string ?? "local_cs",
+                                                  sensorFromSystem: tree.pose(from: name, to: set.sensorName)))
+        }
+        let inFrames = Set(frames.flatMap { $0.value["objects"]?.members?.map(\.key) ?? [] })
+        extras.objectsWithoutFrames = Set(extras.objects.map(\.name)).subtracting(inFrames)
+        set.openLABEL = extras
         return set
     }
 
@@ -280,8 +305,9 @@ public enum OpenLABELFile {
     /// one region per box.
     private static func object(_ data: JSONNode?, uid: String, info: (name: String, type: String), sensor: String,
                                declared: Set<String>, graph: OpenLABELTransformGraph) throws(LabelFileError) -> [LabeledObject] {
-        var object = LabeledObject(trackID: info.name, category: info.type)
+        var object = LabeledObject(trackID: uid, category: info.type, name: info.name)
         guard let data else { return [object] }
+        var extras = objectExtras(data)
         let isDontCare = info.type.lowercased() == "dontcare"
         if let cuboid = data["cuboid"]?.elements?.first {
             let values = try cuboid.numbers("val", count: 10, 9)
@@ -290,6 +316,7 @@ public enum OpenLABELFile {
             if isDontCare && size.x < 0 && size.y < 0 && size.z < 0 {
                 // A DontCare region's placeholder cuboid (KITTI tracking writes sizes -1000).
                 if size == SIMD3(repeating: -1000) { object.attributes["dontcare_placeholders"] = .text("tracking") }
+                extras.otherData.append(NamedJSON(name: "cuboid", json: RawJSON(data["cuboid"]!)))
             } else {
                 guard size.x >= 0, size.y >= 0, size.z >= 0 else {
                     throw cuboid.invalid(field: "cuboid val", expected: "sizes >= 0")
@@ -313,6 +340,7 @@ public enum OpenLABELFile {
                     }
                 }
                 let center = SIMD3(values[0], values[1], values[2])
+                if system != sensor { extras.coordinateSystem = system }
                 if system == sensor {
                     let (roll, pitch, yaw) = exact ?? LabeledObject.eulerXYZ(rotation)
                     object.cuboid = Box3D(center: center, size: size, yaw: yaw)
@@ -340,6 +368,10 @@ public enum OpenLABELFile {
                                         maxX: values[0] + values[2] / 2, maxY: values[1] + values[3] / 2)))
         }
         for (camera, box) in boxes where object.boxes[camera] == nil { object.boxes[camera] = box }
+        if let cuboid = object.cuboid, let values = try? data["cuboid"]?.elements?.first?.numbers("val", count: 10, 9) {
+            extras.cuboidAsRead = OpenLABELCuboidAsRead(values: values, cuboid: cuboid, roll: object.roll, pitch: object.pitch)
+        }
+        object.openLABEL = extras
         for entry in data["num"]?.elements ?? [] {
             let name = try entry.string("name")
             let value = try entry.number("val")
@@ -355,9 +387,11 @@ public enum OpenLABELFile {
         }
         guard isDontCare, object.cuboid == nil, boxes.count > object.boxes.count else { return [object] }
         // One region per 2D box.
-        return boxes.map { camera, box in
+        let members = (data["bbox"]?.elements ?? []).map { $0.namedMembers(except: ["coordinate_system", "val"]) }
+        return boxes.enumerated().map { k, entry in
             var region = object
-            region.boxes = [camera: box]
+            region.boxes = [entry.0: entry.1]
+            region.openLABEL?.boxMembers = [entry.0: members[k]]
             return region
         }
     }
@@ -399,7 +433,7 @@ public enum OpenLABELFile {
     /// Writes a label set as an OpenLABEL 1.0 document (see the type's description for the layout).
     /// - Complexity: O(objects).
     public static func encode(_ set: LabelSet) -> [UInt8] {
-        var encoder = OpenLABELStreamEncoder(sensor: set.sensorName, cameras: set.cameras)
+        var encoder = OpenLABELStreamEncoder(sensor: set.sensorName, cameras: set.cameras, document: set.openLABEL, reservedUIDs: set.trackIDs)
         var frames = ""
         for frame in set.frames { frames += encoder.append(frame) }
         var document = ""
@@ -408,43 +442,7 @@ public enum OpenLABELFile {
         return Array(document.utf8)
     }
 
-    /// The `object_data` of one object.
-    /// - Parameter cameras: The declared cameras: a 2D box in another camera names it only as the
-    ///   box's `name` (a `coordinate_system` must be declared), which reads back the same.
-    fileprivate static func objectData(_ object: LabeledObject, sensor: String, cameras: Set<String>) -> JSONOutput {
-        var data: [(String, JSONOutput)] = []
-        if let box = object.cuboid {
-            let q = object.orientation
-            data.append(("cuboid", .array([.object([
-                ("name", .string("cuboid")), ("coordinate_system", .string(sensor)),
-                ("val", .numbers([box.x, box.y, box.z, q.x, q.y, q.z, q.w, box.length, box.width, box.height])),
-                ("attributes", .object([("vec", .array([.object([
-                    ("name", .string("euler_xyz")), ("val", .numbers([object.roll, object.pitch, box.yaw])),
-                ])]))])),
-            ])])))
-        }
-        if !object.boxes.isEmpty {
-            data.append(("bbox", .array(object.boxes.sorted { $0.key < $1.key }.map { camera, box in
-                .object([("name", .string(camera))] + (cameras.contains(camera) ? [("coordinate_system", .string(camera))] : [])
-                         + [("val", .numbers([(box.minX + box.maxX) / 2, (box.minY + box.maxY) / 2, box.width, box.height]))])
-            })))
-        }
-        var numbers: [JSONOutput] = [], texts: [JSONOutput] = [], flags: [JSONOutput] = []
-        if let score = object.score { numbers.append(.object([("name", .string("score")), ("val", .number(score))])) }
-        for (name, value) in object.attributes.sorted(by: { $0.key < $1.key }) {
-            switch value {
-            case .number(let number): numbers.append(.object([("name", .string(name)), ("val", .number(number))]))
-            case .text(let text): texts.append(.object([("name", .string(name)), ("val", .string(text))]))
-            case .flag(let flag): flags.append(.object([("name", .string(name)), ("val", .bool(flag))]))
-            }
-        }
-        if !numbers.isEmpty { data.append(("num", .array(numbers))) }
-        if !texts.isEmpty { data.append(("text", .array(texts))) }
-        if !flags.isEmpty { data.append(("boolean", .array(flags))) }
-        return .object(data)
-    }
-
-    fileprivate static func interval(_ start: Int, _ end: Int) -> JSONOutput {
+    static func interval(_ start: Int, _ end: Int) -> JSONOutput {
         .object([("frame_start", .number(Double(start))), ("frame_end", .number(Double(end)))])
     }
 
@@ -455,115 +453,193 @@ public enum OpenLABELFile {
 
 /// Builds an OpenLABEL document one frame at a time, so a long sequence is written without holding
 /// its labels: ``append(_:)`` renders a frame's member of `frames` (to be written in order), and
-/// ``enclosing()`` gives the text before and after the frames, which holds the per-object sections
+/// ``write(emit:frames:)`` gives the text around the frames, which holds the per-object sections
 /// (names, classes, frame intervals) known only once every frame is in. The bytes equal
 /// ``OpenLABELFile/encode(_:)`` of the whole set.
+///
+/// **Identity.** An object's uid is its track id (an object without one, or whose id is taken in
+/// the frame or by another class, gets a fresh uid: the smallest integer not among `reservedUIDs`
+/// and the uids written so far); a frame's key is its ``LabeledFrame/number`` (a frame without one,
+/// or whose number does not exceed the previous frame's, gets the previous number + 1). What an
+/// OpenLABEL file held beyond the label model (``OpenLABELObjectExtras``, ``OpenLABELFrameExtras``,
+/// ``OpenLABELDocumentExtras``) is written back; what cannot be is counted in ``losses``.
 ///
 /// Memory: O(objects), not O(boxes): frame intervals grow only when an object reappears after a gap.
 struct OpenLABELStreamEncoder {
     let sensor: String
     let cameras: [Camera]
-    /// Per object: name, class, and its frame intervals (the first inline: most objects have one).
-    private var objects: [(name: String, type: String, first: (start: Int, end: Int), more: [(start: Int, end: Int)]?)] = []
-    /// The first object of each (track id, class): for ids written as small integers (pre-labels,
-    /// KITTI) an array slot, uid + 1, for the track's first class; for the rest a dictionary.
-    private var objectOfNumericTrack: [Int32] = []
-    private var objectOfTrack: [String: Int] = [:]
-    private var frameCount = 0
+    let document: OpenLABELDocumentExtras?
+    /// Per object: uid, name, class, and its frame intervals (the first inline: most objects have one).
+    private var objects: [(uid: String, name: String, type: String, first: (start: Int, end: Int), more: [(start: Int, end: Int)]?)] = []
+    /// Position in `objects` of each uid written.
+    private var objectOfUID: [String: Int] = [:]
+    /// The uid of each track id (itself unless a fresh uid had taken it).
+    private var uidOfTrack: [String: String] = [:]
+    /// Uids that fresh ones must avoid (the set's track ids, when known in advance).
+    private let reservedUIDs: Set<String>
+    private var nextFresh = 0
+    private var lastNumber = -1
+    private var frameIntervals: [(start: Int, end: Int)] = []
     private var hasPoses = false
     /// The KITTI calibration written as the static camera streams and coordinate systems: the first
     /// frame's that has one; frames with another write theirs in their `frame_properties`.
     private var kittiCalibration: KITTICalibration?
+    /// Pose into the sensor of each coordinate system the document declares (cameras as written).
+    private let writtenSystems: OpenLABELWrittenSystems
+    /// What could not be written as it came, by kind.
+    private(set) var losses: [String: Int] = [:]
 
-    init(sensor: String, cameras: [Camera]) {
+    init(sensor: String, cameras: [Camera], document: OpenLABELDocumentExtras? = nil, reservedUIDs: Set<String> = []) {
         self.sensor = sensor
         self.cameras = cameras
+        self.document = document
+        self.reservedUIDs = reservedUIDs.union((document?.objects ?? []).map(\.name))
+        writtenSystems = OpenLABELWrittenSystems(cameras: cameras, document: document)
     }
 
-    private static func numericTrack(_ track: String) -> Int? {
-        guard let number = Int(track), number >= 0, number < 1 << 24, String(number) == track else { return nil }
-        return number
-    }
+    /// The losses as lines, one per kind.
+    var notes: [String] { losses.sorted { $0.key < $1.key }.map { "openlabel: \($0.value) \($0.key)" } }
 
-    private func knownObject(track: String, category: String) -> Int? {
-        if let number = Self.numericTrack(track), number < objectOfNumericTrack.count, objectOfNumericTrack[number] > 0 {
-            let uid = Int(objectOfNumericTrack[number]) - 1
-            if objects[uid].type == category { return uid }
-        }
-        return objectOfTrack[track + "\u{0}" + category]
-    }
-
-    private mutating func remember(track: String, category: String, uid: Int) {
-        // The array stays within a small multiple of the objects (an id of 10^7 goes to the dictionary).
-        if let number = Self.numericTrack(track), number <= 2 * objects.count + 1024, uid < Int(Int32.max) {
-            if number >= objectOfNumericTrack.count { objectOfNumericTrack += [Int32](repeating: 0, count: number + 1 - objectOfNumericTrack.count) }
-            if objectOfNumericTrack[number] == 0 {
-                objectOfNumericTrack[number] = Int32(uid + 1)
-                return
+    private mutating func freshUID() -> String {
+        while true {
+            let candidate = String(nextFresh)
+            nextFresh += 1
+            if !reservedUIDs.contains(candidate) && objectOfUID[candidate] == nil {
+                return candidate
             }
-            if objects[Int(objectOfNumericTrack[number]) - 1].type == category { return }
         }
-        let key = track + "\u{0}" + category
-        if objectOfTrack[key] == nil { objectOfTrack[key] = uid }
     }
 
     /// The next frame's text, with the separator before it.
     mutating func append(_ frame: LabeledFrame) -> String {
-        let index = frameCount
-        frameCount += 1
+        let isFirst = frameIntervals.isEmpty
+        let number: Int
+        if let given = frame.number, given > lastNumber {
+            number = given
+        } else {
+            if frame.number != nil { losses["frames renumbered (their numbers did not increase)", default: 0] += 1 }
+            number = lastNumber + 1
+        }
+        lastNumber = number
+        if let last = frameIntervals.last, last.end == number - 1 { frameIntervals[frameIntervals.count - 1].end = number } else { frameIntervals.append((number, number)) }
         if frame.egoPose != nil { hasPoses = true }
         if kittiCalibration == nil, let calibration = frame.kittiCalibration { kittiCalibration = calibration }
-        let declaredCameras = Set(cameras.map(\.name) + (kittiCalibration.map { Self.kittiCameraNames($0) } ?? []))
-        var used = Set<Int>()
-        var entries: [(String, JSONOutput)] = []
-        // Objects: one per track id; detections without one get their own.
+        // A 2D box names its camera as `coordinate_system` only when the document declares it.
+        let declared = Set(writtenSystems.poses.keys).union(kittiCalibration.map { Self.kittiCameraNames($0) } ?? [])
+        var entryUIDs: [String] = []
+        var entryData: [[(String, JSONOutput)]] = []
+        var entryOfUID: [String: Int] = [:]
         for object in frame.objects {
-            var uid: Int
-            if let track = object.trackID, let known = knownObject(track: track, category: object.category), !used.contains(known) {
-                uid = known
-                // Seen before: extend its last interval or start one.
-                if let more = objects[uid].more {
-                    if more[more.count - 1].end == index - 1 { objects[uid].more![more.count - 1].end = index } else { objects[uid].more!.append((index, index)) }
-                } else if objects[uid].first.end == index - 1 {
-                    objects[uid].first.end = index
-                } else {
-                    objects[uid].more = [(index, index)]
+            var uid: String
+            if let track = object.trackID, let tracked = uidOfTrack[track], let known = objectOfUID[tracked] {
+                if let entry = entryOfUID[tracked], object.cuboid == nil, objects[known].type == object.category {
+                    // The same object again in this frame (a DontCare object's regions): its boxes join the first.
+                    let data: [(String, JSONOutput)] = OpenLABELFile.objectData(object, sensor: sensor, systems: writtenSystems, declared: declared, losses: &losses)
+                    entryData[entry] = Self.merging(boxes: data, into: entryData[entry])
+                    continue
                 }
+                if entryOfUID[tracked] == nil, objects[known].type == object.category {
+                    uid = tracked
+                    // Seen before: extend its last interval or start one.
+                    if let more = objects[known].more {
+                        if more[more.count - 1].end == number - 1 { objects[known].more![more.count - 1].end = number } else { objects[known].more!.append((number, number)) }
+                    } else if objects[known].first.end == number - 1 {
+                        objects[known].first.end = number
+                    } else {
+                        objects[known].more = [(number, number)]
+                    }
+                } else {
+                    losses["objects given a new uid (their uid twice in a frame, or with another class)", default: 0] += 1
+                    uid = newObject(object, uid: freshUID(), number: number)
+                }
+            } else if let track = object.trackID {
+                // A new track: its id is its uid unless a fresh uid took it.
+                if objectOfUID[track] == nil {
+                    uid = newObject(object, uid: track, number: number)
+                } else {
+                    losses["objects given a new uid (their uid was given to another object)", default: 0] += 1
+                    uid = newObject(object, uid: freshUID(), number: number)
+                }
+                uidOfTrack[track] = uid
             } else {
-                uid = objects.count
-                objects.append((object.trackID ?? String(uid), object.category, (index, index), nil))
-                if let track = object.trackID { remember(track: track, category: object.category, uid: uid) }
+                uid = newObject(object, uid: freshUID(), number: number)
             }
-            used.insert(uid)
-            entries.append((String(uid), .object([("object_data", OpenLABELFile.objectData(object, sensor: sensor, cameras: declaredCameras))])))
+            entryOfUID[uid] = entryUIDs.count
+            entryUIDs.append(uid)
+            let data: [(String, JSONOutput)] = OpenLABELFile.objectData(object, sensor: sensor, systems: writtenSystems, declared: declared, losses: &losses)
+            entryData.append(data)
         }
-        var properties: [(String, JSONOutput)] = [("name", .string(frame.name))]
+        var properties: [(String, JSONOutput)] = []
+        // The key gives the name when it is the number itself.
+        if frame.name != String(number) { properties.append(("name", .string(frame.name))) }
         if let timestamp = frame.timestamp { properties.append(("timestamp", .number(timestamp))) }
+        let given = frame.openLABEL?.transforms ?? []
         var transforms: [(String, JSONOutput)] = []
         if let pose = frame.egoPose {
-            transforms.append((sensor + "_to_odom", .object([
+            let key = sensor + "_to_odom"
+            transforms.append((key, .object([
                 ("src", .string(sensor)), ("dst", .string("odom")),
                 ("transform_src_to_dst", .object([("matrix4x4", .numbers(pose.matrix))])),
             ])))
+            let dropped = given.filter { $0.name != key }.count
+            if dropped > 0 { losses["frame transforms not kept (the ego pose is written as \(key))", default: 0] += dropped }
+        } else if !given.isEmpty {
+            transforms += outputMembers(given)
         }
+        // A frame whose KITTI calibration differs from the document's gives its own streams and transforms.
         if let calibration = frame.kittiCalibration, let first = kittiCalibration, calibration != first {
             let own = kittiFrameCalibration(calibration, declared: Set(Self.kittiCameraNames(first)))
             properties.append(("streams", .object(own.streams)))
-            transforms += own.transforms
+            transforms += own.transforms.filter { written in !transforms.contains { $0.0 == written.0 } }
         }
         if !transforms.isEmpty { properties.append(("transforms", .object(transforms))) }
-        let member = JSONOutput.object([("objects", .object(entries)), ("frame_properties", .object(properties))])
-        return (index == 0 ? "{\n" : ",\n") + "      " + JSONWriter.quoted(String(index)) + ": " + member.rendered(indent: 2, level: 3)
+        properties += outputMembers(frame.openLABEL?.properties ?? [])
+        var objectMembers: [(String, JSONOutput)] = []
+        for (uid, data) in zip(entryUIDs, entryData) { objectMembers.append((uid, JSONOutput.object([("object_data", JSONOutput.object(data))]))) }
+        var members: [(String, JSONOutput)] = [("objects", JSONOutput.object(objectMembers))]
+        if !properties.isEmpty { members.append(("frame_properties", .object(properties))) }
+        members += outputMembers(frame.openLABEL?.members ?? [])
+        return (isFirst ? "{\n" : ",\n") + "      " + JSONWriter.quoted(String(number)) + ": " + JSONOutput.object(members).rendered(indent: 2, level: 3)
+    }
+
+    private mutating func newObject(_ object: LabeledObject, uid: String, number: Int) -> String {
+        objectOfUID[uid] = objects.count
+        objects.append((uid, object.name ?? object.trackID ?? uid, object.category, (number, number), nil))
+        return uid
+    }
+
+    /// Appends the `bbox` entries of `data` to those of `entry`.
+    private static func merging(boxes data: [(String, JSONOutput)], into entry: [(String, JSONOutput)]) -> [(String, JSONOutput)] {
+        guard let added = data.first(where: { $0.0 == "bbox" }), case .array(let more) = added.1 else { return entry }
+        var out = entry
+        if let k = out.firstIndex(where: { $0.0 == "bbox" }), case .array(let old) = out[k].1 {
+            out[k].1 = JSONOutput.array(old + more)
+        } else {
+            out.append(("bbox", JSONOutput.array(more)))
+        }
+        return out
     }
 
     /// The whole document: `emit` receives its text in order, and `frames` is called where the frames
     /// (the texts ``append(_:)`` returned, in order) go. One object's section is rendered at a time.
-    func write(emit: (String) throws -> Void, frames: () throws -> Void) throws {
-        var root: [(String, JSONOutput)] = [
-            ("metadata", .object([("schema_version", .string("1.0.0")), ("annotator", .string("cuboid"))])),
-        ]
-        if frameCount > 0 {
-            root.append(("frame_intervals", .array([OpenLABELFile.interval(0, frameCount - 1)])))
+    mutating func write(emit: (String) throws -> Void, frames: () throws -> Void) throws {
+        var metadata: [(String, JSONOutput)] = [("schema_version", .string("1.0.0"))]
+        let given = document?.metadata ?? []
+        if !given.contains(where: { $0.name == "annotator" }) { metadata.append(("annotator", .string("cuboid"))) }
+        metadata += outputMembers(given)
+        var root: [(String, JSONOutput)] = [("metadata", .object(metadata))]
+        if !frameIntervals.isEmpty {
+            root.append(("frame_intervals", .array(frameIntervals.map { OpenLABELFile.interval($0.start, $0.end) })))
+        }
+        let extraSystems = (document?.systems ?? []).filter { system in
+            !(cameras.contains { $0.name == system.name } || (hasPoses && system.name == "odom"))
+        }
+        let kittiNames = Set(kittiCalibration.map { Self.kittiCameraNames($0) } ?? [])
+        // Systems a KITTI calibration writes itself are not written again as read.
+        let keptSystems = extraSystems.filter { $0.sensorFromSystem != nil && !kittiNames.contains($0.name) }
+        let unposed = extraSystems.filter { $0.sensorFromSystem == nil }.count
+        if unposed > 0 {
+            losses["coordinate systems not kept (no static pose to \(sensor))", default: 0] += unposed
         }
         var systems: [(String, JSONOutput)] = []
         if hasPoses {
@@ -574,8 +650,8 @@ struct OpenLABELStreamEncoder {
         let kittiCameras = kittiCalibration.map { Self.kittiCameraNames($0) } ?? []
         let cameras = self.cameras.filter { !kittiCameras.contains($0.name) }
         systems.append((sensor, .object([("type", .string("sensor_cs")), ("parent", .string(hasPoses ? "odom" : "")),
-                                         ("children", .array((cameras.map(\.name) + kittiCameras).map { .string($0) }))])))
-        var streams: [(String, JSONOutput)] = [(sensor, .object([("type", .string("lidar"))]))]
+                                         ("children", .array((cameras.map(\.name) + kittiCameras + keptSystems.map(\.name)).map { .string($0) }))])))
+        var streams: [(String, JSONOutput)] = [(sensor, .object(OpenLABELFile.streamMembers(sensor, [("type", .string("lidar"))], document: document)))]
         if let kittiCalibration {
             let written = kittiStaticCalibration(kittiCalibration)
             systems += written.systems
@@ -587,33 +663,60 @@ struct OpenLABELStreamEncoder {
                 ("pose_wrt_parent", .object([("matrix4x4", .numbers(camera.sensorFromCamera.matrix))])),
             ])))
             let k = camera.intrinsics
-            streams.append((camera.name, .object([
+            streams.append((camera.name, .object(OpenLABELFile.streamMembers(camera.name, [
                 ("type", .string("camera")),
                 ("stream_properties", .object([("intrinsics_pinhole", .object([
                     ("width_px", .number(Double(k.width))), ("height_px", .number(Double(k.height))),
                     ("camera_matrix_3x4", .numbers([k.fx, k.skew, k.cx, 0, 0, k.fy, k.cy, 0, 0, 0, 1, 0])),
                 ]))])),
+            ], document: document))))
+        }
+        for system in keptSystems {
+            systems.append((system.name, .object([
+                ("type", .string(system.type)), ("parent", .string(sensor)), ("children", .array([])),
+                ("pose_wrt_parent", .object([("matrix4x4", .numbers(system.sensorFromSystem!.matrix))])),
             ])))
+        }
+        // Streams Cuboid does not write itself, as given.
+        for stream in document?.streams ?? [] where stream.name != sensor && !cameras.contains(where: { $0.name == stream.name }) && !kittiNames.contains(stream.name) {
+            streams.append((stream.name, .raw(stream.json.text)))
         }
         root.append(("coordinate_systems", .object(systems)))
         root.append(("streams", .object(streams)))
         // The objects and frames are rendered apart; NUL and SOH (escaped in any JSON string) mark their places.
         root.append(("objects", .raw("\u{0}")))
         root.append(("frames", .raw("\u{1}")))
+        root += outputMembers(document?.sections ?? [])
         let text = JSONOutput.object([("openlabel", .object(root))]).rendered() + "\n"
         let objectsAt = text.firstIndex(of: "\u{0}")!, framesAt = text.firstIndex(of: "\u{1}")!
         try emit(String(text[..<objectsAt]))
-        if objects.isEmpty { try emit("{}") }
-        for (uid, object) in objects.enumerated() {
+        // Object-level members beyond name, class and frames, by uid; objects the frames never held
+        // (static ones) are written as given.
+        var objectMembers: [String: [(String, JSONOutput)]] = [:]
+        var staticObjects: [(String, String)] = []
+        for entry in document?.objects ?? [] {
+            guard case .object(let members)? = (try? parseJSON(Array(entry.json.text.utf8)))?.value else { continue }
+            if objectOfUID[entry.name] == nil {
+                if document?.objectsWithoutFrames.contains(entry.name) == true { staticObjects.append((entry.name, entry.json.text)) }
+                continue
+            }
+            objectMembers[entry.name] = members.filter { $0.key != "name" && $0.key != "type" }.map { ($0.key, .raw($0.value.asOutput.rendered(indent: 0))) }
+        }
+        if objects.isEmpty && staticObjects.isEmpty { try emit("{}") }
+        for (k, object) in objects.enumerated() {
             let member = JSONOutput.object([("name", .string(object.name)), ("type", .string(object.type)),
                                             ("frame_intervals", .array([OpenLABELFile.interval(object.first.start, object.first.end)]
-                                                + (object.more ?? []).map { OpenLABELFile.interval($0.start, $0.end) }))])
-            try emit((uid == 0 ? "{\n" : ",\n") + "      " + JSONWriter.quoted(String(uid)) + ": " + member.rendered(indent: 2, level: 3))
+                                                + (object.more ?? []).map { OpenLABELFile.interval($0.start, $0.end) }))]
+                                           + (objectMembers[object.uid] ?? []))
+            try emit((k == 0 ? "{\n" : ",\n") + "      " + JSONWriter.quoted(object.uid) + ": " + member.rendered(indent: 2, level: 3))
         }
-        if !objects.isEmpty { try emit("\n    }") }
+        for (k, (uid, text)) in staticObjects.enumerated() {
+            try emit((k == 0 && objects.isEmpty ? "{\n" : ",\n") + "      " + JSONWriter.quoted(uid) + ": " + text)
+        }
+        if !objects.isEmpty || !staticObjects.isEmpty { try emit("\n    }") }
         try emit(String(text[text.index(after: objectsAt)..<framesAt]))
         try frames()
-        try emit((frameCount == 0 ? "{}" : "\n    }") + String(text[text.index(after: framesAt)...]))
+        try emit((frameIntervals.isEmpty ? "{}" : "\n    }") + String(text[text.index(after: framesAt)...]))
     }
 }
 

@@ -249,10 +249,7 @@ func fillTrack(id: String, entries: [(frame: Int, object: LabeledObject)], conte
 
     // Template for filled objects: the class, and attributes from the keyframes that describe the object
     // rather than one view of it.
-    var template = LabeledObject(trackID: id, category: category)
-    for (key, value) in cuboidEntries.first!.object.attributes where !frameBoundAttributes.contains(key) {
-        template.attributes[key] = value
-    }
+    var template = filledTemplate(id: id, category: category, from: cuboidEntries.first!.object)
     let filledObjects: [LabeledObject]
     switch context.options.method {
     case .sensorLinear:
@@ -279,6 +276,24 @@ func fillTrack(id: String, entries: [(frame: Int, object: LabeledObject)], conte
     }
     summary.filled = filledObjects.count
     return FilledTrack(boxes: boxes, summary: summary, flags: flags)
+}
+
+/// The object a filled box starts from: the track's id and class, and what describes the object
+/// rather than one view of it, taken from a keyframe: its name, the attributes not in
+/// ``frameBoundAttributes``, and from an OpenLABEL keyframe the cuboid's name, the coordinate system
+/// it is written in and each camera's bbox name (not the cuboid's values, its per-view attributes
+/// such as a score or timestamp, or other per-frame data).
+func filledTemplate(id: String?, category: String, from keyframe: LabeledObject) -> LabeledObject {
+    var template = LabeledObject(trackID: id, category: category, name: keyframe.name)
+    for (key, value) in keyframe.attributes where !frameBoundAttributes.contains(key) { template.attributes[key] = value }
+    if let given = keyframe.openLABEL {
+        var extras = OpenLABELObjectExtras()
+        extras.cuboidName = given.cuboidName
+        extras.coordinateSystem = given.coordinateSystem
+        extras.boxMembers = given.boxMembers.mapValues { $0.filter { $0.name == "name" } }
+        template.openLABEL = extras
+    }
+    return template
 }
 
 /// Attributes that belong to one view of an object, not copied to filled boxes.
@@ -328,11 +343,7 @@ func fillImageBoxes(entries: [(frame: Int, object: LabeledObject)], context: Fil
             for frame in (a.frame + 1)..<b.frame where !keyed.contains(frame) {
                 let t = (context.times[frame] - ta) / (tb - ta)
                 func mix(_ u: Double, _ v: Double) -> Double { u + t * (v - u) }
-                var object = byFrame[frame] ?? {
-                    var template = LabeledObject(trackID: entries[0].object.trackID, category: category)
-                    for (key, value) in entries[0].object.attributes where !frameBoundAttributes.contains(key) { template.attributes[key] = value }
-                    return template
-                }()
+                var object = byFrame[frame] ?? filledTemplate(id: entries[0].object.trackID, category: category, from: entries[0].object)
                 object.boxes[camera] = Box2D(minX: mix(a.box.minX, b.box.minX), minY: mix(a.box.minY, b.box.minY),
                                              maxX: mix(a.box.maxX, b.box.maxX), maxY: mix(a.box.maxY, b.box.maxY))
                 byFrame[frame] = object

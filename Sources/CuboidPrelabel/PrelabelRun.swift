@@ -57,6 +57,9 @@ public struct PrelabelSummary: Sendable {
     public var tracked = false
     /// The labels written, sensor frame, when ``PrelabelOptions/collectLabels`` asked for them.
     public var labels = LabelSet()
+    /// What the outputs could not keep of an OpenLABEL `--detections` file, one line per kind with
+    /// its count (see ``PrelabelRunner/run(_:output:options:progress:)``).
+    public var notes: [String] = []
 }
 
 /// A frame's cached detections split into detections and the weak evidence cached after them.
@@ -255,9 +258,23 @@ public enum PrelabelRunner {
         // Stage 2: labels, review queue and pictures, a batch of frames at a time.
         let firstCameras = sequence.count > 0 ? try sequence.cameras(at: 0) : []
         if options.collectLabels { summary.labels = LabelSet(sensorName: sequence.sensorName, cameras: firstCameras) }
+        // An OpenLABEL detections file's document-level data (metadata, sections, streams) goes to the
+        // OpenLABEL output; its objects do not (the tracker makes its own), nor its coordinate
+        // systems (their poses are to the file's sensor, not necessarily the sequence's).
+        var document = options.externalDetections?.openLABEL
+        if let given = document {
+            let objectLevel = given.objectsWithObjectLevelData
+            let uids = Set(options.externalDetections!.frames.flatMap(\.objects).compactMap(\.trackID)).count
+            if uids > 0 { summary.notes.append("prelabel: \(uids) detection object uids not kept (pre-label objects are the tracker's)") }
+            if objectLevel > 0 { summary.notes.append("prelabel: \(objectLevel) detection objects' object-level data not kept") }
+            if !given.systems.isEmpty { summary.notes.append("prelabel: \(given.systems.count) coordinate systems of the detections not kept") }
+            document?.objects = []
+            document?.objectsWithoutFrames = []
+            document?.systems = []
+        }
         let writers = try options.formats.map { format in
             try LabelStreamWriter(path: output + "/" + outputName(format), format: format, context: try context(for: format, sequence: sequence, camera: options.camera),
-                                  sensorName: sequence.sensorName, cameras: firstCameras)
+                                  sensorName: sequence.sensorName, cameras: firstCameras, document: format == .openLABEL ? document : nil)
         }
         if options.previews { try manager.createDirectory(atPath: output + "/preview", withIntermediateDirectories: true) }
         // The pictures of this run, to remove any other (of frames an earlier run in this folder had).
@@ -300,7 +317,12 @@ public enum PrelabelRunner {
                     try queue.add(ReviewItem(frame: index, trackID: entry.id, category: entry.category, headingKnown: entry.headingKnown,
                                              trackLength: entry.length, object: object, detection: detection, codes: &queue.codes))
                 }
-                let labeled = LabeledFrame(name: frame.name, timestamp: frame.timestamp, egoPose: frame.egoPose, objects: objects)
+                var labeled = LabeledFrame(name: frame.name, timestamp: frame.timestamp, egoPose: frame.egoPose, objects: objects)
+                // A frame of an OpenLABEL detections file keeps its number and its frame-level data.
+                if let given = external?[frame.name] {
+                    labeled.number = given.number
+                    labeled.openLABEL = given.openLABEL
+                }
                 summary.boxes += objects.count
                 for writer in writers { try writer.append(labelsFor(writer.format, labeled)) }
                 if options.collectLabels { summary.labels.frames.append(labeled) }
@@ -312,6 +334,7 @@ public enum PrelabelRunner {
             }
         }
         for writer in writers { try writer.finish() }
+        summary.notes += writers.flatMap(\.notes)
         try queue.write(to: output + "/review_queue.csv", frameNames: sequence.frames.map(\.name))
         // An earlier run in this folder may have had other frames (another sequence), or drawn
         // pictures this run does not (with --no-previews they would not match the labels).

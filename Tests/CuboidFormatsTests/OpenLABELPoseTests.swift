@@ -168,9 +168,8 @@ struct OpenLABELPoseTests {
     /// VCD's conversion of KITTI tracking sequence 0000 (cuboids in CAM_LEFT, `vehicle-iso8855_to_odom`
     /// per frame, VELO_TOP under the vehicle) against the KITTI gold it was made from.
     ///
-    /// Track ids: VCD names each object `TypeN` with N the KITTI track id; Cuboid keeps the name as
-    /// the track id, and the KITTI tracking writer writes N for a track named its class and N, so the
-    /// written ids are KITTI's own. VCD prints every value
+    /// Track ids: VCD's object uid is the KITTI track id (and its name `TypeN` repeats it); Cuboid
+    /// keys objects by uid, so the written track ids are the gold's. VCD prints every value
     /// truncated to 2 decimals (`float_2dec`): the geometric centre's y and the height each lose up
     /// to 0.01 m, so KITTI's bottom-centre y is within 0.02 m of the gold; the file's sizes and
     /// rotations also differ from this gold by up to 0.02 (measured: 0.0199 m, 0.019 rad), while
@@ -193,6 +192,8 @@ struct OpenLABELPoseTests {
         let written = try KITTITrackingLabelFile.read(out)
         let gold = try KITTITrackingLabelFile.read(SharedData.path("kitti_tracking/training/label_02/0000.txt"))
         #expect(written.count == gold.count && written.filter(\.object.isDontCare).count == 378)
+        // Each object's uid is its name's N, and the written track id.
+        for frame in set.frames { for object in frame.objects where object.cuboid != nil { #expect(object.name!.hasSuffix(object.trackID!)) } }
         var byKey: [String: KITTIObjectLabel] = [:]
         for label in gold where !label.object.isDontCare { byKey["\(label.frame) \(label.trackID)"] = label.object }
         var worstLocation = 0.0, worstSize = 0.0, worstYaw = 0.0, worstRegion = 0.0, missing = 0
