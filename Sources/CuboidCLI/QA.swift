@@ -219,10 +219,10 @@ struct QAMerge: ParsableCommand {
 func gate(_ report: QAReport, failUnder: Double?) throws {
     guard let failUnder else { return }
     let metric = report.configuration.gateMetric
-    let failing = report.taskers.filter { ($0.value(of: metric) ?? -1) < failUnder }
+    let failing = report.taskers.filter { (report.gateValue($0) ?? -1) < failUnder }
     guard !failing.isEmpty else { return }
     for tasker in failing {
-        let value = tasker.value(of: metric).map { String(format: "%.4f", $0) } ?? "not computable"
+        let value = report.gateValue(tasker).map { String(format: "%.4f", $0) } ?? "not computable"
         print("below threshold: \(tasker.name) \(metric.rawValue) \(value) < \(failUnder)")
     }
     throw ExitCode(qaBelowThresholdExitCode)

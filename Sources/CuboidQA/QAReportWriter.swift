@@ -170,6 +170,18 @@ enum QAReportJSON {
         return .object(members)
     }
 
+    static func evidence(_ e: BoxEvidence?) -> JSONOutput {
+        guard let e else { return .null }
+        return .object([("inside", .number(Double(e.inside))), ("body", .number(Double(e.body))), ("shell", .number(Double(e.shell))),
+                        ("groundGap", number(e.groundGap)), ("fit", .number(e.fit))])
+    }
+
+    static func goldCheck(_ check: GoldEvidence) -> JSONOutput {
+        .object([("goldDoubtful", .bool(check.goldDoubtful)), ("goldFactors", .array(check.goldFactors.map { .string($0) })),
+                 ("labelledFactors", .array(check.labelledFactors.map { .string($0) })), ("gold", evidence(check.gold)),
+                 ("labelled", evidence(check.labelled))])
+    }
+
     static func finding(_ f: QAFinding) -> JSONOutput {
         var members: [(String, JSONOutput)] = [("kind", .string(f.kind.rawValue)), ("frame", .string(f.frame)), ("category", .string(f.category)),
                                                ("message", .string(f.message))]
@@ -186,6 +198,8 @@ enum QAReportJSON {
                                                   ("yawDegrees", .number(d.yawDegrees)), ("length", .number(d.length)),
                                                   ("width", .number(d.width)), ("height", .number(d.height)), ("image", .bool(d.isImage))])))
         }
+        members.append(("cost", .number(f.cost)))
+        if let check = f.goldCheck { members.append(("goldCheck", goldCheck(check))) }
         members.append(("gold", box(f.gold)))
         members.append(("labelled", box(f.labelled)))
         members.append(("pictures", .array(f.pictures.map { .string($0) })))
@@ -275,12 +289,14 @@ enum QAReportCSV {
     }
 
     static func findings(_ report: QAReport) -> String {
-        var lines = ["tasker,frame,kind,class,labelled_class,gold_index,label_index,overlap,range_m,points,message,pictures"]
+        var lines = ["tasker,frame,kind,class,labelled_class,gold_index,label_index,overlap,range_m,points,message,pictures,cost,gold_doubtful,gold_factors,labelled_factors"]
         for t in report.taskers {
             for f in t.findings {
                 lines.append([field(t.name), field(f.frame), f.kind.rawValue, field(f.category), field(f.labelledCategory ?? ""),
                               f.goldIndex.map(String.init) ?? "", f.labelIndex.map(String.init) ?? "", number(f.overlap), number(f.range),
-                              f.points.map(String.init) ?? "", field(f.message), field(f.pictures.joined(separator: " "))].joined(separator: ","))
+                              f.points.map(String.init) ?? "", field(f.message), field(f.pictures.joined(separator: " ")), number(f.cost),
+                              f.goldCheck.map { $0.goldDoubtful ? "true" : "false" } ?? "", field(f.goldCheck?.goldFactors.joined(separator: " ") ?? ""),
+                              field(f.goldCheck?.labelledFactors.joined(separator: " ") ?? "")].joined(separator: ","))
             }
         }
         return lines.joined(separator: "\n") + "\n"
