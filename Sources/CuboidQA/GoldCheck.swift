@@ -35,6 +35,13 @@ public struct GoldCheckSettings: Sendable, Hashable, Codable {
     /// A tasker's box where the gold has none is supported by the returns when its fit is at least
     /// this. Default 0.85.
     public var supportedFit = 0.85
+    /// The tasker's box holds clearly more of the object when the returns only it holds (above the
+    /// ground clearance) are at least this share of the returns either box holds, and its fit is at
+    /// least ``heldFitMargin`` better: a gold box moved off its object keeps an empty shell on the
+    /// side it left but loses the returns there. Default 0.2.
+    public var heldShare = 0.2
+    /// See ``heldShare``. Default 0.1.
+    public var heldFitMargin = 0.1
     /// Whether findings with doubtful gold still count in the gate metric (`--fail-under`). Default false.
     public var countInGate = false
 
@@ -42,12 +49,13 @@ public struct GoldCheckSettings: Sendable, Hashable, Codable {
 
     /// The keys of the configuration's `goldCheck` object.
     static let keys = ["enabled", "shellMargin", "groundClearance", "groundRadius", "groundSearch", "groundTolerance", "groundPenalty",
-                       "nearlyEmptyPoints", "minimumEvidencePoints", "fitMargin", "supportedFit", "countInGate"]
+                       "nearlyEmptyPoints", "minimumEvidencePoints", "fitMargin", "supportedFit", "heldShare", "heldFitMargin", "countInGate"]
 
     func validate() throws(ConfigurationFileError) {
         for (key, value) in [("shellMargin", shellMargin), ("groundClearance", groundClearance), ("groundRadius", groundRadius),
                              ("groundSearch", groundSearch), ("groundTolerance", groundTolerance), ("groundPenalty", groundPenalty),
-                             ("fitMargin", fitMargin), ("supportedFit", supportedFit)] where !(value >= 0 && value.isFinite) {
+                             ("fitMargin", fitMargin), ("supportedFit", supportedFit), ("heldShare", heldShare),
+                             ("heldFitMargin", heldFitMargin)] where !(value >= 0 && value.isFinite) {
             throw .invalid(key: "goldCheck.\(key)", expected: "a number >= 0")
         }
         guard shellMargin > 0 else { throw .invalid(key: "goldCheck.shellMargin", expected: "metres > 0") }
@@ -84,7 +92,7 @@ public struct BoxEvidence: Sendable, Hashable, Codable {
 
 /// The gold check of one finding: the evidence of both boxes and the named factors that make one
 /// side doubtful. Factor names (`gold-nearly-empty`, `labelled-fits-better`, `returns-support-labelled`,
-/// `labelled-nearly-empty`, `gold-fits-better`) are what the report, JSON and CSV show.
+/// `labelled-holds-more`, `labelled-nearly-empty`, `gold-fits-better`, `gold-holds-more`) are what the report, JSON and CSV show.
 public struct GoldEvidence: Sendable, Hashable, Codable {
     public var gold: BoxEvidence?
     public var labelled: BoxEvidence?
@@ -92,6 +100,10 @@ public struct GoldEvidence: Sendable, Hashable, Codable {
     public var goldFactors: [String]
     /// Factors against the labelled box (the returns confirm the tasker's error).
     public var labelledFactors: [String]
+    /// Of the returns either box holds above the ground clearance, the shares only the gold box and
+    /// only the labelled box hold (nil without both boxes or returns).
+    public var goldOnlyShare: Double?
+    public var labelledOnlyShare: Double?
 
     /// Whether the finding's gold is doubtful: it is listed for a reviewer and, unless
     /// ``GoldCheckSettings/countInGate``, left out of the gate metric.
@@ -141,13 +153,21 @@ enum GoldCheck {
     }
 
     /// The verdict on one finding's two boxes (either may be absent).
-    static func verdict(gold: BoxEvidence?, labelled: BoxEvidence?, settings s: GoldCheckSettings) -> GoldEvidence {
-        var against = GoldEvidence(gold: gold, labelled: labelled, goldFactors: [], labelledFactors: [])
+    static func verdict(gold: BoxEvidence?, labelled: BoxEvidence?, goldOnly: Double? = nil, labelledOnly: Double? = nil,
+                        settings s: GoldCheckSettings) -> GoldEvidence {
+        var against = GoldEvidence(gold: gold, labelled: labelled, goldFactors: [], labelledFactors: [], goldOnlyShare: goldOnly,
+                                   labelledOnlyShare: labelledOnly)
         if let gold, gold.inside < s.nearlyEmptyPoints { against.goldFactors.append("gold-nearly-empty") }
         if let labelled, labelled.inside < s.nearlyEmptyPoints { against.labelledFactors.append("labelled-nearly-empty") }
         if let gold, let labelled {
             if labelled.inside >= s.minimumEvidencePoints && labelled.fit - gold.fit >= s.fitMargin { against.goldFactors.append("labelled-fits-better") }
             if gold.inside >= s.minimumEvidencePoints && gold.fit - labelled.fit >= s.fitMargin { against.labelledFactors.append("gold-fits-better") }
+            if labelled.inside >= s.minimumEvidencePoints, let labelledOnly, labelledOnly >= s.heldShare, labelled.fit - gold.fit >= s.heldFitMargin {
+                against.goldFactors.append("labelled-holds-more")
+            }
+            if gold.inside >= s.minimumEvidencePoints, let goldOnly, goldOnly >= s.heldShare, gold.fit - labelled.fit >= s.heldFitMargin {
+                against.labelledFactors.append("gold-holds-more")
+            }
         } else if let labelled, labelled.inside >= s.minimumEvidencePoints && labelled.fit >= s.supportedFit {
             // A tasker's box where the gold has none, holding an object with an empty shell: the gold may lack a box.
             against.goldFactors.append("returns-support-labelled")
@@ -172,7 +192,16 @@ enum GoldCheck {
         for slot in slots {
             let gold = slot.gold.map { evidence(found[$0..<($0 + 4)], box: probes[$0], cloud: cloud, settings: settings) }
             let labelled = slot.labelled.map { evidence(found[$0..<($0 + 4)], box: probes[$0], cloud: cloud, settings: settings) }
-            findings[slot.finding].goldCheck = verdict(gold: gold, labelled: labelled, settings: settings)
+            var goldOnly: Double?, labelledOnly: Double?
+            if let g = slot.gold, let l = slot.labelled {
+                let a = Set(found[g + 1]), b = Set(found[l + 1])
+                let union = a.union(b).count
+                if union > 0 {
+                    goldOnly = Double(a.subtracting(b).count) / Double(union)
+                    labelledOnly = Double(b.subtracting(a).count) / Double(union)
+                }
+            }
+            findings[slot.finding].goldCheck = verdict(gold: gold, labelled: labelled, goldOnly: goldOnly, labelledOnly: labelledOnly, settings: settings)
         }
     }
 }

@@ -400,7 +400,8 @@ extension QAConfiguration {
                                    ("groundRadius", .number(g.groundRadius)), ("groundSearch", .number(g.groundSearch)),
                                    ("groundTolerance", .number(g.groundTolerance)), ("minimumEvidencePoints", .number(Double(g.minimumEvidencePoints))),
                                    ("nearlyEmptyPoints", .number(Double(g.nearlyEmptyPoints))), ("shellMargin", .number(g.shellMargin)),
-                                   ("supportedFit", .number(g.supportedFit))])),
+                                   ("supportedFit", .number(g.supportedFit)), ("heldShare", .number(g.heldShare)),
+                                   ("heldFitMargin", .number(g.heldFitMargin))].sorted { $0.0 < $1.0 })),
         ]
     }
 }
@@ -437,6 +438,8 @@ extension ConfigurationReader {
             case "groundTolerance": g.groundTolerance = try number(fieldValue, path)
             case "groundPenalty": g.groundPenalty = try number(fieldValue, path)
             case "fitMargin": g.fitMargin = try number(fieldValue, path)
+            case "heldShare": g.heldShare = try number(fieldValue, path)
+            case "heldFitMargin": g.heldFitMargin = try number(fieldValue, path)
             default: g.supportedFit = try number(fieldValue, path)
             }
             configuration.goldCheck = g
