@@ -73,6 +73,10 @@ public struct BoxEvidence: Sendable, Hashable, Codable {
     /// Returns in the shell: within ``GoldCheckSettings/shellMargin`` outside the sides and top, above
     /// the ground clearance.
     public var shell: Int
+    /// Returns seen through the box: their ray from the sensor crosses the box (above the ground
+    /// clearance) and ends at least the shell margin beyond it, so that part of the box is empty.
+    /// Reported as evidence, not in the fit: a pedestrian's or cyclist's box is mostly air.
+    public var seeThrough: Int = 0
     /// The box's bottom minus the ground height under it, metres (positive: floating); nil when fewer
     /// than 5 returns are near the bottom.
     public var groundGap: Double?
@@ -85,7 +89,7 @@ public struct BoxEvidence: Sendable, Hashable, Codable {
 
     /// "84 inside, 2 in the shell, 0.05 m above the ground, fit 0.98".
     public var description: String {
-        "\(inside) inside, \(shell) in the shell" + (groundGap.map { ", bottom " + fixed(abs($0), decimals: 2) + " m " + ($0 >= 0 ? "above" : "below") + " the ground" } ?? "")
+        "\(inside) inside, \(shell) in the shell, \(seeThrough) seen through" + (groundGap.map { ", bottom " + fixed(abs($0), decimals: 2) + " m " + ($0 >= 0 ? "above" : "below") + " the ground" } ?? "")
             + ", fit " + fixed(fit, decimals: 2)
     }
 }
@@ -137,7 +141,7 @@ enum GoldCheck {
         return [box, body, grown, column]
     }
 
-    static func evidence(_ indices: ArraySlice<[Int]>, box: Box3D, cloud: PointCloud, settings s: GoldCheckSettings) -> BoxEvidence {
+    static func evidence(_ indices: ArraySlice<[Int]>, box: Box3D, seeThrough: Int, cloud: PointCloud, settings s: GoldCheckSettings) -> BoxEvidence {
         let i = indices.startIndex
         let inside = indices[i].count, body = indices[i + 1].count, shell = max(0, indices[i + 2].count - body)
         var heights = indices[i + 3].map { Double(cloud.z[$0]) }
@@ -146,10 +150,49 @@ enum GoldCheck {
             heights.sort()
             gap = (box.z - box.height / 2) - heights[heights.count / 10]
         }
-        var evidence = BoxEvidence(inside: inside, body: body, shell: shell, groundGap: gap,
-                                   fit: body + shell == 0 ? 0 : Double(body) / Double(body + shell))
+        let all = body + shell
+        var evidence = BoxEvidence(inside: inside, body: body, shell: shell, seeThrough: seeThrough, groundGap: gap,
+                                   fit: all == 0 ? 0 : Double(body) / Double(all))
         if evidence.offGround(s) { evidence.fit = max(0, evidence.fit - s.groundPenalty) }
         return evidence
+    }
+
+    /// For each box, the returns whose ray from the sensor (the origin) crosses the box and ends more
+    /// than `beyond` metres past it (slab test in the box's frame).
+    /// - Complexity: O(P B) for P returns and B boxes.
+    static func seenThrough(_ boxes: [Box3D], cloud: PointCloud, beyond: Double) -> [Int] {
+        var counts = [Int](repeating: 0, count: boxes.count)
+        for (b, box) in boxes.enumerated() {
+            let c = cos(box.yaw), s = sin(box.yaw)
+            // The sensor in the box's frame, and the box's half extents.
+            let ox = -(box.x * c + box.y * s), oy = -(-box.x * s + box.y * c), oz = -box.z
+            let half = SIMD3(box.length / 2, box.width / 2, box.height / 2)
+            let near = max(0, (box.x * box.x + box.y * box.y).squareRoot() - (half.x * half.x + half.y * half.y).squareRoot())
+            var count = 0
+            for i in 0..<cloud.count {
+                let px = Double(cloud.x[i]), py = Double(cloud.y[i]), pz = Double(cloud.z[i])
+                let distance = (px * px + py * py).squareRoot()
+                guard distance > near, px.isFinite, py.isFinite, pz.isFinite else { continue }
+                let d = SIMD3(px * c + py * s, -px * s + py * c, pz), o = SIMD3(ox, oy, oz)
+                var enter = 0.0, exit = 1.0
+                var hits = true
+                for axis in 0..<3 {
+                    if abs(d[axis]) < 1e-12 {
+                        if abs(o[axis]) > half[axis] { hits = false; break }
+                        continue
+                    }
+                    var t1 = (-half[axis] - o[axis]) / d[axis], t2 = (half[axis] - o[axis]) / d[axis]
+                    if t1 > t2 { swap(&t1, &t2) }
+                    enter = max(enter, t1)
+                    exit = min(exit, t2)
+                    if enter > exit { hits = false; break }
+                }
+                let length = (px * px + py * py + pz * pz).squareRoot()
+                if hits && enter > 0 && (1 - exit) * length > beyond { count += 1 }
+            }
+            counts[b] = count
+        }
+        return counts
     }
 
     /// The verdict on one finding's two boxes (either may be absent).
@@ -189,9 +232,11 @@ enum GoldCheck {
         }
         guard !probes.isEmpty else { return }
         let found = cloud.points(inside: probes).indices
+        let bodies = stride(from: 1, to: probes.count, by: 4).map { probes[$0] }
+        let through = seenThrough(bodies, cloud: cloud, beyond: settings.shellMargin)
         for slot in slots {
-            let gold = slot.gold.map { evidence(found[$0..<($0 + 4)], box: probes[$0], cloud: cloud, settings: settings) }
-            let labelled = slot.labelled.map { evidence(found[$0..<($0 + 4)], box: probes[$0], cloud: cloud, settings: settings) }
+            let gold = slot.gold.map { evidence(found[$0..<($0 + 4)], box: probes[$0], seeThrough: through[$0 / 4], cloud: cloud, settings: settings) }
+            let labelled = slot.labelled.map { evidence(found[$0..<($0 + 4)], box: probes[$0], seeThrough: through[$0 / 4], cloud: cloud, settings: settings) }
             var goldOnly: Double?, labelledOnly: Double?
             if let g = slot.gold, let l = slot.labelled {
                 let a = Set(found[g + 1]), b = Set(found[l + 1])

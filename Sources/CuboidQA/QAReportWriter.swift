@@ -239,7 +239,7 @@ enum QAReportJSON {
 
     static func evidence(_ e: BoxEvidence?) -> JSONOutput {
         guard let e else { return .null }
-        return .object([("inside", .number(Double(e.inside))), ("body", .number(Double(e.body))), ("shell", .number(Double(e.shell))),
+        return .object([("inside", .number(Double(e.inside))), ("body", .number(Double(e.body))), ("shell", .number(Double(e.shell))), ("seeThrough", .number(Double(e.seeThrough))),
                         ("groundGap", number(e.groundGap)), ("fit", .number(e.fit))])
     }
 
