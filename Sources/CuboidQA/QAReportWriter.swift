@@ -128,12 +128,16 @@ public struct QAReportWriter {
                     try FileBytes.writeAtomically(try ImageCodec.encodePNG(image, compressionLevel: 3), to: folder + "/" + name)
                     picture = name
                 }
+                // Names over the boxes of the findings (every box is drawn; naming them all would hide the picture).
                 var named: [(text: String, box: Box3D, color: String)] = []
-                for (k, object) in goldObjects.enumerated() {
-                    if let box = object.cuboid { named.append((QAReportHTML.boxName(object, index: gold == nil ? nil : k), box, QAReportHTML.goldColor)) }
-                }
-                for (k, object) in labelledObjects.enumerated() {
-                    if let box = object.cuboid { named.append((QAReportHTML.boxName(object, index: labels == nil ? nil : k), box, QAReportHTML.labelledColor)) }
+                for (n, finding) in findings.enumerated() {
+                    let number = "\(n + 1). "
+                    if let object = finding.gold, let box = object.cuboid {
+                        named.append((number + QAReportHTML.boxName(object, index: finding.goldIndex), box, QAReportHTML.goldColor))
+                    }
+                    if let object = finding.labelled, let box = object.cuboid {
+                        named.append(((finding.gold == nil ? number : "") + QAReportHTML.boxName(object, index: finding.labelIndex), box, QAReportHTML.labelledColor))
+                    }
                 }
                 let page = QAReportHTML.framePage(frame: frame, tasker: tasker, report: report, picture: picture, view: picture == nil ? nil : view,
                                                   labels: named)
