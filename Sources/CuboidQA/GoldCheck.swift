@@ -42,6 +42,10 @@ public struct GoldCheckSettings: Sendable, Hashable, Codable {
     public var heldShare = 0.2
     /// See ``heldShare``. Default 0.1.
     public var heldFitMargin = 0.1
+    /// The tasker's box holds clearly more of the object, whatever the fits, when the returns only it
+    /// holds are at least this share of the returns either box holds (a gold box moved along a long
+    /// object keeps an empty shell: its returns are more than the shell margin away). Default 0.5.
+    public var heldShareAlone = 0.5
     /// Whether findings with doubtful gold still count in the gate metric (`--fail-under`). Default false.
     public var countInGate = false
 
@@ -49,13 +53,13 @@ public struct GoldCheckSettings: Sendable, Hashable, Codable {
 
     /// The keys of the configuration's `goldCheck` object.
     static let keys = ["enabled", "shellMargin", "groundClearance", "groundRadius", "groundSearch", "groundTolerance", "groundPenalty",
-                       "nearlyEmptyPoints", "minimumEvidencePoints", "fitMargin", "supportedFit", "heldShare", "heldFitMargin", "countInGate"]
+                       "nearlyEmptyPoints", "minimumEvidencePoints", "fitMargin", "supportedFit", "heldShare", "heldFitMargin", "heldShareAlone", "countInGate"]
 
     func validate() throws(ConfigurationFileError) {
         for (key, value) in [("shellMargin", shellMargin), ("groundClearance", groundClearance), ("groundRadius", groundRadius),
                              ("groundSearch", groundSearch), ("groundTolerance", groundTolerance), ("groundPenalty", groundPenalty),
                              ("fitMargin", fitMargin), ("supportedFit", supportedFit), ("heldShare", heldShare),
-                             ("heldFitMargin", heldFitMargin)] where !(value >= 0 && value.isFinite) {
+                             ("heldFitMargin", heldFitMargin), ("heldShareAlone", heldShareAlone)] where !(value >= 0 && value.isFinite) {
             throw .invalid(key: "goldCheck.\(key)", expected: "a number >= 0")
         }
         guard shellMargin > 0 else { throw .invalid(key: "goldCheck.shellMargin", expected: "metres > 0") }
@@ -205,10 +209,12 @@ enum GoldCheck {
         if let gold, let labelled {
             if labelled.inside >= s.minimumEvidencePoints && labelled.fit - gold.fit >= s.fitMargin { against.goldFactors.append("labelled-fits-better") }
             if gold.inside >= s.minimumEvidencePoints && gold.fit - labelled.fit >= s.fitMargin { against.labelledFactors.append("gold-fits-better") }
-            if labelled.inside >= s.minimumEvidencePoints, let labelledOnly, labelledOnly >= s.heldShare, labelled.fit - gold.fit >= s.heldFitMargin {
+            if labelled.inside >= s.minimumEvidencePoints, let labelledOnly,
+               labelledOnly >= s.heldShareAlone || (labelledOnly >= s.heldShare && labelled.fit - gold.fit >= s.heldFitMargin) {
                 against.goldFactors.append("labelled-holds-more")
             }
-            if gold.inside >= s.minimumEvidencePoints, let goldOnly, goldOnly >= s.heldShare, gold.fit - labelled.fit >= s.heldFitMargin {
+            if gold.inside >= s.minimumEvidencePoints, let goldOnly,
+               goldOnly >= s.heldShareAlone || (goldOnly >= s.heldShare && gold.fit - labelled.fit >= s.heldFitMargin) {
                 against.labelledFactors.append("gold-holds-more")
             }
         } else if let labelled, labelled.inside >= s.minimumEvidencePoints && labelled.fit >= s.supportedFit {
