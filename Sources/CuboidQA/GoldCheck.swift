@@ -33,8 +33,8 @@ public struct GoldCheckSettings: Sendable, Hashable, Codable {
     /// penalty). Default 0.3.
     public var fitMargin = 0.3
     /// A tasker's box where the gold has none is supported by the returns when its fit is at least
-    /// this. Default 0.85.
-    public var supportedFit = 0.85
+    /// this. Default 0.9.
+    public var supportedFit = 0.9
     /// The tasker's box holds clearly more of the object when the returns only it holds (above the
     /// ground clearance) are at least this share of the returns either box holds, and its fit is at
     /// least ``heldFitMargin`` better: a gold box moved off its object keeps an empty shell on the
@@ -44,8 +44,8 @@ public struct GoldCheckSettings: Sendable, Hashable, Codable {
     public var heldFitMargin = 0.1
     /// The tasker's box holds clearly more of the object, whatever the fits, when the returns only it
     /// holds are at least this share of the returns either box holds (a gold box moved along a long
-    /// object keeps an empty shell: its returns are more than the shell margin away). Default 0.5.
-    public var heldShareAlone = 0.5
+    /// object keeps an empty shell: its returns are more than the shell margin away). Default 0.35.
+    public var heldShareAlone = 0.35
     /// Whether findings with doubtful gold still count in the gate metric (`--fail-under`). Default false.
     public var countInGate = false
 

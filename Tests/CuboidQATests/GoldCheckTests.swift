@@ -15,12 +15,12 @@ private func sweep(object: Box3D?) -> PointCloud {
     if let box = object {
         let c = cos(box.yaw), s = sin(box.yaw)
         func world(_ u: Double, _ v: Double, _ h: Double) -> SIMD3<Double> { SIMD3(box.x + u * c - v * s, box.y + u * s + v * c, box.z + h) }
-        var h = -box.height / 2 + 0.25
-        while h <= box.height / 2 {
-            var u = -box.length / 2
-            while u <= box.length / 2 { add(world(u, -box.width / 2, h)); u += 0.05 }  // the side towards the sensor
-            var v = -box.width / 2
-            while v <= box.width / 2 { add(world(-box.length / 2, v, h)); v += 0.05 }  // the rear
+        var h = -box.height / 2 + 0.25  // up to 2 cm under the top
+        while h <= box.height / 2 - 0.02 {
+            var u = -box.length / 2 + 0.02
+            while u <= box.length / 2 - 0.02 { add(world(u, -box.width / 2 + 0.02, h)); u += 0.05 }  // the side towards the sensor (2 cm inside)
+            var v = -box.width / 2 + 0.02
+            while v <= box.width / 2 - 0.02 { add(world(-box.length / 2 + 0.02, v, h)); v += 0.05 }  // the rear
             h += 0.1
         }
     }
