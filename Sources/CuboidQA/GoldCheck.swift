@@ -46,6 +46,10 @@ public struct GoldCheckSettings: Sendable, Hashable, Codable {
     /// holds are at least this share of the returns either box holds (a gold box moved along a long
     /// object keeps an empty shell: its returns are more than the shell margin away). Default 0.35.
     public var heldShareAlone = 0.35
+    /// The gold is seen through where the tasker's box is not: when the tasker's box holds at least as
+    /// many returns (and at least ``nearlyEmptyPoints``) and its fit counting the returns seen through
+    /// (`body / (body + shell + seeThrough)`) is better by at least this. Default 0.2.
+    public var seeThroughMargin = 0.2
     /// Whether findings with doubtful gold still count in the gate metric (`--fail-under`). Default false.
     public var countInGate = false
 
@@ -53,13 +57,13 @@ public struct GoldCheckSettings: Sendable, Hashable, Codable {
 
     /// The keys of the configuration's `goldCheck` object.
     static let keys = ["enabled", "shellMargin", "groundClearance", "groundRadius", "groundSearch", "groundTolerance", "groundPenalty",
-                       "nearlyEmptyPoints", "minimumEvidencePoints", "fitMargin", "supportedFit", "heldShare", "heldFitMargin", "heldShareAlone", "countInGate"]
+                       "nearlyEmptyPoints", "minimumEvidencePoints", "fitMargin", "supportedFit", "heldShare", "heldFitMargin", "heldShareAlone", "seeThroughMargin", "countInGate"]
 
     func validate() throws(ConfigurationFileError) {
         for (key, value) in [("shellMargin", shellMargin), ("groundClearance", groundClearance), ("groundRadius", groundRadius),
                              ("groundSearch", groundSearch), ("groundTolerance", groundTolerance), ("groundPenalty", groundPenalty),
                              ("fitMargin", fitMargin), ("supportedFit", supportedFit), ("heldShare", heldShare),
-                             ("heldFitMargin", heldFitMargin), ("heldShareAlone", heldShareAlone)] where !(value >= 0 && value.isFinite) {
+                             ("heldFitMargin", heldFitMargin), ("heldShareAlone", heldShareAlone), ("seeThroughMargin", seeThroughMargin)] where !(value >= 0 && value.isFinite) {
             throw .invalid(key: "goldCheck.\(key)", expected: "a number >= 0")
         }
         guard shellMargin > 0 else { throw .invalid(key: "goldCheck.shellMargin", expected: "metres > 0") }
@@ -79,7 +83,7 @@ public struct BoxEvidence: Sendable, Hashable, Codable {
     public var shell: Int
     /// Returns seen through the box: their ray from the sensor crosses the box (above the ground
     /// clearance) and ends at least the shell margin beyond it, so that part of the box is empty.
-    /// Reported as evidence, not in the fit: a pedestrian's or cyclist's box is mostly air.
+    /// Not in the fit (a pedestrian's or cyclist's box is mostly air); compared by ``GoldCheckSettings/seeThroughMargin``.
     public var seeThrough: Int = 0
     /// The box's bottom minus the ground height under it, metres (positive: floating); nil when fewer
     /// than 5 returns are near the bottom.
@@ -87,6 +91,10 @@ public struct BoxEvidence: Sendable, Hashable, Codable {
     /// `body / (body + shell)` (0 with neither), less ``GoldCheckSettings/groundPenalty`` when off the
     /// ground: 1 for a box that holds its object with an empty shell on the ground.
     public var fit: Double
+
+    /// The share of the returns in and around the box (inside above the ground clearance, in the
+    /// shell, seen through) that are inside.
+    var solidity: Double { body + shell + seeThrough == 0 ? 0 : Double(body) / Double(body + shell + seeThrough) }
 
     /// Whether the bottom is further than the tolerance from the ground.
     func offGround(_ settings: GoldCheckSettings) -> Bool { groundGap.map { abs($0) > settings.groundTolerance } ?? false }
@@ -100,7 +108,7 @@ public struct BoxEvidence: Sendable, Hashable, Codable {
 
 /// The gold check of one finding: the evidence of both boxes and the named factors that make one
 /// side doubtful. Factor names (`gold-nearly-empty`, `labelled-fits-better`, `returns-support-labelled`,
-/// `labelled-holds-more`, `labelled-nearly-empty`, `gold-fits-better`, `gold-holds-more`) are what the report, JSON and CSV show.
+/// `labelled-holds-more`, `gold-seen-through`, `labelled-nearly-empty`, `gold-fits-better`, `gold-holds-more`) are what the report, JSON and CSV show.
 public struct GoldEvidence: Sendable, Hashable, Codable {
     public var gold: BoxEvidence?
     public var labelled: BoxEvidence?
@@ -212,6 +220,9 @@ enum GoldCheck {
             if labelled.inside >= s.minimumEvidencePoints, let labelledOnly,
                labelledOnly >= s.heldShareAlone || (labelledOnly >= s.heldShare && labelled.fit - gold.fit >= s.heldFitMargin) {
                 against.goldFactors.append("labelled-holds-more")
+            }
+            if labelled.inside >= max(gold.inside, s.nearlyEmptyPoints) && labelled.solidity - gold.solidity >= s.seeThroughMargin {
+                against.goldFactors.append("gold-seen-through")
             }
             if gold.inside >= s.minimumEvidencePoints, let goldOnly,
                goldOnly >= s.heldShareAlone || (goldOnly >= s.heldShare && gold.fit - labelled.fit >= s.heldFitMargin) {

@@ -401,7 +401,8 @@ extension QAConfiguration {
                                    ("groundTolerance", .number(g.groundTolerance)), ("minimumEvidencePoints", .number(Double(g.minimumEvidencePoints))),
                                    ("nearlyEmptyPoints", .number(Double(g.nearlyEmptyPoints))), ("shellMargin", .number(g.shellMargin)),
                                    ("supportedFit", .number(g.supportedFit)), ("heldShare", .number(g.heldShare)),
-                                   ("heldFitMargin", .number(g.heldFitMargin)), ("heldShareAlone", .number(g.heldShareAlone))].sorted { $0.0 < $1.0 })),
+                                   ("heldFitMargin", .number(g.heldFitMargin)), ("heldShareAlone", .number(g.heldShareAlone)),
+                                   ("seeThroughMargin", .number(g.seeThroughMargin))].sorted { $0.0 < $1.0 })),
         ]
     }
 }
@@ -441,6 +442,7 @@ extension ConfigurationReader {
             case "heldShare": g.heldShare = try number(fieldValue, path)
             case "heldFitMargin": g.heldFitMargin = try number(fieldValue, path)
             case "heldShareAlone": g.heldShareAlone = try number(fieldValue, path)
+            case "seeThroughMargin": g.seeThroughMargin = try number(fieldValue, path)
             default: g.supportedFit = try number(fieldValue, path)
             }
             configuration.goldCheck = g
