@@ -70,4 +70,43 @@ struct QAReportOrderTests {
         let groups = html.components(separatedBy: "<h3 class=\"frame-group\" data-frame=\"").dropFirst().map { String($0.prefix(6)) }
         #expect(groups == ["000001", "000000"])
     }
+
+    @Test("agreement: the lidar check names the tasker whose box the returns do not support (SampleData, a car moved 1 m, one halved)")
+    func agreementScoresDisagreements() throws {
+        let root = try scratchFolder("qa-agreement")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let goldPath = SharedData.sampleData + "/sequence/gold.openlabel.json"
+        var document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: goldPath))) as? [String: Any])
+        var openlabel = document["openlabel"] as! [String: Any]
+        var frames = openlabel["frames"] as! [String: Any]
+        var frame = frames["0"] as! [String: Any]
+        var objects = frame["objects"] as! [String: Any]
+        for (id, change) in [("13", "moved"), ("12", "halved")] {
+            var object = objects[id] as! [String: Any]
+            var data = object["object_data"] as! [String: Any]
+            var cuboids = data["cuboid"] as! [[String: Any]]
+            var values = cuboids[0]["val"] as! [Double]
+            if change == "moved" { values[1] += 1 } else { for k in (values.count - 3)..<values.count { values[k] *= 0.5 } }
+            cuboids[0]["val"] = values
+            data["cuboid"] = cuboids
+            object["object_data"] = data
+            objects[id] = object
+        }
+        frame["objects"] = objects
+        frames["0"] = frame
+        openlabel["frames"] = frames
+        document["openlabel"] = openlabel
+        try JSONSerialization.data(withJSONObject: document).write(to: URL(fileURLWithPath: root + "/b.openlabel.json"))
+        let run = try runCuboid(["qa", "--labels", "a=" + goldPath, "--labels", "b=" + root + "/b.openlabel.json",
+                                 "--sequence", SharedData.sampleData + "/sequence", "--out", root + "/report", "--no-pictures"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/report/report.json"))) as? [String: Any])
+        let findings = ((report["taskers"] as! [[String: Any]])[0]["findings"] as! [[String: Any]]).filter { ($0["frame"] as? String).map { Int($0) } == 0 }
+        for id in ["13", "12"] {
+            let finding = try #require(findings.first { $0["goldTrack"] as? String == id }, "no finding on box \(id)")
+            let check = try #require(finding["goldCheck"] as? [String: Any])
+            #expect((check["goldFactors"] as? [String])?.isEmpty == true, "box \(id): \(check)")
+            #expect((check["labelledFactors"] as? [String])?.isEmpty == false, "box \(id): \(check)")
+        }
+    }
 }
