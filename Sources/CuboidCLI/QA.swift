@@ -94,6 +94,10 @@ struct QARun: ParsableCommand {
     @Option(help: "K/N: score the K-th of N shares of the frames and write OUT/shard.json for `cuboid qa merge`; auto: the share a Slurm job array or Kubernetes Indexed Job gives this task.")
     var shard: String?
 
+    // Gold check and report order (issue 26).
+    @Flag(help: "List the findings frame by frame on the tasker pages (frames with the costliest findings first) instead of in one list, costliest first.")
+    var groupByFrame = false
+
     @OptionGroup var source: LabelSourceArguments
 
     func validate() throws {
@@ -132,9 +136,11 @@ struct QARun: ParsableCommand {
         }
         let report = share == nil ? try QualityReview.report(merging: [scored], threads: threadCount) : QualityReview.report(partial: scored, threads: threadCount)
         if share == nil && !allowEmpty { try report.requireScored() }
-        let writer = QAReportWriter(maximumPicturesPerTasker: maxPictures, drawsPictures: !noPictures)
+        let writer = QAReportWriter(maximumPicturesPerTasker: maxPictures, drawsPictures: !noPictures, groupsByFrame: groupByFrame)
         let pictures = ProgressLine("pictures", total: max(1, report.taskers.reduce(0) { $0 + min($1.findings.count, maxPictures) }), unit: "findings")
-        let written = try writer.write(report, sequence: input.sequence, to: out, progress: { done, _ in pictures.update(done) })
+        let written = try writer.write(report, sequence: input.sequence, to: out, gold: input.gold ?? input.taskers.first?.labels,
+                                       taskerLabels: input.gold == nil ? Array(input.taskers.dropFirst()) : input.taskers,
+                                       progress: { done, _ in pictures.update(done) })
         if let share {
             try FileBytes.writeAtomically(try scored.encoded(), to: out + "/shard.json")
             print("shard \(share): \(scored.scoredFrames) of \(scored.frameNames.count) frames scored; combine the shards with `cuboid qa merge`")
@@ -230,10 +236,10 @@ struct QAMerge: ParsableCommand {
 func gate(_ report: QAReport, failUnder: Double?) throws {
     guard let failUnder else { return }
     let metric = report.configuration.gateMetric
-    let failing = report.taskers.filter { ($0.value(of: metric) ?? -1) < failUnder }
+    let failing = report.taskers.filter { (report.gateValue($0) ?? -1) < failUnder }
     guard !failing.isEmpty else { return }
     for tasker in failing {
-        let value = tasker.value(of: metric).map { String(format: "%.4f", $0) } ?? "not computable"
+        let value = report.gateValue(tasker).map { String(format: "%.4f", $0) } ?? "not computable"
         print("below threshold: \(tasker.name) \(metric.rawValue) \(value) < \(failUnder)")
     }
     throw ExitCode(qaBelowThresholdExitCode)
@@ -351,6 +357,13 @@ enum QASummary {
             }
             if s.labelsWithoutGeometry + s.goldWithoutGeometry > 0 {
                 notes.append("\(s.labelsWithoutGeometry + s.goldWithoutGeometry) box(es) without the compared geometry skipped")
+            }
+            // Gold check (issue 26).
+            let doubtful = tasker.doubtfulGold.count
+            if doubtful > 0 {
+                let gated = report.gateValue(tasker).map { String(format: "%.4f", $0) } ?? "n/a"
+                notes.append("\(doubtful) finding(s) with doubtful \(report.isAgreement ? report.goldName : "gold") listed for a reviewer"
+                             + (report.configuration.goldCheck.countInGate ? " (counted in the gate)" : "; gate \(report.configuration.gateMetric.rawValue) without them \(gated)"))
             }
             if !notes.isEmpty { lines.append("  \(tasker.name): " + notes.joined(separator: "; ")) }
         }

@@ -192,8 +192,11 @@ extension PreviewRenderer {
     ///   - halfSide: Half the crop's side, metres (> 0).
     ///   - pixelsPerMetre: Scale (> 0).
     /// - Complexity: O(points + boxes + pixels).
+    ///   - scaleBar: A scale bar of this many metres to draw, white, from ``scaleBarStart(side:)`` to the right; nil: none.
+    ///   - marksEgo: Draw the sensor (a yellow triangle pointing forward) when it is in the picture, or else a
+    ///     yellow arrow at the edge pointing towards it.
     public static func birdsEyeCrop(cloud: PointCloud?, center: SIMD2<Double>, halfSide: Double, pixelsPerMetre: Double,
-                                    layers: [PictureLayer]) -> Image {
+                                    layers: [PictureLayer], scaleBar: Double? = nil, marksEgo: Bool = false) -> Image {
         precondition(halfSide > 0 && pixelsPerMetre > 0, "halfSide and pixelsPerMetre must be > 0")
         let side = max(1, Int(2 * halfSide * pixelsPerMetre))
         var canvas = Canvas(width: side, height: side, fill: (16, 16, 20))
@@ -212,7 +215,45 @@ extension PreviewRenderer {
                 canvas.line(pixel(box.x, box.y), pixel(tip.x, tip.y), layer.color)
             }
         }
+        if marksEgo {
+            let yellow: (UInt8, UInt8, UInt8) = (255, 220, 0)
+            let ego = pixel(0, 0)
+            if ego.x >= 0 && ego.y >= 0 && ego.x < Double(side) && ego.y < Double(side) {
+                let r = max(6, 1.2 * pixelsPerMetre)
+                let nose = ego + SIMD2(0, -2 * r), left = ego + SIMD2(-r, r), right = ego + SIMD2(r, r)
+                canvas.line(nose, left, yellow); canvas.line(left, right, yellow); canvas.line(right, nose, yellow)
+            } else {
+                let arrow = egoArrow(center: center, halfSide: halfSide, pixelsPerMetre: pixelsPerMetre)
+                let d = arrow.tip - arrow.tail, unit = d / max(1e-9, (d * d).sum().squareRoot()), normal = SIMD2(-unit.y, unit.x)
+                for offset in [-1.0, 0, 1] { canvas.line(arrow.tail + normal * offset, arrow.tip + normal * offset, yellow) }
+                canvas.line(arrow.tip, arrow.tip - unit * 12 + normal * 7, yellow)
+                canvas.line(arrow.tip, arrow.tip - unit * 12 - normal * 7, yellow)
+            }
+        }
+        if let scaleBar {
+            let start = scaleBarStart(side: side), end = start + SIMD2(scaleBar * pixelsPerMetre, 0)
+            for offset in [-1.0, 0, 1] { canvas.line(start + SIMD2(0, offset), end + SIMD2(0, offset), (255, 255, 255)) }
+            canvas.line(start + SIMD2(0, -7), start + SIMD2(0, 7), (255, 255, 255))
+            canvas.line(end + SIMD2(-1, -7), end + SIMD2(-1, 7), (255, 255, 255))
+        }
         return canvas.image
+    }
+
+    /// Where a crop's scale bar starts (pixels from the top left): 20 px in from the bottom-left corner.
+    public static func scaleBarStart(side: Int) -> SIMD2<Double> { SIMD2(20, Double(side) - 20) }
+
+    /// A round scale-bar length (1, 2, 5, 10, 20, 50 or 100 m) at most a third of the side.
+    public static func scaleBarMetres(halfSide: Double) -> Double {
+        [100.0, 50, 20, 10, 5, 2, 1].first { $0 <= 2 * halfSide / 3 } ?? 1
+    }
+
+    /// The arrow at a crop's edge pointing towards the sensor (pixels): its tail 0.55 of the half side
+    /// from the centre, its tip at 0.85, along the direction to the sensor.
+    public static func egoArrow(center: SIMD2<Double>, halfSide: Double, pixelsPerMetre: Double) -> (tail: SIMD2<Double>, tip: SIMD2<Double>) {
+        let distance = max(1e-9, (center * center).sum().squareRoot())
+        let toward = -center / distance
+        func pixel(_ p: SIMD2<Double>) -> SIMD2<Double> { SIMD2((halfSide - p.y) * pixelsPerMetre, (halfSide - p.x) * pixelsPerMetre) }
+        return (pixel(toward * 0.55 * halfSide), pixel(toward * 0.85 * halfSide))
     }
 
     /// A camera picture cropped around the given layers' boxes: cuboids projected (12 edges, clipped

@@ -125,6 +125,11 @@ public struct QAFinding: Sendable, Hashable, Codable {
     public var message: String
     /// Pictures of the finding, relative to the report folder (filled by the report writer).
     public var pictures: [String] = []
+    /// The gold check: how well the gold and the labelled box explain the lidar returns, and whether
+    /// the gold is doubtful (nil: not checked, without sweeps or cuboids, or a duplicate).
+    public var goldCheck: GoldEvidence?
+    /// What the finding costs (``FindingCost``): the report lists the costliest first.
+    public var cost: Double = 0
 }
 
 extension QAFinding {

@@ -132,6 +132,9 @@ extension FrameMatcher {
         }
         explainLeftovers(gold: leftoverGold, labels: leftoverLabels, matched: matchedGold, goldFrame: goldFrame, labelFrame: labelFrame,
                          into: &outcome)
+        if let cloud, configuration.goldCheck.enabled, configuration.match.usesCuboids {
+            GoldCheck.annotate(&outcome.findings, cloud: cloud, settings: configuration.goldCheck)
+        }
         return outcome
     }
 

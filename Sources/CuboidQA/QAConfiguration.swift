@@ -255,6 +255,12 @@ public struct QAConfiguration: Sendable, Hashable, Codable {
     /// The difficulty levels of the ``MetricDefinition/kitti`` metric (the devkit's by default).
     public var kittiDifficulties = KITTIDifficulty.kitti
 
+    // Gold check and finding order (issue 26).
+    /// How findings are checked against the sweep for doubtful gold.
+    public var goldCheck = GoldCheckSettings()
+    /// How findings are ordered: by kind and range, costliest first.
+    public var findingCost = FindingCost()
+
     public init() {}
 
     /// The evaluated classes in name order.
@@ -297,6 +303,9 @@ public struct QAConfiguration: Sendable, Hashable, Codable {
         where !(value >= 0 && value.isFinite) {
             throw .invalid(key: "tolerances.\(key)", expected: "a number >= 0")
         }
+        // Gold check and finding order (issue 26).
+        try goldCheck.validate()
+        try findingCost.validate()
     }
 
     /// Parses a configuration file: keys it leaves out keep their defaults; unknown keys are refused.
@@ -323,7 +332,7 @@ public struct QAConfiguration: Sendable, Hashable, Codable {
             .object([("distance", .number(rule.distance)), ("ignore", .array(rule.ignore.map { .string($0) })), ("threshold", .number(rule.threshold))])
         }
         func optional(_ value: Double?) -> JSONOutput { value.map { .number($0) } ?? .null }
-        let root = JSONOutput.object([
+        let root = JSONOutput.object(([
             ("attributes", attributes.map { .array($0.map { .string($0) }) } ?? .null),
             ("camera", camera.map { .string($0) } ?? .null),
             ("caseSensitiveClasses", .bool(caseSensitiveClasses)),
@@ -351,7 +360,7 @@ public struct QAConfiguration: Sendable, Hashable, Codable {
             ("unknownAttributeValues", .object(unknownAttributeValues.sorted { $0.key < $1.key }.map { ($0.key, .array($0.value.map { .string($0) })) })),
             ("unknownClasses", .string(unknownClasses.rawValue)),
             ("version", .number(Double(version))),
-        ])
+        ] + goldCheckEncoded).sorted { $0.0 < $1.0 })
         return Array((root.rendered(indent: 2) + "\n").utf8)
     }
 }
@@ -408,9 +417,11 @@ private enum ConfigurationReader {
 
     static func read(_ root: JSONNode, into configuration: inout QAConfiguration) throws(Failure) {
         let topKeys = ["version", "match", "camera", "classes", "known", "classMap", "unknownClasses", "missingFrames", "gold", "tolerances",
-                       "attributes", "gateMetric", "caseSensitiveClasses", "unknownAttributeValues", "metrics", "nuScenes", "kittiDifficulties"]
+                       "attributes", "gateMetric", "caseSensitiveClasses", "unknownAttributeValues", "metrics", "nuScenes", "kittiDifficulties"] + goldCheckKeys
         for (key, value) in try members(root, "", allowed: topKeys) {
             switch key {
+            // Gold check and finding order (issue 26).
+            case "goldCheck", "findingCost": try readGoldCheck(key, value, into: &configuration)
             case "version": configuration.version = try integer(value, key)
             case "match": configuration.match = try choice(value, key, MatchCriterion.self)
             case "camera": configuration.camera = value.isNull ? nil : try string(value, key)
@@ -521,6 +532,69 @@ private enum ConfigurationReader {
                 }
             default: configuration.gateMetric = try choice(value, key, GateMetric.self)
             }
+        }
+    }
+}
+
+// Gold check and finding order (issue 26): their keys, JSON and reading, kept apart from the rest.
+extension QAConfiguration {
+    /// The `goldCheck` and `findingCost` members of the configuration's JSON.
+    var goldCheckEncoded: [(String, JSONOutput)] {
+        let g = goldCheck
+        return [
+            ("findingCost", .object([("halfRange", .number(findingCost.halfRange)),
+                                     ("weights", .object(findingCost.weights.sorted { $0.key < $1.key }.map { ($0.key, .number($0.value)) }))])),
+            ("goldCheck", .object([("countInGate", .bool(g.countInGate)), ("enabled", .bool(g.enabled)), ("fitMargin", .number(g.fitMargin)),
+                                   ("groundClearance", .number(g.groundClearance)), ("groundPenalty", .number(g.groundPenalty)),
+                                   ("groundRadius", .number(g.groundRadius)), ("groundSearch", .number(g.groundSearch)),
+                                   ("groundTolerance", .number(g.groundTolerance)), ("minimumEvidencePoints", .number(Double(g.minimumEvidencePoints))),
+                                   ("nearlyEmptyPoints", .number(Double(g.nearlyEmptyPoints))), ("shellMargin", .number(g.shellMargin)),
+                                   ("supportedFit", .number(g.supportedFit)), ("heldShare", .number(g.heldShare)),
+                                   ("heldFitMargin", .number(g.heldFitMargin)), ("heldShareAlone", .number(g.heldShareAlone)),
+                                   ("seeThroughMargin", .number(g.seeThroughMargin))].sorted { $0.0 < $1.0 })),
+        ]
+    }
+}
+
+extension ConfigurationReader {
+    static let goldCheckKeys = ["goldCheck", "findingCost"]
+
+    static func readGoldCheck(_ key: String, _ value: JSONNode, into configuration: inout QAConfiguration) throws(Failure) {
+        if key == "findingCost" {
+            for (field, fieldValue) in try members(value, key, allowed: ["halfRange", "weights"]) {
+                if field == "halfRange" {
+                    configuration.findingCost.halfRange = try number(fieldValue, "findingCost.halfRange")
+                } else {
+                    for (name, weight) in try members(fieldValue, "findingCost.weights", allowed: FindingKind.allCases.map(\.rawValue)) {
+                        configuration.findingCost.weights[name] = try number(weight, "findingCost.weights." + name)
+                    }
+                }
+            }
+            return
+        }
+        for (field, fieldValue) in try members(value, key, allowed: GoldCheckSettings.keys) {
+            let path = "goldCheck." + field
+            var g = configuration.goldCheck
+            switch field {
+            case "enabled", "countInGate":
+                guard let flag = fieldValue.bool else { throw .invalid(key: path, expected: "true or false (line \(fieldValue.line))") }
+                if field == "enabled" { g.enabled = flag } else { g.countInGate = flag }
+            case "nearlyEmptyPoints": g.nearlyEmptyPoints = try integer(fieldValue, path)
+            case "minimumEvidencePoints": g.minimumEvidencePoints = try integer(fieldValue, path)
+            case "shellMargin": g.shellMargin = try number(fieldValue, path)
+            case "groundClearance": g.groundClearance = try number(fieldValue, path)
+            case "groundRadius": g.groundRadius = try number(fieldValue, path)
+            case "groundSearch": g.groundSearch = try number(fieldValue, path)
+            case "groundTolerance": g.groundTolerance = try number(fieldValue, path)
+            case "groundPenalty": g.groundPenalty = try number(fieldValue, path)
+            case "fitMargin": g.fitMargin = try number(fieldValue, path)
+            case "heldShare": g.heldShare = try number(fieldValue, path)
+            case "heldFitMargin": g.heldFitMargin = try number(fieldValue, path)
+            case "heldShareAlone": g.heldShareAlone = try number(fieldValue, path)
+            case "seeThroughMargin": g.seeThroughMargin = try number(fieldValue, path)
+            default: g.supportedFit = try number(fieldValue, path)
+            }
+            configuration.goldCheck = g
         }
     }
 }

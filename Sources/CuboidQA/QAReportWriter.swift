@@ -17,9 +17,14 @@ public struct QAReportWriter {
     /// Whether to draw pictures at all.
     public var drawsPictures: Bool
 
-    public init(maximumPicturesPerTasker: Int = 500, drawsPictures: Bool = true) {
+    /// Whether the tasker pages list the findings frame by frame (frames costliest first) instead of
+    /// in one list by cost.
+    public var groupsByFrame: Bool
+
+    public init(maximumPicturesPerTasker: Int = 500, drawsPictures: Bool = true, groupsByFrame: Bool = false) {
         self.maximumPicturesPerTasker = maximumPicturesPerTasker
         self.drawsPictures = drawsPictures
+        self.groupsByFrame = groupsByFrame
     }
 
     /// The files a report on these taskers writes in `folder`, and the folder of pictures, so that a
@@ -40,18 +45,26 @@ public struct QAReportWriter {
     ///   - pictureFolders: Report folders of shards whose pictures to copy instead of drawing
     ///     (`cuboid qa merge`); empty: draw them.
     @discardableResult
+    ///   - gold: The gold labels, for every gold box in the frames' full views (nil: the findings' boxes).
+    ///   - taskerLabels: The taskers' labels, likewise.
     public func write(_ report: QAReport, sequence: SensorSequence?, to folder: String, pictureFolders: [String] = [],
+                      gold: LabelSet? = nil, taskerLabels: [TaskerLabels] = [],
                       progress: ((Int, Int) -> Void)? = nil) throws -> QAReport {
         var report = report
         try FileManager.default.createDirectory(atPath: folder + "/pictures", withIntermediateDirectories: true)
         if drawsPictures && pictureFolders.isEmpty { try drawPictures(&report, sequence: sequence, folder: folder, progress: progress) }
         if drawsPictures && !pictureFolders.isEmpty { try copyPictures(&report, from: pictureFolders, to: folder) }
+        if drawsPictures {
+            try writeFramePages(report, sequence: pictureFolders.isEmpty ? sequence : nil, folder: folder, pictureFolders: pictureFolders,
+                                gold: gold, taskerLabels: taskerLabels)
+        }
         try FileBytes.writeAtomically(Array((QAReportJSON.render(report).rendered(indent: 1) + "\n").utf8), to: folder + "/report.json")
         try FileBytes.writeAtomically(Array(QAReportCSV.metrics(report).utf8), to: folder + "/metrics.csv")
         try FileBytes.writeAtomically(Array(QAReportCSV.findings(report).utf8), to: folder + "/findings.csv")
         try FileBytes.writeAtomically(Array(QAReportHTML.index(report).utf8), to: folder + "/index.html")
         for tasker in report.taskers {
-            try FileBytes.writeAtomically(Array(QAReportHTML.taskerPage(tasker, report: report).utf8), to: folder + "/" + QAReportHTML.pageName(tasker.name))
+            try FileBytes.writeAtomically(Array(QAReportHTML.taskerPage(tasker, report: report, groupsByFrame: groupsByFrame).utf8),
+                                          to: folder + "/" + QAReportHTML.pageName(tasker.name))
         }
         return report
     }
@@ -70,6 +83,65 @@ public struct QAReportWriter {
                 let k = counts[finding.frame, default: 0]
                 counts[finding.frame] = k + 1
                 return "pictures/" + fileSafe(tasker.name) + "-" + fileSafe(finding.frame) + "-\(k)"
+            }
+        }
+    }
+
+    /// The frames that get a page of their own, per tasker: those of the findings with pictures.
+    static func pagedFrames(_ tasker: TaskerReport) -> [String] {
+        var seen = Set<String>(), frames: [String] = []
+        for finding in tasker.findings where !finding.pictures.isEmpty && seen.insert(finding.frame).inserted { frames.append(finding.frame) }
+        return frames
+    }
+
+    /// Each tasker's frame pages with the frame's full bird's-eye view (drawn from the sweep, or
+    /// copied from the shards' folders).
+    private func writeFramePages(_ report: QAReport, sequence: SensorSequence?, folder: String, pictureFolders: [String], gold: LabelSet?,
+                                 taskerLabels: [TaskerLabels]) throws {
+        let frameIndex = Dictionary((sequence?.frames ?? []).enumerated().map { (QualityReview.frameKey($1.name), $0) }, uniquingKeysWith: { a, _ in a })
+        func objects(_ set: LabelSet?, _ frame: String) -> [LabeledObject]? {
+            set?.frames.first { QualityReview.frameKey($0.name) == QualityReview.frameKey(frame) }?.objects
+        }
+        var clouds: [String: PointCloud] = [:]
+        for tasker in report.taskers {
+            let labels = taskerLabels.first { $0.name == tasker.name }?.labels
+            for frame in Self.pagedFrames(tasker) {
+                let findings = tasker.findings.filter { $0.frame == frame }
+                let goldObjects = objects(gold, frame) ?? findings.compactMap(\.gold)
+                let labelledObjects = objects(labels, frame) ?? findings.compactMap(\.labelled)
+                // The view's extent comes from the findings' boxes, so a merged report's shards agree on it.
+                let view = BirdsEyeView.frame(findings.flatMap { [$0.gold?.cuboid, $0.labelled?.cuboid].compactMap { $0 } })
+                let name = "pictures/" + fileSafe(tasker.name) + "-" + fileSafe(frame) + "-frame.png"
+                var picture: String?
+                if let source = pictureFolders.first(where: { FileManager.default.fileExists(atPath: $0 + "/" + name) }) {
+                    try FileBytes.writeAtomically(try FileBytes.read(source + "/" + name), to: folder + "/" + name)
+                    picture = name
+                } else if pictureFolders.isEmpty {
+                    var cloud: PointCloud?
+                    if let sequence, let s = frameIndex[QualityReview.frameKey(frame)] {
+                        if clouds[frame] == nil { clouds = [frame: try sequence.pointCloud(at: s)] }
+                        cloud = clouds[frame]
+                    }
+                    let layers = [PictureLayer(objects: goldObjects, color: (40, 220, 90)), PictureLayer(objects: labelledObjects, color: (255, 70, 200))]
+                    let image = PreviewRenderer.birdsEyeCrop(cloud: cloud, center: view.center, halfSide: view.halfSide, pixelsPerMetre: view.pixelsPerMetre,
+                                                             layers: layers, scaleBar: view.scaleBar, marksEgo: true)
+                    try FileBytes.writeAtomically(try ImageCodec.encodePNG(image, compressionLevel: 3), to: folder + "/" + name)
+                    picture = name
+                }
+                // Names over the boxes of the findings (every box is drawn; naming them all would hide the picture).
+                var named: [(text: String, box: Box3D, color: String)] = []
+                for (n, finding) in findings.enumerated() {
+                    let number = "\(n + 1). "
+                    if let object = finding.gold, let box = object.cuboid {
+                        named.append((number + QAReportHTML.boxName(object, index: finding.goldIndex), box, QAReportHTML.goldColor))
+                    }
+                    if let object = finding.labelled, let box = object.cuboid {
+                        named.append(((finding.gold == nil ? number : "") + QAReportHTML.boxName(object, index: finding.labelIndex), box, QAReportHTML.labelledColor))
+                    }
+                }
+                let page = QAReportHTML.framePage(frame: frame, tasker: tasker, report: report, picture: picture, view: picture == nil ? nil : view,
+                                                  labels: named)
+                try FileBytes.writeAtomically(Array(page.utf8), to: folder + "/" + QAReportHTML.framePageName(tasker: tasker.name, frame: frame))
             }
         }
     }
@@ -116,10 +188,9 @@ public struct QAReportWriter {
                 let stem = stems[t][f]
                 let layers = [PictureLayer(objects: finding.gold.map { [$0] } ?? [], color: gold, drawsImageBoxes: is2D),
                               PictureLayer(objects: finding.labelled.map { [$0] } ?? [], color: labelled, drawsImageBoxes: is2D)]
-                if let subject = (finding.gold ?? finding.labelled)?.cuboid {
-                    let size = max(subject.length, subject.width)
-                    let picture = PreviewRenderer.birdsEyeCrop(cloud: cloud, center: SIMD2(subject.x, subject.y), halfSide: max(6, 1.5 * size),
-                                                               pixelsPerMetre: 30, layers: layers)
+                if let view = BirdsEyeView.crop(finding) {
+                    let picture = PreviewRenderer.birdsEyeCrop(cloud: cloud, center: view.center, halfSide: view.halfSide,
+                                                               pixelsPerMetre: view.pixelsPerMetre, layers: layers, scaleBar: view.scaleBar, marksEgo: true)
                     try FileBytes.writeAtomically(try ImageCodec.encodePNG(picture, compressionLevel: 3), to: folder + "/" + stem + "-bev.png")
                     report.taskers[t].findings[f].pictures.append(stem + "-bev.png")
                 }
@@ -181,6 +252,19 @@ enum QAReportJSON {
         return .object(members)
     }
 
+    static func evidence(_ e: BoxEvidence?) -> JSONOutput {
+        guard let e else { return .null }
+        return .object([("inside", .number(Double(e.inside))), ("body", .number(Double(e.body))), ("shell", .number(Double(e.shell))), ("seeThrough", .number(Double(e.seeThrough))),
+                        ("groundGap", number(e.groundGap)), ("fit", .number(e.fit))])
+    }
+
+    static func goldCheck(_ check: GoldEvidence) -> JSONOutput {
+        .object([("goldDoubtful", .bool(check.goldDoubtful)), ("goldFactors", .array(check.goldFactors.map { .string($0) })),
+                 ("labelledFactors", .array(check.labelledFactors.map { .string($0) })), ("goldOnlyShare", number(check.goldOnlyShare)),
+                 ("labelledOnlyShare", number(check.labelledOnlyShare)), ("gold", evidence(check.gold)),
+                 ("labelled", evidence(check.labelled))])
+    }
+
     static func finding(_ f: QAFinding) -> JSONOutput {
         var members: [(String, JSONOutput)] = [("kind", .string(f.kind.rawValue)), ("frame", .string(f.frame)), ("category", .string(f.category)),
                                                ("message", .string(f.message))]
@@ -197,6 +281,8 @@ enum QAReportJSON {
                                                   ("yawDegrees", .number(d.yawDegrees)), ("length", .number(d.length)),
                                                   ("width", .number(d.width)), ("height", .number(d.height)), ("image", .bool(d.isImage))])))
         }
+        members.append(("cost", .number(f.cost)))
+        if let check = f.goldCheck { members.append(("goldCheck", goldCheck(check))) }
         members.append(("gold", box(f.gold)))
         members.append(("labelled", box(f.labelled)))
         members.append(("pictures", .array(f.pictures.map { .string($0) })))
@@ -297,12 +383,14 @@ enum QAReportCSV {
     }
 
     static func findings(_ report: QAReport) -> String {
-        var lines = ["tasker,frame,kind,class,labelled_class,gold_index,label_index,overlap,range_m,points,message,pictures"]
+        var lines = ["tasker,frame,kind,class,labelled_class,gold_index,label_index,overlap,range_m,points,message,pictures,cost,gold_doubtful,gold_factors,labelled_factors"]
         for t in report.taskers {
             for f in t.findings {
                 lines.append([field(t.name), field(f.frame), f.kind.rawValue, field(f.category), field(f.labelledCategory ?? ""),
                               f.goldIndex.map(String.init) ?? "", f.labelIndex.map(String.init) ?? "", number(f.overlap), number(f.range),
-                              f.points.map(String.init) ?? "", field(f.message), field(f.pictures.joined(separator: " "))].joined(separator: ","))
+                              f.points.map(String.init) ?? "", field(f.message), field(f.pictures.joined(separator: " ")), number(f.cost),
+                              f.goldCheck.map { $0.goldDoubtful ? "true" : "false" } ?? "", field(f.goldCheck?.goldFactors.joined(separator: " ") ?? ""),
+                              field(f.goldCheck?.labelledFactors.joined(separator: " ") ?? "")].joined(separator: ","))
             }
         }
         return lines.joined(separator: "\n") + "\n"

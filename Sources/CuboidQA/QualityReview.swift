@@ -246,6 +246,7 @@ public enum QualityReview {
             let parts = key.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
             return ConfusionCell(gold: parts[0], labelled: parts[1], count: count)
         }.sorted { ($0.gold, $0.labelled) < ($1.gold, $1.labelled) }
+        report.findings = report.findings.orderedByCost(configuration.findingCost)
         report.attributes = attributes.map { AttributeAgreement(attribute: $0.key, compared: $0.value.compared, agreed: $0.value.agreed) }
             .sorted { $0.attribute < $1.attribute }
         return report
