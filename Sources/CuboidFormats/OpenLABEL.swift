@@ -208,13 +208,18 @@ public enum OpenLABELFile {
                 present.insert(uid)
                 var read = try object(entry["object_data"], uid: uid, info: info, sensor: set.sensorName, declared: declared, graph: graph)
                 if let data = staticData[uid], read.count == 1 {
-                    read[0] = read[0].completed(by: try object(data, uid: uid, info: info, sensor: set.sensorName, declared: declared, graph: graph)[0])
+                    let fixed = try object(data, uid: uid, info: info, sensor: set.sensorName, declared: declared, graph: graph)[0]
+                    read[0] = read[0].completed(by: fixed)
+                    read[0].openLABEL = (read[0].openLABEL ?? OpenLABELObjectExtras()).noting(static: fixed)
                 }
                 labeled.objects += read
             }
             // Objects whose geometry is static (object-level `object_data`) in the frames they live in.
             for (uid, data) in staticObjects where !present.contains(uid) && isLive(root["objects"]?[uid], frame: index) {
-                labeled.objects += try object(data, uid: uid, info: objectInfo[uid]!, sensor: set.sensorName, declared: declared, graph: graph)
+                for var fixed in try object(data, uid: uid, info: objectInfo[uid]!, sensor: set.sensorName, declared: declared, graph: graph) {
+                    fixed.openLABEL = (fixed.openLABEL ?? OpenLABELObjectExtras()).noting(static: fixed)
+                    labeled.objects.append(fixed)
+                }
             }
             set.frames.append(labeled)
         }
@@ -632,7 +637,7 @@ struct OpenLABELStreamEncoder {
             root.append(("frame_intervals", .array(frameIntervals.map { OpenLABELFile.interval($0.start, $0.end) })))
         }
         let extraSystems = (document?.systems ?? []).filter { system in
-            !(cameras.contains { $0.name == system.name } || (hasPoses && system.name == "odom"))
+            !(self.cameras.contains { $0.name == system.name } || (hasPoses && system.name == "odom"))
         }
         let kittiNames = Set(kittiCalibration.map { Self.kittiCameraNames($0) } ?? [])
         // Systems a KITTI calibration writes itself are not written again as read.

@@ -54,8 +54,23 @@ public struct OpenLABELObjectExtras: Sendable, Hashable, Codable {
     /// The names of the `num`, `text` and `boolean` entries in the order given (attributes are
     /// written in this order, then any others by name).
     public var attributeOrder: [String] = []
+    /// What the object's object-level (static) `object_data` gave it: written back there, as given,
+    /// so a frame leaves out a cuboid, box or attribute (the score among them) still equal to it.
+    public var staticCuboid: Box3D?
+    public var staticBoxes: [String: Box2D] = [:]
+    public var staticAttributes: [String: LabelValue] = [:]
 
     public init() {}
+
+    /// These extras noting what `fixed` (the object as its static data alone gives it) holds.
+    func noting(static fixed: LabeledObject) -> OpenLABELObjectExtras {
+        var extras = self
+        extras.staticCuboid = fixed.cuboid
+        extras.staticBoxes = fixed.boxes
+        extras.staticAttributes = fixed.attributes
+        if let score = fixed.score { extras.staticAttributes["score"] = .number(score) }
+        return extras
+    }
 }
 
 /// What an OpenLABEL frame held beyond Cuboid's label model, kept for writing back.
@@ -292,7 +307,7 @@ extension OpenLABELFile {
                            losses: inout [String: Int]) -> [(String, JSONOutput)] {
         let extras = object.openLABEL
         var data: [(String, JSONOutput)] = []
-        if let box = object.cuboid {
+        if let box = object.cuboid, box != extras?.staticCuboid {
             var system = extras?.coordinateSystem
             if let name = system, systems.poses[name] == nil {
                 losses["cuboids written in \(sensor) (their coordinate system has no static pose to it)", default: 0] += 1
@@ -328,8 +343,9 @@ extension OpenLABELFile {
             if !attributes.isEmpty { cuboid.append(("attributes", .object(attributes))) }
             data.append(("cuboid", .array([.object(cuboid)])))
         }
-        if !object.boxes.isEmpty {
-            data.append(("bbox", .array(object.boxes.sorted { $0.key < $1.key }.map { camera, box in
+        let boxes = object.boxes.filter { extras?.staticBoxes[$0.key] != $0.value }
+        if !boxes.isEmpty {
+            data.append(("bbox", .array(boxes.sorted { $0.key < $1.key }.map { camera, box in
                 let given = extras?.boxMembers[camera] ?? []
                 let name = given.first { $0.name == "name" }.map { JSONOutput.raw($0.json.text) } ?? .string(camera)
                 return .object([("name", name)] + (declared.contains(camera) ? [("coordinate_system", .string(camera))] : [])
@@ -342,6 +358,7 @@ extension OpenLABELFile {
         var values = object.attributes
         if placeholder { values["dontcare_placeholders"] = nil }
         if let score = object.score { values["score"] = .number(score) }
+        for (name, value) in extras?.staticAttributes ?? [:] where values[name] == value { values[name] = nil }
         // The order given (else the score first), then the others by name.
         var rank = Dictionary((extras?.attributeOrder ?? []).enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { first, _ in first })
         if rank["score"] == nil { rank["score"] = -1 }

@@ -50,6 +50,11 @@ public struct GoldCheckSettings: Sendable, Hashable, Codable {
     /// many returns (and at least ``nearlyEmptyPoints``) and its fit counting the returns seen through
     /// (`body / (body + shell + seeThrough)`) is better by at least this. Default 0.2.
     public var seeThroughMargin = 0.2
+    /// The returns sit deeper inside the gold box than inside the labelled box by at least this: the
+    /// gold reaches out past the object's visible surface into space the sensor's rays crossed empty
+    /// (a box moved towards the sensor along a car seen end on holds the same returns, but they lie
+    /// this much behind its near faces). Depth of a box: ``BoxEvidence/surfaceDepth``. Default 0.5 m.
+    public var recessMargin = 0.5
     /// Whether findings with doubtful gold still count in the gate metric (`--fail-under`). Default false.
     public var countInGate = false
 
@@ -57,13 +62,14 @@ public struct GoldCheckSettings: Sendable, Hashable, Codable {
 
     /// The keys of the configuration's `goldCheck` object.
     static let keys = ["enabled", "shellMargin", "groundClearance", "groundRadius", "groundSearch", "groundTolerance", "groundPenalty",
-                       "nearlyEmptyPoints", "minimumEvidencePoints", "fitMargin", "supportedFit", "heldShare", "heldFitMargin", "heldShareAlone", "seeThroughMargin", "countInGate"]
+                       "nearlyEmptyPoints", "minimumEvidencePoints", "fitMargin", "supportedFit", "heldShare", "heldFitMargin", "heldShareAlone", "seeThroughMargin", "recessMargin", "countInGate"]
 
     func validate() throws(ConfigurationFileError) {
         for (key, value) in [("shellMargin", shellMargin), ("groundClearance", groundClearance), ("groundRadius", groundRadius),
                              ("groundSearch", groundSearch), ("groundTolerance", groundTolerance), ("groundPenalty", groundPenalty),
                              ("fitMargin", fitMargin), ("supportedFit", supportedFit), ("heldShare", heldShare),
-                             ("heldFitMargin", heldFitMargin), ("heldShareAlone", heldShareAlone), ("seeThroughMargin", seeThroughMargin)] where !(value >= 0 && value.isFinite) {
+                             ("heldFitMargin", heldFitMargin), ("heldShareAlone", heldShareAlone), ("seeThroughMargin", seeThroughMargin),
+                             ("recessMargin", recessMargin)] where !(value >= 0 && value.isFinite) {
             throw .invalid(key: "goldCheck.\(key)", expected: "a number >= 0")
         }
         guard shellMargin > 0 else { throw .invalid(key: "goldCheck.shellMargin", expected: "metres > 0") }
@@ -88,6 +94,11 @@ public struct BoxEvidence: Sendable, Hashable, Codable {
     /// The box's bottom minus the ground height under it, metres (positive: floating); nil when fewer
     /// than 5 returns are near the bottom.
     public var groundGap: Double?
+    /// How deep the visible surface lies inside the box, metres: the 10th percentile, over the returns
+    /// inside above the ground clearance, of the distance along each return's ray from where the ray
+    /// enters the box to the return (about 0 for a box whose near faces touch what the sensor sees);
+    /// nil with fewer than ``GoldCheckSettings/minimumEvidencePoints`` such returns.
+    public var surfaceDepth: Double? = nil
     /// `body / (body + shell)` (0 with neither), less ``GoldCheckSettings/groundPenalty`` when off the
     /// ground: 1 for a box that holds its object with an empty shell on the ground.
     public var fit: Double
@@ -102,13 +113,14 @@ public struct BoxEvidence: Sendable, Hashable, Codable {
     /// "84 inside, 2 in the shell, 0.05 m above the ground, fit 0.98".
     public var description: String {
         "\(inside) inside, \(shell) in the shell, \(seeThrough) seen through" + (groundGap.map { ", bottom " + fixed(abs($0), decimals: 2) + " m " + ($0 >= 0 ? "above" : "below") + " the ground" } ?? "")
-            + ", fit " + fixed(fit, decimals: 2)
+            + (surfaceDepth.map { ", surface " + fixed($0, decimals: 2) + " m inside" } ?? "") + ", fit " + fixed(fit, decimals: 2)
     }
 }
 
 /// The gold check of one finding: the evidence of both boxes and the named factors that make one
 /// side doubtful. Factor names (`gold-nearly-empty`, `labelled-fits-better`, `returns-support-labelled`,
-/// `labelled-holds-more`, `gold-seen-through`, `labelled-nearly-empty`, `gold-fits-better`, `gold-holds-more`) are what the report, JSON and CSV show.
+/// `labelled-holds-more`, `gold-seen-through`, `gold-returns-recessed`, `labelled-nearly-empty`, `gold-fits-better`, `gold-holds-more`,
+/// `labelled-returns-recessed`) are what the report, JSON and CSV show.
 public struct GoldEvidence: Sendable, Hashable, Codable {
     public var gold: BoxEvidence?
     public var labelled: BoxEvidence?
@@ -154,6 +166,45 @@ enum GoldCheck {
     }
 
     static func evidence(_ indices: ArraySlice<[Int]>, box: Box3D, seeThrough: Int, cloud: PointCloud, settings s: GoldCheckSettings) -> BoxEvidence {
+        let i0 = indices.startIndex
+        var evidence = fitEvidence(indices, box: box, seeThrough: seeThrough, cloud: cloud, settings: s)
+        if indices[i0 + 1].count >= max(1, s.minimumEvidencePoints) {
+            var depths = indices[i0 + 1].compactMap { (k) -> Double? in
+                let p = SIMD3(Double(cloud.x[k]), Double(cloud.y[k]), Double(cloud.z[k]))
+                guard let (enter, _) = rayCrossing(box, to: p) else { return nil }
+                return (1 - enter) * (p * p).sum().squareRoot()
+            }
+            if depths.count >= max(1, s.minimumEvidencePoints) {
+                depths.sort()
+                evidence.surfaceDepth = depths[depths.count / 10]
+            }
+        }
+        return evidence
+    }
+
+    /// Where the segment from the sensor (the origin) to `point` enters and leaves `box`, as fractions
+    /// of its length (slab test in the box's frame); nil when it misses the box.
+    static func rayCrossing(_ box: Box3D, to point: SIMD3<Double>) -> (enter: Double, exit: Double)? {
+        let c = cos(box.yaw), s = sin(box.yaw)
+        let o = SIMD3(-(box.x * c + box.y * s), -(-box.x * s + box.y * c), -box.z)
+        let d = SIMD3(point.x * c + point.y * s, -point.x * s + point.y * c, point.z)
+        let half = SIMD3(box.length / 2, box.width / 2, box.height / 2)
+        var enter = 0.0, exit = 1.0
+        for axis in 0..<3 {
+            if abs(d[axis]) < 1e-12 {
+                if abs(o[axis]) > half[axis] { return nil }
+                continue
+            }
+            var t1 = (-half[axis] - o[axis]) / d[axis], t2 = (half[axis] - o[axis]) / d[axis]
+            if t1 > t2 { swap(&t1, &t2) }
+            enter = max(enter, t1)
+            exit = min(exit, t2)
+            if enter > exit { return nil }
+        }
+        return (enter, exit)
+    }
+
+    private static func fitEvidence(_ indices: ArraySlice<[Int]>, box: Box3D, seeThrough: Int, cloud: PointCloud, settings s: GoldCheckSettings) -> BoxEvidence {
         let i = indices.startIndex
         let inside = indices[i].count, body = indices[i + 1].count, shell = max(0, indices[i + 2].count - body)
         var heights = indices[i + 3].map { Double(cloud.z[$0]) }
@@ -175,32 +226,13 @@ enum GoldCheck {
     static func seenThrough(_ boxes: [Box3D], cloud: PointCloud, beyond: Double) -> [Int] {
         var counts = [Int](repeating: 0, count: boxes.count)
         for (b, box) in boxes.enumerated() {
-            let c = cos(box.yaw), s = sin(box.yaw)
-            // The sensor in the box's frame, and the box's half extents.
-            let ox = -(box.x * c + box.y * s), oy = -(-box.x * s + box.y * c), oz = -box.z
-            let half = SIMD3(box.length / 2, box.width / 2, box.height / 2)
-            let near = max(0, (box.x * box.x + box.y * box.y).squareRoot() - (half.x * half.x + half.y * half.y).squareRoot())
+            let half = SIMD2(box.length / 2, box.width / 2)
+            let near = max(0, (box.x * box.x + box.y * box.y).squareRoot() - (half * half).sum().squareRoot())
             var count = 0
             for i in 0..<cloud.count {
-                let px = Double(cloud.x[i]), py = Double(cloud.y[i]), pz = Double(cloud.z[i])
-                let distance = (px * px + py * py).squareRoot()
-                guard distance > near, px.isFinite, py.isFinite, pz.isFinite else { continue }
-                let d = SIMD3(px * c + py * s, -px * s + py * c, pz), o = SIMD3(ox, oy, oz)
-                var enter = 0.0, exit = 1.0
-                var hits = true
-                for axis in 0..<3 {
-                    if abs(d[axis]) < 1e-12 {
-                        if abs(o[axis]) > half[axis] { hits = false; break }
-                        continue
-                    }
-                    var t1 = (-half[axis] - o[axis]) / d[axis], t2 = (half[axis] - o[axis]) / d[axis]
-                    if t1 > t2 { swap(&t1, &t2) }
-                    enter = max(enter, t1)
-                    exit = min(exit, t2)
-                    if enter > exit { hits = false; break }
-                }
-                let length = (px * px + py * py + pz * pz).squareRoot()
-                if hits && enter > 0 && (1 - exit) * length > beyond { count += 1 }
+                let p = SIMD3(Double(cloud.x[i]), Double(cloud.y[i]), Double(cloud.z[i]))
+                guard (p.x * p.x + p.y * p.y).squareRoot() > near, p.x.isFinite, p.y.isFinite, p.z.isFinite else { continue }
+                if let (enter, exit) = rayCrossing(box, to: p), enter > 0, (1 - exit) * (p * p).sum().squareRoot() > beyond { count += 1 }
             }
             counts[b] = count
         }
@@ -223,6 +255,10 @@ enum GoldCheck {
             }
             if labelled.inside >= max(gold.inside, s.nearlyEmptyPoints) && labelled.solidity - gold.solidity >= s.seeThroughMargin {
                 against.goldFactors.append("gold-seen-through")
+            }
+            if let g = gold.surfaceDepth, let l = labelled.surfaceDepth {
+                if g - l >= s.recessMargin { against.goldFactors.append("gold-returns-recessed") }
+                if l - g >= s.recessMargin { against.labelledFactors.append("labelled-returns-recessed") }
             }
             if gold.inside >= s.minimumEvidencePoints, let goldOnly,
                goldOnly >= s.heldShareAlone || (goldOnly >= s.heldShare && gold.fit - labelled.fit >= s.heldFitMargin) {

@@ -8,7 +8,8 @@ import Testing
 /// A sweep of a car-sized object standing on flat ground, as a lidar at the origin sees it: returns on
 /// the two faces towards the sensor (every 5 cm) and a ground grid (every 20 cm) around it, the ground
 /// at z = -1.7 m.
-private func sweep(object: Box3D?) -> PointCloud {
+/// With `endOn`, only the rear face (as a car straight ahead shows itself).
+private func sweep(object: Box3D?, endOn: Bool = false) -> PointCloud {
     var x: [Float] = [], y: [Float] = [], z: [Float] = []
     func add(_ p: SIMD3<Double>) { x.append(Float(p.x)); y.append(Float(p.y)); z.append(Float(p.z)) }
     for i in -60...60 { for j in -60...60 { add(SIMD3(12 + Double(i) * 0.2, Double(j) * 0.2, -1.7)) } }
@@ -18,7 +19,7 @@ private func sweep(object: Box3D?) -> PointCloud {
         var h = -box.height / 2 + 0.25  // up to 2 cm under the top
         while h <= box.height / 2 - 0.02 {
             var u = -box.length / 2 + 0.02
-            while u <= box.length / 2 - 0.02 { add(world(u, -box.width / 2 + 0.02, h)); u += 0.05 }  // the side towards the sensor (2 cm inside)
+            while !endOn && u <= box.length / 2 - 0.02 { add(world(u, -box.width / 2 + 0.02, h)); u += 0.05 }  // the side towards the sensor (2 cm inside)
             var v = -box.width / 2 + 0.02
             while v <= box.width / 2 - 0.02 { add(world(-box.length / 2 + 0.02, v, h)); v += 0.05 }  // the rear
             h += 0.1
@@ -28,6 +29,9 @@ private func sweep(object: Box3D?) -> PointCloud {
 }
 
 private let car = Box3D(x: 12, y: 3, z: -1.7 + 0.75, length: 4.4, width: 1.8, height: 1.5, yaw: 0.1)
+
+/// A car straight ahead, its rear towards the sensor.
+private let carAhead = Box3D(x: 20, y: 0, z: -1.7 + 0.75, length: 4.4, width: 1.8, height: 1.5, yaw: 0)
 
 private func object(_ box: Box3D) -> LabeledObject { LabeledObject(category: "Car", cuboid: box) }
 
@@ -51,6 +55,8 @@ struct GoldCheckScenario: CustomTestStringConvertible, Sendable {
     var goldDoubtful: Bool
     /// A factor the verdict must name (on either side).
     var factor: String?
+    /// Whether the sweep shows only the object's rear.
+    var endOn = false
     var testDescription: String { name }
 }
 
@@ -75,12 +81,23 @@ struct GoldCheckTests {
                           sweepObject: car, goldDoubtful: true, factor: "returns-support-labelled"),
         GoldCheckScenario(name: "extra box on empty ground", finding: finding(.extra, gold: nil, labelled: car),
                           sweepObject: nil, goldDoubtful: false, factor: "labelled-nearly-empty"),
+        // Seen end on, a box moved 1 m towards the sensor holds the very returns the right box holds:
+        // only the rays crossing its empty front tell them apart.
+        GoldCheckScenario(name: "car seen end on, gold moved 1 m towards the sensor, tasker right",
+                          finding: finding(.belowThreshold, gold: moved(carAhead, -1, 0), labelled: carAhead),
+                          sweepObject: carAhead, goldDoubtful: true, factor: "gold-returns-recessed", endOn: true),
+        GoldCheckScenario(name: "car seen end on, gold right, tasker moved 1 m towards the sensor",
+                          finding: finding(.belowThreshold, gold: carAhead, labelled: moved(carAhead, -1, 0)),
+                          sweepObject: carAhead, goldDoubtful: false, factor: "labelled-returns-recessed", endOn: true),
+        GoldCheckScenario(name: "car seen end on, gold and tasker 0.2 m apart: neither recessed",
+                          finding: finding(.inaccurate, gold: carAhead, labelled: moved(carAhead, -0.2, 0)),
+                          sweepObject: carAhead, goldDoubtful: false, factor: nil, endOn: true),
     ]
 
     @Test("the verdict of each scenario", arguments: scenarios)
     func verdict(_ scenario: GoldCheckScenario) throws {
         var findings = [scenario.finding]
-        GoldCheck.annotate(&findings, cloud: sweep(object: scenario.sweepObject), settings: GoldCheckSettings())
+        GoldCheck.annotate(&findings, cloud: sweep(object: scenario.sweepObject, endOn: scenario.endOn), settings: GoldCheckSettings())
         let check = try #require(findings[0].goldCheck)
         #expect(check.goldDoubtful == scenario.goldDoubtful, "\(check.describe(goldName: "gold", labelledName: "tasker"))")
         if let factor = scenario.factor { #expect((check.goldFactors + check.labelledFactors).contains(factor)) }
