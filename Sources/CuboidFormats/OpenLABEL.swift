@@ -319,9 +319,9 @@ public enum OpenLABELFile {
             let size = SIMD3(values[values.count - 3], values[values.count - 2], values[values.count - 1])
             let system = cuboid["coordinate_system"]?.string.flatMap { $0.isEmpty ? nil : $0 } ?? sensor
             if isDontCare && size.x < 0 && size.y < 0 && size.z < 0 {
-                // A DontCare region's placeholder cuboid (KITTI tracking writes sizes -1000).
+                // A DontCare region's placeholder cuboid (KITTI tracking writes sizes -1000): not a box,
+                // and not valid OpenLABEL, so not written back; KITTI tracking export writes it again.
                 if size == SIMD3(repeating: -1000) { object.attributes["dontcare_placeholders"] = .text("tracking") }
-                extras.otherData.append(NamedJSON(name: "cuboid", json: RawJSON(data["cuboid"]!)))
             } else {
                 guard size.x >= 0, size.y >= 0, size.z >= 0 else {
                     throw cuboid.invalid(field: "cuboid val", expected: "sizes >= 0")

@@ -353,10 +353,8 @@ extension OpenLABELFile {
                                + outputMembers(given.filter { $0.name != "name" }))
             })))
         }
-        let placeholder = extras?.otherData.contains { $0.name == "cuboid" } == true
         var numbers: [JSONOutput] = [], texts: [JSONOutput] = [], flags: [JSONOutput] = []
         var values = object.attributes
-        if placeholder { values["dontcare_placeholders"] = nil }
         if let score = object.score { values["score"] = .number(score) }
         for (name, value) in extras?.staticAttributes ?? [:] where values[name] == value { values[name] = nil }
         // The order given (else the score first), then the others by name.

@@ -249,7 +249,7 @@ func fillTrack(id: String, entries: [(frame: Int, object: LabeledObject)], conte
 
     // Template for filled objects: the class, and attributes from the keyframes that describe the object
     // rather than one view of it.
-    var template = filledTemplate(id: id, category: category, from: cuboidEntries.first!.object)
+    let template = filledTemplate(id: id, category: category, from: cuboidEntries.first!.object)
     let filledObjects: [LabeledObject]
     switch context.options.method {
     case .sensorLinear:
