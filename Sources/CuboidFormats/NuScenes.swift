@@ -14,7 +14,9 @@ public enum NuScenesResultsFile {
     /// `size` is `[width, length, height]`, `rotation` `[w, x, y, z]`, `velocity` the attributes
     /// `velocity_x`/`velocity_y` (m/s, global; 0 when absent), `attribute_name` the text attribute of
     /// that name (or empty).
-    /// - Throws: ``LabelFileError/unmappedClass(name:format:)`` for a class outside ``detectionClasses``.
+    /// `detection_name` is the class as ``ClassNames/nuScenesDetectionClass(_:classes:)`` names it
+    /// (`Car` -> `car`, `Van` -> `car`, `Cyclist` -> `bicycle`, `Person_sitting` -> `pedestrian`).
+    /// - Throws: ``LabelFileError/unmappedClass(name:format:)`` for a class nuScenes detection has no class for.
     public static func encode(_ set: LabelSet) throws(LabelFileError) -> [UInt8] {
         var results: [(String, JSONOutput)] = []
         for frame in set.frames {
@@ -22,7 +24,9 @@ public enum NuScenesResultsFile {
             let pose = frame.egoPose ?? .identity
             for object in frame.objects {
                 guard let box = object.cuboid else { continue }
-                guard detectionClasses.contains(object.category) else { throw .unmappedClass(name: object.category, format: "nuScenes detection") }
+                guard let name = ClassNames.nuScenesDetectionClass(object.category, classes: detectionClasses) else {
+                    throw .unmappedClass(name: object.category, format: "nuScenes detection")
+                }
                 let center = pose.apply(to: box.center)
                 let rotation = pose.rotation * object.orientation
                 boxes.append(.object([
@@ -31,7 +35,7 @@ public enum NuScenesResultsFile {
                     ("size", .numbers([box.width, box.length, box.height])),
                     ("rotation", .numbers([rotation.w, rotation.x, rotation.y, rotation.z])),
                     ("velocity", .numbers([object.attributes["velocity_x"]?.number ?? 0, object.attributes["velocity_y"]?.number ?? 0])),
-                    ("detection_name", .string(object.category)),
+                    ("detection_name", .string(name)),
                     ("detection_score", .number(object.score ?? 1)),
                     ("attribute_name", .string(object.attributes["attribute_name"]?.text ?? "")),
                 ]))

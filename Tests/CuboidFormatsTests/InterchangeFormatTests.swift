@@ -97,7 +97,20 @@ struct InterchangeFormatTests {
         let expected = RigidPose(yaw: 0.5, translation: SIMD3(100, 200, 1)).apply(to: SIMD3(10, 2, 0.5))
         #expect(abs(box.x - expected.x) < 1e-9 && abs(box.y - expected.y) < 1e-9 && abs(box.yaw - 0.8) < 1e-12)
         #expect(box.length == 4.5 && box.width == 1.9 && global.frames[0].objects[0].score == 0.8)
-        detections.frames[0].objects[0].category = "Car"
-        #expect(throws: LabelFileError.unmappedClass(name: "Car", format: "nuScenes detection")) { try NuScenesResultsFile.encode(detections) }
+        detections.frames[0].objects[0].category = "Tram"
+        #expect(throws: LabelFileError.unmappedClass(name: "Tram", format: "nuScenes detection")) { try NuScenesResultsFile.encode(detections) }
+    }
+
+    @Test("nuScenes detection names: the class without case, else as nuScenes counts KITTI's classes; none for Tram, Misc, DontCare",
+          arguments: [("Car", "car"), ("TRUCK", "truck"), ("pedestrian", "pedestrian"), ("Van", "car"), ("Cyclist", "bicycle"),
+                      ("Person_sitting", "pedestrian"), ("Rider", "bicycle"), ("Tram", nil), ("Misc", nil), ("DontCare", nil)] as [(String, String?)])
+    func nuScenesNames(_ category: String, _ expected: String?) throws {
+        let set = LabelSet(frames: [LabeledFrame(name: "token", objects: [
+            LabeledObject(category: category, cuboid: Box3D(x: 10, y: 2, z: 0.5, length: 4.5, width: 1.9, height: 1.6, yaw: 0.3), score: 0.8)])])
+        if let expected {
+            #expect(try NuScenesResultsFile.decode(NuScenesResultsFile.encode(set)).frames[0].objects[0].category == expected)
+        } else {
+            #expect(throws: LabelFileError.unmappedClass(name: category, format: "nuScenes detection")) { try NuScenesResultsFile.encode(set) }
+        }
     }
 }
