@@ -146,25 +146,8 @@ public enum CVATFile {
     /// under `camera`. Attributes that read as numbers become numbers, `true`/`false` flags.
     /// - Throws: ``LabelFileError`` with the line, or the offset of a byte that is not UTF-8.
     public static func decode(_ bytes: [UInt8], camera: String = "image") throws(LabelFileError) -> LabelSet {
-        // Foundation's XMLParser traps on names that are not UTF-8 (it force-unwraps them), so the
-        // bytes are checked first: CVAT writes UTF-8.
-        if let offset = firstInvalidUTF8Offset(bytes) { throw .notText(offset: offset) }
-        // It also dereferences a null pointer on a processing instruction without data (`<?a?>`):
-        // CVAT files hold none besides the XML declaration, so any other is refused.
-        if let offset = processingInstructionOffset(bytes) {
-            throw .syntax(line: bytes[..<offset].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }, column: 0,
-                          expected: "no processing instruction besides the XML declaration")
-        }
         let reader = CVATReader(camera: camera)
-        let parser = XMLParser(data: Data(bytes))
-        parser.delegate = reader
-        let ok = parser.parse()
-        if let failure = reader.failure { throw failure }
-        guard ok else {
-            throw .syntax(line: parser.lineNumber, column: parser.columnNumber,
-                          expected: "well-formed XML (\(parser.parserError.map { "\($0)" } ?? "parser error"))")
-        }
-        if let cut = unfinishedDocument(bytes, openElements: reader.path, sawRoot: reader.sawRoot) { throw cut }
+        try parseLabelXML(bytes, with: reader)
         return reader.result()
     }
 
@@ -172,7 +155,7 @@ public enum CVATFile {
     public static func read(_ path: String) throws -> LabelSet { try FileBytes.decode(path) { (bytes) throws(LabelFileError) in try decode(bytes) } }
 }
 
-private final class CVATReader: NSObject, XMLParserDelegate {
+private final class CVATReader: NSObject, XMLLabelReader {
     let camera: String
     var failure: LabelFileError?
     var frames: [Int: LabeledFrame] = [:]
@@ -314,6 +297,36 @@ private final class CVATReader: NSObject, XMLParserDelegate {
 /// The error for an XML document that ends before its root element does (libxml2's SAX parser, behind
 /// Foundation's `XMLParser` on Linux, reports a cut file as parsed), or that holds no element: the
 /// last line and the element still open. Nil for a finished document.
+/// A label file's XML reader: what it failed on, the elements still open, whether it saw the root.
+protocol XMLLabelReader: XMLParserDelegate {
+    var failure: LabelFileError? { get }
+    var path: [String] { get }
+    var sawRoot: Bool { get }
+}
+
+/// Runs Foundation's XMLParser over a label file (CVAT, Kitti Raw tracklets) with `reader`, after the
+/// checks the parser needs, and gives every failure as a ``LabelFileError`` with its line.
+func parseLabelXML(_ bytes: [UInt8], with reader: some XMLLabelReader) throws(LabelFileError) {
+    // Foundation's XMLParser traps on names that are not UTF-8 (it force-unwraps them), so the
+    // bytes are checked first: these formats are UTF-8.
+    if let offset = firstInvalidUTF8Offset(bytes) { throw .notText(offset: offset) }
+    // It also dereferences a null pointer on a processing instruction without data (`<?a?>`):
+    // these files hold none besides the XML declaration, so any other is refused.
+    if let offset = processingInstructionOffset(bytes) {
+        throw .syntax(line: bytes[..<offset].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }, column: 0,
+                      expected: "no processing instruction besides the XML declaration")
+    }
+    let parser = XMLParser(data: Data(bytes))
+    parser.delegate = reader
+    let ok = parser.parse()
+    if let failure = reader.failure { throw failure }
+    guard ok else {
+        throw .syntax(line: parser.lineNumber, column: parser.columnNumber,
+                      expected: "well-formed XML (\(parser.parserError.map { "\($0)" } ?? "parser error"))")
+    }
+    if let cut = unfinishedDocument(bytes, openElements: reader.path, sawRoot: reader.sawRoot) { throw cut }
+}
+
 func unfinishedDocument(_ bytes: [UInt8], openElements: [String], sawRoot: Bool) -> LabelFileError? {
     guard !sawRoot || !openElements.isEmpty else { return nil }
     let line = bytes.reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }

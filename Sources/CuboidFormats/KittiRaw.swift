@@ -139,11 +139,6 @@ public enum KittiRawFile {
     /// 1-based position. Frames not in the list are named with ten digits, as datumaro names them.
     /// - Throws: ``LabelFileError`` with the line.
     public static func decode(tracklets bytes: [UInt8], frameList: [UInt8]? = nil) throws(LabelFileError) -> LabelSet {
-        if let offset = firstInvalidUTF8Offset(bytes) { throw .notText(offset: offset) }
-        if let offset = processingInstructionOffset(bytes) {
-            throw .syntax(line: bytes[..<offset].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }, column: 0,
-                          expected: "no processing instruction besides the XML declaration")
-        }
         var names: [Int: String] = [:]
         if let frameList {
             for (number, line) in try numberedLines(frameList, notText: { LabelFileError.notText(offset: $0) }) {
@@ -156,15 +151,7 @@ public enum KittiRawFile {
             }
         }
         let reader = KittiRawReader()
-        let parser = XMLParser(data: Data(bytes))
-        parser.delegate = reader
-        let ok = parser.parse()
-        if let failure = reader.failure { throw failure }
-        guard ok else {
-            throw .syntax(line: parser.lineNumber, column: parser.columnNumber,
-                          expected: "well-formed XML (\(parser.parserError.map { "\($0)" } ?? "parser error"))")
-        }
-        if let cut = unfinishedDocument(bytes, openElements: reader.path, sawRoot: reader.sawRoot) { throw cut }
+        try parseLabelXML(bytes, with: reader)
         let count = max((names.keys.max() ?? -1) + 1, (reader.objects.keys.max() ?? -1) + 1)
         var set = LabelSet(sensorName: "velodyne")
         set.frames = (0..<count).map { LabeledFrame(name: names[$0] ?? String(format: "%010d", $0), objects: reader.objects[$0] ?? []) }
@@ -183,7 +170,7 @@ public enum KittiRawFile {
 
 /// Reads the tracklets of `tracklet_labels.xml`: items at depth 1 of `<tracklets>` are tracklets,
 /// items of `<poses>` are poses.
-private final class KittiRawReader: NSObject, XMLParserDelegate {
+private final class KittiRawReader: NSObject, XMLLabelReader {
     var failure: LabelFileError?
     var objects: [Int: [LabeledObject]] = [:]
     private(set) var path: [String] = []
