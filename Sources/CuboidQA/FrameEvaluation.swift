@@ -238,11 +238,10 @@ extension FrameMatcher {
 
     /// The frame's input to average precision (NaN scores mark boxes without a score).
     func apFrame(_ match: ClassFrameMatch, labelFrame: LabeledFrame) -> APFrame {
-        let onDontCare = match.labelled.indices.map { l in
-            match.ignoredLabels.contains(l) && !match.pairs.contains { $0.label == l && $0.gold >= match.counted.count && $0.similarity >= threshold(match.category) }
-        }
         var frame = APFrame(countedGold: match.counted.count, ignoredGold: match.ignoredGold.count,
-                            scores: match.labelled.map { labelFrame.objects[$0.index].score }, ignoredLabel: onDontCare, pairs: match.pairs)
+                            scores: match.labelled.map { labelFrame.objects[$0.index].score },
+                            dontCareShares: match.dontCareShares.isEmpty ? Array(repeating: 0, count: match.labelled.count) : match.dontCareShares,
+                            pairs: match.pairs)
         if configuration.metrics.contains(.nuscenes) && configuration.match.usesCuboids {
             let settings = configuration.nuScenes
             frame.nuScenes = NuScenesCalculator.candidates(

@@ -36,6 +36,9 @@ struct ClassFrameMatch: Sendable {
     var labelled: [PreparedObject] = []
     /// Positions in `labelled` of boxes that fell on ignored gold or DontCare regions.
     var ignoredLabels: Set<Int> = []
+    /// Per labelled box, the largest share of its 2D box inside one DontCare region (0 without
+    /// regions, a 2D box, or in agreement mode): the box's overlap with a COCO crowd region.
+    var dontCareShares: [Double] = []
     /// Labelled boxes of the class left out of scoring by the positional gold filters (range, 2D height).
     var filteredLabels = 0
     /// Matches: positions in `counted` and `labelled`, with the overlap reported (IoU; BEV IoU for the
@@ -135,17 +138,20 @@ struct FrameMatcher {
         configuration.match == .centerDistance ? iou(a.cuboid!.bev, b.cuboid!.bev) : similarity
     }
 
-    /// Whether a labelled box lies at least half inside a DontCare region.
-    func inDontCare(_ object: PreparedObject, regions: [Box2D]) -> Bool {
-        guard !regions.isEmpty else { return false }
+    /// The largest share of a labelled box's 2D box (its projection for cuboid criteria) inside one
+    /// DontCare region: COCO's intersection over the detection's area for a crowd region. The default
+    /// scores ignore an unmatched box at a share of at least half; AP at a share of at least the IoU
+    /// threshold, as COCOeval does.
+    func dontCareShare(_ object: PreparedObject, regions: [Box2D]) -> Double {
+        guard !regions.isEmpty else { return 0 }
         let box: Box2D?
         if configuration.match.usesCuboids {
             box = camera.flatMap { camera in object.cuboid.flatMap { projectedBox($0, camera: camera) } }
         } else {
             box = object.box
         }
-        guard let box, box.area > 0 else { return false }
-        return Self.largestDontCareOverlap(box, regions: regions) >= 0.5 * box.area
+        guard let box, box.area > 0 else { return 0 }
+        return Self.largestDontCareOverlap(box, regions: regions) / box.area
     }
 
     /// The largest intersection area of a 2D box with any DontCare region (pixels squared): the one
@@ -201,10 +207,11 @@ struct FrameMatcher {
                 result.pairs.append(GatedPair(gold: result.counted.count + g, label: l, similarity: ignored[l, g]))
             }
         }
+        result.dontCareShares = result.labelled.map { symmetric ? 0 : dontCareShare($0, regions: dontCare) }
         let matched = Set(result.matches.map(\.label))
         for l in result.labelled.indices where !matched.contains(l) {
             let onIgnored = (0..<ignored.columns).contains { ignored[l, $0] >= threshold }
-            if onIgnored || (!symmetric && inDontCare(result.labelled[l], regions: dontCare)) { result.ignoredLabels.insert(l) }
+            if onIgnored || result.dontCareShares[l] >= 0.5 { result.ignoredLabels.insert(l) }
         }
         return result
     }

@@ -67,7 +67,8 @@ public struct DetectionMetrics: Sendable, Hashable, Codable {
 ///
 /// Boxes are taken in descending score (at most ``AveragePrecisionCalculator/maximumPerFrame`` per
 /// frame) and each is matched, as in pycocotools, to the unmatched gold box it overlaps most at or above the threshold
-/// (counted gold before ignored gold; a box on ignored gold is left out). The precision envelope of
+/// (counted gold before ignored gold; a box on ignored gold is left out, and so is a box no gold takes
+/// whose share inside a DontCare region reaches the threshold, as COCOeval treats crowd regions). The precision envelope of
 /// the resulting curve is sampled at 101 recall points 0, 0.01, ..., 1 (COCO) and at the 40 points
 /// 1/40, ..., 1 (KITTI's R40 sampling).
 public struct AveragePrecision: Sendable, Hashable, Codable {
@@ -86,10 +87,11 @@ public struct AveragePrecision: Sendable, Hashable, Codable {
 struct APFrame: Sendable, Hashable, Codable {
     var countedGold: Int
     var ignoredGold: Int
-    /// Scores of the labelled boxes (in `labelled` order; nil for a box without one); boxes on
-    /// DontCare are marked ignored.
+    /// Scores of the labelled boxes (in `labelled` order; nil for a box without one).
     var scores: [Double?]
-    var ignoredLabel: [Bool]
+    /// Per labelled box, the largest share of it inside one DontCare region: a box no gold takes is
+    /// left out at a share of at least the IoU threshold (COCO's crowd regions).
+    var dontCareShares: [Double]
     /// Similarity of (label, gold) pairs above the gate; gold `>= countedGold` are ignored gold.
     var pairs: [GatedPair]
     /// Labelled boxes near counted gold for the nuScenes metric (nil unless it is asked for and the
@@ -138,7 +140,9 @@ enum AveragePrecisionCalculator {
                 }
                 if chosen >= 0 { taken[chosen] = true }
                 let onIgnored = chosen >= frame.countedGold
-                if frame.ignoredLabel[label] && chosen < 0 { continue }
+                // COCO's crowd rule: a box no gold takes is on a DontCare region when the share of it
+                // inside reaches the threshold.
+                if chosen < 0 && frame.dontCareShares[label] >= start { continue }
                 if onIgnored { continue }
                 scored.append((frame.scores[label]!, chosen >= 0))
             }
