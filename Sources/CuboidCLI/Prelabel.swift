@@ -13,7 +13,8 @@ struct Prelabel: ParsableCommand {
             and preview/ images. Frames detected by an earlier run are read back from OUT/cache only when \
             that run had the same sweep bytes, configuration, external detections and tool version; \
             other frames are detected again (and counted as re-detected). \
-            With several sequences each gets OUT/NAME; --shard K/N takes every N-th sequence from the K-th, \
+            A KITTI tracking folder (training, or the folder above it) with several sequences stands for \
+            each training/velodyne/SEQ. With several sequences each gets OUT/NAME; --shard K/N takes every N-th sequence from the K-th, \
             in name order, so N machines can split a batch.
             """)
 
@@ -59,7 +60,7 @@ struct Prelabel: ParsableCommand {
     @Option(help: "Gold labels for --score (OpenLABEL; default: SEQUENCE/gold.openlabel.json, else the sequence's own labels).")
     var gold: String?
 
-    @Option(help: "Camera bounding the scored region (default: image_2 for KITTI object folders, else the whole sweep).")
+    @Option(help: "Camera bounding the scored region (default: camera 2 for KITTI folders whose gold covers only its view: image_2 for KITTI object, image_02 for KITTI tracking and KITTI raw with label_02; else the whole sweep).")
     var regionCamera: String?
 
     func run() throws {
@@ -91,6 +92,8 @@ struct Prelabel: ParsableCommand {
         guard let mode = ExternalDetectionMode(rawValue: detectionsMode) else { throw ValidationError("--detections-mode is join or replace") }
         options.externalMode = mode
 
+        // A KITTI tracking folder with several sequences stands for each of them (SensorSequence.sequenceFolders).
+        let sequences = self.sequences.flatMap { SensorSequence.sequenceFolders($0) }
         // Each sequence's folder: OUT itself, or OUT/NAME (NAME made safe as one component) with several.
         let folders = Dictionary(uniqueKeysWithValues: sequences.map { path in
             (path, sequences.count == 1 ? out : PathComponent.file(in: out, name: Paths.lastComponent(path)))
@@ -154,7 +157,7 @@ struct Prelabel: ParsableCommand {
         if score {
             let goldPath = gold ?? (FileManager.default.fileExists(atPath: path + "/gold.openlabel.json") ? path + "/gold.openlabel.json" : nil)
             let goldSet = try goldPath.map { try LabelStore.read($0, format: .openLABEL) } ?? sequence.labelSet()
-            let region = regionCamera ?? (sequence.layout == .kittiObject ? "image_2" : nil)
+            let region = regionCamera ?? sequence.labelledRegionCamera
             let (detection, tracking) = try DetectionScoring.scoreWithTracking(summary.labels, gold: goldSet, sequence: sequence, regionCamera: region)
             for result in detection { print("  " + scoreLine(result)) }
             if summary.tracked {
