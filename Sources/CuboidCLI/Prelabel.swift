@@ -126,7 +126,8 @@ struct Prelabel: ParsableCommand {
         var options = options
         let sequence = try openSequence(path)
         let outputs = PrelabelRunner.outputs(in: output, formats: options.formats)
-        try refuseOverwriting(inputs: sequence.inputFiles + [config, detections, gold], outputFiles: outputs.files, outputFolders: outputs.folders)
+        try refuseOverwriting(inputs: sequence.inputFiles + [config, detections, gold], outputFiles: outputs.files + (score ? [output + "/score.json"] : []),
+                              outputFolders: outputs.folders)
         try PrelabelRunner.checkFormats(options.formats, sequence: sequence, camera: options.camera)
         let lock = try holdOutputFolder(output)
         defer { withExtendedLifetime(lock) {} }
@@ -159,14 +160,16 @@ struct Prelabel: ParsableCommand {
             let goldSet = try goldPath.map { try LabelStore.read($0, format: .openLABEL) } ?? sequence.labelSet()
             let region = regionCamera ?? sequence.labelledRegionCamera
             let (detection, tracking) = try DetectionScoring.scoreWithTracking(summary.labels, gold: goldSet, sequence: sequence, regionCamera: region)
-            for result in detection { print("  " + scoreLine(result)) }
-            if summary.tracked {
-                for result in tracking {
-                    let mota = result.mota.map { String(format: "MOTA %.3f", $0) } ?? "MOTA n/a (no gold)"
-                    print(String(format: "  %@ tracking: %@, %d identity switches, %d misses, %d false positives over %d gold boxes (IoU 0.5)",
-                                 result.criteria.category, mota, result.identitySwitches, result.misses, result.falsePositives, result.goldObjects))
-                }
+            let classes = zip(detection, tracking).map { detection, tracking in
+                SequenceScore.Class(name: detection.criteria.category, gold: detection.goldObjects,
+                                    thresholds: detection.counts.map { SequenceScore.Threshold(iou: $0.threshold, truePositives: $0.truePositives,
+                                                                                              falseNegatives: $0.falseNegatives, falsePositives: $0.falsePositives) },
+                                    mota: summary.tracked ? tracking.mota : nil, identitySwitches: summary.tracked ? tracking.identitySwitches : nil)
             }
+            let score = SequenceScore(sequence: sequence.name, frames: summary.frames, tracked: summary.tracked, classes: classes)
+            for result in score.classes { print("  " + SequenceScore.line(result)) }
+            for result in score.classes { if let line = SequenceScore.trackingLine(result, iou: 0.5) { print("  " + line) } }
+            try FileBytes.writeAtomically(score.encoded, to: output + "/score.json")
         }
     }
 }
@@ -176,15 +179,4 @@ func stageTimes(_ timings: DetectionTimings, sweeps: Int) -> String {
     let n = Double(max(sweeps, 1)) / 1000
     return String(format: "per sweep: ground %.1f ms, clustering %.1f ms, fitting %.1f ms, total %.1f ms",
                   timings.ground / n, timings.clustering / n, timings.fitting / n, timings.total / n)
-}
-
-/// `Car: 12 gold; IoU 0.5 recall 0.917 precision 0.846 (tp 11, fn 1, fp 2); IoU 0.7 ...`; a class
-/// without gold says "no gold" instead of a recall, and "n/a" stands for a precision without predictions.
-func scoreLine(_ score: DetectionScore) -> String {
-    let parts = score.counts.map {
-        String(format: "IoU %.1f ", $0.threshold) + ($0.recall.map { String(format: "recall %.3f", $0) } ?? "no gold")
-            + " precision " + ($0.precision.map { String(format: "%.3f", $0) } ?? "n/a")
-            + String(format: " (tp %d, fn %d, fp %d)", $0.truePositives, $0.falseNegatives, $0.falsePositives)
-    }
-    return "\(score.criteria.category): \(score.goldObjects) gold; " + parts.joined(separator: "; ")
 }
