@@ -70,6 +70,7 @@ def data_sets(data):
     sets += [
         ("kitti-object", lambda work: (kitti, [])),
         ("kitti-object-007347", lambda work: (kitti_007347(work, kitti), [])),
+        ("kitti-tracking-0000-tracked", lambda work: (tracking, [])),
         ("kitti-tracking-0000-untracked", lambda work: (tracking_untracked(work, tracking), [])),
         ("kitti-raw-0005-sweeps", lambda work: (raw_sweeps(work, data), [])),
         ("sustechpoints", lambda work: (os.path.join(data, "sustechpoints"), [])),
@@ -103,19 +104,20 @@ def kitti_007347(work, kitti):
 
 
 def tracking_untracked(work, tracking):
-    """KITTI tracking 0000 without its poses, so each sweep is detected alone: the KITTI raw form
-    (velodyne_points/data, calib.txt, label_02/0000.txt)."""
-    root = os.path.join(work, "in", "kitti-tracking-0000-untracked")
-    link(os.path.join(tracking, "velodyne", "0000"), os.path.join(root, "velodyne_points", "data"))
-    link(os.path.join(tracking, "calib", "0000.txt"), os.path.join(root, "calib.txt"))
-    link(os.path.join(tracking, "label_02", "0000.txt"), os.path.join(root, "label_02", "0000.txt"))
+    """KITTI tracking 0000 without its poses, so each sweep is detected alone: the same layout
+    (training/velodyne/0000, calib/0000.txt, label_02/0000.txt) without poses/."""
+    root = os.path.join(work, "in", "kitti-tracking-0000-untracked", "training")
+    link(os.path.join(tracking, "velodyne", "0000"), os.path.join(root, "velodyne", "0000"))
+    for folder in ("calib", "label_02"):
+        link(os.path.join(tracking, folder, "0000.txt"), os.path.join(root, folder, "0000.txt"))
     return root
 
 
 def raw_sweeps(work, data):
     """The 60 full 360-degree sweeps of KITTI raw drive 0005 (KITTI tracking 0000's frames 0-59) with
-    that sequence's gold, in the KITTI raw form; scored over the whole sweep, though the gold covers
-    camera 2's view only."""
+    that sequence's gold, in the KITTI raw form (velodyne_points/data, calib.txt, label_02/0000.txt);
+    no poses, so untracked; scored inside camera 2's view (prelabel's default region there), which is
+    all the gold covers."""
     root = os.path.join(work, "in", "kitti-raw-0005-sweeps")
     raw = os.path.join(data, "kitti_raw", "2011_09_26_drive_0005")
     link(os.path.join(raw, "velodyne_points", "data"), os.path.join(root, "velodyne_points", "data"))
@@ -150,6 +152,8 @@ def rows_from_score(dataset, score, truck_boxes):
             if score.get("tracked"):
                 figures += [("mota", entry.get("mota")), ("idf1", entry.get("idf1"))]
         figures.append(("false@0.5", by_iou[0.5]["fp"]))
+        # JSON writes 0.0 as 0: fractions are floats, counts ints.
+        figures = [(f, v if v is None or f == "false@0.5" else float(v)) for f, v in figures]
         rows += [row(dataset, cls, figure, value, gold) for figure, value in figures]
     if not any(entry["class"] == "Truck" for entry in score["classes"]):
         rows.append(row(dataset, "Truck", "boxes", truck_boxes, None))
