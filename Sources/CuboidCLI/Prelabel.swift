@@ -54,13 +54,13 @@ struct Prelabel: ParsableCommand {
     @Flag(help: "Skip the preview images.")
     var noPreviews = false
 
-    @Flag(help: "Score the pre-labels against the sequence's gold (Car, Pedestrian, Cyclist; BEV IoU 0.5 and 0.7; gold within 40 m with >= 10 points).")
+    @Flag(help: "Score the pre-labels against the sequence's gold with cuboid qa's evaluation (Car, Pedestrian, Cyclist; BEV IoU 0.5 and 0.7; gold within 40 m with >= 10 points; CLEAR MOT and IDF1 when tracked); writes OUT/score.json.")
     var score = false
 
     @Option(help: "Gold labels for --score (OpenLABEL; default: SEQUENCE/gold.openlabel.json, else the sequence's own labels).")
     var gold: String?
 
-    @Option(help: "Camera bounding the scored region (default: camera 2 for KITTI folders whose gold covers only its view: image_2 for KITTI object, image_02 for KITTI tracking and KITTI raw with label_02; else the whole sweep).")
+    @Option(help: "Camera bounding the scored region (default: camera 2 for KITTI folders whose gold covers only its view: image_2 for KITTI object, image_02 for KITTI tracking and KITTI raw with label_02, when scored against the layout's own labels; else the whole sweep).")
     var regionCamera: String?
 
     func run() throws {
@@ -158,15 +158,10 @@ struct Prelabel: ParsableCommand {
         if score {
             let goldPath = gold ?? (FileManager.default.fileExists(atPath: path + "/gold.openlabel.json") ? path + "/gold.openlabel.json" : nil)
             let goldSet = try goldPath.map { try LabelStore.read($0, format: .openLABEL) } ?? sequence.labelSet()
-            let region = regionCamera ?? sequence.labelledRegionCamera
-            let (detection, tracking) = try DetectionScoring.scoreWithTracking(summary.labels, gold: goldSet, sequence: sequence, regionCamera: region)
-            let classes = zip(detection, tracking).map { detection, tracking in
-                SequenceScore.Class(name: detection.criteria.category, gold: detection.goldObjects,
-                                    thresholds: detection.counts.map { SequenceScore.Threshold(iou: $0.threshold, truePositives: $0.truePositives,
-                                                                                              falseNegatives: $0.falseNegatives, falsePositives: $0.falsePositives) },
-                                    mota: summary.tracked ? tracking.mota : nil, identitySwitches: summary.tracked ? tracking.identitySwitches : nil)
-            }
-            let score = SequenceScore(sequence: sequence.name, frames: summary.frames, tracked: summary.tracked, classes: classes)
+            // The layout's own labels cover its labelled region; gold.openlabel.json and --gold the whole sweep.
+            let region = regionCamera ?? (goldPath == nil ? sequence.labelledRegionCamera : nil)
+            let score = try SequenceScoring.score(summary.labels, gold: goldSet, sequence: sequence, regionCamera: region, tracked: summary.tracked,
+                                                  threads: options.threads)
             for result in score.classes { print("  " + SequenceScore.line(result)) }
             for result in score.classes { if let line = SequenceScore.trackingLine(result, iou: 0.5) { print("  " + line) } }
             try FileBytes.writeAtomically(score.encoded, to: output + "/score.json")

@@ -239,6 +239,10 @@ public struct SensorSequence: Sendable {
         }
     }
 
+    /// Whether the layout names gold labels: per-frame label files, or a whole-sequence file (KITTI
+    /// tracking's `label_02/SEQ.txt`, nuScenes infos).
+    public var hasLabels: Bool { frames.contains { $0.labelPath != nil } || preloadedLabels.hasLabels }
+
     /// The gold labels of a frame, when the layout has them, in the lidar frame.
     /// - Returns: nil when the frame has no label file.
     public func labels(at index: Int) throws -> LabeledFrame? {
@@ -632,6 +636,13 @@ final class WholeSequenceLabels: @unchecked Sendable {
     init(load: @escaping @Sendable ([SensorFrameReference]) throws -> [String: LabeledFrame]) {
         frames = nil
         self.load = load
+    }
+
+    /// Whether there are labels (or a file to read them from).
+    var hasLabels: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return load != nil || frames?.isEmpty == false
     }
 
     func frame(named name: String, frames sequenceFrames: [SensorFrameReference]) throws -> LabeledFrame? {

@@ -1,3 +1,5 @@
+public import CuboidDatasets
+public import CuboidFormats
 public import Foundation
 
 /// The figures `cuboid prelabel --score` prints and writes to `OUT/score.json`: per class, the gold
@@ -124,5 +126,69 @@ public struct SequenceScore: Sendable, Hashable, Encodable {
         func figure(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "n/a" }
         return "\(score.name) tracking: MOTA \(figure(score.mota)), MOTP \(figure(score.motp)), IDF1 \(figure(score.idf1)), "
             + "\(switches) ID switches" + String(format: " (IoU %.1f)", iou)
+    }
+}
+
+/// How `cuboid prelabel --score` scores pre-labels against a sequence's gold: ``QualityReview`` (the
+/// evaluation `cuboid qa` runs) once per threshold with the criteria of ``configuration(threshold:regionCamera:classes:)``.
+public enum SequenceScoring {
+    /// The BEV IoU thresholds scored; tracking is scored at the first.
+    public static let thresholds = [0.5, 0.7]
+    /// The classes scored.
+    public static let classes = ["Car", "Pedestrian", "Cyclist"]
+
+    /// The QA configuration of one threshold, KITTI's evaluation rules: BEV IoU `threshold` for every
+    /// class; gold counted within 40 m (horizontal range) holding at least 10 lidar returns, the rest
+    /// of the class ignored, and so are neighbouring classes (Van for Car, Person_sitting for
+    /// Pedestrian); with a region camera, predictions whose centre it does not see are left out and
+    /// an unmatched box whose 2D box lies inside one DontCare region by more than the
+    /// threshold is ignored (the devkit's rule); predictions beyond 40 m are left out.
+    public static func configuration(threshold: Double, regionCamera: String?, classes: [String] = classes) -> QAConfiguration {
+        var configuration = QAConfiguration()
+        configuration.match = .bevIoU
+        let neighbours = ["Car": ["Van"], "Pedestrian": ["Person_sitting"]]
+        configuration.classes = Dictionary(uniqueKeysWithValues: classes.map { ($0, ClassRule(threshold: threshold, ignore: neighbours[$0] ?? [])) })
+        configuration.camera = regionCamera
+        configuration.gold = GoldFilter(maximumRange: 40, minimumPoints: 10, dontCareShare: nil, cameraViewOnly: regionCamera != nil)
+        configuration.goldCheck.enabled = false
+        return configuration
+    }
+
+    /// Scores `predictions` against `gold`.
+    /// - Parameters:
+    ///   - predictions: The pre-labels, sensor frame; frames paired with gold by name (or number).
+    ///   - gold: Gold labels, sensor frame.
+    ///   - sequence: The sweeps (returns inside gold boxes) and cameras; nil: no returns counted (every
+    ///     gold box holds enough) and no camera.
+    ///   - regionCamera: The camera whose view bounds the labelled region, or nil for the whole sweep.
+    ///   - tracked: Whether the pre-labels carry track ids; the tracking figures are nil otherwise.
+    /// - Throws: QA input errors, or file errors from reading the sweeps and calibrations.
+    public static func score(_ predictions: LabelSet, gold: LabelSet, sequence: SensorSequence?, regionCamera: String?, tracked: Bool,
+                             classes: [String] = classes, threads: Int = 1) throws -> SequenceScore {
+        var reports: [QAReport] = []
+        for threshold in thresholds {
+            reports.append(try QualityReview.evaluate(gold: gold, taskers: [TaskerLabels(name: "prelabel", labels: predictions)],
+                                                      configuration: configuration(threshold: threshold, regionCamera: regionCamera, classes: classes),
+                                                      sequence: sequence, threads: threads))
+        }
+        let scored = reports[0].frameCount
+        var result: [SequenceScore.Class] = []
+        for name in classes {
+            let perThreshold = reports.map { report in report.taskers[0].classes.first { $0.category == name }! }
+            let counts = zip(thresholds, perThreshold).map { threshold, report in
+                SequenceScore.Threshold(iou: threshold, truePositives: report.detection.truePositives,
+                                        falseNegatives: report.detection.falseNegatives, falsePositives: report.detection.falsePositives)
+            }
+            var entry = SequenceScore.Class(name: name, gold: counts[0].truePositives + counts[0].falseNegatives, thresholds: counts)
+            if tracked {
+                let tracking = perThreshold[0].tracking ?? TrackingMetrics()
+                entry.mota = tracking.mota
+                entry.motp = tracking.motp
+                entry.idf1 = tracking.idf1
+                entry.identitySwitches = tracking.identitySwitches
+            }
+            result.append(entry)
+        }
+        return SequenceScore(sequence: sequence?.name ?? "", frames: scored, tracked: tracked, classes: result)
     }
 }

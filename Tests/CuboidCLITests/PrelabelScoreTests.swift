@@ -65,7 +65,9 @@ struct PrelabelScoreTests {
             #expect(score["sequence"] as? String == name && score["frames"] as? Int == 3 && score["tracked"] as? Bool == true)
             let classes = try #require(score["classes"] as? [[String: Any]])
             #expect(classes.map { $0["class"] as? String } == ["Car", "Pedestrian", "Cyclist"])
-            #expect((classes[0]["gold"] as? Int ?? 0) > 0)
+            // Floors under today's Car figures on the sample (the guard PipelineTests had): not the target.
+            let car = try #require((classes[0]["thresholds"] as? [[String: Any]])?.first)
+            #expect((classes[0]["gold"] as? Int ?? 0) > 30 && (car["recall"] as? Double ?? 0) >= 0.5 && (car["precision"] as? Double ?? 0) >= 0.6)
             try Self.expectPrintedEqualsJSON(score, stdout: stdout)
         }
     }
