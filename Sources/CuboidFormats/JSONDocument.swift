@@ -419,8 +419,9 @@ package indirect enum JSONOutput {
 
     private func write(into out: inout String, indent: Int, level: Int) {
         let newline = indent > 0 ? "\n" : ""
-        let pad = String(repeating: " ", count: indent * (level + 1))
-        let closePad = String(repeating: " ", count: indent * level)
+        // Made only where used: leaves (most calls) need no padding.
+        var pad: String { String(repeating: " ", count: indent * (level + 1)) }
+        var closePad: String { String(repeating: " ", count: indent * level) }
         switch self {
         case .null: out += "null"
         case .bool(let value): out += value ? "true" : "false"
@@ -440,8 +441,9 @@ package indirect enum JSONOutput {
                 return
             }
             out += "[" + newline
+            let padding = pad
             for (k, element) in elements.enumerated() {
-                out += pad
+                out += padding
                 element.write(into: &out, indent: indent, level: level + 1)
                 out += (k + 1 < elements.count ? "," : "") + newline
             }
@@ -449,8 +451,9 @@ package indirect enum JSONOutput {
         case .object(let members):
             if members.isEmpty { out += "{}"; return }
             out += "{" + newline
+            let padding = pad
             for (k, (key, value)) in members.enumerated() {
-                out += (indent > 0 ? pad : "") + JSONWriter.quoted(key) + (indent > 0 ? ": " : ":")
+                out += (indent > 0 ? padding : "") + JSONWriter.quoted(key) + (indent > 0 ? ": " : ":")
                 value.write(into: &out, indent: indent, level: level + 1)
                 out += (k + 1 < members.count ? "," : "") + newline
             }
