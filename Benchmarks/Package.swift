@@ -1,5 +1,5 @@
 // swift-tools-version: 6.1
-// Decode, geometry kernel, simulator and QA benchmarks (ordo-one/benchmark). Kept out of the main package so `swift build`
+// Decode, geometry kernel, simulator, QA and whole-prelabel-run benchmarks (ordo-one/benchmark). Kept out of the main package so `swift build`
 // and `swift test` never compile the benchmark framework.
 //
 //   cd Benchmarks && swift package benchmark            # all benchmarks, release build
@@ -47,6 +47,14 @@ let package = Package(
                 .product(name: "Cuboid", package: "Cuboid"),
             ],
             path: "Benchmarks/QABenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+        .executableTarget(
+            name: "PrelabelBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Cuboid", package: "Cuboid"),
+            ],
+            path: "Benchmarks/PrelabelBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
     ]
 )

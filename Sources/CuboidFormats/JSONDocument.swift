@@ -320,33 +320,68 @@ struct JSONWriter {
     /// the shortest digits that read back to the same double, in decimal from 1e-6 up to 1e21 and in
     /// exponent form outside. Tools written in JavaScript (SUSTechPOINTS, CVAT's front end) print
     /// numbers this way, so files they wrote come back byte for byte.
+    ///
+    /// Works on the ASCII bytes of Swift's `description` in a stack buffer (no `String` splitting):
+    /// a prelabel run formats some 10^5 numbers a second into its cache and labels.
     static func number(_ value: Double) -> String {
         precondition(value.isFinite, "JSON cannot hold \(value)")
         if value == 0 { return "0" }
         // Swift's description has the same shortest digits; only the layout differs.
-        let text = "\(abs(value))"
-        let parts = text.split(separator: "e")
-        let exponent = parts.count == 2 ? Int(parts[1])! : 0
-        let mantissa = parts[0]
-        let point = mantissa.firstIndex(of: ".").map { mantissa.distance(from: mantissa.startIndex, to: $0) } ?? mantissa.count
-        var digits = Array(mantissa.filter { $0 != "." })
-        var n = point + exponent
-        while digits.first == "0" { digits.removeFirst(); n -= 1 }
-        while digits.last == "0" { digits.removeLast() }
-        let k = digits.count
-        let d = String(digits)
-        var out: String
-        if k <= n && n <= 21 {
-            out = d + String(repeating: "0", count: n - k)
-        } else if 0 < n && n <= 21 {
-            out = String(digits[0..<n]) + "." + String(digits[n...])
-        } else if -6 < n && n <= 0 {
-            out = "0." + String(repeating: "0", count: -n) + d
-        } else {
-            let e = n - 1
-            out = String(digits[0]) + (k > 1 ? "." + String(digits[1...]) : "") + "e" + (e < 0 ? "-" : "+") + String(abs(e))
+        var text = abs(value).description
+        return text.withUTF8 { source in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer in
+                // The significant digits (mantissa without its point), then the output after them.
+                var count = 0, point = -1, exponent = 0, negativeExponent = false, inExponent = false
+                for byte in source {
+                    if inExponent {
+                        if byte == UInt8(ascii: "-") { negativeExponent = true } else if byte != UInt8(ascii: "+") { exponent = exponent * 10 + Int(byte &- 48) }
+                    } else if byte == UInt8(ascii: "e") {
+                        inExponent = true
+                    } else if byte == UInt8(ascii: ".") {
+                        point = count
+                    } else {
+                        buffer[count] = byte
+                        count += 1
+                    }
+                }
+                if point < 0 { point = count }
+                var n = point + (negativeExponent ? -exponent : exponent)
+                var first = 0
+                while first < count && buffer[first] == UInt8(ascii: "0") { first += 1; n -= 1 }
+                while count > first && buffer[count - 1] == UInt8(ascii: "0") { count -= 1 }
+                let k = count - first
+                var out = 32
+                func put(_ byte: UInt8) { buffer[out] = byte; out += 1 }
+                func putDigits(_ range: Range<Int>) { for i in range { put(buffer[first + i]) } }
+                if value < 0 { put(UInt8(ascii: "-")) }
+                if k <= n && n <= 21 {
+                    putDigits(0..<k)
+                    for _ in 0..<(n - k) { put(UInt8(ascii: "0")) }
+                } else if 0 < n && n <= 21 {
+                    putDigits(0..<n)
+                    put(UInt8(ascii: "."))
+                    putDigits(n..<k)
+                } else if -6 < n && n <= 0 {
+                    put(UInt8(ascii: "0"))
+                    put(UInt8(ascii: "."))
+                    for _ in 0..<(-n) { put(UInt8(ascii: "0")) }
+                    putDigits(0..<k)
+                } else {
+                    let e = n - 1
+                    putDigits(0..<1)
+                    if k > 1 {
+                        put(UInt8(ascii: "."))
+                        putDigits(1..<k)
+                    }
+                    put(UInt8(ascii: "e"))
+                    put(e < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
+                    var magnitude = abs(e), digits = 0
+                    repeat { buffer[60 - digits] = UInt8(48 + magnitude % 10); magnitude /= 10; digits += 1 } while magnitude > 0
+                    for i in 0..<digits { put(buffer[61 - digits + i]) }
+                }
+                return String(decoding: UnsafeBufferPointer(rebasing: buffer[32..<out]), as: UTF8.self)
+            }
         }
-        return (value < 0 ? "-" : "") + out
     }
 }
 
@@ -384,8 +419,9 @@ package indirect enum JSONOutput {
 
     private func write(into out: inout String, indent: Int, level: Int) {
         let newline = indent > 0 ? "\n" : ""
-        let pad = String(repeating: " ", count: indent * (level + 1))
-        let closePad = String(repeating: " ", count: indent * level)
+        // Made only where used: leaves (most calls) need no padding.
+        var pad: String { String(repeating: " ", count: indent * (level + 1)) }
+        var closePad: String { String(repeating: " ", count: indent * level) }
         switch self {
         case .null: out += "null"
         case .bool(let value): out += value ? "true" : "false"
@@ -405,8 +441,9 @@ package indirect enum JSONOutput {
                 return
             }
             out += "[" + newline
+            let padding = pad
             for (k, element) in elements.enumerated() {
-                out += pad
+                out += padding
                 element.write(into: &out, indent: indent, level: level + 1)
                 out += (k + 1 < elements.count ? "," : "") + newline
             }
@@ -414,8 +451,9 @@ package indirect enum JSONOutput {
         case .object(let members):
             if members.isEmpty { out += "{}"; return }
             out += "{" + newline
+            let padding = pad
             for (k, (key, value)) in members.enumerated() {
-                out += (indent > 0 ? pad : "") + JSONWriter.quoted(key) + (indent > 0 ? ": " : ":")
+                out += (indent > 0 ? padding : "") + JSONWriter.quoted(key) + (indent > 0 ? ": " : ":")
                 value.write(into: &out, indent: indent, level: level + 1)
                 out += (k + 1 < members.count ? "," : "") + newline
             }

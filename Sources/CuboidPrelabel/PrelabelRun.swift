@@ -53,6 +53,8 @@ public struct PrelabelSummary: Sendable {
     /// Sum of the detector's stage times over the frames detected in this run, seconds.
     public var detectionTimings = DetectionTimings()
     public var trackingSeconds = 0.0
+    /// Where the whole run's time went, detection aside.
+    public var runTimings = PrelabelRunTimings()
     /// Whether tracks link frames (the sequence has poses) or every frame stands alone.
     public var tracked = false
     /// The labels written, sensor frame, when ``PrelabelOptions/collectLabels`` asked for them.
@@ -61,6 +63,39 @@ public struct PrelabelSummary: Sendable {
     /// its count (see ``PrelabelRunner/run(_:output:options:progress:)``).
     public var notes: [String] = []
 }
+
+/// Where a prelabel run's time went besides the detector's stages (``PrelabelSummary/detectionTimings``),
+/// seconds. The run is pipelined: cache writes and previews run on other threads while the main
+/// thread detects and writes labels, so the parts do not add up to ``wall``.
+public struct PrelabelRunTimings: Sendable, Hashable {
+    /// The run from its start to its last file, wall clock.
+    public var wall = 0.0
+    /// Main thread: reading sweeps (bytes, their digest, decoding) and looking up the cache.
+    public var reading = 0.0
+    /// Other threads: encoding and atomically writing the detection cache (summed over tasks).
+    public var cacheWriting = 0.0
+    /// Main thread: the labels (reading detections back, projecting into the cameras, the label
+    /// files and the review queue).
+    public var labels = 0.0
+    /// Other threads: drawing, encoding and writing the previews (summed over tasks).
+    public var previews = 0.0
+    /// Main thread: waiting for the other threads' cache writes and previews.
+    public var waiting = 0.0
+    /// Main thread time per frame (its share of detection, reading, tracking and labels; not the
+    /// other threads' work), one entry a frame in sequence order: 8 bytes a frame.
+    public var frames: [Double] = []
+    public init() {}
+
+    /// The median of ``frames``, seconds; 0 without frames.
+    public var medianFrame: Double {
+        guard !frames.isEmpty else { return 0 }
+        let sorted = frames.sorted()
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+}
+
+/// Seconds since `start` (a `DispatchTime` uptime in nanoseconds).
+private func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
 
 /// A frame's cached detections split into detections and the weak evidence cached after them.
 func splitEvidence(_ cached: [Detection]) -> (detections: [Detection], evidence: [Detection]) {
@@ -175,6 +210,7 @@ public enum PrelabelRunner {
     ///   ``LabelFileError`` when a format cannot hold the labels.
     public static func run(_ sequence: SensorSequence, output: String, options: PrelabelOptions,
                            progress: (String, Int, Int) -> Void = { _, _, _ in }) throws -> PrelabelSummary {
+        let runStart = DispatchTime.now().uptimeNanoseconds
         try checkFormats(options.formats, sequence: sequence, camera: options.camera)
         let detector = LidarDetector(configuration: options.configuration)
         let manager = FileManager.default
@@ -196,9 +232,21 @@ public enum PrelabelRunner {
         var trackingNanoseconds: UInt64 = 0
         let usesLidar = options.externalDetections == nil || options.externalMode == .join
         let configurationDigest = DetectionCacheKey.configuration(options.configuration)
+        // Cache files are encoded and written (with their fsync) off the main thread; a few frames may wait.
+        let cacheWrites = BackgroundWork(label: "cache", limit: 8)
+        defer { try? cacheWrites.wait() }
+        summary.runTimings.frames = [Double](repeating: 0, count: sequence.count)
 
-        // Stage 1: detections per frame, cached, and tracked as they come.
+        // Stage 1: detections per frame, cached, and tracked as they come. The next frame's sweep is
+        // read (bytes and digest) on another thread while this one is detected.
+        func prefetch(_ index: Int) -> Prefetch<(path: String, bytes: [UInt8], key: String)?>? {
+            index < sequence.count ? Prefetch { usesLidar ? try readSweep(sequence, at: index) : nil } : nil
+        }
+        var next = prefetch(0)
         for index in 0..<sequence.count {
+            let frameStart = DispatchTime.now().uptimeNanoseconds
+            let reading = next!
+            next = prefetch(index + 1)
             let frame = sequence.frames[index]
             let cached = PathComponent.file(in: cache, name: frame.name, suffix: ".detections.json")
             let supplied = external.map { external in
@@ -208,13 +256,14 @@ public enum PrelabelRunner {
                 }
             }
             // The sweep's bytes identify it in the cache key and, when the cache cannot serve, are decoded.
-            let sweep = try usesLidar ? readSweep(sequence, at: index) : nil
+            let sweep = try reading.value()
             let key = DetectionCacheKey(tool: CuboidVersion.build, sweep: sweep?.key ?? "unused", configuration: configurationDigest,
                                         external: supplied.map { DetectionCacheKey.external($0, mode: options.externalMode) } ?? "none")
             var detections: [Detection]
             // Weak evidence is cached after the detections (source `weak`) and only feeds the tracker.
             var evidence: [Detection] = []
             let earlier: DetectionCache.Entry?? = manager.fileExists(atPath: cached) ? .some(try? FileBytes.decode(cached, DetectionCache.decode)) : .none
+            summary.runTimings.reading += seconds(since: frameStart)
             if let entry = earlier ?? nil, entry.key == key {
                 (detections, evidence) = splitEvidence(entry.detections)
                 summary.resumedFrames += 1
@@ -225,10 +274,12 @@ public enum PrelabelRunner {
                 }
                 detections = []
                 if let sweep {
+                    let decodeStart = DispatchTime.now().uptimeNanoseconds
                     let cloud: PointCloud
                     do { cloud = try PointCloudCodec.decode(sweep.bytes, path: sweep.path).cloud } catch {
                         throw FileDecodingError(path: sweep.path, underlying: error)
                     }
+                    summary.runTimings.reading += seconds(since: decodeStart)
                     let (found, weak, timings) = detector.detectWithEvidence(cloud, threads: options.threads)
                     detections = found
                     evidence = weak
@@ -237,7 +288,8 @@ public enum PrelabelRunner {
                 if let supplied {
                     detections = supplied + detections.filter { lidar in !supplied.contains { iou(lidar.cuboid.bev, $0.cuboid.bev) >= 0.1 } }
                 }
-                try FileBytes.writeAtomically(DetectionCache.encode(detections + evidence, key: key), to: cached)
+                let entry = detections + evidence
+                try cacheWrites.submit { try FileBytes.writeAtomically(DetectionCache.encode(entry, key: key), to: cached) }
             }
             if summary.tracked {
                 let start = DispatchTime.now().uptimeNanoseconds
@@ -245,8 +297,14 @@ public enum PrelabelRunner {
                 for track in finished { try spool.add(track, codes: &queue.codes) }
                 trackingNanoseconds += DispatchTime.now().uptimeNanoseconds - start
             }
+            summary.runTimings.frames[index] = seconds(since: frameStart)
             progress("detect", index + 1, sequence.count)
         }
+        // Stage 2 reads the cache back.
+        let waitStart = DispatchTime.now().uptimeNanoseconds
+        try cacheWrites.wait()
+        summary.runTimings.waiting += seconds(since: waitStart)
+        summary.runTimings.cacheWriting = cacheWrites.taskSeconds
         if summary.tracked {
             let start = DispatchTime.now().uptimeNanoseconds
             for track in tracker.finish() { try spool.add(track, codes: &queue.codes) }
@@ -278,12 +336,23 @@ public enum PrelabelRunner {
         }
         if options.previews { try manager.createDirectory(atPath: output + "/preview", withIntermediateDirectories: true) }
         // The pictures of this run, to remove any other (of frames an earlier run in this folder had).
-        var pictures: Set<String> = []
+        let pictures = PictureNames()
+        // Previews are drawn on `threads` other threads and written (with their fsync) on others again,
+        // while the main thread goes on with the labels; every frame's pictures are its own files.
+        let previewWrites = BackgroundWork(label: "preview-writes", limit: 8)
+        let drawing = BackgroundWork(label: "previews", limit: max(options.threads, 1))
+        defer {
+            try? drawing.wait()
+            try? previewWrites.wait()
+        }
         var untrackedIDs = 0
         for batch in stride(from: 0, to: sequence.count, by: framesPerBatch) {
+            let batchStart = DispatchTime.now().uptimeNanoseconds
             let frames = batch..<min(batch + framesPerBatch, sequence.count)
             let tracked = summary.tracked ? try spool.boxes(frames: frames) : []
+            summary.runTimings.labels += seconds(since: batchStart)
             for index in frames {
+                let frameStart = DispatchTime.now().uptimeNanoseconds
                 let frame = sequence.frames[index]
                 let cached = try FileBytes.decode(PathComponent.file(in: cache, name: frame.name, suffix: ".detections.json"), DetectionCache.decode)
                 let detections = splitEvidence(cached.detections).detections
@@ -326,24 +395,38 @@ public enum PrelabelRunner {
                 summary.boxes += objects.count
                 for writer in writers { try writer.append(labelsFor(writer.format, labeled)) }
                 if options.collectLabels { summary.labels.frames.append(labeled) }
+                let elapsed = seconds(since: frameStart)
+                summary.runTimings.labels += elapsed
+                summary.runTimings.frames[index] += elapsed
                 if options.previews {
-                    pictures.formUnion(try writePreviews(labeled, index: index, cameras: cameras, sequence: sequence, folder: output + "/preview",
-                                                         cache: cache, sweepKey: cached.key.sweep))
+                    let sweepKey = cached.key.sweep, shown = labeled
+                    try drawing.submit {
+                        try writePreviews(shown, index: index, cameras: cameras, sequence: sequence, folder: output + "/preview",
+                                          cache: cache, sweepKey: sweepKey, writes: previewWrites, pictures: pictures)
+                    }
                 }
                 progress("write", index + 1, sequence.count)
             }
         }
+        let finishStart = DispatchTime.now().uptimeNanoseconds
         for writer in writers { try writer.finish() }
         summary.notes += writers.flatMap(\.notes)
         try queue.write(to: output + "/review_queue.csv", frameNames: sequence.frames.map(\.name))
+        summary.runTimings.labels += seconds(since: finishStart)
+        let previewWait = DispatchTime.now().uptimeNanoseconds
+        try drawing.wait()
+        try previewWrites.wait()
+        summary.runTimings.waiting += seconds(since: previewWait)
+        summary.runTimings.previews = drawing.taskSeconds + previewWrites.taskSeconds
         // An earlier run in this folder may have had other frames (another sequence), or drawn
         // pictures this run does not (with --no-previews they would not match the labels).
         let frameNames = sequence.frames.map(\.name)
-        try removeFiles(in: output + "/preview", endingWith: ".png", except: pictures, removingEmptyFolder: !options.previews)
+        try removeFiles(in: output + "/preview", endingWith: ".png", except: pictures.names, removingEmptyFolder: !options.previews)
         for format in options.formats where format.isPerFrame {
             let suffix = format == .kitti ? ".txt" : ".json"
             try removeFiles(in: output + "/" + outputName(format), endingWith: suffix, except: Set(frameNames.map { PathComponent.escaped($0) + suffix }), removingEmptyFolder: false)
         }
+        summary.runTimings.wall = seconds(since: runStart)
         return summary
     }
 
@@ -371,34 +454,38 @@ public enum PrelabelRunner {
 
     /// The bird's-eye picture and one per camera with a readable image, unless an earlier run drew
     /// the same: `cache/FRAME.preview.json` holds the ``PreviewInputs`` digest of the pictures
-    /// present, written after them and removed before any is redrawn.
+    /// present, written after them and removed before any is redrawn. Draws on the calling thread and
+    /// hands the frame's files to `writes`, which writes the pictures and then the stamp.
     /// - Parameter sweepKey: The sweep's identity from the detection cache (`unused`: read it here).
-    /// - Returns: The pictures' file names.
+    /// - Parameter pictures: Receives the pictures' file names.
     private static func writePreviews(_ frame: LabeledFrame, index: Int, cameras: [Camera], sequence: SensorSequence, folder: String,
-                                      cache: String, sweepKey: String) throws -> [String] {
+                                      cache: String, sweepKey: String, writes: BackgroundWork, pictures: PictureNames) throws {
         let manager = FileManager.default
         let images = cameras.map { camera in sequence.frames[index].images[camera.name].flatMap { try? FileBytes.read($0) } }
         let sweep = sweepKey == "unused" ? try readSweep(sequence, at: index).key : sweepKey
         let stamp = PreviewInputs.stamp(frame, sweep: sweep, cameras: cameras, images: images)
         let names = [previewName(frame.name)] + zip(cameras, images).compactMap { $1 == nil ? nil : previewName(frame.name, camera: $0.name) }
         let stampPath = PathComponent.file(in: cache, name: frame.name, suffix: ".preview.json")
-        if (try? FileBytes.read(stampPath)) == stamp && names.allSatisfy({ manager.fileExists(atPath: folder + "/" + $0) }) { return names }
+        if (try? FileBytes.read(stampPath)) == stamp && names.allSatisfy({ manager.fileExists(atPath: folder + "/" + $0) }) {
+            pictures.insert(names)
+            return
+        }
         if manager.fileExists(atPath: stampPath) { try manager.removeItem(atPath: stampPath) }
-        var drawn: [String] = []
+        var drawn: [(name: String, bytes: [UInt8])] = []
         let cloud = try sequence.pointCloud(at: index)
-        try FileBytes.writeAtomically(try ImageCodec.encodePNG(PreviewRenderer.birdsEye(cloud: cloud, predictions: frame.objects), compressionLevel: 3),
-                                      to: folder + "/" + names[0])
-        drawn.append(names[0])
+        drawn.append((names[0], try ImageCodec.encodePNG(PreviewRenderer.birdsEye(cloud: cloud, predictions: frame.objects), compressionLevel: 3)))
         for (camera, bytes) in zip(cameras, images) {
             // Decoded from the bytes read for the stamp above, not read a second time.
             guard let bytes, let image = try? ImageCodec.decode(bytes) else { continue }
-            let name = previewName(frame.name, camera: camera.name)
-            try FileBytes.writeAtomically(try ImageCodec.encodePNG(PreviewRenderer.camera(image: image, camera: camera, predictions: frame.objects), compressionLevel: 3),
-                                          to: folder + "/" + name)
-            drawn.append(name)
+            drawn.append((previewName(frame.name, camera: camera.name),
+                          try ImageCodec.encodePNG(PreviewRenderer.camera(image: image, camera: camera, predictions: frame.objects), compressionLevel: 3)))
         }
-        if drawn == names { try FileBytes.writeAtomically(stamp, to: stampPath) }
-        return drawn
+        let complete = drawn.map(\.name) == names, files = drawn
+        try writes.submit {
+            for (name, bytes) in files { try FileBytes.writeAtomically(bytes, to: folder + "/" + name) }
+            if complete { try FileBytes.writeAtomically(stamp, to: stampPath) }
+        }
+        pictures.insert(drawn.map(\.name))
     }
 
     /// Everything a run writes in `output`: the label files, the review queue, and the folders whose
@@ -493,6 +580,14 @@ public enum PrelabelRunner {
         }
         return frame
     }
+}
+
+/// The preview file names a run drew or kept, gathered from the drawing threads.
+final class PictureNames: @unchecked Sendable {
+    private let lock = NSLock()
+    private var set: Set<String> = []
+    func insert(_ names: [String]) { lock.withLock { set.formUnion(names) } }
+    var names: Set<String> { lock.withLock { set } }
 }
 
 /// What a preview picture shows, as the stamp that lets a later run keep it: the tool version,

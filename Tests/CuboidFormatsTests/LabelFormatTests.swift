@@ -1,5 +1,6 @@
 @testable import CuboidFormats
 import CuboidGeometry
+import CuboidKernels
 import CuboidTestSupport
 import Foundation
 import Testing
@@ -28,6 +29,19 @@ struct LabelFormatTests {
         #expect(JSONWriter.number(value) == expected)
         let back = try parseJSON(bytes(expected))
         #expect(back.number == value)
+    }
+
+    @Test("JSON numbers of random doubles of every magnitude read back bit for bit, in decimal exactly from 1e-6 up to below 1e21")
+    func javaScriptNumbersOfEveryMagnitude() throws {
+        var random = SplitMix64(seed: 27)
+        for _ in 0..<20_000 {
+            let value = Double(bitPattern: random.next())
+            guard value.isFinite, value != 0 else { continue }
+            let text = JSONWriter.number(value)
+            #expect(try parseJSON(bytes(text)).number == value, "\(value) -> \(text)")
+            #expect(text.contains("e") == !(abs(value) >= 1e-6 && abs(value) < 1e21), "\(value) -> \(text)")
+            #expect(!text.hasPrefix("+") && !text.contains("e+0") && !text.contains("e-0") && !(text.contains(".") && text.hasSuffix("0")), "\(text)")
+        }
     }
 
     @Test("JSON parser: escapes, surrogate pairs, lines, and errors with line and column")
