@@ -78,7 +78,9 @@ struct Demo: ParsableCommand {
         print("prelabel: \(summary.frames) frames, \(summary.tracks) tracks, \(summary.boxes) boxes; "
             + stageTimes(summary.detectionTimings, sweeps: summary.frames))
         for score in try DetectionScoring.score(summary.labels, gold: gold, sequence: sequence) {
-            print("  " + scoreLine(score))
+            print("  " + SequenceScore.line(SequenceScore.Class(name: score.criteria.category, gold: score.goldObjects, thresholds: score.counts.map {
+                SequenceScore.Threshold(iou: $0.threshold, truePositives: $0.truePositives, falseNegatives: $0.falseNegatives, falsePositives: $0.falsePositives)
+            })))
         }
     }
 
