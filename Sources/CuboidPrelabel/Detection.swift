@@ -160,7 +160,7 @@ public struct LidarDetector: Sendable {
     /// - Parameter footprint: The cluster's fitted footprint (``LShapeFitter/prelabel``), no larger
     ///   than the clustering's maximum diagonal.
     func classify(_ cluster: ClusterPoints, footprint: BEVBox, surroundings: Surroundings) -> Detection? {
-        let features = ClusterFeatures(cluster, footprint: footprint, topSlope: surroundings.topSlope)
+        let features = ClusterFeatures(cluster, footprint: footprint, topSlope: surroundings.topSlope, persons: configuration.persons)
         var best: (model: ClassModel, score: Double)? = nil
         for model in configuration.classes {
             let score = features.score(for: model)
@@ -451,9 +451,13 @@ struct ClusterFeatures {
     /// person's height.
     var topClipped: Bool
     var pointCount: Int
+    /// What tells a person from a pole (see ``PersonShape``).
+    var personShape: PersonShape
 
     /// - Parameter topSlope: The sensor's highest ring as a slope z / range, when known.
-    init(_ cluster: ClusterPoints, footprint: BEVBox, topSlope: Double? = nil) {
+    /// - Parameter persons: The thresholds of the person's shape.
+    init(_ cluster: ClusterPoints, footprint: BEVBox, topSlope: Double? = nil, persons: PersonConfiguration = PersonConfiguration()) {
+        personShape = PersonShape(cluster, configuration: persons)
         length = footprint.length
         width = footprint.width
         var top = -Double.infinity, bottom = Double.infinity
@@ -575,6 +579,8 @@ struct ClusterFeatures {
             // A person stands taller than their footprint is long; a car's rear seen from afar
             // (1.3 m across, 1.3 m high) does not.
             if model.name == "Pedestrian" { score *= band(height / max(length, 0.1), 1.3, .infinity, tolerance: 0.5) }
+            // A person's torso is wider than a pole or a sign post.
+            score *= personShape.plausibility
         } else {
             score *= band(edgeFraction, 0.4, 1, tolerance: 0.3)
             score *= band(shellFraction, 0.5, 1, tolerance: 0.3)

@@ -321,8 +321,10 @@ public struct StreamingTracker: Sendable {
         if group(category) == .person && isMoving {
             let speed = median(states.map(\.velocity.length))
             if speed > configuration.maximumCyclistSpeed { return nil }
-            if category == "Pedestrian", speed > configuration.maximumPedestrianSpeed, let cyclistSize {
-                category = "Cyclist"
+            if category == "Pedestrian", speed > configuration.maximumPedestrianSpeed, cyclistSize != nil { category = "Cyclist" }
+            // A moving rider's box is a bicycle's length along the velocity, whichever views (a
+            // rider seen end-on passes for a walker) the detections came from.
+            if category == "Cyclist", let cyclistSize {
                 size = pointwiseMax(size, cyclistSize)
                 rides = true
             }
