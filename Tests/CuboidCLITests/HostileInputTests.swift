@@ -256,19 +256,25 @@ struct HostileInputTests {
         #expect(FileManager.default.fileExists(atPath: box.out + "/q/index.html"))
     }
 
-    @Test("prelabel refuses, before detecting, a KITTI format on a sequence without camera 2 (it wrote a 0-byte file) and exits 1")
+    @Test("prelabel refuses, before detecting, a KITTI format on a sequence without camera 2's calibration (it wrote a 0-byte file) and exits 1")
     func emptyKITTITracking() throws {
         let box = try Sandbox("no-camera")
         defer { box.remove() }
         let sequence = box.inputs + "/drive"
         try FileManager.default.copyItem(atPath: SharedData.sampleData + "/sequence", toPath: sequence)
         try FileManager.default.removeItem(atPath: sequence + "/image_02")
+        // Calibrated but without images, camera 2 has KITTI's image size: the KITTI formats are written.
+        let calibrated = try box.run(["prelabel", sequence, "--out", box.out + "/calibrated", "--format", "kitti-tracking", "--no-previews"])
+        #expect(calibrated.status == 0, "\(calibrated.stderr)")
+        #expect(box.names(in: box.out + "/calibrated").contains("kitti_tracking.txt"))
+        // Without the calibration there is no camera 2.
+        for file in ["calib_cam_to_cam.txt", "calib_velo_to_cam.txt", "calib_imu_to_velo.txt"] { try FileManager.default.removeItem(atPath: sequence + "/" + file) }
         for format in ["kitti-tracking", "kitti"] {
-            let result = try box.run(["prelabel", sequence, "--out", box.out, "--format", format, "--no-previews"])
+            let result = try box.run(["prelabel", sequence, "--out", box.out + "/o", "--format", format, "--no-previews"])
             #expect(result.status == 1, "\(result.stdout)")
-            #expect(result.stderr.contains("labels only what camera 2 sees"), "\(result.stderr)")
+            #expect(result.stderr.contains("KITTI output needs a KITTI calibration"), "\(result.stderr)")
             #expect(!result.stdout.contains("boxes"))
-            #expect(!box.names(in: box.out).contains("kitti_tracking.txt") && !box.names(in: box.out).contains("kitti"))
+            #expect(!box.names(in: box.out + "/o").contains("kitti_tracking.txt") && !box.names(in: box.out + "/o").contains("kitti"))
         }
     }
 

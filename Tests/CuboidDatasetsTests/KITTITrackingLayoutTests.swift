@@ -93,6 +93,18 @@ struct KITTITrackingLayoutTests {
         }
     }
 
+    @Test("KITTI raw: camera 2 bounds the labelled region only with tracking labels beside the recording")
+    func kittiRawRegion() throws {
+        let labelled = try SensorSequence.open(SharedData.sampleData + "/sequence")
+        #expect(labelled.layout == .kittiRaw && labelled.hasLabels && labelled.labelledRegionCamera == "image_02")
+        let folder = try scratchFolder("kitti-raw-region")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder + "/velodyne_points/data", withIntermediateDirectories: true)
+        try PointCloudCodec.write(PointCloud(x: [5], y: [0], z: [0]), to: folder + "/velodyne_points/data/0000000000.bin", format: .kittiBin)
+        let unlabelled = try SensorSequence.open(folder)
+        #expect(unlabelled.layout == .kittiRaw && !unlabelled.hasLabels && unlabelled.labelledRegionCamera == nil)
+    }
+
     func norm(_ v: SIMD3<Double>) -> Double { (v * v).sum().squareRoot() }
 
     static func write(_ text: String, to path: String) throws {
