@@ -77,9 +77,8 @@ struct Demo: ParsableCommand {
         let summary = try PrelabelRunner.run(sequence, output: output, options: options)
         print("prelabel: \(summary.frames) frames, \(summary.tracks) tracks, \(summary.boxes) boxes; "
             + stageTimes(summary.detectionTimings, sweeps: summary.frames))
-        for score in try DetectionScoring.score(summary.labels, gold: gold, sequence: sequence) {
-            print("  " + scoreLine(score))
-        }
+        let score = try SequenceScoring.score(summary.labels, gold: gold, sequence: sequence, regionCamera: nil, tracked: summary.tracked)
+        for result in score.classes { print("  " + SequenceScore.line(result)) }
     }
 
     /// Keeps every other gold frame of the sample drive as keyframes, fills the one between with each

@@ -12,7 +12,7 @@ struct Inspect: ParsableCommand {
             own line; a file that fails gives {"path":..., "kind":"error", "error":...}.
             """)
 
-    @Argument(help: "Files to inspect.")
+    @Argument(help: "Files to inspect, or dataset folders (any layout `prelabel` opens: the layout, frames, cameras, poses and gold).")
     var paths: [String]
 
     @Flag(help: "One JSON object per input, one per line.")
@@ -24,6 +24,20 @@ struct Inspect: ParsableCommand {
     func run() throws {
         var failures = 0
         for path in paths {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                for folder in SensorSequence.sequenceFolders(path) {
+                    do {
+                        let report = try SequenceReport.make(folder)
+                        print(json ? serialize(report) : SequenceReport.text(report))
+                    } catch {
+                        failures += 1
+                        if json { print(FileReport.errorLine(path: folder, error: error)) }
+                        reportError(error, path: folder)
+                    }
+                }
+                continue
+            }
             do {
                 let report = try FileReport.make(path: path, format: format)
                 print(json ? report.jsonLine() : report.text())
@@ -164,4 +178,41 @@ enum FileReport {
 func serialize(_ object: [String: Any]) -> String {
     let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
     return String(decoding: data, as: UTF8.self)
+}
+
+/// What `inspect` says about a dataset folder: its layout, frames, cameras, poses and gold.
+enum SequenceReport {
+    static func make(_ path: String) throws -> [String: Any] {
+        let sequence = try openSequence(path)
+        var report: [String: Any] = [
+            "path": path, "kind": "sequence", "layout": sequence.layout.rawValue, "name": sequence.name,
+            "frames": sequence.count, "sensor": sequence.sensorName,
+            "posed_frames": sequence.frames.filter { $0.egoPose != nil }.count,
+            "image_frames": sequence.frames.filter { !$0.images.isEmpty }.count,
+        ]
+        if let first = sequence.frames.first, let last = sequence.frames.last { report["frame_names"] = [first.name, last.name] }
+        if !sequence.frames.isEmpty {
+            report["cameras"] = try sequence.cameras(at: 0).map { ["name": $0.name, "width": $0.intrinsics.width, "height": $0.intrinsics.height] as [String: Any] }
+        }
+        if let region = sequence.labelledRegionCamera { report["labelled_region_camera"] = region }
+        let gold = try sequence.labelSet()
+        let objects = gold.frames.flatMap(\.objects)
+        let dontCare = objects.filter { ClassNames.kittiCategory($0.category) == "DontCare" }.count
+        report["gold_objects"] = objects.count - dontCare
+        report["gold_dontcare"] = dontCare
+        report["gold_tracks"] = Set(objects.compactMap(\.trackID)).count
+        return report
+    }
+
+    static func text(_ report: [String: Any]) -> String {
+        var lines = ["\(report["path"]!)", "  kind: sequence", "  layout: \(report["layout"]!)", "  name: \(report["name"]!)"]
+        let names = (report["frame_names"] as? [String]).map { " (\($0[0]) ... \($0[1]))" } ?? ""
+        lines.append("  frames: \(report["frames"]!)\(names), sensor \(report["sensor"]!)")
+        let cameras = (report["cameras"] as? [[String: Any]] ?? []).map { "\($0["name"]!) \($0["width"]!) x \($0["height"]!)" }
+        lines.append("  cameras: " + (cameras.isEmpty ? "none" : cameras.joined(separator: ", ")) + "; frames with images: \(report["image_frames"]!)")
+        lines.append("  ego poses: \(report["posed_frames"]!) of \(report["frames"]!) frames")
+        if let region = report["labelled_region_camera"] { lines.append("  labelled region: \(region)'s view") }
+        lines.append("  gold: \(report["gold_objects"]!) objects, \(report["gold_dontcare"]!) DontCare regions, \(report["gold_tracks"]!) tracks")
+        return lines.joined(separator: "\n")
+    }
 }

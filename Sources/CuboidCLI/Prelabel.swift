@@ -13,7 +13,8 @@ struct Prelabel: ParsableCommand {
             and preview/ images. Frames detected by an earlier run are read back from OUT/cache only when \
             that run had the same sweep bytes, configuration, external detections and tool version; \
             other frames are detected again (and counted as re-detected). \
-            With several sequences each gets OUT/NAME; --shard K/N takes every N-th sequence from the K-th, \
+            A KITTI tracking folder (training, or the folder above it) with several sequences stands for \
+            each training/velodyne/SEQ. With several sequences each gets OUT/NAME; --shard K/N takes every N-th sequence from the K-th, \
             in name order, so N machines can split a batch.
             """)
 
@@ -53,13 +54,13 @@ struct Prelabel: ParsableCommand {
     @Flag(help: "Skip the preview images.")
     var noPreviews = false
 
-    @Flag(help: "Score the pre-labels against the sequence's gold (Car, Pedestrian, Cyclist; BEV IoU 0.5 and 0.7; gold within 40 m with >= 10 points).")
+    @Flag(help: "Score the pre-labels against the sequence's gold with cuboid qa's evaluation (Car, Pedestrian, Cyclist; BEV IoU 0.5 and 0.7; gold within 40 m with >= 10 points; CLEAR MOT and IDF1 when tracked); writes OUT/score.json.")
     var score = false
 
     @Option(help: "Gold labels for --score (OpenLABEL; default: SEQUENCE/gold.openlabel.json, else the sequence's own labels).")
     var gold: String?
 
-    @Option(help: "Camera bounding the scored region (default: image_2 for KITTI object folders, else the whole sweep).")
+    @Option(help: "Camera bounding the scored region (default: camera 2 for KITTI folders whose gold covers only its view: image_2 for KITTI object, image_02 for KITTI tracking and KITTI raw with label_02, when scored against the layout's own labels; else the whole sweep).")
     var regionCamera: String?
 
     func run() throws {
@@ -91,6 +92,8 @@ struct Prelabel: ParsableCommand {
         guard let mode = ExternalDetectionMode(rawValue: detectionsMode) else { throw ValidationError("--detections-mode is join or replace") }
         options.externalMode = mode
 
+        // A KITTI tracking folder with several sequences stands for each of them (SensorSequence.sequenceFolders).
+        let sequences = self.sequences.flatMap { SensorSequence.sequenceFolders($0) }
         // Each sequence's folder: OUT itself, or OUT/NAME (NAME made safe as one component) with several.
         let folders = Dictionary(uniqueKeysWithValues: sequences.map { path in
             (path, sequences.count == 1 ? out : PathComponent.file(in: out, name: Paths.lastComponent(path)))
@@ -123,7 +126,8 @@ struct Prelabel: ParsableCommand {
         var options = options
         let sequence = try openSequence(path)
         let outputs = PrelabelRunner.outputs(in: output, formats: options.formats)
-        try refuseOverwriting(inputs: sequence.inputFiles + [config, detections, gold], outputFiles: outputs.files, outputFolders: outputs.folders)
+        try refuseOverwriting(inputs: sequence.inputFiles + [config, detections, gold], outputFiles: outputs.files + (score ? [output + "/score.json"] : []),
+                              outputFolders: outputs.folders)
         try PrelabelRunner.checkFormats(options.formats, sequence: sequence, camera: options.camera)
         let lock = try holdOutputFolder(output)
         defer { withExtendedLifetime(lock) {} }
@@ -154,16 +158,13 @@ struct Prelabel: ParsableCommand {
         if score {
             let goldPath = gold ?? (FileManager.default.fileExists(atPath: path + "/gold.openlabel.json") ? path + "/gold.openlabel.json" : nil)
             let goldSet = try goldPath.map { try LabelStore.read($0, format: .openLABEL) } ?? sequence.labelSet()
-            let region = regionCamera ?? (sequence.layout == .kittiObject ? "image_2" : nil)
-            let (detection, tracking) = try DetectionScoring.scoreWithTracking(summary.labels, gold: goldSet, sequence: sequence, regionCamera: region)
-            for result in detection { print("  " + scoreLine(result)) }
-            if summary.tracked {
-                for result in tracking {
-                    let mota = result.mota.map { String(format: "MOTA %.3f", $0) } ?? "MOTA n/a (no gold)"
-                    print(String(format: "  %@ tracking: %@, %d identity switches, %d misses, %d false positives over %d gold boxes (IoU 0.5)",
-                                 result.criteria.category, mota, result.identitySwitches, result.misses, result.falsePositives, result.goldObjects))
-                }
-            }
+            // The layout's own labels cover its labelled region; gold.openlabel.json and --gold the whole sweep.
+            let region = regionCamera ?? (goldPath == nil ? sequence.labelledRegionCamera : nil)
+            let score = try SequenceScoring.score(summary.labels, gold: goldSet, sequence: sequence, regionCamera: region, tracked: summary.tracked,
+                                                  threads: options.threads)
+            for result in score.classes { print("  " + SequenceScore.line(result)) }
+            for result in score.classes { if let line = SequenceScore.trackingLine(result, iou: 0.5) { print("  " + line) } }
+            try FileBytes.writeAtomically(score.encoded, to: output + "/score.json")
         }
     }
 }
@@ -173,15 +174,4 @@ func stageTimes(_ timings: DetectionTimings, sweeps: Int) -> String {
     let n = Double(max(sweeps, 1)) / 1000
     return String(format: "per sweep: ground %.1f ms, clustering %.1f ms, fitting %.1f ms, total %.1f ms",
                   timings.ground / n, timings.clustering / n, timings.fitting / n, timings.total / n)
-}
-
-/// `Car: 12 gold; IoU 0.5 recall 0.917 precision 0.846 (tp 11, fn 1, fp 2); IoU 0.7 ...`; a class
-/// without gold says "no gold" instead of a recall, and "n/a" stands for a precision without predictions.
-func scoreLine(_ score: DetectionScore) -> String {
-    let parts = score.counts.map {
-        String(format: "IoU %.1f ", $0.threshold) + ($0.recall.map { String(format: "recall %.3f", $0) } ?? "no gold")
-            + " precision " + ($0.precision.map { String(format: "%.3f", $0) } ?? "n/a")
-            + String(format: " (tp %d, fn %d, fp %d)", $0.truePositives, $0.falseNegatives, $0.falsePositives)
-    }
-    return "\(score.criteria.category): \(score.goldObjects) gold; " + parts.joined(separator: "; ")
 }

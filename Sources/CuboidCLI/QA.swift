@@ -280,7 +280,7 @@ enum QAInputs {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ValidationError("no such file or folder: \(path)")
         }
-        if format == nil, isDirectory.boolValue, let opened = try? SensorSequence.open(path), opened.frames.contains(where: { $0.labelPath != nil }) {
+        if format == nil, isDirectory.boolValue, let opened = try? SensorSequence.open(path), opened.hasLabels {
             return (try opened.labelSet(), opened)
         }
         guard let chosen = format ?? LabelFormat.detect(path) else {

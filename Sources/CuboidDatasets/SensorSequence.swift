@@ -15,6 +15,9 @@ public enum SequenceLayout: String, Sendable, Hashable, Codable, CaseIterable {
     case kittiObject = "kitti-object"
     /// KITTI raw recording: `velodyne_points/data`, `image_02/data`, calibration files, `oxts/data`.
     case kittiRaw = "kitti-raw"
+    /// KITTI tracking benchmark: `training/velodyne/SEQ/NNNNNN.bin`, `label_02/SEQ.txt`,
+    /// `calib/SEQ.txt`, `poses/SEQ.txt` or `oxts/SEQ.txt`, `image_02/SEQ/NNNNNN.png`; one sequence per SEQ.
+    case kittiTracking = "kitti-tracking"
     /// SUSTechPOINTS scene: `lidar/*.pcd`, `label/*.json`, `camera/NAME/`, `calib/camera/NAME.json`.
     case susTechPOINTS = "sustechpoints"
     /// mmdetection3d nuScenes info JSON beside the files it names.
@@ -113,6 +116,12 @@ public struct SensorSequence: Sendable {
     public let frames: [SensorFrameReference]
     /// The lidar sensor's name (`velodyne`, `lidar`, `LIDAR_TOP`).
     public let sensorName: String
+    /// The sequence's name: the SEQ of a KITTI tracking sequence (`0000`), else the folder's name.
+    public let name: String
+    /// The camera whose view bounds the region a KITTI layout labels (KITTI labels only what camera 2
+    /// sees): `image_2` for KITTI object, `image_02` for KITTI tracking and for a KITTI raw recording
+    /// with tracking labels beside it; nil when the gold covers the whole sweep (or there is none).
+    public let labelledRegionCamera: String?
 
     /// Files left out because their names are not UTF-8, which no `String` path can open: each is
     /// the folder and the name with every byte outside printable ASCII escaped as `\xNN`
@@ -123,7 +132,10 @@ public struct SensorSequence: Sendable {
     private let preloadedLabels: WholeSequenceLabels
 
     private init(layout: SequenceLayout, root: String, frames: [SensorFrameReference], sensorName: String,
-                 calibrationSource: CalibrationSource, preloadedLabels: WholeSequenceLabels, skippedFiles: [String]) {
+                 calibrationSource: CalibrationSource, preloadedLabels: WholeSequenceLabels, skippedFiles: [String],
+                 name: String? = nil, labelledRegionCamera: String? = nil) {
+        self.name = name ?? Paths.lastComponent(root)
+        self.labelledRegionCamera = labelledRegionCamera
         self.skippedFiles = Array(Set(skippedFiles)).sorted()
         self.layout = layout
         self.root = root
@@ -152,6 +164,10 @@ public struct SensorSequence: Sendable {
     }
 
     /// Opens a folder, detecting its layout (or using the one given).
+    ///
+    /// A KITTI tracking sequence is named by its sweep folder `training/velodyne/SEQ`, or by the
+    /// `training` folder (or the folder above it) when that holds one sequence; a folder with several
+    /// is refused with ``SequenceError/severalSequences(_:names:)``: ``sequenceFolders(_:)`` lists them.
     /// - Throws: ``SequenceError`` when the folder matches no layout, `FileAccessError` or a decoder's
     ///   error (naming the file) for calibration, poses or timestamps that do not read.
     public static func open(_ root: String, layout: SequenceLayout? = nil) throws -> SensorSequence {
@@ -161,6 +177,10 @@ public struct SensorSequence: Sendable {
         switch chosen {
         case .kittiObject: return try openKITTIObject(root)
         case .kittiRaw: return try openKITTIRaw(root)
+        case .kittiTracking:
+            guard let found = kittiTrackingFolders(root) else { throw SequenceError.unknownLayout(root) }
+            guard found.sequences.count == 1 else { throw SequenceError.severalSequences(root, names: found.sequences) }
+            return try openKITTITracking(training: found.training, sequence: found.sequences[0])
         case .susTechPOINTS: return try openSUSTechPOINTS(root)
         case .nuScenesInfo: return try openNuScenesInfo(root)
         case .generic: return try openGeneric(root)
@@ -219,6 +239,10 @@ public struct SensorSequence: Sendable {
         }
     }
 
+    /// Whether the layout names gold labels: per-frame label files, or a whole-sequence file (KITTI
+    /// tracking's `label_02/SEQ.txt`, nuScenes infos).
+    public var hasLabels: Bool { frames.contains { $0.labelPath != nil } || preloadedLabels.hasLabels }
+
     /// The gold labels of a frame, when the layout has them, in the lidar frame.
     /// - Returns: nil when the frame has no label file.
     public func labels(at index: Int) throws -> LabeledFrame? {
@@ -249,7 +273,40 @@ public struct SensorSequence: Sendable {
 
     // MARK: - Layouts
 
+    /// The sequences a folder given on the command line stands for, each a path ``open(_:layout:)``
+    /// opens: a KITTI tracking `training` folder (or the folder above it) with several sequences
+    /// gives each sequence's sweep folder `training/velodyne/SEQ`, in SEQ order; any other path is
+    /// itself (opening it reports what is wrong with it).
+    public static func sequenceFolders(_ path: String) -> [String] {
+        let trimmed = path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path
+        guard directoryExists(trimmed), let found = kittiTrackingFolders(trimmed), found.sequences.count > 1 else { return [path] }
+        return found.sequences.map { found.training + "/velodyne/" + $0 }
+    }
+
+    /// A KITTI tracking layout: the `training` folder and its SEQs, or nil. `root` is the sweep
+    /// folder `training/velodyne/SEQ` (a folder of point clouds inside `velodyne`, beside which
+    /// `calib`, `label_02`, `poses` or `oxts` lies), the `training` folder (a `velodyne` folder of
+    /// folders) or the folder holding `training`.
+    static func kittiTrackingFolders(_ root: String) -> (training: String, sequences: [String])? {
+        var ignored: [String] = []
+        let parent = Paths.parent(root)
+        if Paths.lastComponent(parent) == "velodyne", (try? pointCloudFiles(root, &ignored).isEmpty) == false {
+            let training = Paths.parent(parent)
+            if ["calib", "label_02", "poses", "oxts"].contains(where: { directoryExists(training + "/" + $0) }) {
+                return (training, [Paths.lastComponent(root)])
+            }
+        }
+        for training in [root, root + "/training"] where directoryExists(training + "/velodyne") {
+            guard let names = try? listing(training + "/velodyne", &ignored) else { return nil }
+            if names.contains(where: { PointCloudFormat(pathExtensionOf: $0) != nil }) { return nil }
+            let sequences = names.filter { directoryExists(training + "/velodyne/" + $0) }.sorted()
+            return sequences.isEmpty ? nil : (training, sequences)
+        }
+        return nil
+    }
+
     static func detectLayout(_ root: String) throws -> SequenceLayout {
+        if kittiTrackingFolders(root) != nil { return .kittiTracking }
         if directoryExists(root + "/velodyne") || directoryExists(root + "/velodyne_reduced") || directoryExists(root + "/training/velodyne") { return .kittiObject }
         if directoryExists(root + "/velodyne_points") { return .kittiRaw }
         if directoryExists(root + "/lidar") && directoryExists(root + "/label") { return .susTechPOINTS }
@@ -283,7 +340,8 @@ public struct SensorSequence: Sendable {
                                         labelPath: FileManager.default.fileExists(atPath: label) ? label : nil)
         }
         return SensorSequence(layout: .kittiObject, root: root, frames: frames, sensorName: "velodyne",
-                              calibrationSource: .kittiPerFrame(folder: root + "/calib"), preloadedLabels: WholeSequenceLabels([:]), skippedFiles: skipped)
+                              calibrationSource: .kittiPerFrame(folder: root + "/calib"), preloadedLabels: WholeSequenceLabels([:]), skippedFiles: skipped,
+                              labelledRegionCamera: "image_2")
     }
 
     private static func openKITTIRaw(_ root: String) throws -> SensorSequence {
@@ -337,8 +395,72 @@ public struct SensorSequence: Sendable {
                 return preloaded
             }
         }
+        let hasTrackingLabels = calibration != nil && directoryExists(labelFolder)
         return SensorSequence(layout: .kittiRaw, root: root, frames: frames, sensorName: "velodyne",
-                              calibrationSource: calibration.map { .kittiFixed($0) } ?? .none, preloadedLabels: labels, skippedFiles: skipped)
+                              calibrationSource: calibration.map { .kittiFixed($0) } ?? .none, preloadedLabels: labels, skippedFiles: skipped,
+                              labelledRegionCamera: hasTrackingLabels ? "image_02" : nil)
+    }
+
+    /// One KITTI tracking sequence: frames named by the stems of `velodyne/SEQ/*.bin` (10 Hz, so a
+    /// frame's time is its number x 0.1 s), gold from `label_02/SEQ.txt` (read whole on first use,
+    /// DontCare rows kept; a `label_02` folder without the sequence's file makes reading gold fail
+    /// naming that file), calibration from `calib/SEQ.txt`, world-from-lidar poses from
+    /// `poses/SEQ.txt` (12 row-major values a line), else from `oxts/SEQ.txt` (one OXTS record a line,
+    /// the IMU poses turned into the lidar's with `Tr_imu_to_velo`), both re-expressed in the first
+    /// sweep's lidar frame (frame 0's pose is the identity), images from `image_02/SEQ/`.
+    private static func openKITTITracking(training: String, sequence: String) throws -> SensorSequence {
+        var skipped: [String] = []
+        let cloudFolder = training + "/velodyne/" + sequence
+        let names = try listing(cloudFolder, &skipped).filter { $0.hasSuffix(".bin") }.sorted().map(stem)
+        let calibrationPath = training + "/calib/" + sequence + ".txt"
+        let calibration = FileManager.default.fileExists(atPath: calibrationPath) ? try KITTICalibration.read(calibrationPath) : nil
+        var poses: [RigidPose?] = Array(repeating: nil, count: names.count)
+        let posesPath = training + "/poses/" + sequence + ".txt", oxtsPath = training + "/oxts/" + sequence + ".txt"
+        if let read = try readPoses(posesPath, count: names.count) {
+            poses = read
+        } else if FileManager.default.fileExists(atPath: oxtsPath) {
+            let records = try FileBytes.decode(oxtsPath) { (bytes) throws(SequenceFileError) in try OXTSRecord.decodeLines(bytes, count: names.count) }
+            let velodyneFromIMU = calibration?.imuToVelodyne.map { RigidPose(matrix: $0) }
+            poses = OXTSRecord.poses(records).map { pose in velodyneFromIMU.map { pose.composed(with: $0.inverse) } ?? pose }
+        }
+        // The world frame is the first sweep's lidar frame (z up): poses/SEQ.txt files are often in
+        // the first camera's frame (KITTI odometry's, y down), which a bird's-eye view cannot use.
+        if let first = poses.first ?? nil {
+            let worldFromFirst = first.inverse
+            poses = poses.map { $0.map { worldFromFirst.composed(with: $0) } }
+        }
+        let frames = names.enumerated().map { index, name -> SensorFrameReference in
+            var images: [String: String] = [:]
+            for camera in ["image_02", "image_03"] {
+                let path = training + "/\(camera)/\(sequence)/\(name).png"
+                if FileManager.default.fileExists(atPath: path) { images[camera] = path }
+            }
+            return SensorFrameReference(name: name, timestamp: Double(Int(name) ?? index) * 0.1, egoPose: poses[index],
+                                        pointClouds: ["velodyne": cloudFolder + "/\(name).bin"], images: images, labelPath: nil)
+        }
+        var labels = WholeSequenceLabels([:])
+        let labelPath = training + "/label_02/" + sequence + ".txt"
+        if directoryExists(training + "/label_02") {
+            labels = WholeSequenceLabels { frames in
+                guard FileManager.default.fileExists(atPath: labelPath) else { throw SequenceError.missingFile(labelPath, what: "the sequence's gold labels") }
+                // KITTI's labels are in camera coordinates: reading them needs the calibration.
+                let set = try LabelStore.read(labelPath, format: .kittiTracking, context: LabelContext(calibration: try KITTICalibration.read(calibrationPath)))
+                var preloaded: [String: LabeledFrame] = [:]
+                // Label lines number frames as the sweeps' stems do; a sweep past the last label has none.
+                for (index, frame) in frames.enumerated() {
+                    let number = Int(frame.name) ?? index
+                    var labeled = number < set.frames.count ? set.frames[number] : LabeledFrame(name: frame.name)
+                    labeled.name = frame.name
+                    labeled.timestamp = frame.timestamp
+                    labeled.egoPose = frame.egoPose
+                    preloaded[frame.name] = labeled
+                }
+                return preloaded
+            }
+        }
+        return SensorSequence(layout: .kittiTracking, root: training, frames: frames, sensorName: "velodyne",
+                              calibrationSource: calibration.map { .kittiFixed($0) } ?? .none, preloadedLabels: labels, skippedFiles: skipped,
+                              name: sequence, labelledRegionCamera: calibration == nil ? nil : "image_02")
     }
 
     private static func openSUSTechPOINTS(_ root: String) throws -> SensorSequence {
@@ -402,11 +524,24 @@ public struct SensorSequence: Sendable {
 
     // MARK: - Helpers
 
+    /// KITTI's image size (1242 x 375 pixels), given to camera 2 when a KITTI folder has its
+    /// calibration but no image from it (KITTI tracking's sweeps come without images), so that its
+    /// view still bounds the labelled region and the pre-labels get their 2D boxes.
+    public static let kittiImageSize = (width: 1242, height: 375)
+
     private func kittiCameras(_ calibration: KITTICalibration, frame: SensorFrameReference) throws -> [Camera] {
         var cameras: [Camera] = []
+        let leftColour = layout == .kittiObject ? "image_2" : "image_02"
         for (name, index) in [("image_2", 2), ("image_3", 3), ("image_02", 2), ("image_03", 3)] {
-            guard let path = frame.images[name], calibration.projections[index] != nil else { continue }
-            let size = try imageSize(path)
+            guard calibration.projections[index] != nil else { continue }
+            let size: (width: Int, height: Int)
+            if let path = frame.images[name] {
+                size = try imageSize(path)
+            } else if name == leftColour {
+                size = try firstImageSize(camera: name) ?? Self.kittiImageSize
+            } else {
+                continue
+            }
             var camera = try calibration.camera(index, width: size.width, height: size.height)
             camera.name = name
             cameras.append(camera)
@@ -467,6 +602,10 @@ public enum SequenceError: Error, Sendable, Hashable, CustomStringConvertible {
     case notAFolder(String)
     case unknownLayout(String)
     case missing(frame: String, what: String)
+    /// A KITTI tracking folder with several sequences given where one is needed (the names are its SEQs).
+    case severalSequences(String, names: [String])
+    /// A file the layout names is absent.
+    case missingFile(String, what: String)
 
     public var description: String {
         switch self {
@@ -474,6 +613,9 @@ public enum SequenceError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unknownLayout(let path):
             "\(path): no known layout (expected KITTI velodyne/ or velodyne_points/, SUSTechPOINTS lidar/, a .pkl.json, or point cloud files)"
         case .missing(let frame, let what): "frame \(frame) has no \(what)"
+        case .severalSequences(let path, let names):
+            "\(path): holds \(names.count) KITTI tracking sequences (\(names.prefix(5).joined(separator: ", "))\(names.count > 5 ? ", ..." : "")); name one as \(path)/velodyne/SEQ"
+        case .missingFile(let path, let what): "\(path): missing (\(what))"
         }
     }
 }
@@ -494,6 +636,13 @@ final class WholeSequenceLabels: @unchecked Sendable {
     init(load: @escaping @Sendable ([SensorFrameReference]) throws -> [String: LabeledFrame]) {
         frames = nil
         self.load = load
+    }
+
+    /// Whether there are labels (or a file to read them from).
+    var hasLabels: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return load != nil || frames?.isEmpty == false
     }
 
     func frame(named name: String, frames sequenceFrames: [SensorFrameReference]) throws -> LabeledFrame? {

@@ -143,14 +143,31 @@ public struct OXTSRecord: Sendable, Hashable {
     /// Parses one record.
     /// - Throws: ``SequenceFileError`` (line 1).
     public static func decode(_ bytes: [UInt8]) throws(SequenceFileError) -> OXTSRecord {
-        let fields = try lines(bytes).flatMap { $0.1.split(separator: " ") }
-        guard fields.count == 30 else { throw .wrongValueCount(line: 1, expected: 30, found: fields.count) }
+        try parse(try lines(bytes).flatMap { $0.1.split(separator: " ") }, line: 1)
+    }
+
+    /// Parses a KITTI tracking `oxts/SEQ.txt`: one record per line (30 values), one line per frame.
+    /// - Parameter count: The sequence's frames; the file may hold more lines, not fewer.
+    /// - Throws: ``SequenceFileError`` with the line.
+    public static func decodeLines(_ bytes: [UInt8], count: Int) throws(SequenceFileError) -> [OXTSRecord] {
+        var records: [OXTSRecord] = []
+        for (number, line) in try lines(bytes) {
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            if fields.isEmpty { continue }
+            records.append(try parse(fields, line: number))
+        }
+        guard records.count >= count else { throw .tooFewLines(expected: count, found: records.count) }
+        return Array(records.prefix(count))
+    }
+
+    private static func parse(_ fields: [Substring], line: Int) throws(SequenceFileError) -> OXTSRecord {
+        guard fields.count == 30 else { throw .wrongValueCount(line: line, expected: 30, found: fields.count) }
         var values: [Double] = []
         for field in fields.prefix(6) {
-            guard let value = Double(field), value.isFinite else { throw .invalidValue(line: 1, text: String(field)) }
+            guard let value = Double(field), value.isFinite else { throw .invalidValue(line: line, text: String(field)) }
             values.append(value)
         }
-        guard abs(values[0]) < 90 else { throw .invalidValue(line: 1, text: String(fields[0])) }
+        guard abs(values[0]) < 90 else { throw .invalidValue(line: line, text: String(fields[0])) }
         return OXTSRecord(latitude: values[0], longitude: values[1], altitude: values[2], roll: values[3], pitch: values[4], yaw: values[5])
     }
 

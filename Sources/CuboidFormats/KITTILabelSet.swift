@@ -67,6 +67,18 @@ extension LabeledObject {
     /// The camera name KITTI's 2D boxes belong to (the left colour camera).
     public static let kittiCamera = "image_2"
 
+    /// The object's 2D box in a camera. KITTI spells its left colour camera `image_2` in the object
+    /// benchmark and its labels (``kittiCamera``) and `image_02` in raw recordings and tracking
+    /// sequences: a box under one spelling is found under the other.
+    public func box(inCamera name: String) -> Box2D? {
+        if let box = boxes[name] { return box }
+        switch name {
+        case "image_2": return boxes["image_02"]
+        case "image_02": return boxes["image_2"]
+        default: return nil
+        }
+    }
+
     /// A KITTI label in Cuboid's terms: the cuboid in the Velodyne frame (none for DontCare), the 2D
     /// box under ``kittiCamera``, and `truncated`, `occluded` and `alpha` kept as attributes.
     ///

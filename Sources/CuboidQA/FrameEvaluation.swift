@@ -35,7 +35,7 @@ extension FrameMatcher {
     func prepare(_ frame: LabeledFrame, counts: [Int]?) -> [PreparedObject] {
         frame.objects.enumerated().map { index, object in
             PreparedObject(index: index, category: configuration.canonical(object.category), cuboid: object.cuboid,
-                           box: cameraName.flatMap { object.boxes[$0] }, points: counts?[index])
+                           box: cameraName.flatMap { object.box(inCamera: $0) }, points: counts?[index])
         }
     }
 

@@ -115,7 +115,22 @@ struct FrameMatcher {
     func labelPassesFilters(_ object: PreparedObject) -> Bool {
         let filter = configuration.gold
         if let range = filter.maximumRange, let cuboid = object.cuboid, horizontalRange(cuboid) > range { return false }
+        if !inCameraView(object) { return false }
         return filter.admitsLabel(height: object.box?.height)
+    }
+
+    /// ``GoldFilter/cameraViewOnly``: whether the camera sees a labelled cuboid's centre (in front of
+    /// it, inside the image). True when the filter is off, for 2D boxes, and without a camera.
+    func inCameraView(_ object: PreparedObject) -> Bool {
+        guard configuration.gold.cameraViewOnly, let camera, let cuboid = object.cuboid else { return true }
+        guard let (pixel, _) = camera.project(cuboid.center) else { return false }
+        return pixel.x >= 0 && pixel.y >= 0 && pixel.x < Double(camera.intrinsics.width) && pixel.y < Double(camera.intrinsics.height)
+    }
+
+    /// The share of a box inside a DontCare region at which an unmatched box is ignored in the counts
+    /// (``GoldFilter/dontCareShare``; nil: the class threshold, KITTI's rule; half for centre distance).
+    func dontCareLimit(_ category: String) -> Double {
+        configuration.gold.dontCareShare ?? (configuration.match == .centerDistance ? 0.5 : threshold(category))
     }
 
     /// Similarity of every labelled box (rows) to every gold box (columns).
@@ -211,7 +226,7 @@ struct FrameMatcher {
         let matched = Set(result.matches.map(\.label))
         for l in result.labelled.indices where !matched.contains(l) {
             let onIgnored = (0..<ignored.columns).contains { ignored[l, $0] >= threshold }
-            if onIgnored || result.dontCareShares[l] >= 0.5 { result.ignoredLabels.insert(l) }
+            if onIgnored || result.dontCareShares[l] >= dontCareLimit(category) { result.ignoredLabels.insert(l) }
         }
         return result
     }

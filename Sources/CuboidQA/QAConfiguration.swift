@@ -53,12 +53,24 @@ public struct GoldFilter: Sendable, Hashable, Codable {
     /// ignored, and labelled boxes shorter than this are left out of scoring (KITTI's `MIN_HEIGHT`, with
     /// the devkit's `<=` for gold and `<` for detections); nil: no limit.
     public var minimumHeight: Double?
-    /// The class name of regions in which nothing is evaluated (KITTI `DontCare`): a tasker box whose
-    /// 2D box lies at least half inside such a region is ignored.
+    /// The class name of regions in which nothing is evaluated (KITTI `DontCare`): an unmatched
+    /// tasker box whose 2D box lies inside one such region by at least ``dontCareShare`` is ignored.
     public var dontCareClass: String
+    /// The share of an unmatched box's 2D box inside one DontCare region at which it is ignored in
+    /// the hit and extra counts and tracking: 0.5 by default (at least half inside); nil: the class's
+    /// IoU threshold, the KITTI devkit's rule (`boxoverlap(det, dontcare, 0) > MIN_OVERLAP`, which
+    /// COCOeval applies to crowd regions too, and which the AP uses whatever this is).
+    public var dontCareShare: Double?
+    /// Labelled boxes whose centre the camera (``QAConfiguration/camera``) does not see, or that lie
+    /// behind it, are left out of scoring (not extras), for gold that covers one camera's view (KITTI
+    /// labels only what camera 2 sees). Gold is kept: a truncated gold box centred beyond the image's
+    /// edge still counts. Needs the camera's calibration; default false.
+    public var cameraViewOnly: Bool
 
     public init(maximumRange: Double? = nil, minimumPoints: Int = 0, maximumOcclusion: Int? = nil, maximumTruncation: Double? = nil,
-                minimumHeight: Double? = nil, dontCareClass: String = "DontCare") {
+                minimumHeight: Double? = nil, dontCareClass: String = "DontCare", dontCareShare: Double? = 0.5, cameraViewOnly: Bool = false) {
+        self.dontCareShare = dontCareShare
+        self.cameraViewOnly = cameraViewOnly
         self.maximumRange = maximumRange
         self.minimumPoints = minimumPoints
         self.maximumOcclusion = maximumOcclusion
@@ -292,6 +304,7 @@ public struct QAConfiguration: Sendable, Hashable, Codable {
         }
         if let range = gold.maximumRange, !(range > 0) { throw .invalid(key: "gold.maximumRange", expected: "metres > 0, or null") }
         guard gold.minimumPoints >= 0 else { throw .invalid(key: "gold.minimumPoints", expected: "an integer >= 0") }
+        if let share = gold.dontCareShare, !(share > 0 && share <= 1) { throw .invalid(key: "gold.dontCareShare", expected: "a number in (0, 1], or null") }
         guard !nuScenes.distances.isEmpty, nuScenes.distances.allSatisfy({ $0 > 0 && $0.isFinite }) else {
             throw .invalid(key: "nuScenes.distances", expected: "at least one number of metres > 0")
         }
@@ -339,7 +352,8 @@ public struct QAConfiguration: Sendable, Hashable, Codable {
             ("classMap", .object(classMap.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
             ("classes", .object(evaluatedClasses.map { ($0, rule(classes[$0]!)) })),
             ("gateMetric", .string(gateMetric.rawValue)),
-            ("gold", .object([("dontCareClass", .string(gold.dontCareClass)), ("maximumOcclusion", optional(gold.maximumOcclusion.map(Double.init))),
+            ("gold", .object([("cameraViewOnly", .bool(gold.cameraViewOnly)), ("dontCareClass", .string(gold.dontCareClass)),
+                              ("dontCareShare", optional(gold.dontCareShare)), ("maximumOcclusion", optional(gold.maximumOcclusion.map(Double.init))),
                               ("maximumRange", optional(gold.maximumRange)), ("maximumTruncation", optional(gold.maximumTruncation)),
                               ("minimumHeight", optional(gold.minimumHeight)), ("minimumPoints", .number(Double(gold.minimumPoints)))])),
             ("known", .array(known.map { .string($0) })),
@@ -456,7 +470,8 @@ private enum ConfigurationReader {
                 }
                 configuration.missingFrames = policy
             case "gold":
-                let allowed = ["maximumRange", "minimumPoints", "maximumOcclusion", "maximumTruncation", "minimumHeight", "dontCareClass"]
+                let allowed = ["maximumRange", "minimumPoints", "maximumOcclusion", "maximumTruncation", "minimumHeight", "dontCareClass",
+                               "dontCareShare", "cameraViewOnly"]
                 for (field, fieldValue) in try members(value, key, allowed: allowed) {
                     let path = "gold." + field
                     switch field {
@@ -465,6 +480,10 @@ private enum ConfigurationReader {
                     case "maximumOcclusion": configuration.gold.maximumOcclusion = fieldValue.isNull ? nil : try integer(fieldValue, path)
                     case "maximumTruncation": configuration.gold.maximumTruncation = try optionalNumber(fieldValue, path)
                     case "minimumHeight": configuration.gold.minimumHeight = try optionalNumber(fieldValue, path)
+                    case "dontCareShare": configuration.gold.dontCareShare = try optionalNumber(fieldValue, path)
+                    case "cameraViewOnly":
+                        guard let flag = fieldValue.bool else { throw .invalid(key: path, expected: "true or false (line \(fieldValue.line))") }
+                        configuration.gold.cameraViewOnly = flag
                     default: configuration.gold.dontCareClass = try string(fieldValue, path)
                     }
                 }

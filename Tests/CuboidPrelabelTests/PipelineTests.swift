@@ -25,12 +25,7 @@ private func temporaryFolder() -> String {
         options.formats = [.openLABEL, .kitti]
         let summary = try PrelabelRunner.run(sequence, output: output, options: options)
         #expect(summary.tracked && summary.frames == 3 && summary.resumedFrames == 0)
-        let gold = try LabelStore.read(sequencePath + "/gold.openlabel.json", format: .openLABEL)
-        let scores = try DetectionScoring.score(summary.labels, gold: gold, sequence: sequence)
-        let car = scores.first { $0.criteria.category == "Car" }!
-        // Floors under today's figures (recall 0.59 / precision 0.68 at 0.5): a regression guard, not the target.
-        #expect(car.goldObjects > 30)
-        #expect(car.counts[0].recall ?? 0 >= 0.5 && car.counts[0].precision ?? 0 >= 0.6)
+        // Its score against the gold: PrelabelScoreTests (cuboid prelabel --score, the QA evaluation).
         // Outputs: OpenLABEL that reads back, KITTI files with the score as the 16th field, the queue, previews.
         let written = try LabelStore.read(output + "/prelabels.openlabel.json", format: .openLABEL)
         #expect(written.objectCount == summary.boxes)
