@@ -163,7 +163,7 @@ public struct LidarDetector: Sendable {
         let features = ClusterFeatures(cluster, footprint: footprint, topSlope: surroundings.topSlope, persons: configuration.persons)
         var best: (model: ClassModel, score: Double)? = nil
         for model in configuration.classes {
-            let score = features.score(for: model)
+            let score = features.score(for: model, vehicles: configuration.vehicles)
             if score > (best?.score ?? 0) { best = (model, score) }
         }
         guard let (model, score) = best, score >= configuration.minimumScore else { return nil }
@@ -180,8 +180,14 @@ public struct LidarDetector: Sendable {
             // The box is oriented by its own fit (see `vehicleOrientation`), not the classifier's.
             let oriented = LShapeFitter.vehicleOrientation.fit(cluster.footprint) ?? footprint
             let hidden = oriented.width < singleFaceWidth ? cluster.hiddenEnd(surroundings.occlusion) : 0
-            completed = extendTowardsHiddenEnd(completeFootprint(oriented, toLength: model.typical[0], width: model.typical[1]),
-                                               observed: oriented, hiddenEnd: hidden)
+            // Seen end-on (see `VehicleConfiguration.endOnSightDegrees`): unless an end of what was
+            // seen is hidden, when it may be a side cut short by an occluder.
+            let endOn = oriented.length <= model.maximum[1] && oriented.width >= singleFaceWidth
+                && sightAngle(oriented) <= configuration.vehicles.endOnSightDegrees * .pi / 180
+                && cluster.hiddenEnd(surroundings.occlusion) == 0
+            let full = endOn ? completeAlongSight(oriented, toLength: model.typical[0], width: model.typical[1])
+                             : completeFootprint(oriented, toLength: model.typical[0], width: model.typical[1])
+            completed = extendTowardsHiddenEnd(full, observed: oriented, hiddenEnd: hidden)
         }
         let height = max(features.height, model.minimum[2])
         let box = completed.cuboid(bottom: cluster.groundLevel, top: cluster.groundLevel + height)
@@ -383,6 +389,43 @@ extension LShapeFitter {
     static let vehicleOrientation = LShapeFitter(coarseStep: .pi / 90, fineStep: .pi / 900, minimumDistance: 0.1, maximumSearchPoints: 400)
 }
 
+/// A footprint seen end-on completed to a class's size with its length along the fitted axis nearer
+/// the line of sight from the sensor (the origin): the box grows from the corner nearest the sensor,
+/// away from it, to at least `length` along that axis and `width` across it.
+///
+/// An end of a vehicle (its rear or front, with the rear window, the bumper's wrap or a strip of
+/// roof behind it) fits a footprint whose sides are both no longer than a vehicle's width: either
+/// side could be the width, and a bumper 1.9 m across overflows a typical width enough that
+/// ``completeFootprint(_:toLength:width:sensor:)`` puts the length across it. What the lidar sees
+/// of an object's end runs across the line of sight; its hidden length runs along it.
+/// - Complexity: O(1).
+func completeAlongSight(_ observed: BEVBox, toLength length: Double, width: Double) -> BEVBox {
+    let corners = observed.corners
+    var anchor = 0
+    for k in 1..<4 where (corners[k] * corners[k]).sum() < (corners[anchor] * corners[anchor]).sum() { anchor = k }
+    let axisA = observed.heading, axisB = SIMD2(-axisA.y, axisA.x)
+    let sight = observed.center
+    let lengthAlongA = abs((sight * axisA).sum()) >= abs((sight * axisB).sum())
+    let anchorLocal = corners[anchor] - observed.center
+    let intoA = (anchorLocal * axisA).sum() > 0 ? -axisA : axisA
+    let intoB = (anchorLocal * axisB).sum() > 0 ? -axisB : axisB
+    let (dirLength, dirWidth) = lengthAlongA ? (intoA, intoB) : (intoB, intoA)
+    let newLength = max(length, lengthAlongA ? observed.length : observed.width)
+    let newWidth = max(width, lengthAlongA ? observed.width : observed.length)
+    let center = corners[anchor] + dirLength * (newLength / 2) + dirWidth * (newWidth / 2)
+    var yaw = atan2(dirLength.y, dirLength.x)
+    if yaw > .pi / 2 { yaw -= .pi } else if yaw <= -.pi / 2 { yaw += .pi }
+    return BEVBox(center: center, length: newLength, width: newWidth, yaw: yaw)
+}
+
+/// The angle between the line of sight from the sensor (the origin) to a footprint's centre and the
+/// footprint's axis nearer it, radians in 0...pi/4.
+func sightAngle(_ footprint: BEVBox) -> Double {
+    let sight = footprint.center
+    let along = abs((sight * footprint.heading).sum()), across = abs(sight.x * footprint.heading.y - sight.y * footprint.heading.x)
+    return atan2(min(along, across), max(along, across))
+}
+
 /// Footprints narrower than this are one face of an object, metres.
 let singleFaceWidth = 0.4
 
@@ -557,7 +600,8 @@ struct ClusterFeatures {
     }
 
     /// Plausibility in 0...1 that the cluster is an object of the model's class.
-    func score(for model: ClassModel) -> Double {
+    /// - Parameter vehicles: The vehicle rules (for a vehicle class).
+    func score(for model: ClassModel, vehicles: VehicleConfiguration = VehicleConfiguration()) -> Double {
         let person = isPerson(model.name)
         var score = band(height, model.minimum[2], model.maximum[2], tolerance: 0.25)
         // The top lies anywhere up to one beam step above the highest return: the chance that it
@@ -582,6 +626,9 @@ struct ClusterFeatures {
             // A person's torso is wider than a pole or a sign post.
             score *= personShape.plausibility
         } else {
+            // Any view of a vehicle shows at least one whole end or side: its fitted footprint is
+            // at least the class's smallest width long (a piece of a hedge or a facade is not).
+            score *= band(length, vehicles.minimumSeenWidthShare * model.minimum[1], .infinity, tolerance: 0.3 * model.minimum[1])
             score *= band(edgeFraction, 0.4, 1, tolerance: 0.3)
             score *= band(shellFraction, 0.5, 1, tolerance: 0.3)
             score *= band(upperSpan, 0.9, .infinity, tolerance: 0.5)

@@ -197,7 +197,7 @@ public struct StreamingTracker: Sendable {
                 // A track less sure than one reported detection (a bush's fragments that passed as
                 // a car in two sweeps, carried on by evidence) is not refined nor handed out; its
                 // number stays unused.
-                let score = tracklet.score
+                let score = tracklet.group == .vehicle ? vehicleScore(tracklet) : tracklet.score
                 if score >= configuration.minimumTrackScore, let track = refine(tracklet, id: id, score: score) { tracks.append(track) }
             } else {
                 // An unconfirmed tracklet lets go of its detections: a later track may extend over them.
@@ -208,6 +208,24 @@ public struct StreamingTracker: Sendable {
             }
         }
         return tracks.sorted { $0.id < $1.id }
+    }
+
+    /// A vehicle track's confidence in 0...1: the mean score of its detections, times
+    /// 1 - exp(-detections / ``TrackingConfiguration/vehicleDetectionScale``), times (when
+    /// ``TrackingConfiguration/vehicleDetectionShare`` is on) the share of the frames from its first
+    /// to its last detection that have one.
+    ///
+    /// A vehicle in a 10 Hz drive stays in view for seconds and, seen at all, is seen in most sweeps:
+    /// a track of a few detections, or one whose detections come and go (pieces of a hedge or a
+    /// facade that pass as a vehicle in one sweep out of two, carried on by evidence), is doubtful.
+    func vehicleScore(_ tracklet: Tracklet) -> Double {
+        let measured = tracklet.steps.compactMap(\.detection)
+        let meanScore = measured.map(\.score).reduce(0, +) / Double(measured.count)
+        var score = meanScore * (1 - exp(-Double(measured.count) / configuration.vehicleDetectionScale))
+        if configuration.vehicleDetectionShare, let last = tracklet.steps.last(where: { $0.detection != nil })?.frame {
+            score *= Double(measured.count) / Double(last - tracklet.firstFrame + 1)
+        }
+        return score
     }
 
     private func recentIndex(_ frame: Int) -> Int? {
@@ -312,7 +330,18 @@ public struct StreamingTracker: Sendable {
         let centreZ = median(measured.map(\.box.z))
         let positions = states.map(\.position)
         let displacement = (positions.last! - positions.first!).length
-        let isMoving = displacement > configuration.staticDisplacement
+        var isMoving = displacement > configuration.staticDisplacement
+        if group(category) == .vehicle && isMoving && median(states.map(\.velocity.length)) < configuration.minimumVehicleSpeed {
+            // A parked vehicle's completed boxes wander by a metre or two over a long track.
+            isMoving = false
+        }
+        if group(category) == .vehicle && isMoving {
+            // A vehicle drives along its axis, never sideways: a track that slides across its
+            // boxes' axis joins pieces of different things (a facade's pieces as the ego passes).
+            let sideways = states.filter { $0.velocity.length >= configuration.minimumVehicleSpeed }
+                .map { abs(sin(atan2($0.velocity.y, $0.velocity.x) - trackAxis)) }
+            if !sideways.isEmpty && median(sideways) > sin(configuration.maximumVehicleSidewaysDegrees * .pi / 180) { return nil }
+        }
         // A person's shape faster than anyone walks or jogs rides a bicycle: one sweep cannot tell a
         // cyclist whose bicycle is hidden, or seen end-on, from a pedestrian; the track's speed can.
         // Its box takes a cyclist's size, along its velocity. Faster than anyone rides, it is a piece
