@@ -197,6 +197,11 @@ public struct DetectionCacheKey: Sendable, Hashable {
 /// without previews). The outputs depend only on the inputs and the
 /// configuration, so a run killed at any point and restarted, or run in a folder that held another
 /// run's outputs, writes the same bytes as a fresh, uninterrupted one.
+///
+/// The main thread detects, tracks and writes the labels in frame order; the next sweep is read,
+/// cache files are encoded and written, and previews are drawn and written on other threads
+/// (``BackgroundWork``), each file by one task, so the bytes do not depend on the threads' timing.
+/// ``PrelabelSummary/runTimings`` says where the time went.
 public enum PrelabelRunner {
     /// Frames whose labels are built at once in stage 2.
     static let framesPerBatch = 32

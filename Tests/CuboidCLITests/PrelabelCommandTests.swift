@@ -106,8 +106,9 @@ struct PrelabelCommandTests {
     func fullOrReadOnlyDisk() throws {
         let root = try scratchFolder("prelabel-disk")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        // 600 KiB: room for the labels and the cache (180 KiB), not for the previews as well.
-        let disk = try SmallFileSystem(at: root + "/disk", kibibytes: 600)
+        // 480 KiB: room for the labels and the cache (330 KB), not for the previews as well (550 KB
+        // in all, whatever order the run's threads write the files in).
+        let disk = try SmallFileSystem(at: root + "/disk", kibibytes: 480)
         defer { disk.unmount() }
         let out = root + "/disk/out"
         let first = try runCuboid(["prelabel", sequence, "--out", out, "--no-previews"])
