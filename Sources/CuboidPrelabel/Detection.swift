@@ -160,7 +160,7 @@ public struct LidarDetector: Sendable {
     /// - Parameter footprint: The cluster's fitted footprint (``LShapeFitter/prelabel``), no larger
     ///   than the clustering's maximum diagonal.
     func classify(_ cluster: ClusterPoints, footprint: BEVBox, surroundings: Surroundings) -> Detection? {
-        let features = ClusterFeatures(cluster, footprint: footprint, topSlope: surroundings.topSlope, persons: configuration.persons)
+        let features = ClusterFeatures(cluster, footprint: footprint, topSlope: surroundings.topSlope)
         var best: (model: ClassModel, score: Double)? = nil
         for model in configuration.classes {
             let score = features.score(for: model, vehicles: configuration.vehicles)
@@ -494,13 +494,9 @@ struct ClusterFeatures {
     /// person's height.
     var topClipped: Bool
     var pointCount: Int
-    /// What tells a person from a pole (see ``PersonShape``).
-    var personShape: PersonShape
 
     /// - Parameter topSlope: The sensor's highest ring as a slope z / range, when known.
-    /// - Parameter persons: The thresholds of the person's shape.
-    init(_ cluster: ClusterPoints, footprint: BEVBox, topSlope: Double? = nil, persons: PersonConfiguration = PersonConfiguration()) {
-        personShape = PersonShape(cluster, configuration: persons)
+    init(_ cluster: ClusterPoints, footprint: BEVBox, topSlope: Double? = nil) {
         length = footprint.length
         width = footprint.width
         var top = -Double.infinity, bottom = Double.infinity
@@ -623,8 +619,6 @@ struct ClusterFeatures {
             // A person stands taller than their footprint is long; a car's rear seen from afar
             // (1.3 m across, 1.3 m high) does not.
             if model.name == "Pedestrian" { score *= band(height / max(length, 0.1), 1.3, .infinity, tolerance: 0.5) }
-            // A person's torso is wider than a pole or a sign post.
-            score *= personShape.plausibility
         } else {
             // Any view of a vehicle shows at least one whole end or side: its fitted footprint is
             // at least the class's smallest width long (a piece of a hedge or a facade is not).

@@ -22,8 +22,6 @@ public struct PrelabelConfiguration: Sendable, Hashable, Codable {
     public var classes: [ClassModel] = ClassModel.defaults
     /// Tracking and offline refinement.
     public var tracking = TrackingConfiguration()
-    /// What tells a person (Pedestrian, Cyclist) from street furniture of a person's size.
-    public var persons = PersonConfiguration()
     /// Detections kept in the output: those scoring at least this (0...1).
     public var minimumScore: Double = 0.3
     /// Rules for vehicles (Car, Van, Truck) in the detector and the tracker.
@@ -66,7 +64,6 @@ public struct PrelabelConfiguration: Sendable, Hashable, Codable {
         try check(tracking.maximumPedestrianSpeed > 0 && tracking.maximumCyclistSpeed > tracking.maximumPedestrianSpeed,
                   "tracking", "0 < maximumPedestrianSpeed < maximumCyclistSpeed")
         try check((0...1).contains(minimumScore), "minimumScore", "a value in [0, 1]")
-        try persons.validate()
         try check(tracking.vehicleDetectionScale > 0 && tracking.minimumVehicleSpeed >= 0 && (0...90).contains(tracking.maximumVehicleSidewaysDegrees),
                   "tracking", "vehicleDetectionScale > 0, minimumVehicleSpeed >= 0, maximumVehicleSidewaysDegrees in [0, 90]")
         try check((0...45).contains(vehicles.endOnSightDegrees), "vehicles.endOnSightDegrees", "a value in [0, 45]")
@@ -293,44 +290,14 @@ public struct ClassModel: Sendable, Hashable, Codable {
     }
 
     /// KITTI's class means (length, width, height) and generous ranges around them; a cyclist (a rider
-    /// on a bicycle, KITTI mean height 1.74 m) is at least 1.45 m tall, a pedestrian at least 1.2 m
-    /// (KITTI's mean is 1.76 m, its spread 0.11 m; bollards, posts and low shrubs of about 1 m,
-    /// which passed as people at 1.0 m, are not).
+    /// on a bicycle, KITTI mean height 1.74 m) is at least 1.45 m tall.
     public static let defaults: [ClassModel] = [
         ClassModel(name: "Car", typical: [3.9, 1.65, 1.55], minimum: [3.0, 1.4, 1.2], maximum: [5.3, 2.1, 2.0]),
         ClassModel(name: "Van", typical: [5.1, 1.9, 2.2], minimum: [4.2, 1.7, 1.9], maximum: [6.5, 2.4, 2.9]),
         ClassModel(name: "Truck", typical: [10.0, 2.55, 3.3], minimum: [6.0, 2.2, 2.6], maximum: [16.0, 2.9, 4.3]),
-        ClassModel(name: "Pedestrian", typical: [0.85, 0.65, 1.75], minimum: [0.3, 0.3, 1.2], maximum: [1.2, 1.1, 2.1]),
+        ClassModel(name: "Pedestrian", typical: [0.85, 0.65, 1.75], minimum: [0.3, 0.3, 1.0], maximum: [1.2, 1.1, 2.1]),
         ClassModel(name: "Cyclist", typical: [1.75, 0.6, 1.75], minimum: [1.3, 0.4, 1.45], maximum: [2.2, 1.1, 2.1]),
     ]
-}
-
-/// What tells a person (Pedestrian, Cyclist) from street furniture of a person's size in one sweep.
-/// Heights are above the cluster's ground, metres.
-public struct PersonConfiguration: Sendable, Hashable, Codable {
-    /// Lower and upper edge of the torso band, between the hips and the shoulders of people 1.5 m
-    /// to 2.0 m tall (hips 0.75 m to 1.0 m up, shoulders 1.25 m to 1.65 m). Defaults 0.9 m, 1.4 m.
-    public var torsoBottom: Double = 0.9
-    public var torsoTop: Double = 1.4
-    /// The returns in the torso band spread at least this far across the line of sight, metres: a
-    /// person's shoulders are 0.35 m to 0.5 m across and their chest 0.2 m to 0.3 m deep, so the torso
-    /// is this wide from any side, while poles, sign posts and bollards are 0.05 m to 0.2 m across.
-    /// Default 0.2 m.
-    public var minimumTorsoWidth: Double = 0.2
-    /// A person's score falls linearly to 0 this far under ``minimumTorsoWidth``, metres (the returns
-    /// of a far person's torso, a few per ring, under-span it by up to an azimuth step). Default 0.1.
-    public var torsoWidthTolerance: Double = 0.1
-    public init() {}
-
-    /// - Throws: ``ConfigurationFileError`` naming the first bad key.
-    func validate() throws(ConfigurationFileError) {
-        if !(torsoBottom >= 0 && torsoTop > torsoBottom) {
-            throw .invalid(key: "persons", expected: "0 <= torsoBottom < torsoTop")
-        }
-        if !(minimumTorsoWidth >= 0 && torsoWidthTolerance > 0) {
-            throw .invalid(key: "persons", expected: "minimumTorsoWidth >= 0, torsoWidthTolerance > 0")
-        }
-    }
 }
 
 /// Tracking and offline refinement.

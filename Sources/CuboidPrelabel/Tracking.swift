@@ -350,10 +350,8 @@ public struct StreamingTracker: Sendable {
         if group(category) == .person && isMoving {
             let speed = median(states.map(\.velocity.length))
             if speed > configuration.maximumCyclistSpeed { return nil }
-            if category == "Pedestrian", speed > configuration.maximumPedestrianSpeed, cyclistSize != nil { category = "Cyclist" }
-            // A moving rider's box is a bicycle's length along the velocity, whichever views (a
-            // rider seen end-on passes for a walker) the detections came from.
-            if category == "Cyclist", let cyclistSize {
+            if category == "Pedestrian", speed > configuration.maximumPedestrianSpeed, let cyclistSize {
+                category = "Cyclist"
                 size = pointwiseMax(size, cyclistSize)
                 rides = true
             }
