@@ -383,16 +383,8 @@ public struct SensorSequence: Sendable {
         if directoryExists(labelFolder), let calibration, let file = try listing(labelFolder, &skipped).filter({ $0.hasSuffix(".txt") }).sorted().first {
             labels = WholeSequenceLabels { frames in
                 let set = try LabelStore.read(labelFolder + "/" + file, format: .kittiTracking, context: LabelContext(calibration: calibration))
-                var preloaded: [String: LabeledFrame] = [:]
                 // Tracking labels number frames from 0 in recording order; frames past the last label have none.
-                for (index, frame) in frames.enumerated() {
-                    var labeled = index < set.frames.count ? set.frames[index] : LabeledFrame(name: frame.name)
-                    labeled.name = frame.name
-                    labeled.timestamp = frame.timestamp
-                    labeled.egoPose = frame.egoPose
-                    preloaded[frame.name] = labeled
-                }
-                return preloaded
+                return trackingLabelsByFrame(set, frames: frames) { index, _ in index }
             }
         }
         let hasTrackingLabels = calibration != nil && directoryExists(labelFolder)
@@ -445,17 +437,8 @@ public struct SensorSequence: Sendable {
                 guard FileManager.default.fileExists(atPath: labelPath) else { throw SequenceError.missingFile(labelPath, what: "the sequence's gold labels") }
                 // KITTI's labels are in camera coordinates: reading them needs the calibration.
                 let set = try LabelStore.read(labelPath, format: .kittiTracking, context: LabelContext(calibration: try KITTICalibration.read(calibrationPath)))
-                var preloaded: [String: LabeledFrame] = [:]
                 // Label lines number frames as the sweeps' stems do; a sweep past the last label has none.
-                for (index, frame) in frames.enumerated() {
-                    let number = Int(frame.name) ?? index
-                    var labeled = number < set.frames.count ? set.frames[number] : LabeledFrame(name: frame.name)
-                    labeled.name = frame.name
-                    labeled.timestamp = frame.timestamp
-                    labeled.egoPose = frame.egoPose
-                    preloaded[frame.name] = labeled
-                }
-                return preloaded
+                return trackingLabelsByFrame(set, frames: frames) { index, frame in Int(frame.name) ?? index }
             }
         }
         return SensorSequence(layout: .kittiTracking, root: training, frames: frames, sensorName: "velodyne",
@@ -523,6 +506,23 @@ public struct SensorSequence: Sendable {
     }
 
     // MARK: - Helpers
+
+    /// A KITTI tracking label file's frames by the sequence's frame names, each with the frame's name,
+    /// time and pose; a frame whose number lies past the file's last labelled frame gets none.
+    /// - Parameter number: The label file's frame number of the sequence's `index`-th frame.
+    static func trackingLabelsByFrame(_ set: LabelSet, frames: [SensorFrameReference],
+                                      number: (_ index: Int, _ frame: SensorFrameReference) -> Int) -> [String: LabeledFrame] {
+        var preloaded: [String: LabeledFrame] = [:]
+        for (index, frame) in frames.enumerated() {
+            let k = number(index, frame)
+            var labeled = set.frames.indices.contains(k) ? set.frames[k] : LabeledFrame(name: frame.name)
+            labeled.name = frame.name
+            labeled.timestamp = frame.timestamp
+            labeled.egoPose = frame.egoPose
+            preloaded[frame.name] = labeled
+        }
+        return preloaded
+    }
 
     /// KITTI's image size (1242 x 375 pixels), given to camera 2 when a KITTI folder has its
     /// calibration but no image from it (KITTI tracking's sweeps come without images), so that its
