@@ -1,4 +1,6 @@
 import CuboidGeometry
+import CuboidKernels
+import CuboidPointClouds
 import Foundation
 @testable import CuboidPrelabel
 import Testing
@@ -161,5 +163,47 @@ struct UpperSpanScenario: CustomTestStringConvertible, Sendable {
         var lenient = truck
         lenient.minimumUpperSpan = nil
         #expect(scenario.features.score(for: lenient) >= PrelabelConfiguration().minimumScore)
+    }
+}
+
+/// A car-sized L (rear 1.7 m across at 8 m, 1 m left of the sensor, right side 3.9 m long, both
+/// facing the sensor) whose returns reach `top`
+/// metres, rings 0.05 m apart there (a 64-beam sensor near by): its roof, if it had one higher,
+/// would have been seen.
+struct NearTopScenario: CustomTestStringConvertible, Sendable {
+    let name: String
+    let top: Double
+    let car: Bool
+    var testDescription: String { name }
+
+    static let all = [
+        NearTopScenario(name: "a hedge 1.05 m high", top: 1.05, car: false),
+        NearTopScenario(name: "a low wall 1.1 m high", top: 1.1, car: false),
+        NearTopScenario(name: "a car 1.45 m high", top: 1.45, car: true),
+    ]
+
+    var features: ClusterFeatures {
+        var x: [Float] = [], y: [Float] = [], h: [Float] = []
+        for ph in stride(from: 0.3, through: top + 1e-9, by: 0.05) {
+            for py in stride(from: 1.0, through: 2.7, by: 0.1) { x.append(8); y.append(Float(py)); h.append(Float(ph)) }
+            for px in stride(from: 8.1, through: 11.9, by: 0.1) { x.append(Float(px)); y.append(1.0); h.append(Float(ph)) }
+        }
+        let cluster = ClusterPoints((0..<Int32(x.count)).map { $0 }, cloud: PointCloud(x: x, y: y, z: h.map { $0 - 1.73 }), heights: h)
+        return ClusterFeatures(cluster, footprint: LShapeFitter.prelabel.fit(cluster.footprint)!)
+    }
+}
+
+@Suite struct VehicleHeightToleranceTests {
+    /// Near by, a vehicle's top is seen: a dense cluster under 1.1 m is no car (1.2 m at least, less
+    /// ``VehicleConfiguration/heightToleranceBelow``); with the persons' 0.25 m it would be one.
+    @Test(arguments: NearTopScenario.all)
+    func aNearLowClusterIsNoCar(_ scenario: NearTopScenario) {
+        let car = ClassModel.defaults.first { $0.name == "Car" }!
+        let minimum = PrelabelConfiguration().minimumScore
+        let score = scenario.features.score(for: car)
+        #expect((score >= minimum) == scenario.car, "score \(score)")
+        var lenient = VehicleConfiguration()
+        lenient.heightToleranceBelow = 0.25
+        #expect(scenario.features.score(for: car, vehicles: lenient) >= minimum)
     }
 }
