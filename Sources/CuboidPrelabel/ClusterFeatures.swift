@@ -96,6 +96,9 @@ struct ClusterFeatures {
         for k in body.indices.dropFirst() { bodyGap = max(bodyGap, body[k] - body[k - 1]) }
     }
 
+    /// The least upper span of a vehicle class whose model gives none, metres.
+    static let vehicleUpperSpan = 0.9
+
     /// Height above the ground up to which a vehicle's body is opaque (below its windows), metres.
     static let bodyTop = 1.1
     /// A vehicle's body shows no empty stretch longer than this, metres, or this many beam steps
@@ -145,7 +148,11 @@ struct ClusterFeatures {
     /// - Parameter vehicles: The vehicle rules (for a vehicle class).
     func score(for model: ClassModel, vehicles: VehicleConfiguration = VehicleConfiguration()) -> Double {
         let person = isPerson(model.name)
-        var score = band(height, model.minimum[2], model.maximum[2], tolerance: 0.25)
+        // A vehicle's roof is seen where the rings lie close (its top within one beam step, below):
+        // a vehicle class allows less below its smallest height than a person's.
+        var score = height < model.minimum[2] && !person
+            ? band(height, model.minimum[2], model.maximum[2], tolerance: vehicles.heightToleranceBelow)
+            : band(height, model.minimum[2], model.maximum[2], tolerance: 0.25)
         // The top lies anywhere up to one beam step above the highest return: the chance that it
         // reaches the class's minimum height, when that is larger. For steps up to the band's
         // tolerance (a 64-beam sensor out to 35 m) this never exceeds the band's own score.
@@ -171,7 +178,7 @@ struct ClusterFeatures {
             score *= band(length, vehicles.minimumSeenWidthShare * model.minimum[1], .infinity, tolerance: 0.3 * model.minimum[1])
             score *= band(edgeFraction, 0.4, 1, tolerance: 0.3)
             score *= band(shellFraction, 0.5, 1, tolerance: 0.3)
-            score *= band(upperSpan, 0.9, .infinity, tolerance: 0.5)
+            score *= band(upperSpan, model.minimumUpperSpan ?? Self.vehicleUpperSpan, .infinity, tolerance: 0.5)
             score *= band(bodyGap, 0, max(Self.maximumBodyGap, Self.maximumBodyGapSteps * beamStep), tolerance: 0.1)
         }
         return score * (1 - exp(-Double(pointCount) / 15))

@@ -198,7 +198,8 @@ public struct StreamingTracker: Sendable {
                 // a car in two sweeps, carried on by evidence) is not refined nor handed out; its
                 // number stays unused.
                 let score = tracklet.group == .vehicle ? vehicleScore(tracklet) : tracklet.score
-                if score >= configuration.minimumTrackScore, let track = refine(tracklet, id: id, score: score) { tracks.append(track) }
+                if score >= configuration.minimumTrackScore, tracklet.group != .vehicle || detectionShare(tracklet) > configuration.minimumVehicleDetectionShare,
+                   let track = refine(tracklet, id: id, score: score) { tracks.append(track) }
             } else {
                 // An unconfirmed tracklet lets go of its detections: a later track may extend over them.
                 for step in tracklet.steps {
@@ -222,10 +223,16 @@ public struct StreamingTracker: Sendable {
         let measured = tracklet.steps.compactMap(\.detection)
         let meanScore = measured.map(\.score).reduce(0, +) / Double(measured.count)
         var score = meanScore * (1 - exp(-Double(measured.count) / configuration.vehicleDetectionScale))
-        if configuration.vehicleDetectionShare, let last = tracklet.steps.last(where: { $0.detection != nil })?.frame {
-            score *= Double(measured.count) / Double(last - tracklet.firstFrame + 1)
-        }
+        if configuration.vehicleDetectionShare { score *= detectionShare(tracklet) }
         return score
+    }
+
+    /// The share of the frames from a tracklet's first to its last detection that have one, in
+    /// (0, 1]; 0 for a tracklet without detections.
+    func detectionShare(_ tracklet: Tracklet) -> Double {
+        let measured = tracklet.steps.filter { $0.detection != nil }
+        guard let first = measured.first?.frame, let last = measured.last?.frame else { return 0 }
+        return Double(measured.count) / Double(last - first + 1)
     }
 
     private func recentIndex(_ frame: Int) -> Int? {

@@ -26,6 +26,8 @@ import Testing
         ("{\"tracking\": {\"minimumHits\": 0}}", "tracking: expected"),
         ("{\"tracking\": {\"minimumTrackScore\": 1.5}}", "tracking.minimumTrackScore: expected a value in [0, 1]"),
         ("{\"tracking\": {\"maximumCyclistSpeed\": 3}}", "tracking: expected 0 < maximumPedestrianSpeed < maximumCyclistSpeed"),
+        ("{\"tracking\": {\"minimumVehicleDetectionShare\": 1}}", "tracking.minimumVehicleDetectionShare: expected a value in [0, 1)"),
+        ("{\"vehicles\": {\"heightToleranceBelow\": 0}}", "vehicles.heightToleranceBelow: expected a value > 0"),
         ("{\n\"version\": 1,,}", "line 2"),
     ])
     func badFilesNameTheProblem(text: String, expected: String) {

@@ -534,15 +534,16 @@ private func column(range: Double, width: Double, top: Double, mount: Double = 1
         #expect(!liesOnLongerSurface(side, than: car, beside))
     }
 
-    /// A car's rear (1.5 m across, 0.3 m to 1.1 m up) 0.4 m from a 2 m wall, one cluster: without the
-    /// wall's returns what is left is the car, which scores as one. A wall with a 0.15 m plinth at its
-    /// foot, or a car alone, has no wall to take away.
+    /// A car's rear (1.5 m across, 0.3 m to 1.3 m up: rings 0.2 m to 0.3 m apart reach its rear
+    /// window, as a near car's top must, see `VehicleConfiguration.heightToleranceBelow`) 0.4 m from
+    /// a 2.4 m wall, one cluster: without the wall's returns what is left is the car, which scores as
+    /// one. A wall with a 0.15 m plinth at its foot, or a car alone, has no wall to take away.
     @Test func anObjectBesideAWallIsFoundWithoutIt() throws {
-        let wallPart = block(stride(from: 31.7, through: 34.6, by: 0.1), [-4.4], [0.3, 0.6, 0.9, 1.2, 1.5, 1.8])
+        let wallPart = block(stride(from: 31.7, through: 34.6, by: 0.1), [-4.4], [0.3, 0.6, 0.9, 1.2, 1.5, 1.8, 2.1, 2.4])
         var x = wallPart.x, y = wallPart.y, h = wallPart.h
         let wallCount = x.count
         for py in stride(from: -4.0, through: -2.45, by: 0.05) {
-            for ph in [0.35, 0.55, 0.85, 1.05] { x.append(33 + Float(ph) * 0.6); y.append(Float(py)); h.append(Float(ph)) }
+            for ph in [0.35, 0.55, 0.85, 1.05, 1.3] { x.append(33 + Float(ph) * 0.6); y.append(Float(py)); h.append(Float(ph)) }
         }
         for px in stride(from: 33.6, through: 35.5, by: 0.25) { for ph in [0.4, 0.7, 1.0] { x.append(Float(px)); y.append(-2.45); h.append(Float(ph)) } }
         let cloud = PointCloud(x: x, y: y, z: h.map { $0 - 1.73 })
