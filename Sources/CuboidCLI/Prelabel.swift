@@ -63,6 +63,9 @@ struct Prelabel: ParsableCommand {
     @Option(help: "Camera bounding the scored region (default: camera 2 for KITTI folders whose gold covers only its view: image_2 for KITTI object, image_02 for KITTI tracking and KITTI raw with label_02, when scored against the layout's own labels; else the whole sweep).")
     var regionCamera: String?
 
+    @Option(help: "Ego poses for tracking: given (the sequence's own), estimate (lidar odometry, see `cuboid odometry`) or none (default: given when every frame has one, else estimate).")
+    var poses: PoseSource?
+
     func run() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         var options = PrelabelOptions()
@@ -125,13 +128,17 @@ struct Prelabel: ParsableCommand {
     private func run(_ path: String, output: String, options: PrelabelOptions) throws {
         let started = Date()
         var options = options
-        let sequence = try openSequence(path)
+        let opened = try openSequence(path)
         let outputs = PrelabelRunner.outputs(in: output, formats: options.formats)
-        try refuseOverwriting(inputs: sequence.inputFiles + [config, detections, gold], outputFiles: outputs.files + (score ? [output + "/score.json"] : []),
+        try refuseOverwriting(inputs: opened.inputFiles + [config, detections, gold], outputFiles: outputs.files + (score ? [output + "/score.json"] : []),
                               outputFolders: outputs.folders)
-        try PrelabelRunner.checkFormats(options.formats, sequence: sequence, camera: options.camera)
+        try PrelabelRunner.checkFormats(options.formats, sequence: opened, camera: options.camera)
         let lock = try holdOutputFolder(output)
         defer { withExtendedLifetime(lock) {} }
+        let odometryProgress = ProgressLine("odometry", total: opened.count)
+        let posed = try SequencePoses.choose(opened, requested: poses, threads: options.threads) { odometryProgress.update($0) }
+        let sequence = posed.sequence
+        print("\(path): \(posed.line)")
         if let detections {
             var context = LabelContext()
             if detectionsFormat == "kitti" {
@@ -164,8 +171,9 @@ struct Prelabel: ParsableCommand {
             let goldSet = try goldPath.map { try LabelStore.read($0, format: .openLABEL) } ?? sequence.labelSet()
             // The layout's own labels cover its labelled region; gold.openlabel.json and --gold the whole sweep.
             let region = regionCamera ?? (goldPath == nil ? sequence.labelledRegionCamera : nil)
-            let score = try SequenceScoring.score(summary.labels, gold: goldSet, sequence: sequence, regionCamera: region, tracked: summary.tracked,
+            var score = try SequenceScoring.score(summary.labels, gold: goldSet, sequence: sequence, regionCamera: region, tracked: summary.tracked,
                                                   threads: options.threads)
+            score.poses = posed.source.rawValue
             for result in score.classes { print("  " + SequenceScore.line(result)) }
             for result in score.classes { if let line = SequenceScore.trackingLine(result, iou: 0.5) { print("  " + line) } }
             try FileBytes.writeAtomically(score.encoded, to: output + "/score.json")
