@@ -209,7 +209,7 @@ public struct LidarOdometer: Sendable {
                         var sums = NormalEquations()
                         for i in (b * block)..<min(points.count, (b + 1) * block) {
                             let p = points[i]
-                            let found = map.nearest(to: p)
+                            let found = map.nearest(to: p, limit: limit)
                             guard found.distanceSquared < limit else { continue }
                             let r = p - found.point
                             let weight = k2 / ((kernel + (r * r).sum()) * (kernel + (r * r).sum()))

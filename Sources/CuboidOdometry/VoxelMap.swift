@@ -135,8 +135,8 @@ struct VoxelMap {
         }
     }
 
-    /// Drops the voxels whose first point lies farther than `radius` metres from `centre`; the
-    /// others keep their order.
+    /// Drops the voxels whose first point lies farther than `radius` metres from `centre`, once
+    /// they are a tenth of the map; the others keep their order.
     mutating func removeFar(from centre: SIMD3<Double>, radius: Double) {
         let limit = Float(radius * radius), c = SIMD3<Float>(centre - origin)
         var keep: [Int] = []
@@ -145,7 +145,8 @@ struct VoxelMap {
             let d = points[v * pointsPerVoxel] - c
             if (d * d).sum() <= limit { keep.append(v) }
         }
-        guard keep.count < voxelKeys.count else { return }
+        // Rebuilding costs a pass over every voxel: wait until a tenth of them can go.
+        guard voxelKeys.count - keep.count > voxelKeys.count / 10 else { return }
         var newIndex = VoxelIndex(capacity: keep.count)
         var newKeys: [Int64] = [], newCounts: [UInt8] = [], newPoints: [SIMD3<Float>] = []
         newKeys.reserveCapacity(keep.count)
@@ -163,34 +164,55 @@ struct VoxelMap {
         points = newPoints
     }
 
-    /// The map point nearest to `p` (world frame) among the 27 voxels around it, and the squared
-    /// distance; distance infinity when they are all empty. Ties go to the first point found.
+    /// The map point nearest to `p` (world frame) among the 27 voxels around it that lie nearer than
+    /// `limit` metres (squared), and the squared distance; distance infinity when none is nearer.
+    /// Ties go to the first point found. The point's own voxel is searched first and a neighbour only
+    /// when its nearest face is closer than the best point so far, which gives the same answer as
+    /// searching all 27.
     @inline(__always)
-    func nearest(to p: SIMD3<Double>) -> (point: SIMD3<Double>, distanceSquared: Double) {
-        let (x, y, z) = cell(p)
+    func nearest(to p: SIMD3<Double>, limit: Double) -> (point: SIMD3<Double>, distanceSquared: Double) {
+        let inverse = 1 / voxelSize
+        let scaled = p * inverse
+        let floor = scaled.rounded(.down)
+        let x = Int(floor.x), y = Int(floor.y), z = Int(floor.z)
+        // Distances (in voxels) to the low and high faces of the point's voxel.
+        let low = scaled - floor, high = SIMD3<Double>(1, 1, 1) - low
         let q = SIMD3<Float>(p - origin)
-        var best = Float.infinity, bestPoint = SIMD3<Float>()
+        var best = Float(limit), bestPoint = SIMD3<Float>()
+        var found = false
+        let faceScale = voxelSize * voxelSize
         points.withUnsafeBufferPointer { stored in
             counts.withUnsafeBufferPointer { counts in
+                @inline(__always)
+                func search(_ dx: Int, _ dy: Int, _ dz: Int) {
+                    let v = Int(index.find(voxelKey(x + dx, y + dy, z + dz)))
+                    if v < 0 { return }
+                    let base = v * pointsPerVoxel
+                    for k in 0..<Int(counts[v]) {
+                        let d = stored[base + k] - q
+                        let d2 = (d * d).sum()
+                        if d2 < best {
+                            best = d2
+                            bestPoint = stored[base + k]
+                            found = true
+                        }
+                    }
+                }
+                search(0, 0, 0)
                 for dx in -1...1 {
+                    let ex = dx == 0 ? 0 : (dx < 0 ? low.x : high.x)
                     for dy in -1...1 {
-                        for dz in -1...1 {
-                            let v = Int(index.find(voxelKey(x + dx, y + dy, z + dz)))
-                            if v < 0 { continue }
-                            let base = v * pointsPerVoxel
-                            for k in 0..<Int(counts[v]) {
-                                let d = stored[base + k] - q
-                                let d2 = (d * d).sum()
-                                if d2 < best {
-                                    best = d2
-                                    bestPoint = stored[base + k]
-                                }
-                            }
+                        let ey = dy == 0 ? 0 : (dy < 0 ? low.y : high.y)
+                        for dz in -1...1 where dx != 0 || dy != 0 || dz != 0 {
+                            let ez = dz == 0 ? 0 : (dz < 0 ? low.z : high.z)
+                            // The nearest a point of that voxel can be.
+                            if Float((ex * ex + ey * ey + ez * ez) * faceScale) >= best { continue }
+                            search(dx, dy, dz)
                         }
                     }
                 }
             }
         }
-        return (SIMD3<Double>(bestPoint) + origin, Double(best))
+        return found ? (SIMD3<Double>(bestPoint) + origin, Double(best)) : (.zero, .infinity)
     }
 }
