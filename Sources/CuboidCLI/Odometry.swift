@@ -83,7 +83,8 @@ struct Odometry: ParsableCommand {
                     // Parked: the tracks that stay within `parkedLimit` metres with the reference poses.
                     report.parked = withReference.filter { $0.maximumDeviation <= OdometryReport.parkedLimit }.compactMap { reference in
                         withEstimate[reference.track].map { ParkedObject(track: reference.track, category: reference.category, frames: reference.frames,
-                                                                          referenceDeviation: reference.maximumDeviation, estimateDeviation: $0.maximumDeviation) }
+                                                                          referenceDeviation: reference.maximumDeviation, estimateDeviation: $0.maximumDeviation,
+                                                                          referenceMeanDeviation: reference.meanDeviation, estimateMeanDeviation: $0.meanDeviation) }
                     }
                 }
             }
@@ -108,12 +109,13 @@ struct Odometry: ParsableCommand {
 /// A parked object's world-centre spread with the reference and the estimated poses.
 struct ParkedObject: Codable {
     var track: String, category: String, frames: Int, referenceDeviation: Double, estimateDeviation: Double
+    var referenceMeanDeviation: Double, estimateMeanDeviation: Double
 }
 
 /// What `cuboid odometry` prints.
 struct OdometryReport: Codable {
     /// A gold track whose world centre stays within this (metres, bird's-eye view) with the reference poses counts as parked.
-    static let parkedLimit = 0.3
+    static let parkedLimit = 0.5
     var sequence: String
     var frames: Int
     var poses: String
@@ -165,7 +167,8 @@ struct OdometryReport: Codable {
             lines.append(String(format: "  against the reference over %d frames (%.1f m path): final position error %.3f m (%.2f %% of the path, largest %.3f m), yaw drift %.3f deg (largest %.3f deg)",
                                 a.frames, a.pathLength, a.finalTranslationError, a.finalTranslationDriftPercent, a.maximumTranslationError,
                                 a.finalYawDriftDegrees, a.maximumYawDriftDegrees))
-            lines.append(String(format: "  relative pose error per frame: %.4f m, %.4f deg", a.meanFrameTranslationError, a.meanFrameRotationErrorDegrees))
+            lines.append(String(format: "  relative pose error per frame: %.4f m, %.4f deg; estimated path / reference path %.4f",
+                                a.meanFrameTranslationError, a.meanFrameRotationErrorDegrees, a.pathLengthRatio))
             if let t = a.kittiTranslationErrorPercent, let r = a.kittiRotationErrorDegreesPer100m {
                 lines.append(String(format: "  KITTI segments (100-800 m): translation %.2f %%, rotation %.3f deg/100 m", t, r))
             } else {
@@ -174,8 +177,9 @@ struct OdometryReport: Codable {
         }
         if let parked {
             for object in parked {
-                lines.append(String(format: "  parked %@ %@ (%d frames): world centre within %.3f m of its mean (reference poses %.3f m)",
-                                    object.category, object.track, object.frames, object.estimateDeviation, object.referenceDeviation))
+                lines.append(String(format: "  parked %@ %@ (%d frames): world centre within %.3f m of its mean, %.3f m on average (reference poses %.3f m, %.3f m)",
+                                    object.category, object.track, object.frames, object.estimateDeviation, object.estimateMeanDeviation,
+                                    object.referenceDeviation, object.referenceMeanDeviation))
             }
             if let worst = parked.map(\.estimateDeviation).max() {
                 lines.append(String(format: "  parked objects: largest spread %.3f m with the estimated poses, %.3f m with the reference (%d objects)",

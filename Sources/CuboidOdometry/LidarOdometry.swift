@@ -30,6 +30,13 @@ public struct OdometryConfiguration: Sendable, Hashable, Codable {
     public var convergence: Double = 1e-4
     /// Fewer correspondences than this keep the constant-velocity prediction. Default 30.
     public var minimumCorrespondences: Int = 30
+    /// Point-to-plane residuals where the map voxel's points lie on a plane (see `planarity`), so
+    /// the ground's lidar rings, which move with the sensor, cannot hold the sweep back; point-to-point
+    /// elsewhere. Default true.
+    public var pointToPlane: Bool = true
+    /// A voxel is a plane when the smallest eigenvalue of its points' scatter is below this fraction
+    /// of the three's sum and the middle one above it. Default 0.05.
+    public var planarity: Double = 0.05
     /// Motion-compensate (deskew) sweeps whose points carry a `timestamp` attribute. Default true.
     public var deskew: Bool = true
 
@@ -48,6 +55,8 @@ public struct OdometryConfiguration: Sendable, Hashable, Codable {
         maximumIterations = try c.decodeIfPresent(Int.self, forKey: .maximumIterations) ?? d.maximumIterations
         convergence = try c.decodeIfPresent(Double.self, forKey: .convergence) ?? d.convergence
         minimumCorrespondences = try c.decodeIfPresent(Int.self, forKey: .minimumCorrespondences) ?? d.minimumCorrespondences
+        pointToPlane = try c.decodeIfPresent(Bool.self, forKey: .pointToPlane) ?? d.pointToPlane
+        planarity = try c.decodeIfPresent(Double.self, forKey: .planarity) ?? d.planarity
         deskew = try c.decodeIfPresent(Bool.self, forKey: .deskew) ?? d.deskew
     }
 }
@@ -70,7 +79,7 @@ public struct OdometryStep: Sendable, Hashable {
 }
 
 /// Frame-to-map lidar odometry: registers each sweep against a local voxel map of the earlier ones
-/// with robust point-to-point ICP, starting from a constant-velocity prediction, with a
+/// with robust ICP (point-to-plane where the map is planar, point-to-point elsewhere), starting from a constant-velocity prediction, with a
 /// correspondence distance that adapts to how wrong that prediction has been.
 ///
 /// Poses are world-from-lidar, the world being the first sweep's lidar frame (x forward, y left,
@@ -89,6 +98,7 @@ public struct LidarOdometer: Sendable {
         self.configuration = configuration
         self.threads = threads
         map = VoxelMap(voxelSize: configuration.voxelSize, pointsPerVoxel: configuration.pointsPerVoxel)
+        map.planarity = configuration.pointToPlane ? configuration.planarity : 0
     }
 
     /// The poses so far, one per registered sweep.
@@ -203,7 +213,7 @@ public struct LidarOdometer: Sendable {
             iterations += 1
             // Linearise about the sensor's position so the rotation's lever arms stay short.
             let centre = pose.t
-            let partial: [NormalEquations] = world.withUnsafeBufferPointer { points in
+            let partial: [NormalEquations] = map.withView { map in world.withUnsafeBufferPointer { points in
                 parallelArray(count: blocks, threads: threads, chunkSize: 1) { range, out in
                     for b in range {
                         var sums = NormalEquations()
@@ -212,13 +222,20 @@ public struct LidarOdometer: Sendable {
                             let found = map.nearest(to: p, limit: limit)
                             guard found.distanceSquared < limit else { continue }
                             let r = p - found.point
-                            let weight = k2 / ((kernel + (r * r).sum()) * (kernel + (r * r).sum()))
-                            sums.add(p - centre, residual: r, weight: weight)
+                            if found.normal.w > 0 {
+                                let n = SIMD3<Double>(Double(found.normal.x), Double(found.normal.y), Double(found.normal.z))
+                                let distance = (n * r).sum()
+                                let weight = k2 / ((kernel + distance * distance) * (kernel + distance * distance))
+                                sums.add(p - centre, normal: n, residual: distance, weight: weight)
+                            } else {
+                                let weight = k2 / ((kernel + (r * r).sum()) * (kernel + (r * r).sum()))
+                                sums.add(p - centre, residual: r, weight: weight)
+                            }
                         }
                         (out.baseAddress! + b).initialize(to: sums)
                     }
                 }
-            }
+            } }
             var total = NormalEquations()
             for p in partial { total.merge(p) }
             correspondences = total.count
@@ -235,8 +252,8 @@ public struct LidarOdometer: Sendable {
     }
 }
 
-/// Gauss-Newton normal equations of point-to-point residuals under a left perturbation
-/// (translation, rotation vector): J = [I, -[p]x] per point.
+/// Gauss-Newton normal equations of point-to-point residuals (J = [I, -[p]x] per point) and
+/// point-to-plane ones (J = n^T [I, -[p]x]) under a left perturbation (translation, rotation vector).
 private struct NormalEquations {
     var h0 = SIMD8<Double>(), h1 = SIMD8<Double>(), h2 = SIMD8<Double>(), h3 = SIMD8<Double>(), h4 = SIMD8<Double>(), h5 = SIMD8<Double>()
     var b = SIMD8<Double>()
@@ -251,6 +268,16 @@ private struct NormalEquations {
         accumulate(w * j1, j1)
         accumulate(w * j2, j2)
         b += w * (r.x * j0 + r.y * j1 + r.z * j2)
+        count += 1
+    }
+
+    /// A point-to-plane residual `n . (p - q)`: J = [n, p x n].
+    @inline(__always)
+    mutating func add(_ p: SIMD3<Double>, normal n: SIMD3<Double>, residual r: Double, weight w: Double) {
+        let c = SIMD3(p.y * n.z - p.z * n.y, p.z * n.x - p.x * n.z, p.x * n.y - p.y * n.x)
+        let j = SIMD8<Double>(n.x, n.y, n.z, c.x, c.y, c.z, 0, 0)
+        accumulate(w * j, j)
+        b += (w * r) * j
         count += 1
     }
 

@@ -11,6 +11,8 @@ public struct OdometryAccuracy: Sendable, Hashable, Codable {
     public var frames: Int
     /// Length of the reference path, metres.
     public var pathLength: Double
+    /// Length of the estimated path over the reference's: a scale difference between the two shows here.
+    public var pathLengthRatio: Double
     /// Distance between the estimated and the reference position at the last frame, metres.
     public var finalTranslationError: Double
     /// The same as a percentage of the path length.
@@ -40,6 +42,7 @@ public struct OdometryAccuracy: Sendable, Hashable, Codable {
         var distance = [0.0]
         for i in 1..<max(n, 1) where n > 1 { distance.append(distance[i - 1] + length(g[i].translation - g[i - 1].translation)) }
         let path = distance.last ?? 0
+        let estimatedPath = n > 1 ? (1..<n).reduce(0.0) { $0 + length(e[$1].translation - e[$1 - 1].translation) } : 0
         var maxTranslation = 0.0, maxYaw = 0.0
         for i in 0..<n {
             maxTranslation = max(maxTranslation, length(e[i].translation - g[i].translation))
@@ -63,7 +66,7 @@ public struct OdometryAccuracy: Sendable, Hashable, Codable {
             }
         }
         return OdometryAccuracy(
-            frames: n, pathLength: path, finalTranslationError: final, finalTranslationDriftPercent: path > 0 ? final / path * 100 : 0,
+            frames: n, pathLength: path, pathLengthRatio: path > 0 ? estimatedPath / path : 1, finalTranslationError: final, finalTranslationDriftPercent: path > 0 ? final / path * 100 : 0,
             maximumTranslationError: maxTranslation, finalYawDriftDegrees: yawDifference(e[n - 1], g[n - 1]), maximumYawDriftDegrees: maxYaw,
             meanFrameTranslationError: n > 1 ? sumT / Double(n - 1) : 0, meanFrameRotationErrorDegrees: n > 1 ? sumR / Double(n - 1) : 0,
             kittiTranslationErrorPercent: segmentT.isEmpty ? nil : segmentT.reduce(0, +) / Double(segmentT.count),
@@ -90,6 +93,8 @@ public struct StaticObjectSpread: Sendable, Hashable, Codable {
     public var frames: Int
     /// Largest bird's-eye-view distance of a world centre from the track's mean, metres.
     public var maximumDeviation: Double
+    /// Mean bird's-eye-view distance of the world centres from their mean, metres.
+    public var meanDeviation: Double
 
     /// The spread of each track's world centres (bird's-eye view) under `poses` (one per frame of
     /// `labels`, world-from-sensor), for tracks labelled in at least `minimumFrames` frames.
@@ -108,8 +113,9 @@ public struct StaticObjectSpread: Sendable, Hashable, Codable {
             let points = centres[track]!
             guard points.count >= minimumFrames else { return nil }
             let mean = points.reduce(SIMD2<Double>(), +) / Double(points.count)
-            let deviation = points.map { (($0 - mean) * ($0 - mean)).sum().squareRoot() }.max() ?? 0
-            return StaticObjectSpread(track: track, category: categories[track] ?? "", frames: points.count, maximumDeviation: deviation)
+            let deviations = points.map { (($0 - mean) * ($0 - mean)).sum().squareRoot() }
+            return StaticObjectSpread(track: track, category: categories[track] ?? "", frames: points.count, maximumDeviation: deviations.max() ?? 0,
+                                      meanDeviation: deviations.reduce(0, +) / Double(deviations.count))
         }
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A voxel's integer coordinates packed into one key: 21 bits per axis (two's complement), so a grid
 /// of 1 m voxels covers +-1,048 km around the origin.
 @inline(__always)
@@ -9,9 +11,9 @@ func voxelKey(_ x: Int, _ y: Int, _ z: Int) -> Int64 {
 /// order), so the voxels' contents live in flat arrays and every walk over them is in a fixed order.
 struct VoxelIndex {
     private static let empty = Int64.min
-    private var keys: [Int64]
-    private var values: [Int32]
-    private var shift: Int
+    private(set) var keys: [Int64]
+    private(set) var values: [Int32]
+    private(set) var shift: Int
     private(set) var count = 0
 
     init(capacity: Int = 1024) {
@@ -95,10 +97,19 @@ struct VoxelMap {
     private var index = VoxelIndex()
     private var voxelKeys: [Int64] = []
     private var counts: [UInt8] = []
+    /// Per voxel: the unit normal of the plane through its points (x, y, z) and 1 in w when they
+    /// lie on one (see ``planeNormal(_:count:planarity:)``), else all zero.
+    private var normals: [SIMD4<Float>] = []
+    /// Voxels that took points since their normal was last fitted.
+    private var changed: [Int] = []
     /// `pointsPerVoxel` slots per voxel, relative to the map's origin `origin`.
     private var points: [SIMD3<Float>] = []
     /// Points are stored as Float offsets from here, so precision does not fall with distance driven.
     private(set) var origin: SIMD3<Double> = .zero
+
+    /// Smallest eigenvalue of a voxel's point scatter over the sum of all three, below which (with the
+    /// middle one above it) the voxel is a plane; 0 turns planes off (point-to-point only).
+    var planarity: Double = 0
 
     init(voxelSize: Double, pointsPerVoxel: Int) {
         precondition(voxelSize > 0 && pointsPerVoxel >= 1 && pointsPerVoxel <= 255, "voxel size > 0, 1...255 points a voxel")
@@ -125,14 +136,22 @@ struct VoxelMap {
             if inserted {
                 voxelKeys.append(voxelKey(x, y, z))
                 counts.append(0)
+                normals.append(SIMD4<Float>())
                 points.append(contentsOf: repeatElement(SIMD3<Float>(), count: pointsPerVoxel))
             }
             let n = Int(counts[v])
             if n < pointsPerVoxel {
                 points[v * pointsPerVoxel + n] = SIMD3<Float>(p - origin)
                 counts[v] = UInt8(n + 1)
+                changed.append(v)
             }
         }
+        guard planarity > 0 else { changed.removeAll(); return }
+        for v in changed {
+            let n = Int(counts[v])
+            normals[v] = planeNormal(points[(v * pointsPerVoxel)..<(v * pointsPerVoxel + n)], planarity: planarity)
+        }
+        changed.removeAll()
     }
 
     /// Drops the voxels whose first point lies farther than `radius` metres from `centre`, once
@@ -148,7 +167,7 @@ struct VoxelMap {
         // Rebuilding costs a pass over every voxel: wait until a tenth of them can go.
         guard voxelKeys.count - keep.count > voxelKeys.count / 10 else { return }
         var newIndex = VoxelIndex(capacity: keep.count)
-        var newKeys: [Int64] = [], newCounts: [UInt8] = [], newPoints: [SIMD3<Float>] = []
+        var newKeys: [Int64] = [], newCounts: [UInt8] = [], newPoints: [SIMD3<Float>] = [], newNormals: [SIMD4<Float>] = []
         newKeys.reserveCapacity(keep.count)
         newCounts.reserveCapacity(keep.count)
         newPoints.reserveCapacity(keep.count * pointsPerVoxel)
@@ -156,12 +175,50 @@ struct VoxelMap {
             _ = newIndex.insert(voxelKeys[v])
             newKeys.append(voxelKeys[v])
             newCounts.append(counts[v])
+            newNormals.append(normals[v])
             newPoints.append(contentsOf: points[(v * pointsPerVoxel)..<((v + 1) * pointsPerVoxel)])
         }
         index = newIndex
         voxelKeys = newKeys
         counts = newCounts
+        normals = newNormals
         points = newPoints
+    }
+
+    /// Runs `body` with a read-only view of the map that looks up points without reference counting.
+    func withView<Result>(_ body: (MapView) -> Result) -> Result {
+        index.keys.withUnsafeBufferPointer { keys in
+            index.values.withUnsafeBufferPointer { values in
+                counts.withUnsafeBufferPointer { counts in
+                    points.withUnsafeBufferPointer { points in
+                        normals.withUnsafeBufferPointer { normals in
+                            body(MapView(keys: keys, values: values, shift: index.shift, counts: counts, points: points, normals: normals,
+                                         voxelSize: voxelSize, pointsPerVoxel: pointsPerVoxel, origin: origin))
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A read-only view of a ``VoxelMap``'s storage, valid inside ``VoxelMap/withView(_:)`` only.
+struct MapView: @unchecked Sendable {
+    let keys: UnsafeBufferPointer<Int64>, values: UnsafeBufferPointer<Int32>, shift: Int
+    let counts: UnsafeBufferPointer<UInt8>, points: UnsafeBufferPointer<SIMD3<Float>>, normals: UnsafeBufferPointer<SIMD4<Float>>
+    let voxelSize: Double, pointsPerVoxel: Int, origin: SIMD3<Double>
+
+    /// The number of a voxel, or -1 when it holds nothing (as ``VoxelIndex/find(_:)``).
+    @inline(__always)
+    func find(_ key: Int64) -> Int {
+        let mask = keys.count - 1
+        var s = Int(truncatingIfNeeded: UInt64(bitPattern: key &* -7_046_029_254_386_353_131) >> UInt64(shift))
+        while true {
+            let k = keys[s]
+            if k == key { return Int(values[s]) }
+            if k == Int64.min { return -1 }
+            s = (s + 1) & mask
+        }
     }
 
     /// The map point nearest to `p` (world frame) among the 27 voxels around it that lie nearer than
@@ -170,7 +227,7 @@ struct VoxelMap {
     /// when its nearest face is closer than the best point so far, which gives the same answer as
     /// searching all 27.
     @inline(__always)
-    func nearest(to p: SIMD3<Double>, limit: Double) -> (point: SIMD3<Double>, distanceSquared: Double) {
+    func nearest(to p: SIMD3<Double>, limit: Double) -> (point: SIMD3<Double>, distanceSquared: Double, normal: SIMD4<Float>) {
         let inverse = 1 / voxelSize
         let scaled = p * inverse
         let floor = scaled.rounded(.down)
@@ -178,41 +235,74 @@ struct VoxelMap {
         // Distances (in voxels) to the low and high faces of the point's voxel.
         let low = scaled - floor, high = SIMD3<Double>(1, 1, 1) - low
         let q = SIMD3<Float>(p - origin)
-        var best = Float(limit), bestPoint = SIMD3<Float>()
-        var found = false
+        var best = Float(limit), bestPoint = SIMD3<Float>(), bestVoxel = -1
         let faceScale = voxelSize * voxelSize
-        points.withUnsafeBufferPointer { stored in
-            counts.withUnsafeBufferPointer { counts in
-                @inline(__always)
-                func search(_ dx: Int, _ dy: Int, _ dz: Int) {
-                    let v = Int(index.find(voxelKey(x + dx, y + dy, z + dz)))
-                    if v < 0 { return }
-                    let base = v * pointsPerVoxel
-                    for k in 0..<Int(counts[v]) {
-                        let d = stored[base + k] - q
-                        let d2 = (d * d).sum()
-                        if d2 < best {
-                            best = d2
-                            bestPoint = stored[base + k]
-                            found = true
-                        }
-                    }
-                }
-                search(0, 0, 0)
-                for dx in -1...1 {
-                    let ex = dx == 0 ? 0 : (dx < 0 ? low.x : high.x)
-                    for dy in -1...1 {
-                        let ey = dy == 0 ? 0 : (dy < 0 ? low.y : high.y)
-                        for dz in -1...1 where dx != 0 || dy != 0 || dz != 0 {
-                            let ez = dz == 0 ? 0 : (dz < 0 ? low.z : high.z)
-                            // The nearest a point of that voxel can be.
-                            if Float((ex * ex + ey * ey + ez * ez) * faceScale) >= best { continue }
-                            search(dx, dy, dz)
-                        }
-                    }
+        @inline(__always)
+        func search(_ dx: Int, _ dy: Int, _ dz: Int) {
+            let v = find(voxelKey(x + dx, y + dy, z + dz))
+            if v < 0 { return }
+            let base = v * pointsPerVoxel
+            for k in 0..<Int(counts[v]) {
+                let d = points[base + k] - q
+                let d2 = (d * d).sum()
+                if d2 < best {
+                    best = d2
+                    bestPoint = points[base + k]
+                    bestVoxel = v
                 }
             }
         }
-        return found ? (SIMD3<Double>(bestPoint) + origin, Double(best)) : (.zero, .infinity)
+        search(0, 0, 0)
+        for dx in -1...1 {
+            let ex = dx == 0 ? 0 : (dx < 0 ? low.x : high.x)
+            for dy in -1...1 {
+                let ey = dy == 0 ? 0 : (dy < 0 ? low.y : high.y)
+                for dz in -1...1 where dx != 0 || dy != 0 || dz != 0 {
+                    let ez = dz == 0 ? 0 : (dz < 0 ? low.z : high.z)
+                    // The nearest a point of that voxel can be.
+                    if Float((ex * ex + ey * ey + ez * ez) * faceScale) >= best { continue }
+                    search(dx, dy, dz)
+                }
+            }
+        }
+        return bestVoxel >= 0 ? (SIMD3<Double>(bestPoint) + origin, Double(best), normals[bestVoxel]) : (.zero, .infinity, SIMD4<Float>())
     }
+}
+
+/// The unit normal of the plane through `points` (x, y, z; w = 1), or zero when they do not lie on
+/// one: the scatter's smallest eigenvalue must be below `planarity` times the sum of the three and
+/// the middle one above it (a line of points, one lidar ring, has no plane). Fewer than 5 points
+/// have none. Eigenvalues in closed form (trigonometric solution of the characteristic cubic).
+func planeNormal(_ points: ArraySlice<SIMD3<Float>>, planarity: Double) -> SIMD4<Float> {
+    guard points.count >= 5 else { return SIMD4<Float>() }
+    var mean = SIMD3<Double>()
+    for p in points { mean += SIMD3<Double>(p) }
+    mean /= Double(points.count)
+    var xx = 0.0, xy = 0.0, xz = 0.0, yy = 0.0, yz = 0.0, zz = 0.0
+    for p in points {
+        let d = SIMD3<Double>(p) - mean
+        xx += d.x * d.x; xy += d.x * d.y; xz += d.x * d.z; yy += d.y * d.y; yz += d.y * d.z; zz += d.z * d.z
+    }
+    let trace = xx + yy + zz
+    guard trace > 0 else { return SIMD4<Float>() }
+    let q = trace / 3
+    let p1 = xy * xy + xz * xz + yz * yz
+    let p2 = (xx - q) * (xx - q) + (yy - q) * (yy - q) + (zz - q) * (zz - q) + 2 * p1
+    let pp = (p2 / 6).squareRoot()
+    guard pp > 0 else { return SIMD4<Float>() }
+    let b00 = (xx - q) / pp, b11 = (yy - q) / pp, b22 = (zz - q) / pp, b01 = xy / pp, b02 = xz / pp, b12 = yz / pp
+    let r = (b00 * (b11 * b22 - b12 * b12) - b01 * (b01 * b22 - b12 * b02) + b02 * (b01 * b12 - b11 * b02)) / 2
+    let phi = acos(max(-1, min(1, r))) / 3
+    let largest = q + 2 * pp * cos(phi), smallest = q + 2 * pp * cos(phi + 2 * Double.pi / 3)
+    let middle = trace - largest - smallest
+    guard smallest < planarity * trace, middle > planarity * trace else { return SIMD4<Float>() }
+    // The normal: the largest cross product of two rows of (scatter - smallest I).
+    let r0 = SIMD3(xx - smallest, xy, xz), r1 = SIMD3(xy, yy - smallest, yz), r2 = SIMD3(xz, yz, zz - smallest)
+    func cross(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> SIMD3<Double> { SIMD3(a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x) }
+    let candidates = [cross(r0, r1), cross(r0, r2), cross(r1, r2)]
+    let norms = candidates.map { ($0 * $0).sum() }
+    let pick = norms[0] >= norms[1] ? (norms[0] >= norms[2] ? 0 : 2) : (norms[1] >= norms[2] ? 1 : 2)
+    guard norms[pick] > 0 else { return SIMD4<Float>() }
+    let n = candidates[pick] / norms[pick].squareRoot()
+    return SIMD4<Float>(Float(n.x), Float(n.y), Float(n.z), 1)
 }
