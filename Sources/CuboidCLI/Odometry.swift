@@ -24,7 +24,7 @@ struct Odometry: ParsableCommand {
             """)
 
     @Argument(help: "Sequence folder (any layout `cuboid inspect` opens).")
-    var sequence: String
+    var sequence: String?
 
     @Option(name: .shortAndLong, help: "Output poses file (KITTI odometry form).")
     var out: String?
@@ -61,6 +61,7 @@ struct Odometry: ParsableCommand {
             print("wrote \(writeConfig)")
             return
         }
+        guard let sequence else { throw ValidationError("give SEQUENCE (or --write-config FILE)") }
         do {
             let opened = try openSequence(sequence)
             try refuseOverwriting(inputs: opened.inputFiles + [config, reference], outputFiles: out.map { [$0] } ?? [])

@@ -138,7 +138,6 @@ struct Prelabel: ParsableCommand {
         let odometryProgress = ProgressLine("odometry", total: opened.count)
         let posed = try SequencePoses.choose(opened, requested: poses, threads: options.threads) { odometryProgress.update($0) }
         let sequence = posed.sequence
-        print("\(path): \(posed.line)")
         if let detections {
             var context = LabelContext()
             if detectionsFormat == "kitti" {
@@ -154,6 +153,7 @@ struct Prelabel: ParsableCommand {
         var line = "\(path): \(summary.frames) frames (\(summary.resumedFrames) from the cache), \(summary.boxes) boxes, \(summary.tracks) "
         line += summary.tracked ? "tracks" : "untracked detections (no ego poses)"
         print(line + " -> \(output)")
+        print("  " + posed.line)
         for note in summary.notes { FileHandle.standardError.write(Data("\(output): \(note)\n".utf8)) }
         if summary.redetectedFrames > 0 {
             let reasons = summary.redetectionReasons.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }

@@ -271,7 +271,8 @@ struct MapView: @unchecked Sendable {
 
 /// The unit normal of the plane through `points` (x, y, z; w = 1), or zero when they do not lie on
 /// one: the scatter's smallest eigenvalue must be below `planarity` times the sum of the three and
-/// the middle one above it (a line of points, one lidar ring, has no plane). Fewer than 5 points
+/// the middle one above it. A level line of points (within about 11 degrees; one lidar ring on the
+/// ground) gets the upward normal square to it (world z up); another line gets none. Fewer than 5 points
 /// have none. Eigenvalues in closed form (trigonometric solution of the characteristic cubic).
 func planeNormal(_ points: ArraySlice<SIMD3<Float>>, planarity: Double) -> SIMD4<Float> {
     guard points.count >= 5 else { return SIMD4<Float>() }
@@ -295,14 +296,25 @@ func planeNormal(_ points: ArraySlice<SIMD3<Float>>, planarity: Double) -> SIMD4
     let phi = acos(max(-1, min(1, r))) / 3
     let largest = q + 2 * pp * cos(phi), smallest = q + 2 * pp * cos(phi + 2 * Double.pi / 3)
     let middle = trace - largest - smallest
-    guard smallest < planarity * trace, middle > planarity * trace else { return SIMD4<Float>() }
-    // The normal: the largest cross product of two rows of (scatter - smallest I).
-    let r0 = SIMD3(xx - smallest, xy, xz), r1 = SIMD3(xy, yy - smallest, yz), r2 = SIMD3(xz, yz, zz - smallest)
+    guard smallest < planarity * trace else { return SIMD4<Float>() }
     func cross(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> SIMD3<Double> { SIMD3(a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x) }
-    let candidates = [cross(r0, r1), cross(r0, r2), cross(r1, r2)]
-    let norms = candidates.map { ($0 * $0).sum() }
-    let pick = norms[0] >= norms[1] ? (norms[0] >= norms[2] ? 0 : 2) : (norms[1] >= norms[2] ? 1 : 2)
-    guard norms[pick] > 0 else { return SIMD4<Float>() }
-    let n = candidates[pick] / norms[pick].squareRoot()
+    // The eigenvector of `value`: the largest cross product of two rows of (scatter - value I).
+    func eigenvector(_ value: Double) -> SIMD3<Double>? {
+        let r0 = SIMD3(xx - value, xy, xz), r1 = SIMD3(xy, yy - value, yz), r2 = SIMD3(xz, yz, zz - value)
+        let candidates = [cross(r0, r1), cross(r0, r2), cross(r1, r2)]
+        let norms = candidates.map { ($0 * $0).sum() }
+        let pick = norms[0] >= norms[1] ? (norms[0] >= norms[2] ? 0 : 2) : (norms[1] >= norms[2] ? 1 : 2)
+        return norms[pick] > 0 ? candidates[pick] / norms[pick].squareRoot() : nil
+    }
+    if middle > planarity * trace {
+        guard let n = eigenvector(smallest) else { return SIMD4<Float>() }
+        return SIMD4<Float>(Float(n.x), Float(n.y), Float(n.z), 1)
+    }
+    // A line: one lidar ring. A level one is taken as ground (normal: up, made square to the line),
+    // so the rings, which move with the sensor, only hold height, roll and pitch; another line has
+    // no plane.
+    guard let d = eigenvector(largest), abs(d.z) < 0.2 else { return SIMD4<Float>() }
+    var n = SIMD3<Double>(0, 0, 1) - d.z * d
+    n /= (n * n).sum().squareRoot()
     return SIMD4<Float>(Float(n.x), Float(n.y), Float(n.z), 1)
 }
