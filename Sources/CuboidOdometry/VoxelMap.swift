@@ -272,10 +272,10 @@ struct MapView: @unchecked Sendable {
 /// The unit normal of the plane through `points` (x, y, z; w = 1), or zero when they do not lie on
 /// one: the scatter's smallest eigenvalue must be below `planarity` times the sum of the three and
 /// the middle one above it. A level line of points (within about 11 degrees; one lidar ring on the
-/// ground) gets the upward normal square to it (world z up); another line gets none. Fewer than 5 points
+/// ground) gets the upward normal square to it (world z up); another line gets none. Fewer than 4 points
 /// have none. Eigenvalues in closed form (trigonometric solution of the characteristic cubic).
 func planeNormal(_ points: ArraySlice<SIMD3<Float>>, planarity: Double) -> SIMD4<Float> {
-    guard points.count >= 5 else { return SIMD4<Float>() }
+    guard points.count >= 4 else { return SIMD4<Float>() }
     var mean = SIMD3<Double>()
     for p in points { mean += SIMD3<Double>(p) }
     mean /= Double(points.count)

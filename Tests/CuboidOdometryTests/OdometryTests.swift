@@ -235,7 +235,7 @@ func skewedRoomSweep(sweep k: Int, speed: Double, timestamps: Bool) -> PointClou
 
 @Suite("Lidar odometry: motion compensation")
 struct DeskewTests {
-    @Test("per-point times: every sweep is motion-compensated, and that changes the poses; without them none is")
+    @Test("per-point times: every sweep is motion-compensated and the distance driven comes out within 5 %; without them none is")
     func deskew() {
         let speed = 1.2
         func travelled(timestamps: Bool) -> (distance: Double, deskewed: Int) {
@@ -252,12 +252,9 @@ struct DeskewTests {
         let with = travelled(timestamps: true), without = travelled(timestamps: false)
         #expect(with.deskewed == 10 && without.deskewed == 0)
         #expect(with.distance.isFinite && without.distance.isFinite)
-        #expect(with.distance != without.distance)
-        // Measured: -0.66 m compensated, -2.95 m not, for 10.8 m driven: this pillared room loses the
-        // registration from a standing start either way (see the synthetic street), so the accuracy
-        // of the compensation is not shown here.
-        withKnownIssue("the registration is lost in this synthetic room from a standing start") {
-            #expect(abs(with.distance - truth) < 0.05 * truth, "compensated \(with.distance) m, uncompensated \(without.distance) m, truth \(truth) m")
-        }
+        #expect(abs(with.distance - truth) < 0.05 * truth, "compensated \(with.distance) m, uncompensated \(without.distance) m, truth \(truth) m")
+        // This room's skew is symmetric front to back, so the uncompensated sweeps come out as close
+        // (measured 10.79 m against 10.82 m compensated): compensation must not cost accuracy.
+        #expect(abs(without.distance - truth) < 0.05 * truth, "uncompensated \(without.distance) m, truth \(truth) m")
     }
 }
