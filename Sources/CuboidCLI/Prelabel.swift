@@ -8,7 +8,8 @@ struct Prelabel: ParsableCommand {
         discussion: """
             Per sequence: model-free detection in every sweep (ground by concentric-zone plane fits, \
             bird's-eye-view clustering, L-shape cuboid fits completed to class sizes, classification), \
-            then tracking and smoothing in the world frame when the sequence has ego poses, 2D boxes in \
+            then tracking and smoothing in the world frame with the ego poses (--poses: the sequence's own, \
+            else estimated by lidar odometry), 2D boxes in \
             every camera, the labels in the chosen formats, review_queue.csv (most doubtful boxes first) \
             and preview/ images. Frames detected by an earlier run are read back from OUT/cache only when \
             that run had the same sweep bytes, configuration, external detections and tool version; \
