@@ -178,7 +178,7 @@ struct OdometryPieceTests {
 
 @Suite("Lidar odometry: KITTI tracking 0000 (real data)", .enabled(if: SharedData.isAvailable))
 struct KITTIOdometryTests {
-    @Test("all 154 camera-cropped sweeps (slow: about 40 s in a debug build): yaw within 1 degree of the ORB-SLAM3 reference, parked cars pinned at least as well")
+    @Test("all 154 camera-cropped sweeps (about 25 s in a debug build): yaw within 1 degree of the ORB-SLAM3 reference, parked cars pinned at least as well")
     func kittiTracking() throws {
         let sequence = try SensorSequence.open(SharedData.path("kitti_tracking/training"))
         let count = sequence.count
