@@ -14,6 +14,7 @@ import PackageDescription
 //   CuboidPrelabel                pre-labelling: model-free lidar detection, tracking, refinement, scoring, previews
 //   CuboidQA                      scoring taskers against gold: matching, metrics, AP, tracking, feedback, reports, history
 //   CuboidQAHistory               QA runs per tasker and batch in an embedded SQLite database (GRDB)
+//   CuboidOdometry                lidar odometry: ego poses estimated from the sweeps (frame-to-map ICP), pose accuracy
 //   CuboidInterpolation           filling frames between human keyframes (world frame, smooth, snapped), flags, accuracy
 //   Cuboid                        umbrella: re-exports the public modules
 //   CuboidCLI (product `cuboid`)  argument parsing and printing only; no algorithms
@@ -31,6 +32,7 @@ let package = Package(
         .library(name: "CuboidPreviews", targets: ["CuboidPreviews"]),
         .library(name: "CuboidPrelabel", targets: ["CuboidPrelabel"]),
         .library(name: "CuboidInterpolation", targets: ["CuboidInterpolation"]),
+        .library(name: "CuboidOdometry", targets: ["CuboidOdometry"]),
         .library(name: "CuboidQA", targets: ["CuboidQA"]),
         .library(name: "CuboidQAHistory", targets: ["CuboidQAHistory"]),
         .library(name: "CuboidImages", targets: ["CuboidImages"]),
@@ -61,6 +63,7 @@ let package = Package(
         .target(name: "CuboidPreviews", dependencies: ["CuboidFormats", "CuboidGeometry", "CuboidImages", "CuboidKernels", "CuboidPointClouds"]),
         .target(name: "CuboidPrelabel", dependencies: ["CuboidPreviews", "CuboidDatasets", "CuboidFormats", "CuboidKernels", "CuboidPointClouds", "CuboidImages", "CuboidIO"]),
         .target(name: "CuboidInterpolation", dependencies: ["CuboidFormats", "CuboidKernels", "CuboidPointClouds"]),
+        .target(name: "CuboidOdometry", dependencies: ["CuboidDatasets", "CuboidFormats", "CuboidGeometry", "CuboidKernels", "CuboidPointClouds"]),
         .target(
             name: "CuboidQA",
             dependencies: ["CuboidDatasets", "CuboidFormats", "CuboidGeometry", "CuboidKernels", "CuboidPointClouds", "CuboidPreviews", "CuboidImages",
@@ -70,7 +73,7 @@ let package = Package(
         .target(name: "CuboidPointClouds", dependencies: ["CuboidIO", "CuboidKernels"]),
         .target(
             name: "Cuboid",
-            dependencies: ["CuboidGeometry", "CuboidKernels", "CuboidIO", "CuboidFormats", "CuboidDatasets", "CuboidSynthesis", "CuboidPreviews", "CuboidPrelabel", "CuboidInterpolation", "CuboidQA", "CuboidQAHistory", "CuboidImages",
+            dependencies: ["CuboidGeometry", "CuboidKernels", "CuboidIO", "CuboidFormats", "CuboidDatasets", "CuboidSynthesis", "CuboidPreviews", "CuboidPrelabel", "CuboidInterpolation", "CuboidOdometry", "CuboidQA", "CuboidQAHistory", "CuboidImages",
                            "CuboidPointClouds"]),
         .executableTarget(
             name: "CuboidCLI",
@@ -111,6 +114,7 @@ let package = Package(
             name: "CuboidQATests",
             dependencies: ["CuboidQA", "CuboidQAHistory", "CuboidDatasets", "CuboidFormats", "CuboidKernels", "CuboidTestSupport",
                            .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "CuboidOdometryTests", dependencies: ["CuboidOdometry", "CuboidSynthesis", "CuboidDatasets", "CuboidFormats", "CuboidPointClouds", "CuboidTestSupport"]),
         .testTarget(name: "CuboidImagesTests", dependencies: ["CuboidImages", "CuboidTestSupport"]),
         .testTarget(name: "CuboidPointCloudsTests", dependencies: ["CuboidPointClouds", "CuboidTestSupport"]),
         .testTarget(name: "CuboidCLITests", dependencies: ["CuboidCLI", "CuboidTestSupport"]),

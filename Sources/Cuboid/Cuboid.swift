@@ -10,5 +10,6 @@
 @_exported import CuboidPreviews
 @_exported import CuboidPrelabel
 @_exported import CuboidInterpolation
+@_exported import CuboidOdometry
 @_exported import CuboidQA
 @_exported import CuboidQAHistory

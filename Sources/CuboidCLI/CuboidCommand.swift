@@ -18,7 +18,7 @@ struct CuboidCommand: ParsableCommand {
             printed with its file and byte offset or line); 64 invalid arguments.
             """,
         version: CuboidVersion.current,
-        subcommands: [Demo.self, Prelabel.self, Interpolate.self, QA.self, Synth.self, Inspect.self, Convert.self, Labels.self, Project.self, IoUCommand.self, AssignCommand.self, Bench.self])
+        subcommands: [Demo.self, Prelabel.self, Interpolate.self, Odometry.self, QA.self, Synth.self, Inspect.self, Convert.self, Labels.self, Project.self, IoUCommand.self, AssignCommand.self, Bench.self])
 }
 
 /// Logging to standard error, set up once per process.

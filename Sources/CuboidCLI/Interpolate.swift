@@ -21,25 +21,56 @@ struct KeyframeInputArguments: ParsableArguments {
 
     @OptionGroup var source: LabelSourceArguments
 
-    /// Reads the labels and lays them onto the sequence's frames.
-    func load(_ path: String) throws -> (labels: LabelSet, sequence: SensorSequence?, sequenceIndex: [Int]) {
-        let opened = try sequence.map { try openSequence($0) }
+    @Option(help: "Ego poses: given (the labels' or the recording's own), estimate (lidar odometry on the recording's sweeps: --sequence, or the dataset folder) or none (sensor frame) (default: given when there are any, else estimate when there are sweeps).")
+    var poses: PoseSource?
+
+    /// Reads the labels and lays them onto the sequence's frames, with the chosen ego poses.
+    /// - Returns: also the line saying which poses the frames carry.
+    func load(_ path: String, threads: Int = Parallelism.availableCores) throws -> (labels: LabelSet, sequence: SensorSequence?, sequenceIndex: [Int], posesLine: String) {
+        var opened = try sequence.map { try openSequence($0) }
         var labels: LabelSet
         var isDirectory: ObjCBool = false
-        if format == nil, FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            labels = try openSequence(path).labelSet()
+        let isFolder = format == nil && FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+        let folder = isFolder ? try openSequence(path) : nil
+        if isFolder {
+            labels = try folder!.labelSet()
         } else {
             var context = try source.context()
             if context.calibration == nil, context.calibrationFolder == nil, let opened { context.calibration = try opened.kittiCalibration(at: 0) }
             labels = try LabelStore.read(path, format: format ?? .openLABEL, context: context)
         }
-        guard let opened else { return (labels, nil, []) }
+        // The recording whose sweeps can give poses: --sequence, else the dataset folder.
+        let recording = opened ?? folder
+        let labelsHavePoses = labels.frames.contains { $0.egoPose != nil }
+        let givenAvailable = labelsHavePoses || recording.map(SequencePoses.hasGivenPoses) == true
+        let mode = poses ?? (givenAvailable || recording == nil ? .given : .estimate)
+        var posesLine = givenAvailable ? "poses: given (the labels' or the recording's own)" : "poses: none available (sensor frame)"
+        if mode == .given, !givenAvailable, poses == .given {
+            throw ValidationError("--poses given: neither the labels nor the recording carry ego poses; use --poses estimate (needs the sweeps) or none")
+        }
+        if mode != .given {
+            guard let recording else {
+                if mode == .estimate { throw ValidationError("--poses estimate needs the lidar sweeps: give --sequence") }
+                for index in labels.frames.indices { labels.frames[index].egoPose = nil }
+                return (labels, nil, [], "poses: none (sensor frame)")
+            }
+            let progress = ProgressLine("odometry", total: recording.count)
+            let posed = try SequencePoses.choose(recording, requested: mode, threads: threads) { progress.update($0) }
+            posesLine = posed.line
+            if opened != nil { opened = posed.sequence }
+            if isFolder && opened == nil {
+                labels = try posed.sequence.labelSet()
+            } else {
+                for index in labels.frames.indices { labels.frames[index].egoPose = nil }
+            }
+        }
+        guard let opened else { return (labels, nil, [], posesLine) }
         let aligned = try opened.align(labels)
         labels = aligned.labels
         if aligned.renumberedFrames > 0 {
             FileHandle.standardError.write(Data("\(path): \(aligned.renumberedFrames) labelled frames renumbered to make room for the sweeps between them\n".utf8))
         }
-        return (labels, opened, aligned.sequenceIndex)
+        return (labels, opened, aligned.sequenceIndex, posesLine)
     }
 }
 
@@ -94,7 +125,8 @@ struct InterpolateRun: ParsableCommand {
         let lock = try outputs.folders.first.map(holdOutputFolder)
         defer { withExtendedLifetime(lock) {} }
         do {
-            let (labels, sequence, indices) = try input.load(keyframes)
+            let (labels, sequence, indices, posesLine) = try input.load(keyframes, threads: threads)
+            print(posesLine)
             var options = InterpolationOptions(method: method, snap: snap ? SnapSettings() : nil)
             options.sensorRange = range
             options.threads = threads
@@ -191,7 +223,8 @@ struct InterpolateEvaluate: ParsableCommand {
 
     func run() throws {
         do {
-            let (labels, sequence, indices) = try input.load(gold)
+            let (labels, sequence, indices, posesLine) = try input.load(gold)
+            if json { FileHandle.standardError.write(Data((posesLine + "\n").utf8)) } else { print(posesLine) }
             // Only the labelled frames are gold frames (a sequence adds empty sweeps between them).
             var goldFrames = labels
             var goldIndices: [Int] = []

@@ -8,7 +8,8 @@ struct Prelabel: ParsableCommand {
         discussion: """
             Per sequence: model-free detection in every sweep (ground by concentric-zone plane fits, \
             bird's-eye-view clustering, L-shape cuboid fits completed to class sizes, classification), \
-            then tracking and smoothing in the world frame when the sequence has ego poses, 2D boxes in \
+            then tracking and smoothing in the world frame with the ego poses (--poses: the sequence's own, \
+            else estimated by lidar odometry), 2D boxes in \
             every camera, the labels in the chosen formats, review_queue.csv (most doubtful boxes first) \
             and preview/ images. Frames detected by an earlier run are read back from OUT/cache only when \
             that run had the same sweep bytes, configuration, external detections and tool version; \
@@ -62,6 +63,9 @@ struct Prelabel: ParsableCommand {
 
     @Option(help: "Camera bounding the scored region (default: camera 2 for KITTI folders whose gold covers only its view: image_2 for KITTI object, image_02 for KITTI tracking and KITTI raw with label_02, when scored against the layout's own labels; else the whole sweep).")
     var regionCamera: String?
+
+    @Option(help: "Ego poses for tracking: given (the sequence's own), estimate (lidar odometry, see `cuboid odometry`) or none (default: given when every frame has one, else estimate).")
+    var poses: PoseSource?
 
     func run() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
@@ -125,13 +129,16 @@ struct Prelabel: ParsableCommand {
     private func run(_ path: String, output: String, options: PrelabelOptions) throws {
         let started = Date()
         var options = options
-        let sequence = try openSequence(path)
+        let opened = try openSequence(path)
         let outputs = PrelabelRunner.outputs(in: output, formats: options.formats)
-        try refuseOverwriting(inputs: sequence.inputFiles + [config, detections, gold], outputFiles: outputs.files + (score ? [output + "/score.json"] : []),
+        try refuseOverwriting(inputs: opened.inputFiles + [config, detections, gold], outputFiles: outputs.files + (score ? [output + "/score.json"] : []),
                               outputFolders: outputs.folders)
-        try PrelabelRunner.checkFormats(options.formats, sequence: sequence, camera: options.camera)
+        try PrelabelRunner.checkFormats(options.formats, sequence: opened, camera: options.camera)
         let lock = try holdOutputFolder(output)
         defer { withExtendedLifetime(lock) {} }
+        let odometryProgress = ProgressLine("odometry", total: opened.count)
+        let posed = try SequencePoses.choose(opened, requested: poses, threads: options.threads) { odometryProgress.update($0) }
+        let sequence = posed.sequence
         if let detections {
             var context = LabelContext()
             if detectionsFormat == "kitti" {
@@ -147,6 +154,7 @@ struct Prelabel: ParsableCommand {
         var line = "\(path): \(summary.frames) frames (\(summary.resumedFrames) from the cache), \(summary.boxes) boxes, \(summary.tracks) "
         line += summary.tracked ? "tracks" : "untracked detections (no ego poses)"
         print(line + " -> \(output)")
+        print("  " + posed.line)
         for note in summary.notes { FileHandle.standardError.write(Data("\(output): \(note)\n".utf8)) }
         if summary.redetectedFrames > 0 {
             let reasons = summary.redetectionReasons.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }
@@ -164,8 +172,9 @@ struct Prelabel: ParsableCommand {
             let goldSet = try goldPath.map { try LabelStore.read($0, format: .openLABEL) } ?? sequence.labelSet()
             // The layout's own labels cover its labelled region; gold.openlabel.json and --gold the whole sweep.
             let region = regionCamera ?? (goldPath == nil ? sequence.labelledRegionCamera : nil)
-            let score = try SequenceScoring.score(summary.labels, gold: goldSet, sequence: sequence, regionCamera: region, tracked: summary.tracked,
+            var score = try SequenceScoring.score(summary.labels, gold: goldSet, sequence: sequence, regionCamera: region, tracked: summary.tracked,
                                                   threads: options.threads)
+            score.poses = posed.source.rawValue
             for result in score.classes { print("  " + SequenceScore.line(result)) }
             for result in score.classes { if let line = SequenceScore.trackingLine(result, iou: 0.5) { print("  " + line) } }
             try FileBytes.writeAtomically(score.encoded, to: output + "/score.json")

@@ -157,6 +157,16 @@ public struct SensorSequence: Sendable {
     /// Number of frames.
     public var count: Int { frames.count }
 
+    /// The same sequence with other world-from-lidar poses (one per frame, nil for none): poses
+    /// estimated by lidar odometry, or none at all. The labels it reads carry the new poses.
+    public func replacingEgoPoses(_ poses: [RigidPose?]) -> SensorSequence {
+        precondition(poses.count == frames.count, "one pose per frame")
+        var replaced = frames
+        for index in replaced.indices { replaced[index].egoPose = poses[index] }
+        return SensorSequence(layout: layout, root: root, frames: replaced, sensorName: sensorName, calibrationSource: calibrationSource,
+                              preloadedLabels: preloadedLabels, skippedFiles: skippedFiles, name: name, labelledRegionCamera: labelledRegionCamera)
+    }
+
     /// The files the frames read (sweeps, images, per-frame labels) and the folder itself, so that a
     /// run can check that it writes over none of them.
     public var inputFiles: [String] {
@@ -247,7 +257,10 @@ public struct SensorSequence: Sendable {
     /// - Returns: nil when the frame has no label file.
     public func labels(at index: Int) throws -> LabeledFrame? {
         let frame = frames[index]
-        if let preloaded = try preloadedLabels.frame(named: frame.name, frames: frames) { return preloaded }
+        if var preloaded = try preloadedLabels.frame(named: frame.name, frames: frames) {
+            preloaded.egoPose = frame.egoPose
+            return preloaded
+        }
         guard let path = frame.labelPath else { return nil }
         var labeled = LabeledFrame(name: frame.name, timestamp: frame.timestamp, egoPose: frame.egoPose)
         switch layout {

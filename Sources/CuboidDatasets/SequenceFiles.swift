@@ -75,6 +75,16 @@ public enum SequenceFiles {
         return Array(out.prefix(count))
     }
 
+    /// Poses in the form ``poses(_:count:)`` reads (KITTI odometry's): per line the top three rows of
+    /// the 4 x 4 world-from-lidar matrix, 12 row-major values, in shortest round-trip decimal.
+    public static func encodePoses(_ poses: [RigidPose]) -> [UInt8] {
+        var text = ""
+        for pose in poses {
+            text += pose.matrix.prefix(12).map { "\($0 == 0 ? 0 : $0)" }.joined(separator: " ") + "\n"
+        }
+        return Array(text.utf8)
+    }
+
     static func lines(_ bytes: [UInt8]) throws(SequenceFileError) -> [(Int, Substring)] {
         guard let text = String(validating: bytes, as: UTF8.self) else { throw .notText }
         return text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated().map { ($0 + 1, $1) }

@@ -6,7 +6,8 @@ public import Foundation
 /// count, recall and precision at each BEV IoU threshold and, when both sides carry track ids, the
 /// CLEAR MOT and identity figures at the first threshold.
 ///
-/// JSON (`encoded`): `{"sequence", "frames", "tracked", "classes": [{"class", "gold", "thresholds":
+/// JSON (`encoded`): `{"sequence", "frames", "tracked", "poses" (when the run says which ego poses
+/// it used: given, estimate or none), "classes": [{"class", "gold", "thresholds":
 /// [{"iou", "recall", "precision", "tp", "fn", "fp"}], "mota", "motp", "idf1", "idSwitches"}]}`, with
 /// `null` for a recall without gold, a precision without predictions, and the tracking figures of an
 /// untracked run (or without gold).
@@ -92,6 +93,8 @@ public struct SequenceScore: Sendable, Hashable, Encodable {
     public var frames: Int
     /// Whether the pre-labels carry track ids (the sequence had ego poses).
     public var tracked: Bool
+    /// Which ego poses the run used (`given`, `estimate`: lidar odometry, `none`), when it says.
+    public var poses: String?
     public var classes: [Class]
 
     public init(sequence: String, frames: Int, tracked: Bool, classes: [Class]) {

@@ -8,7 +8,8 @@ struct PrelabelScoreTests {
     static func readScore(_ path: String) throws -> [String: Any] {
         let data = try #require(FileManager.default.contents(atPath: path), "no \(path)")
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        #expect(Set(object.keys) == ["sequence", "frames", "tracked", "classes"])
+        #expect(Set(object.keys) == ["sequence", "frames", "tracked", "poses", "classes"])
+        #expect(["given", "estimate", "none"].contains(object["poses"] as? String))
         for entry in try #require(object["classes"] as? [[String: Any]]) {
             #expect(Set(entry.keys) == ["class", "gold", "thresholds", "mota", "motp", "idf1", "idSwitches"])
             for threshold in try #require(entry["thresholds"] as? [[String: Any]]) {

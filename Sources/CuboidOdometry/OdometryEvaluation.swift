@@ -1,0 +1,121 @@
+public import CuboidFormats
+public import CuboidGeometry
+import Foundation
+
+/// Odometry quality against reference poses, as the field reports it.
+///
+/// Both trajectories are first re-expressed relative to their own first pose (so a reference that
+/// starts at a camera pose times the calibration compares with one that starts at the identity).
+public struct OdometryAccuracy: Sendable, Hashable, Codable {
+    /// Frames compared.
+    public var frames: Int
+    /// Length of the reference path, metres.
+    public var pathLength: Double
+    /// Length of the estimated path over the reference's: a scale difference between the two shows here.
+    public var pathLengthRatio: Double
+    /// Distance between the estimated and the reference position at the last frame, metres.
+    public var finalTranslationError: Double
+    /// The same as a percentage of the path length.
+    public var finalTranslationDriftPercent: Double
+    /// The largest position difference at any frame, metres.
+    public var maximumTranslationError: Double
+    /// Yaw (about z) of the last frame's estimated pose relative to the reference, degrees (signed, counter-clockwise positive).
+    public var finalYawDriftDegrees: Double
+    /// The largest absolute yaw difference at any frame, degrees.
+    public var maximumYawDriftDegrees: Double
+    /// Relative pose error per frame (from each frame to the next): mean translation error, metres.
+    public var meanFrameTranslationError: Double
+    /// Relative pose error per frame: mean rotation error, degrees.
+    public var meanFrameRotationErrorDegrees: Double
+    /// KITTI's relative translation error over segments of 100, 200, ..., 800 m (percent), averaged
+    /// over every segment start and every length the path is long enough for; nil for a shorter path.
+    public var kittiTranslationErrorPercent: Double?
+    /// KITTI's relative rotation error over the same segments, degrees per 100 m; nil for a shorter path.
+    public var kittiRotationErrorDegreesPer100m: Double?
+
+    /// Compares `estimate` with `reference` (world-from-lidar poses, same frames; the shorter sets the count).
+    public static func evaluate(estimate: [RigidPose], reference: [RigidPose]) -> OdometryAccuracy {
+        let n = min(estimate.count, reference.count)
+        precondition(n >= 1, "compare at least one frame")
+        let e0 = estimate[0].inverse, g0 = reference[0].inverse
+        let e = estimate.prefix(n).map { e0.composed(with: $0) }, g = reference.prefix(n).map { g0.composed(with: $0) }
+        var distance = [0.0]
+        for i in 1..<max(n, 1) where n > 1 { distance.append(distance[i - 1] + length(g[i].translation - g[i - 1].translation)) }
+        let path = distance.last ?? 0
+        let estimatedPath = n > 1 ? (1..<n).reduce(0.0) { $0 + length(e[$1].translation - e[$1 - 1].translation) } : 0
+        var maxTranslation = 0.0, maxYaw = 0.0
+        for i in 0..<n {
+            maxTranslation = max(maxTranslation, length(e[i].translation - g[i].translation))
+            maxYaw = max(maxYaw, abs(yawDifference(e[i], g[i])))
+        }
+        var sumT = 0.0, sumR = 0.0
+        for i in 1..<max(n, 1) where n > 1 {
+            let error = g[i - 1].inverse.composed(with: g[i]).inverse.composed(with: e[i - 1].inverse.composed(with: e[i]))
+            sumT += length(error.translation)
+            sumR += angle(error)
+        }
+        let final = length(e[n - 1].translation - g[n - 1].translation)
+        // KITTI's segments: every 10th first frame, lengths 100...800 m.
+        var segmentT: [Double] = [], segmentR: [Double] = []
+        for segmentLength in stride(from: 100.0, through: 800, by: 100) {
+            for first in stride(from: 0, to: n, by: 10) {
+                guard let last = (first..<n).first(where: { distance[$0] > distance[first] + segmentLength }) else { continue }
+                let error = g[first].inverse.composed(with: g[last]).inverse.composed(with: e[first].inverse.composed(with: e[last]))
+                segmentT.append(length(error.translation) / segmentLength * 100)
+                segmentR.append(angle(error) / segmentLength * 100)
+            }
+        }
+        return OdometryAccuracy(
+            frames: n, pathLength: path, pathLengthRatio: path > 0 ? estimatedPath / path : 1, finalTranslationError: final, finalTranslationDriftPercent: path > 0 ? final / path * 100 : 0,
+            maximumTranslationError: maxTranslation, finalYawDriftDegrees: yawDifference(e[n - 1], g[n - 1]), maximumYawDriftDegrees: maxYaw,
+            meanFrameTranslationError: n > 1 ? sumT / Double(n - 1) : 0, meanFrameRotationErrorDegrees: n > 1 ? sumR / Double(n - 1) : 0,
+            kittiTranslationErrorPercent: segmentT.isEmpty ? nil : segmentT.reduce(0, +) / Double(segmentT.count),
+            kittiRotationErrorDegreesPer100m: segmentR.isEmpty ? nil : segmentR.reduce(0, +) / Double(segmentR.count))
+    }
+
+    private static func length(_ v: SIMD3<Double>) -> Double { (v * v).sum().squareRoot() }
+    private static func angle(_ pose: RigidPose) -> Double { Quaternion.identity.angle(to: pose.rotation) * 180 / .pi }
+    /// Yaw of `b^-1 a`'s forward axis in `b`'s frame, degrees.
+    private static func yawDifference(_ a: RigidPose, _ b: RigidPose) -> Double {
+        let forward = b.inverse.composed(with: a).rotation.rotate(SIMD3(1, 0, 0))
+        return atan2(forward.y, forward.x) * 180 / .pi
+    }
+}
+
+/// How still parked objects stay when their gold boxes are mapped into the world with a set of
+/// poses: the test that ego poses are good enough to pin static objects.
+public struct StaticObjectSpread: Sendable, Hashable, Codable {
+    /// Track id.
+    public var track: String
+    /// Class.
+    public var category: String
+    /// Frames the track is labelled in.
+    public var frames: Int
+    /// Largest bird's-eye-view distance of a world centre from the track's mean, metres.
+    public var maximumDeviation: Double
+    /// Mean bird's-eye-view distance of the world centres from their mean, metres.
+    public var meanDeviation: Double
+
+    /// The spread of each track's world centres (bird's-eye view) under `poses` (one per frame of
+    /// `labels`, world-from-sensor), for tracks labelled in at least `minimumFrames` frames.
+    public static func measure(_ labels: LabelSet, poses: [RigidPose], minimumFrames: Int = 10) -> [StaticObjectSpread] {
+        precondition(poses.count >= labels.frames.count, "one pose per labelled frame")
+        var centres: [String: [SIMD2<Double>]] = [:], categories: [String: String] = [:]
+        for (index, frame) in labels.frames.enumerated() {
+            for object in frame.objects {
+                guard let track = object.trackID, let cuboid = object.cuboid else { continue }
+                let world = poses[index].apply(to: cuboid.center)
+                centres[track, default: []].append(SIMD2(world.x, world.y))
+                categories[track] = object.category
+            }
+        }
+        return centres.keys.sorted().compactMap { track in
+            let points = centres[track]!
+            guard points.count >= minimumFrames else { return nil }
+            let mean = points.reduce(SIMD2<Double>(), +) / Double(points.count)
+            let deviations = points.map { (($0 - mean) * ($0 - mean)).sum().squareRoot() }
+            return StaticObjectSpread(track: track, category: categories[track] ?? "", frames: points.count, maximumDeviation: deviations.max() ?? 0,
+                                      meanDeviation: deviations.reduce(0, +) / Double(deviations.count))
+        }
+    }
+}

@@ -1,0 +1,114 @@
+public import CuboidDatasets
+public import CuboidGeometry
+import CuboidPointClouds
+import Foundation
+
+/// The poses of a whole sequence, estimated by ``LidarOdometer``, with what it cost.
+public struct OdometryRun: Sendable {
+    /// One step per frame, in frame order.
+    public var steps: [OdometryStep]
+    /// Seconds spent reading each frame's sweep.
+    public var readingSeconds: [Double]
+    /// Seconds spent registering each frame's sweep.
+    public var registrationSeconds: [Double]
+    /// Returns read per frame.
+    public var pointCounts: [Int]
+    /// Things the user should know (sweeps not motion-compensated, sweeps that kept the prediction).
+    public var notes: [String]
+
+    /// World-from-lidar poses, world = the first sweep's lidar frame.
+    public var poses: [RigidPose] { steps.map(\.pose) }
+}
+
+extension LidarOdometer {
+    /// Estimates a pose for every frame of a sequence, reading its lidar sweeps in order.
+    /// - Parameter progress: Called with the number of frames done.
+    /// - Throws: the sequence's error for a sweep that is missing or does not decode.
+    public static func estimate(_ sequence: SensorSequence, configuration: OdometryConfiguration = OdometryConfiguration(), threads: Int = 1,
+                                progress: (Int) -> Void = { _ in }) throws -> OdometryRun {
+        var odometer = LidarOdometer(configuration: configuration, threads: threads)
+        var run = OdometryRun(steps: [], readingSeconds: [], registrationSeconds: [], pointCounts: [], notes: [])
+        let clock = ContinuousClock()
+        for index in 0..<sequence.count {
+            let started = clock.now
+            let cloud = try sequence.pointCloud(at: index)
+            let read = clock.now
+            let step = odometer.register(cloud)
+            let done = clock.now
+            run.steps.append(step)
+            run.pointCounts.append(cloud.count)
+            run.readingSeconds.append(seconds(read - started))
+            run.registrationSeconds.append(seconds(done - read))
+            progress(index + 1)
+        }
+        let deskewed = run.steps.filter(\.deskewed).count
+        if configuration.deskew && deskewed < run.steps.count {
+            run.notes.append("\(run.steps.count - deskewed) of \(run.steps.count) sweeps not motion-compensated: their points carry no per-point timestamp (KITTI .bin has none)")
+        }
+        let kept = run.steps.dropFirst().filter(\.predicted).count
+        if kept > 0 { run.notes.append("\(kept) sweeps kept the constant-velocity prediction (too few returns or correspondences)") }
+        return run
+    }
+
+    private static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+}
+
+/// Where a run's ego poses come from.
+public enum PoseSource: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The sequence's own poses (poses file, OXTS, the labels' poses).
+    case given
+    /// Estimated from the lidar sweeps with ``LidarOdometer``.
+    case estimate
+    /// No poses: everything stays in each sweep's sensor frame.
+    case none
+}
+
+/// A sequence with the poses a run chose, and a line saying which.
+public struct PosedSequence: Sendable {
+    public var sequence: SensorSequence
+    /// The poses used (`.none` when the sequence has none and none were estimated).
+    public var source: PoseSource
+    /// `poses: given (poses/0000.txt or OXTS)`, `poses: estimated by lidar odometry (154 sweeps, 3.1 s)`, `poses: none`.
+    public var line: String
+    /// The odometry run, when poses were estimated.
+    public var odometry: OdometryRun?
+}
+
+/// The sequence a run should use for `requested` poses (nil: given when every frame has one, else
+/// estimated).
+public enum SequencePoses {
+    /// Errors choosing poses.
+    public enum Failure: Error, Sendable, CustomStringConvertible {
+        case noGivenPoses(String)
+        public var description: String {
+            switch self {
+            case .noGivenPoses(let root): "\(root): the sequence has no ego poses; use --poses estimate (lidar odometry) or --poses none"
+            }
+        }
+    }
+
+    /// Whether every frame of the sequence carries a pose.
+    public static func hasGivenPoses(_ sequence: SensorSequence) -> Bool {
+        !sequence.frames.isEmpty && sequence.frames.allSatisfy { $0.egoPose != nil }
+    }
+
+    public static func choose(_ sequence: SensorSequence, requested: PoseSource?, configuration: OdometryConfiguration = OdometryConfiguration(),
+                              threads: Int = 1, progress: (Int) -> Void = { _ in }) throws -> PosedSequence {
+        let source = requested ?? (hasGivenPoses(sequence) ? .given : .estimate)
+        switch source {
+        case .given:
+            guard hasGivenPoses(sequence) else { throw Failure.noGivenPoses(sequence.root) }
+            return PosedSequence(sequence: sequence, source: .given, line: "poses: given (the sequence's own)", odometry: nil)
+        case .none:
+            return PosedSequence(sequence: sequence.replacingEgoPoses(Array(repeating: nil, count: sequence.count)), source: .none,
+                                 line: "poses: none (sensor frame)", odometry: nil)
+        case .estimate:
+            let started = Date()
+            let run = try LidarOdometer.estimate(sequence, configuration: configuration, threads: threads, progress: progress)
+            let line = String(format: "poses: estimated by lidar odometry (%d sweeps, %.1f s)", sequence.count, Date().timeIntervalSince(started))
+            return PosedSequence(sequence: sequence.replacingEgoPoses(run.poses), source: .estimate, line: line, odometry: run)
+        }
+    }
+}
