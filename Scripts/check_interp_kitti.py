@@ -14,7 +14,8 @@ keyframes gets the straight line between them in the world (centre and size by f
 along the shorter arc), mapped back into that frame's lidar frame; mean BEV IoU against the gold
 there, over all scored boxes and over moving (gold centre > 1 m from its first, world frame) and
 static tracks. With --cuboid, the same is run through `cuboid interpolate evaluate --methods
-world-linear --json` and the script exits non-zero when a mean differs by more than 1e-6 or the
+world-linear --json` and the script exits non-zero when a mean differs by more than 1e-4 (measured on 0000: 1e-5, the float32 label
+and pose values) or the
 scored counts differ.
 """
 import argparse
@@ -156,7 +157,7 @@ def main():
                 f"{name} {mean:.4f} over {count}" for name, (count, mean) in theirs.items() if mean is not None))
             for name in result:
                 (n1, m1), (n2, m2) = result[name], theirs[name]
-                if n1 != n2 or (m1 is None) != (m2 is None) or (m1 is not None and abs(m1 - m2) > 1e-6):
+                if n1 != n2 or (m1 is None) != (m2 is None) or (m1 is not None and abs(m1 - m2) > 1e-4):
                     print(f"MISMATCH K={k} {name}: independent {n1} {m1}, cuboid {n2} {m2}")
                     failures += 1
     sys.exit(1 if failures else 0)

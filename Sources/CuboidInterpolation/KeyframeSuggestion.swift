@@ -12,6 +12,11 @@ public struct SuggestionOptions: Sendable, Hashable {
     /// The longest gap between two suggested keyframes, in the track's own boxes. Bounds the search
     /// (cubic in this number per track) and keeps a human looking at the object now and then.
     public var maximumGap: Int = 60
+    /// The fill the suggestion is checked with: after the straight-line search, the track is filled
+    /// from its suggested keyframes with this method, the box furthest from its fill is added while
+    /// one is beyond ``maximumCenterError``, then each keyframe whose removal keeps every box within
+    /// it is dropped (so a curve that follows a turn saves the keyframes the line needed there).
+    public var fill = InterpolationOptions(method: .worldSmooth)
 
     public init(maximumCenterError: Double = 0.15) {
         self.maximumCenterError = maximumCenterError
@@ -40,7 +45,9 @@ public struct SuggestedTrack: Sendable, Hashable, Codable {
 /// without poses). A gap between two chosen boxes is allowed when every box between them lies within
 /// ``SuggestionOptions/maximumCenterError`` of the straight line joining them in the world, by time;
 /// the fewest keyframes that cover the track with allowed gaps are found exactly (shortest path over
-/// the track's boxes), ties broken by the smaller sum of the centre errors. A straight constant-speed
+/// the track's boxes), ties broken by the smaller sum of the centre errors. Then the track is filled
+/// from them with the real fill (``SuggestionOptions/fill``): keyframes are added where a box is
+/// still beyond the error, and dropped where the fill does without them. A straight constant-speed
 /// stretch needs two keyframes however long it is; a turn, a stop or an acceleration needs more.
 public enum KeyframeSuggestion {
     /// The suggested keyframes of every track with cuboids, sorted by track id.
@@ -62,7 +69,8 @@ public enum KeyframeSuggestion {
                 let world = poses[entry.frame].apply(to: entry.object.cuboid!.center)
                 return SIMD2(world.x, world.y)
             }
-            let (chosen, worst) = fewestKeyframes(times: entries.map { times[$0.frame] }, centers: centers, options: options)
+            let (lineChoice, _) = fewestKeyframes(times: entries.map { times[$0.frame] }, centers: centers, options: options)
+            let (chosen, worst) = checkedWithFill(dense, entries: entries, start: lineChoice, options: options)
             return SuggestedTrack(track: id, category: majorityCategory(entries.map(\.object)), boxes: entries.count,
                                   frames: chosen.map { entries[$0].frame }, worstCenterError: worst)
         }
@@ -82,6 +90,54 @@ public enum KeyframeSuggestion {
             }
         }
         return set
+    }
+
+    /// The keyframes (indices into `entries`) adjusted so the real fill keeps every box within the
+    /// error (see ``SuggestionOptions/fill``), and the worst error left.
+    static func checkedWithFill(_ dense: LabelSet, entries: [(frame: Int, object: LabeledObject)], start: [Int],
+                                options: SuggestionOptions) -> ([Int], Double) {
+        guard entries.count > 2 else { return (start, 0) }
+        var fill = options.fill
+        fill.threads = 1
+        fill.snap = nil
+        var track = dense
+        for index in track.frames.indices { track.frames[index].objects = [] }
+        /// Each box's centre error (bird's-eye view, its sensor frame) under the fill from `keys`.
+        func errors(_ keys: [Int]) -> [Double] {
+            var set = track
+            for k in keys { set.frames[entries[k].frame].objects = [entries[k].object] }
+            guard let result = try? KeyframeInterpolator.interpolate(set, options: fill) else { return entries.map { _ in .infinity } }
+            return entries.map { entry in
+                guard let box = result.labels.frames[entry.frame].objects.first?.cuboid else { return .infinity }
+                return planarDistance(box, entry.object.cuboid!)
+            }
+        }
+        var keys = start
+        var current = errors(keys)
+        // Add the worst box while one is beyond the limit.
+        while let worst = current.indices.max(by: { current[$0] < current[$1] }), current[worst] > options.maximumCenterError,
+              !keys.contains(worst) {
+            keys = (keys + [worst]).sorted()
+            current = errors(keys)
+        }
+        // Drop keyframes the fill does without, the least needed first.
+        var dropped = true
+        while dropped {
+            dropped = false
+            var bestDrop: (index: Int, worst: Double, errors: [Double])?
+            for position in 1..<(keys.count - 1) {
+                var fewer = keys
+                fewer.remove(at: position)
+                let trial = errors(fewer), worst = trial.max() ?? 0
+                if worst <= options.maximumCenterError && (bestDrop == nil || worst < bestDrop!.worst) { bestDrop = (position, worst, trial) }
+            }
+            if let drop = bestDrop {
+                keys.remove(at: drop.index)
+                current = drop.errors
+                dropped = true
+            }
+        }
+        return (keys, current.max() ?? 0)
     }
 
     /// Indices of the fewest boxes (first and last included) with every gap allowed, and the worst
