@@ -13,9 +13,9 @@ public struct SuggestionOptions: Sendable, Hashable {
     /// (cubic in this number per track) and keeps a human looking at the object now and then.
     public var maximumGap: Int = 60
     /// The fill the suggestion is checked with: after the straight-line search, the track is filled
-    /// from its suggested keyframes with this method, the box furthest from its fill is added while
-    /// one is beyond ``maximumCenterError``, then each keyframe whose removal keeps every box within
-    /// it is dropped (so a curve that follows a turn saves the keyframes the line needed there).
+    /// from its suggested keyframes with this method, the box furthest from its fill (mean distance of
+    /// the bird's-eye-view corners: centre and heading) is added while one is beyond
+    /// ``maximumCenterError``, then each keyframe whose removal keeps every box within it is dropped (so a curve that follows a turn saves the keyframes the line needed there).
     public var fill = InterpolationOptions(method: .worldSmooth)
 
     public init(maximumCenterError: Double = 0.15) {
@@ -102,14 +102,15 @@ public enum KeyframeSuggestion {
         fill.snap = nil
         var track = dense
         for index in track.frames.indices { track.frames[index].objects = [] }
-        /// Each box's centre error (bird's-eye view, its sensor frame) under the fill from `keys`.
+        /// Each box's error under the fill from `keys`: the mean distance of its bird's-eye-view
+        /// corners (centre and heading in one figure, metres, its sensor frame).
         func errors(_ keys: [Int]) -> [Double] {
             var set = track
             for k in keys { set.frames[entries[k].frame].objects = [entries[k].object] }
             guard let result = try? KeyframeInterpolator.interpolate(set, options: fill) else { return entries.map { _ in .infinity } }
             return entries.map { entry in
                 guard let box = result.labels.frames[entry.frame].objects.first?.cuboid else { return .infinity }
-                return planarDistance(box, entry.object.cuboid!)
+                return cornerDistance(box, entry.object.cuboid!)
             }
         }
         var keys = start

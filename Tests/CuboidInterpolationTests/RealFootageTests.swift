@@ -98,8 +98,9 @@ struct RealFootageTests {
         for keyframe in stride(from: 10, through: 50, by: 10) {
             let next = try #require(cuboid(result, frame: keyframe + 1)).transformed(by: GoldScenario.ego(keyframe + 1))
             let key = scenario.world(keyframe)
-            // The old rule put every filled box on the mean of the keyframes, centimetres away.
-            #expect(planarDistance(next, key) < 0.02, "frame \(keyframe + 1): \(planarDistance(next, key)) m from keyframe \(keyframe)")
+            // At most a tenth of ten 2 cm steps in x and y (0.028 m); the old rule put every filled box on
+            // the mean of the keyframes, wherever the drift had taken the object.
+            #expect(planarDistance(next, key) < 0.03, "frame \(keyframe + 1): \(planarDistance(next, key)) m from keyframe \(keyframe)")
         }
     }
 
