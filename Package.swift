@@ -109,7 +109,7 @@ let package = Package(
         .testTarget(name: "CuboidDatasetsTests", dependencies: ["CuboidDatasets", "CuboidKernels", "CuboidTestSupport"]),
         .testTarget(name: "CuboidSynthesisTests", dependencies: ["CuboidSynthesis", "CuboidDatasets", "CuboidKernels", "CuboidTestSupport"]),
         .testTarget(name: "CuboidPrelabelTests", dependencies: ["CuboidPrelabel", "CuboidDatasets", "CuboidFormats", "CuboidKernels", "CuboidIO", "CuboidTestSupport"]),
-        .testTarget(name: "CuboidInterpolationTests", dependencies: ["CuboidInterpolation", "CuboidFormats", "CuboidKernels", "CuboidPointClouds", "CuboidTestSupport"]),
+        .testTarget(name: "CuboidInterpolationTests", dependencies: ["CuboidInterpolation", "CuboidDatasets", "CuboidFormats", "CuboidKernels", "CuboidPointClouds", "CuboidTestSupport"]),
         .testTarget(
             name: "CuboidQATests",
             dependencies: ["CuboidQA", "CuboidQAHistory", "CuboidDatasets", "CuboidFormats", "CuboidKernels", "CuboidTestSupport",

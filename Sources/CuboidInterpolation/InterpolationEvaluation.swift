@@ -5,8 +5,11 @@ public import CuboidPointClouds
 
 /// How close filled boxes come to gold: the figures of one keyframe spacing and one method.
 public struct InterpolationAccuracy: Sendable, Hashable, Codable {
-    /// Every how many gold frames a keyframe was kept.
+    /// Every how many gold frames a keyframe was kept; 0 when the keyframes were chosen otherwise
+    /// (``KeyframeSuggestion``).
     public var keyframeEvery: Int
+    /// Keyframe boxes given to the interpolation (cuboids with a track id).
+    public var keyframes: Int
     /// The method.
     public var method: InterpolationMethod
     /// Whether filled boxes were snapped to the points.
@@ -23,10 +26,28 @@ public struct InterpolationAccuracy: Sendable, Hashable, Codable {
     public var movingMeanBEVIoU: Double?
     /// Moving objects scored.
     public var movingScored: Int
+    /// Mean bird's-eye-view IoU over static objects only (the others), nil when none is scored.
+    public var staticMeanBEVIoU: Double?
+    /// Static objects scored.
+    public var staticScored: Int
+    /// The same figures per gold class, sorted by class.
+    public var classes: [ClassInterpolationAccuracy]
     /// Mean distance between filled and gold centres in the bird's-eye view, metres.
     public var meanCenterError: Double
     /// 90th percentile of that distance, metres.
     public var centerError90: Double
+}
+
+/// How close filled boxes come to gold for one class.
+public struct ClassInterpolationAccuracy: Sendable, Hashable, Codable {
+    /// The gold class.
+    public var category: String
+    /// Gold boxes of the class scored.
+    public var scored: Int
+    /// Mean bird's-eye-view IoU of filled box and gold.
+    public var meanBEVIoU: Double
+    /// Mean distance between filled and gold centres in the bird's-eye view, metres.
+    public var meanCenterError: Double
 }
 
 /// Scores interpolation against dense gold: keeps every K-th gold frame as keyframes, fills, and
@@ -52,33 +73,77 @@ public enum InterpolationEvaluation {
     /// - Complexity: that of the interpolation, plus one BEV IoU per scored box.
     public static func evaluate(gold: LabelSet, every k: Int, options: InterpolationOptions,
                                 pointCloud: (Int) throws -> PointCloud? = { _ in nil }) throws -> InterpolationAccuracy {
-        let result = try KeyframeInterpolator.interpolate(keyframes(of: gold, every: k), options: options, pointCloud: pointCloud)
+        try evaluate(gold: gold, keyframes: keyframes(of: gold, every: k), keyframeEvery: k, options: options, pointCloud: pointCloud)
+    }
+
+    /// Interpolates `keyframes` (the gold frames, each holding some of its gold objects) and scores
+    /// the filled boxes against every gold box that is not a keyframe, by track id.
+    /// - Parameters:
+    ///   - gold: Gold labels in every frame they exist for, with track ids.
+    ///   - keyframes: The same frames, each with the gold objects kept as keyframes.
+    ///   - keyframeEvery: The spacing the keyframes were chosen by, 0 for another choice (reported).
+    ///   - options: Interpolation options (method, snapping).
+    ///   - pointCloud: Sweeps for snapping.
+    /// - Throws: What the interpolation throws.
+    /// - Precondition: `keyframes` has the frames of `gold`.
+    public static func evaluate(gold: LabelSet, keyframes: LabelSet, keyframeEvery: Int, options: InterpolationOptions,
+                                pointCloud: (Int) throws -> PointCloud? = { _ in nil }) throws -> InterpolationAccuracy {
+        precondition(keyframes.frames.count == gold.frames.count, "keyframes must have the gold's frames")
+        let result = try KeyframeInterpolator.interpolate(keyframes, options: options, pointCloud: pointCloud)
         let moving = movingTracks(gold)
-        var ious: [Double] = [], movingIoUs: [Double] = [], errors: [Double] = []
-        var uncovered = 0
-        for (index, frame) in gold.frames.enumerated() where index % k != 0 {
+        var ious: [Double] = [], movingIoUs: [Double] = [], staticIoUs: [Double] = [], errors: [Double] = []
+        var byClass: [String: (ious: [Double], errors: [Double])] = [:]
+        var uncovered = 0, given = 0
+        for (index, frame) in gold.frames.enumerated() {
+            let keyed = Set(keyframes.frames[index].objects.compactMap { $0.cuboid == nil ? nil : $0.trackID })
+            given += keyed.count
             var filled: [String: Box3D] = [:]
             for object in result.labels.frames[index].objects {
                 if let id = object.trackID, let cuboid = object.cuboid { filled[id] = cuboid }
             }
             for object in frame.objects {
-                guard let id = object.trackID, let truth = object.cuboid else { continue }
+                guard let id = object.trackID, let truth = object.cuboid, !keyed.contains(id) else { continue }
                 guard let box = filled[id] else {
                     uncovered += 1
                     continue
                 }
-                let overlap = iou(box.bev, truth.bev)
+                let overlap = iou(box.bev, truth.bev), error = planarDistance(box, truth)
                 ious.append(overlap)
-                if moving.contains(id) { movingIoUs.append(overlap) }
-                errors.append(planarDistance(box, truth))
+                if moving.contains(id) { movingIoUs.append(overlap) } else { staticIoUs.append(overlap) }
+                errors.append(error)
+                byClass[object.category, default: ([], [])].ious.append(overlap)
+                byClass[object.category, default: ([], [])].errors.append(error)
             }
         }
         let sortedErrors = errors.sorted()
         return InterpolationAccuracy(
-            keyframeEvery: k, method: options.method, snapped: options.snap != nil, scored: ious.count, uncovered: uncovered,
-            meanBEVIoU: mean(ious), movingMeanBEVIoU: movingIoUs.isEmpty ? nil : mean(movingIoUs), movingScored: movingIoUs.count,
+            keyframeEvery: keyframeEvery, keyframes: given, method: options.method, snapped: options.snap != nil, scored: ious.count,
+            uncovered: uncovered, meanBEVIoU: mean(ious), movingMeanBEVIoU: movingIoUs.isEmpty ? nil : mean(movingIoUs),
+            movingScored: movingIoUs.count, staticMeanBEVIoU: staticIoUs.isEmpty ? nil : mean(staticIoUs), staticScored: staticIoUs.count,
+            classes: byClass.keys.sorted().map { name in
+                ClassInterpolationAccuracy(category: name, scored: byClass[name]!.ious.count, meanBEVIoU: mean(byClass[name]!.ious),
+                                           meanCenterError: mean(byClass[name]!.errors))
+            },
             meanCenterError: mean(errors),
             centerError90: sortedErrors.isEmpty ? 0 : sortedErrors[min(sortedErrors.count - 1, Int(0.9 * Double(sortedErrors.count)))])
+    }
+
+    /// The gold that can be scored as tracks: objects without a track id, of class `DontCare` (KITTI's
+    /// unlabelled regions) or of a track id held by two objects of one frame (regions sharing an id,
+    /// as VCD writes KITTI's DontCare) are left out; their count is returned.
+    public static func trackedGold(_ gold: LabelSet) -> (labels: LabelSet, leftOut: Int) {
+        var set = gold, leftOut = 0
+        for index in set.frames.indices {
+            var count: [String: Int] = [:]
+            for object in set.frames[index].objects { if let id = object.trackID { count[id, default: 0] += 1 } }
+            let before = set.frames[index].objects.count
+            set.frames[index].objects.removeAll { object in
+                guard let id = object.trackID else { return true }
+                return count[id]! > 1 || object.category.lowercased() == "dontcare"
+            }
+            leftOut += before - set.frames[index].objects.count
+        }
+        return (set, leftOut)
     }
 
     /// Tracks whose gold centre moves more than 1 m in the world frame (sensor frame without poses).

@@ -25,10 +25,12 @@ import Darwin
 /// pose the sensor frame stands in for the world (noted in the result).
 ///
 /// **Per track, in the world frame:** one size for every filled box (the median of the keyframes'
-/// sides); heading flips (consecutive keyframes more than ``InterpolationOptions/flipAngle`` apart)
-/// are turned back by pi for filling and flagged, and a moving track's headings are turned to point
-/// along its travel; a static track (``InterpolationOptions/staticTolerance``) fills with one world
-/// box; keyframes off the path of the others are flagged. Keyframes themselves are never changed.
+/// sides) unless the keyframes differ in size on purpose (``InterpolationOptions/sizeTolerance``); heading flips (consecutive keyframes more than ``InterpolationOptions/flipAngle`` apart)
+/// are turned back by pi for filling and flagged; a static track (``InterpolationOptions/staticTolerance``)
+/// is reported as such and, like a moving one, follows its keyframes; each gap between two keyframes
+/// is the straight line in the world frame or (``InterpolationMethod/worldSmooth``) the curve where
+/// it predicts held-out keyframes better (``InterpolationOptions/curveAdvantage``); keyframes off the
+/// path of the others are flagged. Keyframes themselves are never changed.
 ///
 /// **Camera boxes.** With cameras in the label set, each filled cuboid's 2D box in every camera is its
 /// projection (the elliptic cylinder for people). Tracks without cuboids are filled in image space:
@@ -90,14 +92,7 @@ public enum KeyframeInterpolator {
             for box in filled.boxes { pending[box.frame].append(box) }
         }
         if let snap = options.snap {
-            let toSnap = pending.indices.filter { frame in pending[frame].contains { $0.origin == .interpolated && $0.object.cuboid != nil } }
-            let summaryOfTrack = Dictionary(uniqueKeysWithValues: result.tracks.enumerated().map { ($1.track, $0) })
-            for (done, frame) in toSnap.enumerated() {
-                if let cloud = try pointCloud(frame) {
-                    for track in snapBoxes(&pending[frame], cloud: cloud, settings: snap) { result.tracks[summaryOfTrack[track]!].snapped += 1 }
-                }
-                progress(done + 1, toSnap.count)
-            }
+            try snapFilledBoxes(&pending, result: &result, settings: snap, pointCloud: pointCloud, progress: progress)
         }
         // Each frame's output, on all cores: keyframes as given, filled boxes with their origin and
         // their projection into every camera.
@@ -126,6 +121,50 @@ public enum KeyframeInterpolator {
         }
         for frame in objects.indices { result.labels.frames[frame].objects = objects[frame] }
         return result
+    }
+
+    /// Snaps the filled cuboids of every frame to its sweep (``snapBoxes(_:cloud:settings:)``); with
+    /// ``SnapSettings/requireStillKeyframes`` only those of tracks whose keyframes the same search
+    /// leaves in place. Each sweep is asked for once, in frame order.
+    static func snapFilledBoxes(_ pending: inout [[PendingBox]], result: inout InterpolationResult, settings: SnapSettings,
+                                pointCloud: (Int) throws -> PointCloud?, progress: (_ done: Int, _ total: Int) -> Void) throws {
+        let filledTracks = Set(pending.joined().filter { $0.origin == .interpolated && $0.object.cuboid != nil }.compactMap(\.object.trackID))
+        func wanted(_ box: PendingBox) -> Bool {
+            guard box.object.cuboid != nil else { return false }
+            if box.origin == .interpolated { return true }
+            return settings.requireStillKeyframes && box.origin == .keyframe && filledTracks.contains(box.object.trackID ?? "")
+        }
+        let toSnap = pending.indices.filter { frame in pending[frame].contains(where: wanted) }
+        var snapped: [Int: [PendingBox]] = [:]
+        var keyframeMoved = Set<String>()
+        for (done, frame) in toSnap.enumerated() {
+            if let cloud = try pointCloud(frame) {
+                var copy = pending[frame]
+                if copy.contains(where: { $0.origin == .interpolated }) {
+                    _ = snapBoxes(&copy, cloud: cloud, settings: settings)
+                    snapped[frame] = copy
+                }
+                if settings.requireStillKeyframes {
+                    // Keyframes searched as if they were filled boxes.
+                    var keys = pending[frame].filter { $0.origin == .keyframe && wanted($0) }
+                    for index in keys.indices { keys[index].origin = .interpolated }
+                    keyframeMoved.formUnion(snapBoxes(&keys, cloud: cloud, settings: settings))
+                }
+            }
+            progress(done + 1, toSnap.count)
+        }
+        let summaryOfTrack = Dictionary(uniqueKeysWithValues: result.tracks.enumerated().map { ($1.track, $0) })
+        for (frame, copy) in snapped {
+            for index in copy.indices where copy[index].origin == .snapped && !keyframeMoved.contains(copy[index].object.trackID ?? "") {
+                pending[frame][index] = copy[index]
+                result.tracks[summaryOfTrack[copy[index].object.trackID ?? ""]!].snapped += 1
+            }
+        }
+        let unsnapped = keyframeMoved.intersection(filledTracks)
+        if !unsnapped.isEmpty {
+            result.notes.append("snapping left \(unsnapped.count) of \(filledTracks.count) tracks as filled: the same search moves their keyframes "
+                + "(the returns do not fit their boxes as drawn): " + unsnapped.sorted(by: trackOrder).joined(separator: ", "))
+        }
     }
 
     /// Numeric ids in numeric order, then the others by text.
@@ -254,6 +293,8 @@ func fillTrack(id: String, entries: [(frame: Int, object: LabeledObject)], conte
     switch context.options.method {
     case .sensorLinear:
         filledObjects = fillSensorLinear(entries: cuboidEntries, frames: wanted, times: context.times, template: template)
+    case .worldLinear:
+        filledObjects = fillWorldLinear(entries: cuboidEntries, frames: wanted, context: context, template: template)
     case .world, .worldSmooth:
         filledObjects = analysis.fillWorld(frames: wanted, smooth: context.options.method == .worldSmooth,
                                            alongHeading: context.posesKnown, template: template)
@@ -325,6 +366,23 @@ func fillSensorLinear(entries: [(frame: Int, object: LabeledObject)], frames: [I
         object.roll = mix(a.roll, b.roll)
         object.pitch = mix(a.pitch, b.pitch)
         return object
+    }
+}
+
+/// The plain world-frame straight line (``InterpolationMethod/worldLinear``): each keyframe as given,
+/// mapped to the world frame, every component between the two nearest keyframes, mapped back.
+func fillWorldLinear(entries: [(frame: Int, object: LabeledObject)], frames: [Int], context: FillContext,
+                     template: LabeledObject) -> [LabeledObject] {
+    let keys = entries.map { worldKey($0.object, frame: $0.frame, time: context.times[$0.frame], pose: context.poses[$0.frame]) }
+    let boxes = interpolateTrack(keys.map { Keyframe(time: $0.time, box: $0.box) }, at: frames.map { context.times[$0] }, curve: .linear)
+    var segment = 0
+    return zip(frames, boxes).map { frame, box in
+        let time = context.times[frame]
+        while keys[segment + 1].time < time { segment += 1 }
+        let a = keys[segment], b = keys[segment + 1]
+        let t = (time - a.time) / (b.time - a.time)
+        return sensorObject(world: box, roll: a.roll + t * (b.roll - a.roll), pitch: a.pitch + t * (b.pitch - a.pitch),
+                            pose: context.poses[frame], template: template)
     }
 }
 

@@ -3,30 +3,34 @@ import CuboidGeometry
 import CuboidKernels
 import Foundation
 
-/// One cuboid track's keyframes in the world frame, made consistent for filling: one size, headings
-/// without flips, static or moving; with the flags found on the way.
+/// One cuboid track's keyframes in the world frame, made consistent for filling: headings without
+/// flips, one size or each keyframe's own, static or moving; with the flags found on the way.
 struct TrackAnalysis {
-    /// World keyframes, size set to the track's and yaw turned by pi where a flip was found.
+    /// World keyframes, yaw turned by pi where a flip was found; size the track's when the keyframes
+    /// agree in size (``InterpolationOptions/sizeTolerance``), else each keyframe's own.
     var keys: [WorldKey]
     /// The track's size (median of the keyframes' sides), metres.
     var size: SIMD3<Double>
-    /// The one world box of a static track.
-    var staticKey: WorldKey?
+    /// Whether every keyframe got the track's size.
+    var oneSize: Bool
+    /// Whether the keyframe centres stay within ``InterpolationOptions/staticTolerance``.
+    var isStatic: Bool
     /// Mean speed first to last keyframe.
     var speed: Double?
     /// Problems found.
     var flags: [InterpolationFlag]
     let poses: [RigidPose]
     let times: [Double]
-
-    var isStatic: Bool { staticKey != nil }
+    let options: InterpolationOptions
 
     init(id: String, entries: [(frame: Int, object: LabeledObject)], context: FillContext) {
         let names = context.set.frames.map(\.name)
         let options = context.options
+        self.options = options
         poses = context.poses
         times = context.times
         flags = []
+        isStatic = false
         var keys = entries.map { worldKey($0.object, frame: $0.frame, time: context.times[$0.frame], pose: context.poses[$0.frame]) }
         size = SIMD3(median(keys.map(\.box.length)), median(keys.map(\.box.width)), median(keys.map(\.box.height)))
 
@@ -46,10 +50,17 @@ struct TrackAnalysis {
         if flipped.filter({ $0 }).count * 2 > keys.count {
             for k in keys.indices { keys[k].box.yaw = normalizedYaw(keys[k].box.yaw + .pi) }
         }
-        for k in keys.indices {
-            keys[k].box.length = size.x
-            keys[k].box.width = size.y
-            keys[k].box.height = size.z
+        let size = size
+        oneSize = keys.allSatisfy { key in
+            let side = SIMD3(key.box.length, key.box.width, key.box.height)
+            return [side.x / size.x, side.y / size.y, side.z / size.z].allSatisfy { abs($0 - 1) <= options.sizeTolerance }
+        }
+        if oneSize {
+            for k in keys.indices {
+                keys[k].box.length = size.x
+                keys[k].box.width = size.y
+                keys[k].box.height = size.z
+            }
         }
 
         if keys.count >= 2 {
@@ -58,19 +69,13 @@ struct TrackAnalysis {
             speed = travel / (last.time - first.time)
             let center = SIMD2(median(keys.map(\.box.x)), median(keys.map(\.box.y)))
             let spread = keys.map { planarDistance($0.box.x, $0.box.y, center.x, center.y) }.max()!
-            if spread <= options.staticTolerance {
-                let sine = keys.reduce(0) { $0 + sin($1.box.yaw) }, cosine = keys.reduce(0) { $0 + cos($1.box.yaw) }
-                let box = Box3D(center: SIMD3(center.x, center.y, median(keys.map(\.box.z))), size: size, yaw: atan2(sine, cosine))
-                staticKey = WorldKey(frame: first.frame, time: first.time, box: box,
-                                     roll: keys.reduce(0) { $0 + $1.roll } / Double(keys.count),
-                                     pitch: keys.reduce(0) { $0 + $1.pitch } / Double(keys.count))
-            }
+            isStatic = spread <= options.staticTolerance
         }
         self.keys = keys
 
         // Keyframes off the others' path (leave one out), and keyframes of another size.
         let curve: TrackCurve = options.method == .worldSmooth ? .cubicHermite : .linear
-        if staticKey == nil && keys.count >= 3 {
+        if !isStatic && keys.count >= 3 {
             for k in 1..<(keys.count - 1) {
                 var others = keys.map { Keyframe(time: $0.time, box: $0.box) }
                 others.remove(at: k)
@@ -94,63 +99,124 @@ struct TrackAnalysis {
         }
     }
 
-    /// Velocities at the keyframes for the smooth curve.
-    ///
-    /// Where an object moves along its box (the parabola slope of x and y, ``TrackCurve/cubicHermite``,
-    /// within 25° of the heading axis, forwards or reversing), its velocity points along the heading the
-    /// human drew, at the speed of the arcs to its neighbours: each segment's chord lengthened by
-    /// `(turn / 2) / sin(turn / 2)` for the heading change across it, over its duration, then weighted
-    /// at each keyframe as the parabola slopes are (exact for constant acceleration and for a constant
-    /// turn). Slopes from positions alone cut the corner of a turn: 0.27 m on a 20 m circle with
-    /// keyframes 0.6 rad apart (measured, see the tests), against millimetres with the heading. Objects
-    /// moving sideways to their box keep the position slopes.
-    func headingSlopes() -> [SIMD2<Double>] {
-        let n = keys.count, t = keys.map(\.time)
-        let sx = hermiteSlopes(t, keys.map(\.box.x)), sy = hermiteSlopes(t, keys.map(\.box.y))
-        let arcSpeed = (0..<(n - 1)).map { i -> Double in
-            let turn = abs(shortestArc(from: keys[i].box.yaw, to: keys[i + 1].box.yaw))
-            let lengthening = turn < 1e-9 ? 1 : (turn / 2) / sin(turn / 2)
-            return planarDistance(keys[i + 1].box, keys[i].box) * lengthening / (t[i + 1] - t[i])
-        }
-        return (0..<n).map { k in
-            let velocity = SIMD2(sx[k], sy[k]), axis = SIMD2(cos(keys[k].box.yaw), sin(keys[k].box.yaw))
-            let speed = (velocity * velocity).sum().squareRoot(), along = (velocity * axis).sum()
-            guard speed > 0, abs(along) >= cos(25 * Double.pi / 180) * speed else { return velocity }
-            var arc: Double
-            if n == 2 {
-                arc = arcSpeed[0]
-            } else if k == 0 {
-                arc = arcSpeed[0] - (t[1] - t[0]) * (arcSpeed[1] - arcSpeed[0]) / (t[2] - t[0])
-            } else if k == n - 1 {
-                arc = arcSpeed[n - 2] + (t[n - 1] - t[n - 2]) * (arcSpeed[n - 2] - arcSpeed[n - 3]) / (t[n - 1] - t[n - 3])
-            } else {
-                let before = t[k] - t[k - 1], after = t[k + 1] - t[k]
-                arc = (after * arcSpeed[k - 1] + before * arcSpeed[k]) / (before + after)
-            }
-            return (along < 0 ? -max(arc, 0) : max(arc, 0)) * axis
-        }
-    }
-
     /// Filled objects for `frames` (indices between the first and last keyframe, none a keyframe), in
-    /// each frame's sensor frame. `alongHeading` turns the smooth curve's velocities along the headings
-    /// (``headingSlopes()``); only true world frames allow it (seen from a moving sensor, an object's
-    /// motion is not along its box).
+    /// each frame's sensor frame. Each gap between two keyframes is the straight line in the world
+    /// frame, or with `smooth` the track's curve where it predicts held-out keyframes better
+    /// (``InterpolationOptions/curveAdvantage``). `alongHeading` turns the curve's velocities along the
+    /// headings (``headingSlopes(_:)``); only true world frames allow it (seen from a moving sensor, an
+    /// object's motion is not along its box).
     func fillWorld(frames: [Int], smooth: Bool, alongHeading: Bool, template: LabeledObject) -> [LabeledObject] {
-        if let fixed = staticKey {
-            return frames.map { sensorObject(world: fixed.box, roll: fixed.roll, pitch: fixed.pitch, pose: poses[$0], template: template) }
-        }
         let keyframes = keys.map { Keyframe(time: $0.time, box: $0.box) }
         let wanted = frames.map { times[$0] }
-        let world = smooth && alongHeading ? interpolateTrack(keyframes, at: wanted, planarSlopes: headingSlopes())
-            : interpolateTrack(keyframes, at: wanted, curve: smooth ? .cubicHermite : .linear)
+        let line = interpolateTrack(keyframes, at: wanted, curve: .linear)
+        var curve: [Box3D] = line, useCurve = [Bool](repeating: false, count: max(keys.count - 1, 0))
+        if smooth && keys.count >= 2 {
+            curve = trackCurve(keyframes, at: wanted, alongHeading: alongHeading)
+            useCurve = curveGaps(keyframes, alongHeading: alongHeading)
+        }
         var segment = 0
-        return zip(frames, world).map { frame, box in
-            let time = times[frame]
+        return frames.indices.map { index in
+            let frame = frames[index], time = times[frame]
             while keys[segment + 1].time < time { segment += 1 }
             let a = keys[segment], b = keys[segment + 1]
             let t = (time - a.time) / (b.time - a.time)
+            let box = useCurve[segment] ? curve[index] : line[index]
             return sensorObject(world: box, roll: a.roll + t * (b.roll - a.roll), pitch: a.pitch + t * (b.pitch - a.pitch),
                                 pose: poses[frame], template: template)
         }
+    }
+
+    /// The smooth curve through `keyframes` (at least 2) at `wanted` times.
+    func trackCurve(_ keyframes: [Keyframe], at wanted: [Double], alongHeading: Bool) -> [Box3D] {
+        alongHeading ? interpolateTrack(keyframes, at: wanted, planarSlopes: headingSlopes(keyframes))
+            : interpolateTrack(keyframes, at: wanted, curve: .cubicHermite)
+    }
+
+    /// Per gap between consecutive keyframes, whether the curve fills it (see
+    /// ``InterpolationOptions/curveAdvantage``): each interior keyframe bounding the gap is held out, and
+    /// predicted by the curve through the others (those within two keyframes of it give the curve
+    /// between its neighbours exactly) and by the straight line between its neighbours.
+    ///
+    /// A static track takes the line in every gap: its keyframes' spread is drift (pose error,
+    /// re-annotation) with no motion for a curve to model, and the straight line between two known
+    /// points is where a drift wandering between them is expected (a curve through noise overshoots).
+    func curveGaps(_ keyframes: [Keyframe], alongHeading: Bool) -> [Bool] {
+        let n = keyframes.count
+        if isStatic { return [Bool](repeating: false, count: max(n - 1, 0)) }
+        var curveError = [Double](repeating: 0, count: n), lineError = curveError
+        if n >= 3 {
+            for j in 1..<(n - 1) {
+                var window = Array(keyframes[max(0, j - 2)...min(n - 1, j + 2)])
+                window.remove(at: j - max(0, j - 2))
+                let held = keyframes[j]
+                let predicted = trackCurve(window, at: [held.time], alongHeading: alongHeading)[0]
+                let straight = interpolateTrack([keyframes[j - 1], keyframes[j + 1]], at: [held.time], curve: .linear)[0]
+                curveError[j] = cornerDistance(predicted, held.box)
+                lineError[j] = cornerDistance(straight, held.box)
+            }
+        }
+        // The default where the held-out keyframes do not decide: the curve for a track that travels
+        // at least its own length per gap (momentum), the line for one that creeps or drifts.
+        let travel = planarDistance(keyframes[n - 1].box, keyframes[0].box) / Double(n - 1)
+        let curveByDefault = travel >= options.curvePriorTravel * max(size.x, size.y)
+        return (0..<(n - 1)).map { gap in
+            let evidence = [gap, gap + 1].filter { $0 >= 1 && $0 <= n - 2 }
+            guard !evidence.isEmpty else { return curveByDefault }
+            let curve = evidence.reduce(0) { $0 + curveError[$1] }, line = evidence.reduce(0) { $0 + lineError[$1] }
+            return curveByDefault ? !(line < options.curveAdvantage * curve) : curve < options.curveAdvantage * line
+        }
+    }
+}
+
+/// Mean distance between the corresponding bird's-eye-view corners of two boxes, metres: centre,
+/// heading and size errors in one figure.
+func cornerDistance(_ a: Box3D, _ b: Box3D) -> Double {
+    func corners(_ box: Box3D) -> [SIMD2<Double>] {
+        let c = cos(box.yaw), s = sin(box.yaw)
+        return [(1.0, 1.0), (1, -1), (-1, -1), (-1, 1)].map { u, v in
+            let x = u * box.length / 2, y = v * box.width / 2
+            return SIMD2(box.x + c * x - s * y, box.y + s * x + c * y)
+        }
+    }
+    return zip(corners(a), corners(b)).reduce(0) { total, pair in
+        let d = pair.0 - pair.1
+        return total + (d * d).sum().squareRoot()
+    } / 4
+}
+
+/// Velocities at the keyframes for the smooth curve.
+///
+/// Where an object moves along its box (the parabola slope of x and y, ``TrackCurve/cubicHermite``,
+/// within 25° of the heading axis, forwards or reversing), its velocity points along the heading the
+/// human drew, at the speed of the arcs to its neighbours: each segment's chord lengthened by
+/// `(turn / 2) / sin(turn / 2)` for the heading change across it, over its duration, then weighted
+/// at each keyframe as the parabola slopes are (exact for constant acceleration and for a constant
+/// turn). Slopes from positions alone cut the corner of a turn: 0.27 m on a 20 m circle with
+/// keyframes 0.6 rad apart (measured, see the tests), against millimetres with the heading. Objects
+/// moving sideways to their box keep the position slopes.
+func headingSlopes(_ keys: [Keyframe]) -> [SIMD2<Double>] {
+    let n = keys.count, t = keys.map(\.time)
+    let sx = hermiteSlopes(t, keys.map(\.box.x)), sy = hermiteSlopes(t, keys.map(\.box.y))
+    let arcSpeed = (0..<(n - 1)).map { i -> Double in
+        let turn = abs(shortestArc(from: keys[i].box.yaw, to: keys[i + 1].box.yaw))
+        let lengthening = turn < 1e-9 ? 1 : (turn / 2) / sin(turn / 2)
+        return planarDistance(keys[i + 1].box, keys[i].box) * lengthening / (t[i + 1] - t[i])
+    }
+    return (0..<n).map { k in
+        let velocity = SIMD2(sx[k], sy[k]), axis = SIMD2(cos(keys[k].box.yaw), sin(keys[k].box.yaw))
+        let speed = (velocity * velocity).sum().squareRoot(), along = (velocity * axis).sum()
+        guard speed > 0, abs(along) >= cos(25 * Double.pi / 180) * speed else { return velocity }
+        var arc: Double
+        if n == 2 {
+            arc = arcSpeed[0]
+        } else if k == 0 {
+            arc = arcSpeed[0] - (t[1] - t[0]) * (arcSpeed[1] - arcSpeed[0]) / (t[2] - t[0])
+        } else if k == n - 1 {
+            arc = arcSpeed[n - 2] + (t[n - 1] - t[n - 2]) * (arcSpeed[n - 2] - arcSpeed[n - 3]) / (t[n - 1] - t[n - 3])
+        } else {
+            let before = t[k] - t[k - 1], after = t[k + 1] - t[k]
+            arc = (after * arcSpeed[k - 1] + before * arcSpeed[k]) / (before + after)
+        }
+        return (along < 0 ? -max(arc, 0) : max(arc, 0)) * axis
     }
 }

@@ -37,7 +37,7 @@ struct InterpolateCommandTests {
         let result = try runCuboid(["interpolate", "evaluate", sequence + "/gold.openlabel.json", "--every", "2", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
-        #expect(lines.count == 3)
+        #expect(lines.count == 4)
         let smooth = try #require(lines.first { $0.contains("\"world-smooth\"") })
         let object = try #require(JSONSerialization.jsonObject(with: Data(smooth.utf8)) as? [String: Any])
         #expect((object["scored"] as? Int ?? 0) > 0)
