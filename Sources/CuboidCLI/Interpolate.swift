@@ -361,12 +361,17 @@ struct InterpolateSuggest: ParsableCommand {
                 let chosen = try InterpolationEvaluation.evaluate(gold: labels, keyframes: KeyframeSuggestion.keyframes(of: labels, suggestion: suggestion),
                                                                   keyframeEvery: 0, options: fillOptions)
                 let regular = try InterpolationEvaluation.evaluate(gold: labels, every: compareEvery, options: fillOptions)
+                let regularWithEnds = try InterpolationEvaluation.evaluate(
+                    gold: labels, keyframes: InterpolationEvaluation.keyframes(of: labels, everyWithTrackEnds: compareEvery),
+                    keyframeEvery: compareEvery, options: fillOptions)
                 if json {
                     print(jsonLine(chosen))
                     print(jsonLine(regular))
+                    print(jsonLine(regularWithEnds))
                 } else {
                     print(accuracyText(chosen, label: "suggested"))
                     print(accuracyText(regular, label: String(format: "every %-3d", compareEvery)))
+                    print(accuracyText(regularWithEnds, label: String(format: "every %d + track ends", compareEvery)))
                 }
             }
         } catch let error as ValidationError {

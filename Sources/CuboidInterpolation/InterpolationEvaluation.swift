@@ -63,6 +63,31 @@ public enum InterpolationEvaluation {
         return set
     }
 
+    /// Every `k`-th frame as ``keyframes(of:every:)``, plus each track's first and last frame: the
+    /// plan a shop follows when every box must be filled (every `k`-th frame alone leaves a track's
+    /// boxes before its first and after its last multiple of `k` without a fill). Objects without a
+    /// track id are kept in frames `0, k, 2k, ...` only.
+    /// - Precondition: `k >= 1`.
+    public static func keyframes(of gold: LabelSet, everyWithTrackEnds k: Int) -> LabelSet {
+        precondition(k >= 1, "keyframe spacing must be at least 1")
+        var first: [String: Int] = [:], last: [String: Int] = [:]
+        for (index, frame) in gold.frames.enumerated() {
+            for object in frame.objects {
+                guard let id = object.trackID else { continue }
+                if first[id] == nil { first[id] = index }
+                last[id] = index
+            }
+        }
+        var set = gold
+        for index in set.frames.indices where index % k != 0 {
+            set.frames[index].objects.removeAll { object in
+                guard let id = object.trackID else { return true }
+                return first[id] != index && last[id] != index
+            }
+        }
+        return set
+    }
+
     /// Interpolates `keyframes(of: gold, every: k)` and scores the filled boxes against `gold`.
     /// - Parameters:
     ///   - gold: Gold labels in every frame they exist for, with track ids.

@@ -119,6 +119,25 @@ struct RealFootageTests {
         #expect(abs(try #require(cuboid(result, frame: 1)).length - 4.04) < 1e-9)
     }
 
+    @Test("every K-th frame plus track ends: a track between multiples of K keeps its first and last box, nothing else")
+    func everyKthWithTrackEnds() {
+        var set = frames(25)
+        let box = Box3D(x: 0, y: 0, z: 0, length: 4, width: 2, height: 1.5, yaw: 0)
+        for index in 3...17 { set.frames[index].objects.append(LabeledObject(trackID: "A", category: "Car", cuboid: box)) }
+        for index in 0...24 { set.frames[index].objects.append(LabeledObject(trackID: "B", category: "Car", cuboid: box)) }
+        set.frames[7].objects.append(LabeledObject(category: "Car", cuboid: box))
+        let plain = InterpolationEvaluation.keyframes(of: set, every: 10)
+        let ends = InterpolationEvaluation.keyframes(of: set, everyWithTrackEnds: 10)
+        func keyed(_ id: String, in labels: LabelSet) -> [Int] {
+            labels.frames.indices.filter { labels.frames[$0].objects.contains { $0.trackID == id } }
+        }
+        #expect(keyed("A", in: plain) == [10])
+        #expect(keyed("A", in: ends) == [3, 10, 17])
+        #expect(keyed("B", in: ends) == [0, 10, 20, 24])
+        #expect(ends.frames[7].objects.isEmpty, "an object without a track is no track end")
+        #expect(ends.frames.count == set.frames.count)
+    }
+
     @Test("suggest: a straight constant-speed track needs its two ends; a stop and a turn need more; every box stays within the error")
     func suggestion() throws {
         var set = frames(101, poses: (0...100).map { GoldScenario.ego($0) })
