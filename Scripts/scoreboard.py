@@ -71,8 +71,10 @@ def data_sets(data):
         ("kitti-object", lambda work: (kitti, [])),
         ("kitti-object-007347", lambda work: (kitti_007347(work, kitti), [])),
         ("kitti-tracking-0000-tracked", lambda work: (tracking, [])),
-        ("kitti-tracking-0000-untracked", lambda work: (tracking_untracked(work, tracking), [])),
-        ("kitti-raw-0005-sweeps", lambda work: (raw_sweeps(work, data), [])),
+        ("kitti-tracking-0000-untracked", lambda work: (tracking_untracked(work, tracking), ["--poses", "none"])),
+        ("kitti-tracking-0000-estimated", lambda work: (tracking, ["--poses", "estimate"])),
+        ("kitti-raw-0005-sweeps", lambda work: (raw_sweeps(work, data), ["--poses", "none"])),
+        ("kitti-raw-0005-sweeps-estimated", lambda work: (raw_sweeps(work, data, "kitti-raw-0005-sweeps-estimated"), [])),
         ("sustechpoints", lambda work: (os.path.join(data, "sustechpoints"), [])),
         ("nuscenes", lambda work: (os.path.join(data, "nuscenes"), [])),
     ]
@@ -105,7 +107,8 @@ def kitti_007347(work, kitti):
 
 def tracking_untracked(work, tracking):
     """KITTI tracking 0000 without its poses, so each sweep is detected alone: the same layout
-    (training/velodyne/0000, calib/0000.txt, label_02/0000.txt) without poses/."""
+    (training/velodyne/0000, calib/0000.txt, label_02/0000.txt) without poses/, run with `--poses
+    none` (else prelabel estimates the poses from the sweeps)."""
     root = os.path.join(work, "in", "kitti-tracking-0000-untracked", "training")
     link(os.path.join(tracking, "velodyne", "0000"), os.path.join(root, "velodyne", "0000"))
     for folder in ("calib", "label_02"):
@@ -113,12 +116,13 @@ def tracking_untracked(work, tracking):
     return root
 
 
-def raw_sweeps(work, data):
+def raw_sweeps(work, data, name="kitti-raw-0005-sweeps"):
     """The 60 full 360-degree sweeps of KITTI raw drive 0005 (KITTI tracking 0000's frames 0-59) with
     that sequence's gold, in the KITTI raw form (velodyne_points/data, calib.txt, label_02/0000.txt);
-    no poses, so untracked; scored inside camera 2's view (prelabel's default region there), which is
+    no poses: run untracked (`--poses none`) and, as a second data set, with the poses prelabel
+    estimates by lidar odometry (its default there); scored inside camera 2's view (prelabel's default region there), which is
     all the gold covers."""
-    root = os.path.join(work, "in", "kitti-raw-0005-sweeps")
+    root = os.path.join(work, "in", name)
     raw = os.path.join(data, "kitti_raw", "2011_09_26_drive_0005")
     link(os.path.join(raw, "velodyne_points", "data"), os.path.join(root, "velodyne_points", "data"))
     link(os.path.join(raw, "calib.txt"), os.path.join(root, "calib.txt"))

@@ -43,7 +43,7 @@ struct KeyframeInputArguments: ParsableArguments {
         let recording = opened ?? folder
         let labelsHavePoses = labels.frames.contains { $0.egoPose != nil }
         let givenAvailable = labelsHavePoses || recording.map(SequencePoses.hasGivenPoses) == true
-        let mode = poses ?? (givenAvailable || recording == nil ? .given : .estimate)
+        let mode = poses ?? (givenAvailable || recording == nil ? .given : SequencePoses.defaultSource(for: recording!))
         var posesLine = givenAvailable ? "poses: given (the labels' or the recording's own)" : "poses: none available (sensor frame)"
         if mode == .given, !givenAvailable, poses == .given {
             throw ValidationError("--poses given: neither the labels nor the recording carry ego poses; use --poses estimate (needs the sweeps) or none")

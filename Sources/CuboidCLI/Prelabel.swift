@@ -64,7 +64,7 @@ struct Prelabel: ParsableCommand {
     @Option(help: "Camera bounding the scored region (default: camera 2 for KITTI folders whose gold covers only its view: image_2 for KITTI object, image_02 for KITTI tracking and KITTI raw with label_02, when scored against the layout's own labels; else the whole sweep).")
     var regionCamera: String?
 
-    @Option(help: "Ego poses for tracking: given (the sequence's own), estimate (lidar odometry, see `cuboid odometry`) or none (default: given when every frame has one, else estimate).")
+    @Option(help: "Ego poses for tracking: given (the sequence's own), estimate (lidar odometry, see `cuboid odometry`) or none (default: given when every frame has one, else estimate when the frames are sweeps of one drive, else none).")
     var poses: PoseSource?
 
     func run() throws {

@@ -24,6 +24,16 @@ public enum SequenceLayout: String, Sendable, Hashable, Codable, CaseIterable {
     case nuScenesInfo = "nuscenes-info"
     /// A folder of point clouds with optional cameras, calibration, poses and timestamps (see README).
     case generic
+
+    /// Whether the layout's frames are sweeps of one drive in order, so the ego's motion between them
+    /// can be estimated from the lidar (`cuboid odometry`): false for the KITTI object benchmark and
+    /// nuScenes info files, whose frames are separate samples, often of different scenes.
+    public var framesAreOneDrive: Bool {
+        switch self {
+        case .kittiObject, .nuScenesInfo: false
+        case .kittiRaw, .kittiTracking, .susTechPOINTS, .generic: true
+        }
+    }
 }
 
 /// One frame of a sequence, as file references: nothing is read until asked for.
@@ -156,6 +166,23 @@ public struct SensorSequence: Sendable {
 
     /// Number of frames.
     public var count: Int { frames.count }
+
+    /// Whether the sweeps follow each other with none skipped, so the motion from one to the next is
+    /// small enough to register (lidar odometry predicts each pose from the last motion): every gap
+    /// between timestamps at most `maximumGap` seconds when every frame has one, else frame names
+    /// that are whole numbers counting up by one (`000950`, `000951`, ...). SUSTechPOINTS' example
+    /// scene (every 5th frame of a drive) and KITTI object frames are not.
+    /// - Parameter maximumGap: Seconds; 0.25 by default (a 10 Hz lidar with at most one sweep lost).
+    public func sweepsAreConsecutive(maximumGap: Double = 0.25) -> Bool {
+        guard frames.count >= 2 else { return false }
+        let times = frames.compactMap(\.timestamp)
+        if times.count == frames.count {
+            return zip(times, times.dropFirst()).allSatisfy { $1 > $0 && $1 - $0 <= maximumGap }
+        }
+        let numbers = frames.compactMap { Int($0.name) }
+        guard numbers.count == frames.count else { return false }
+        return zip(numbers, numbers.dropFirst()).allSatisfy { $1 == $0 + 1 }
+    }
 
     /// The same sequence with other world-from-lidar poses (one per frame, nil for none): poses
     /// estimated by lidar odometry, or none at all. The labels it reads carry the new poses.

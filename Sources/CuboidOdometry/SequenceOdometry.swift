@@ -76,8 +76,7 @@ public struct PosedSequence: Sendable {
     public var odometry: OdometryRun?
 }
 
-/// The sequence a run should use for `requested` poses (nil: given when every frame has one, else
-/// estimated).
+/// The sequence a run should use for `requested` poses (nil: ``SequencePoses/defaultSource(for:)``).
 public enum SequencePoses {
     /// Errors choosing poses.
     public enum Failure: Error, Sendable, CustomStringConvertible {
@@ -94,16 +93,30 @@ public enum SequencePoses {
         !sequence.frames.isEmpty && sequence.frames.allSatisfy { $0.egoPose != nil }
     }
 
+    /// The poses a run uses when none are asked for: the sequence's own when every frame has one;
+    /// else estimated when its frames are consecutive sweeps of one drive
+    /// (``SequenceLayout/framesAreOneDrive`` and ``SensorSequence/sweepsAreConsecutive(maximumGap:)``);
+    /// else none: separate samples such as KITTI object frames have no motion between them to
+    /// estimate, and sweeps seconds apart move too far for the odometry's prediction
+    /// (`--poses estimate` still runs it).
+    public static func defaultSource(for sequence: SensorSequence) -> PoseSource {
+        if hasGivenPoses(sequence) { return .given }
+        return sequence.layout.framesAreOneDrive && sequence.sweepsAreConsecutive() ? .estimate : .none
+    }
+
     public static func choose(_ sequence: SensorSequence, requested: PoseSource?, configuration: OdometryConfiguration = OdometryConfiguration(),
                               threads: Int = 1, progress: (Int) -> Void = { _ in }) throws -> PosedSequence {
-        let source = requested ?? (hasGivenPoses(sequence) ? .given : .estimate)
+        let source = requested ?? defaultSource(for: sequence)
         switch source {
         case .given:
             guard hasGivenPoses(sequence) else { throw Failure.noGivenPoses(sequence.root) }
             return PosedSequence(sequence: sequence, source: .given, line: "poses: given (the sequence's own)", odometry: nil)
         case .none:
+            let why = requested != nil ? "" : sequence.count < 2 ? ", one sweep"
+                : sequence.layout.framesAreOneDrive ? ", the sweeps are not consecutive: --poses estimate to try the odometry anyway"
+                : ", the \(sequence.layout.rawValue) frames are separate samples"
             return PosedSequence(sequence: sequence.replacingEgoPoses(Array(repeating: nil, count: sequence.count)), source: .none,
-                                 line: "poses: none (sensor frame)", odometry: nil)
+                                 line: "poses: none (sensor frame\(why))", odometry: nil)
         case .estimate:
             let started = Date()
             let run = try LidarOdometer.estimate(sequence, configuration: configuration, threads: threads, progress: progress)

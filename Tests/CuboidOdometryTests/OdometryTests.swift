@@ -258,3 +258,38 @@ struct DeskewTests {
         #expect(abs(without.distance - truth) < 0.05 * truth, "uncompensated \(without.distance) m, truth \(truth) m")
     }
 }
+
+/// A real folder, what `--poses` defaults to there, and why.
+struct DefaultPoseScenario: CustomTestStringConvertible, Sendable {
+    let name: String
+    let folder: String
+    let expected: PoseSource
+    var testDescription: String { name }
+}
+
+@Suite("Which poses a run uses by default (real data)", .enabled(if: SharedData.isAvailable))
+struct DefaultPoseSourceTests {
+    static let scenarios = [
+        DefaultPoseScenario(name: "KITTI tracking 0000 has poses/0000.txt: given", folder: "kitti_tracking/training", expected: .given),
+        DefaultPoseScenario(name: "KITTI raw 2011_09_26, 20 consecutive sweeps, no OXTS: estimate", folder: "kitti_raw/2011_09_26", expected: .estimate),
+        DefaultPoseScenario(name: "KITTI raw 0005, 60 consecutive full sweeps: estimate", folder: "kitti_raw/2011_09_26_drive_0005", expected: .estimate),
+        DefaultPoseScenario(name: "KITTI object frames are separate scenes: none", folder: "kitti_object/training", expected: .none),
+        DefaultPoseScenario(name: "SUSTechPOINTS' example is every 5th frame, sweeps seconds apart: none", folder: "sustechpoints", expected: .none),
+        DefaultPoseScenario(name: "nuScenes keyframe with its ego pose: given", folder: "nuscenes", expected: .given),
+    ]
+
+    @Test(arguments: scenarios)
+    func defaultSource(_ scenario: DefaultPoseScenario) throws {
+        let sequence = try SensorSequence.open(SharedData.path(scenario.folder))
+        #expect(SequencePoses.defaultSource(for: sequence) == scenario.expected)
+    }
+
+    @Test("consecutive means names counting up by one, or timestamps at most 0.25 s apart")
+    func consecutive() throws {
+        let kitti = try SensorSequence.open(SharedData.path("kitti_raw/2011_09_26"))
+        #expect(kitti.sweepsAreConsecutive())
+        let sustech = try SensorSequence.open(SharedData.path("sustechpoints"))
+        #expect(sustech.frames.map(\.name) == ["000950", "000965", "000970", "000975"])
+        #expect(!sustech.sweepsAreConsecutive())
+    }
+}
