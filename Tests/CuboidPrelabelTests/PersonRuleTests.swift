@@ -49,7 +49,7 @@ struct UprightObject: CustomTestStringConvertible, Sendable {
         UprightObject(name: "a sign post 25 m out", range: 25, width: { _ in 0.08 }, top: 1.9, isPerson: false),
         UprightObject(name: "a thin trunk 15 m out", range: 15, width: { _ in 0.16 }, top: 2.05, isPerson: false),
         UprightObject(name: "foliage hanging 1 m over open ground 15 m out", range: 15, width: { _ in 0.6 }, top: 1.9, bottom: 1.0, isPerson: false),
-        UprightObject(name: "a bollard 8 m out", range: 8, width: { _ in 0.35 }, top: 0.9, isPerson: false),
+        UprightObject(name: "a bollard 8 m out", range: 8, width: { _ in 0.35 }, top: 0.7, isPerson: false),
     ]
 }
 
