@@ -40,9 +40,18 @@ struct ClusterFeatures {
     /// person's height.
     var topClipped: Bool
     var pointCount: Int
+    /// The upper body's width and opacity, which tell a person from a pole or a shrub; nil for a
+    /// cluster longer than ``personShapeLength`` or taller than ``personShapeHeight`` (no person's
+    /// size, and measuring it would sort a vehicle's thousands of returns).
+    var personShape: PersonShape?
+    /// How much nearer the sensor than the cluster's nearest return the nearest return in its
+    /// azimuth span lies, metres (0 when none is nearer): something that far in front may hide its
+    /// lower part. 0 when not looked up (no occlusion map, or a cluster of no person's size).
+    var shadowDepth = 0.0
 
     /// - Parameter topSlope: The sensor's highest ring as a slope z / range, when known.
-    init(_ cluster: ClusterPoints, footprint: BEVBox, topSlope: Double? = nil) {
+    /// - Parameter occlusion: The sweep's nearest returns by azimuth, for ``shadowDepth``.
+    init(_ cluster: ClusterPoints, footprint: BEVBox, topSlope: Double? = nil, occlusion: OcclusionMap? = nil) {
         length = footprint.length
         width = footprint.width
         var top = -Double.infinity, bottom = Double.infinity
@@ -70,6 +79,8 @@ struct ClusterFeatures {
         upperExtent = upperHigh >= upperLow ? upperHigh - upperLow : 0
         upperSpan = max(upperExtent, upperRight >= upperLeft ? upperRight - upperLeft : 0)
         pointCount = cluster.count
+        personShape = footprint.length <= Self.personShapeLength && top <= Self.personShapeHeight ? PersonShape(cluster) : nil
+        if personShape != nil, let occlusion { shadowDepth = Self.shadowDepth(cluster, occlusion) }
         // The sensor (the origin) in the footprint's frame decides which sides face it.
         let sensorU = -footprint.centerX * c - footprint.centerY * s, sensorV = footprint.centerX * s - footprint.centerY * c
         var lower = 0, onShell = 0
@@ -98,6 +109,26 @@ struct ClusterFeatures {
 
     /// The least upper span of a vehicle class whose model gives none, metres.
     static let vehicleUpperSpan = 0.9
+
+    /// The largest footprint length and height, metres, of a cluster whose person shape is measured:
+    /// beyond them every person class scores 0 (their largest sizes plus the bands' tolerances).
+    static let personShapeLength = 2.6, personShapeHeight = 2.4
+
+    /// How much nearer than the cluster's nearest return the occlusion map's nearest return in the
+    /// cluster's azimuth span lies (see ``shadowDepth``).
+    static func shadowDepth(_ cluster: ClusterPoints, _ occlusion: OcclusionMap) -> Double {
+        var mean = SIMD2<Double>(0, 0)
+        for p in cluster.footprint { mean += p }
+        let reference = atan2(mean.y, mean.x)
+        var lowest = Double.infinity, highest = -Double.infinity, nearest = Double.infinity
+        for p in cluster.footprint {
+            let a = shortestArc(from: reference, to: atan2(p.y, p.x))
+            lowest = min(lowest, a); highest = max(highest, a)
+            nearest = min(nearest, (p * p).sum().squareRoot())
+        }
+        let bin = 1 / OcclusionMap.binsPerRadian
+        return max(0, nearest - occlusion.nearestReturn(past: reference + lowest - bin, span: highest - lowest + bin))
+    }
 
     /// Height above the ground up to which a vehicle's body is opaque (below its windows), metres.
     static let bodyTop = 1.1
@@ -146,7 +177,8 @@ struct ClusterFeatures {
 
     /// Plausibility in 0...1 that the cluster is an object of the model's class.
     /// - Parameter vehicles: The vehicle rules (for a vehicle class).
-    func score(for model: ClassModel, vehicles: VehicleConfiguration = VehicleConfiguration()) -> Double {
+    /// - Parameter persons: The person rules (for a person class).
+    func score(for model: ClassModel, vehicles: VehicleConfiguration = VehicleConfiguration(), persons: PersonConfiguration = PersonConfiguration()) -> Double {
         let person = isPerson(model.name)
         // A vehicle's roof is seen where the rings lie close (its top within one beam step, below):
         // a vehicle class allows less below its smallest height than a person's.
@@ -172,6 +204,13 @@ struct ClusterFeatures {
             // A person stands taller than their footprint is long; a car's rear seen from afar
             // (1.3 m across, 1.3 m high) does not.
             if model.name == "Pedestrian" { score *= band(height / max(length, 0.1), 1.3, .infinity, tolerance: 0.5) }
+            score *= personShape?.plausibility(persons) ?? 0
+            // A person stands on the ground: the lowest return lies within one beam step of the
+            // clustering's floor, unless something nearer hides the legs (a parked car, a wall).
+            // What floats in the open is foliage, a sign's panel, a hedge's top.
+            if shadowDepth < persons.occluderClearance {
+                score *= band(bottomGap, 0, persons.maximumOpenBottomGap + topAllowance, tolerance: persons.bottomGapTolerance)
+            }
         } else {
             // Any view of a vehicle shows at least one whole end or side: its fitted footprint is
             // at least the class's smallest width long (a piece of a hedge or a facade is not).

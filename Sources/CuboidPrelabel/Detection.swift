@@ -170,10 +170,10 @@ public struct LidarDetector: Sendable {
     }
 
     func classify(_ cluster: ClusterPoints, footprint: BEVBox, surroundings: Surroundings, refusedAsPerson: inout Bool) -> Detection? {
-        let features = ClusterFeatures(cluster, footprint: footprint, topSlope: surroundings.topSlope)
+        let features = ClusterFeatures(cluster, footprint: footprint, topSlope: surroundings.topSlope, occlusion: surroundings.occlusion)
         var best: (model: ClassModel, score: Double)? = nil
         for model in configuration.classes {
-            let score = features.score(for: model, vehicles: configuration.vehicles)
+            let score = features.score(for: model, vehicles: configuration.vehicles, persons: configuration.persons)
             if score > (best?.score ?? 0) { best = (model, score) }
         }
         guard let (model, score) = best, score >= configuration.minimumScore else { return nil }

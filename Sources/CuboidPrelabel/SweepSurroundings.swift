@@ -137,6 +137,16 @@ struct OcclusionMap: Sendable {
         return ((b % binCount) + binCount) % binCount
     }
 
+    /// The nearest return's horizontal range in the bins just past `azimuth`, counter-clockwise,
+    /// up to `span` radians on; +infinity where they hold none.
+    func nearestReturn(past azimuth: Double, span: Double) -> Double {
+        let first = Self.bin(azimuth)
+        let bins = max(1, Int((span * Self.binsPerRadian).rounded(.up)))
+        var nearestRange = Float.infinity
+        for k in 1...bins { nearestRange = min(nearestRange, nearest[(first + k) % Self.binCount]) }
+        return Double(nearestRange)
+    }
+
     /// Whether the bins just past `azimuth`, in direction `side` (+1 counter-clockwise, -1 clockwise),
     /// hold a return nearer than `range - clearance`.
     /// - Parameter span: How far past the azimuth to look, radians.

@@ -1,0 +1,85 @@
+import CuboidGeometry
+import CuboidKernels
+import CuboidPointClouds
+import Foundation
+@testable import CuboidPrelabel
+import Testing
+
+/// An upright object of a person's size as a 64-beam sensor sees it: rings 0.4 degree apart from 2
+/// degrees up downwards, returns every 0.09 degree of azimuth, from a sensor 1.73 m up.
+struct UprightObject: CustomTestStringConvertible, Sendable {
+    var name: String
+    /// Horizontal range of the object, metres (straight ahead, on +x).
+    var range: Double
+    /// Width across the line of sight at a height above the ground, metres.
+    var width: @Sendable (Double) -> Double
+    /// Highest return above the ground, metres.
+    var top: Double
+    /// Lowest return above the ground, metres.
+    var bottom = 0.3
+    /// Whether a person class should take it.
+    var isPerson: Bool
+
+    var testDescription: String { name }
+
+    /// The object's features, as the detector measures them.
+    var features: ClusterFeatures {
+        let mount = 1.73, step = 0.09 * Double.pi / 180
+        var x: [Float] = [], y: [Float] = [], z: [Float] = []
+        for ring in 0..<60 {
+            let slope = tan((2.0 - 0.4 * Double(ring)) * Double.pi / 180)
+            let height = mount + slope * range
+            guard height >= bottom && height <= top else { continue }
+            let half = width(height) / 2
+            var azimuth = -half / range
+            while azimuth <= half / range {
+                x.append(Float(range * cos(azimuth))); y.append(Float(range * sin(azimuth))); z.append(Float(slope * range))
+                azimuth += step
+            }
+        }
+        let cluster = ClusterPoints((0..<Int32(x.count)).map { $0 }, cloud: PointCloud(x: x, y: y, z: z), heights: z.map { $0 + Float(mount) })
+        return ClusterFeatures(cluster, footprint: LShapeFitter.prelabel.fit(cluster.footprint)!)
+    }
+
+    static let scenarios: [UprightObject] = [
+        UprightObject(name: "a standing person 10 m out", range: 10, width: { $0 > 1.5 ? 0.22 : 0.48 }, top: 1.75, isPerson: true),
+        UprightObject(name: "a standing person 30 m out", range: 30, width: { $0 > 1.5 ? 0.22 : 0.45 }, top: 1.7, isPerson: true),
+        UprightObject(name: "a cyclist riding ahead 12 m out", range: 12, width: { $0 > 1.1 ? 0.45 : 0.6 }, top: 1.75, isPerson: true),
+        UprightObject(name: "a pole 10 m out", range: 10, width: { _ in 0.12 }, top: 2.0, isPerson: false),
+        UprightObject(name: "a sign post 25 m out", range: 25, width: { _ in 0.08 }, top: 1.9, isPerson: false),
+        UprightObject(name: "a thin trunk 15 m out", range: 15, width: { _ in 0.16 }, top: 2.05, isPerson: false),
+        UprightObject(name: "foliage hanging 1 m over open ground 15 m out", range: 15, width: { _ in 0.6 }, top: 1.9, bottom: 1.0, isPerson: false),
+        UprightObject(name: "a bollard 8 m out", range: 8, width: { _ in 0.35 }, top: 0.7, isPerson: false),
+    ]
+}
+
+@Suite struct PersonRuleTests {
+    /// A person stands on the ground, with an upper body as wide as their shoulders; poles, posts
+    /// and thin trunks are narrower, foliage floats over open ground, bollards are too low: a person
+    /// class scores the first over the detector's minimum score and the others under it.
+    @Test(arguments: UprightObject.scenarios)
+    func personClassesTakeOnlyPeople(_ object: UprightObject) {
+        let features = object.features
+        let persons = ClassModel.defaults.filter { isPerson($0.name) }
+        let best = persons.map { features.score(for: $0) }.max()!
+        let minimum = PrelabelConfiguration().minimumScore
+        if object.isPerson {
+            #expect(best >= 0.5, "\(object.name): score \(best), upper width \(features.personShape?.upperWidth ?? -1), height \(features.height), gap \(features.bottomGap)")
+        } else {
+            #expect(best < minimum, "\(object.name): score \(best), upper width \(features.personShape?.upperWidth ?? -1), height \(features.height), gap \(features.bottomGap)")
+        }
+    }
+
+    /// The rules are the configuration's: with the upper-body width limit at 0 a pole scores as a
+    /// person again, and with the open bottom gap at 2 m so does the foliage.
+    @Test func theLimitsComeFromTheConfiguration() {
+        let pole = UprightObject.scenarios.first { $0.name.hasPrefix("a pole") }!.features
+        let pedestrian = ClassModel.defaults.first { $0.name == "Pedestrian" }!
+        var open = PersonConfiguration()
+        open.minimumUpperWidth = 0
+        open.maximumOpenBottomGap = 2
+        #expect(pole.score(for: pedestrian, persons: open) > pole.score(for: pedestrian) + 0.3)
+        let foliage = UprightObject.scenarios.first { $0.name.hasPrefix("foliage") }!.features
+        #expect(foliage.score(for: pedestrian, persons: open) > foliage.score(for: pedestrian) + 0.3)
+    }
+}
