@@ -53,7 +53,10 @@ struct GroundModel: Sendable {
                     var ring = 0
                     while ring + 1 < ringCount && r >= ringInner[ring + 1] { ring += 1 }
                     let sectors = ringSectors[ring]
-                    var sector = Int((atan2(py, px) + .pi) / (2 * .pi) * Double(sectors))
+                    // The sector from the approximate arc tangent unless the angle lies at a sector's edge.
+                    let approximate = (approximateAtan2(py, px) + .pi) / (2 * .pi) * Double(sectors)
+                    var sector = px != 0 && py != 0 && clearOfBinEdges(approximate, binsPerRadian: Double(sectors) / (2 * .pi))
+                        ? Int(approximate) : Int((atan2(py, px) + .pi) / (2 * .pi) * Double(sectors))
                     if sector >= sectors { sector = sectors - 1 }
                     let bin = ringBins[ring] + sector
                     binOfPoint[i] = Int32(bin)
