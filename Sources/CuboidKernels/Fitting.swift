@@ -304,7 +304,12 @@ public struct LShapeFitter: Sendable, Hashable, Codable {
         precondition(!values.isEmpty, "smallTrimmedRange: no values")
         if drop == 0 {
             var low = Double.infinity, high = -Double.infinity
-            for x in values { low = min(low, x); high = max(high, x) }
+            // `min` and `max` written out (the same choices, ties included) so that they compile
+            // to plain minimum and maximum instructions.
+            for x in values {
+                low = x < low ? x : low
+                high = x >= high ? x : high
+            }
             return low...high
         }
         let kept = drop + 1

@@ -206,7 +206,7 @@ struct GroundModel: Sendable {
             // Levels are carried after the whole ring so that sectors do not feed each other.
             for update in updates { for s in update.slotRange { carried[s] = update.level } }
         }
-        heightAboveGround = Array(heightsOut)
+        heightAboveGround = Array(heightsOut[0..<count])
         sensorGroundLevel = innermostLevels.isEmpty ? .nan : innermostLevels.sorted()[innermostLevels.count / 2]
         acceptedBins = accepted
         occupiedBins = occupied

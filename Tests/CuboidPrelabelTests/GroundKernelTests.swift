@@ -59,6 +59,6 @@ func approximateAtan2MatchesAtan2(scenario: String) {
         }
     }
     #expect(worst <= approximateAtan2Error / 5, "largest difference \(worst) rad")
-    // Nearly every angle is decided without atan2.
-    #expect(Double(cleared) >= 0.99 * Double(total))
+    // Nearly every angle of a sweep is decided without atan2 (the axes and diagonals lie on bin edges).
+    if scenario != "axes and diagonals" { #expect(Double(cleared) >= 0.99 * Double(total)) }
 }
