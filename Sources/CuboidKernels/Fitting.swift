@@ -186,27 +186,29 @@ public struct LShapeFitter: Sendable, Hashable, Codable {
         guard finite.count >= 3 else { return rectangle(around: finite, yaw: 0, origin: first) }
         let origin = centroid(finite)
         let local = finite.map { $0 - origin }
-        let searchPoints: [SIMD2<Double>]
+        // The search points' coordinates, one array each (the angle loops below read them in turn).
+        let searchCount = min(local.count, maximumSearchPoints)
+        var xs = [Double](repeating: 0, count: searchCount), ys = xs
         if local.count > maximumSearchPoints {
             let stride = Double(local.count) / Double(maximumSearchPoints)
-            searchPoints = (0..<maximumSearchPoints).map { local[Int(Double($0) * stride)] }
+            for k in 0..<searchCount { let p = local[Int(Double(k) * stride)]; xs[k] = p.x; ys[k] = p.y }
         } else {
-            searchPoints = local
+            for k in 0..<searchCount { xs[k] = local[k].x; ys[k] = local[k].y }
         }
-        var scratchU = [Double](repeating: 0, count: searchPoints.count)
+        var scratchU = [Double](repeating: 0, count: searchCount)
         var scratchV = scratchU, work = scratchU
 
         var bestAngle = 0.0, bestScore = -Double.infinity
         var angle = 0.0
         while angle < .pi / 2 {
-            let score = closeness(searchPoints, angle: angle, &scratchU, &scratchV, &work)
+            let score = closeness(xs, ys, angle: angle, &scratchU, &scratchV, &work)
             if score > bestScore { (bestScore, bestAngle) = (score, angle) }
             angle += coarseStep
         }
         var fine = bestAngle - coarseStep
         let end = bestAngle + coarseStep
         while fine <= end {
-            let score = closeness(searchPoints, angle: fine, &scratchU, &scratchV, &work)
+            let score = closeness(xs, ys, angle: fine, &scratchU, &scratchV, &work)
             if score > bestScore { (bestScore, bestAngle) = (score, fine) }
             fine += fineStep
         }
@@ -218,74 +220,143 @@ public struct LShapeFitter: Sendable, Hashable, Codable {
         return rectangle(yaw: bestAngle, cosine: c, sine: s, origin: origin, u: u, v: v)
     }
 
-    /// The closeness score of direction `angle` (higher is better).
-    func closeness(_ points: [SIMD2<Double>], angle: Double,
+    /// The closeness score of direction `angle` (higher is better) for the points (`xs[k]`, `ys[k]`).
+    ///
+    /// Each point's term is `1 / max(d, minimumDistance)`, summed in point order. The loops run over
+    /// the arrays' buffers: `us`, `vs` and `work` (as long as `xs`) are scratch, their values lost.
+    func closeness(_ xs: [Double], _ ys: [Double], angle: Double,
                    _ us: inout [Double], _ vs: inout [Double], _ work: inout [Double]) -> Double {
+        precondition(xs.count == ys.count && us.count == xs.count && vs.count == xs.count && work.count == xs.count,
+                     "closeness: scratch arrays must be as long as the points")
         let c = cos(angle), s = sin(angle)
-        for (k, p) in points.enumerated() {
-            us[k] = p.x * c + p.y * s
-            vs[k] = -p.x * s + p.y * c
+        let n = xs.count
+        xs.withUnsafeBufferPointer { x in
+            ys.withUnsafeBufferPointer { y in
+                us.withUnsafeMutableBufferPointer { u in
+                    vs.withUnsafeMutableBufferPointer { v in
+                        for k in 0..<n {
+                            u[k] = x[k] * c + y[k] * s
+                            v[k] = -x[k] * s + y[k] * c
+                        }
+                    }
+                }
+            }
         }
-        // Element-wise copies keep `work`'s own storage (assigning the array would share `us` and
-        // make the selection below copy it again).
-        for k in points.indices { work[k] = us[k] }
-        let u = trimmedRange(&work)
-        for k in points.indices { work[k] = vs[k] }
-        let v = trimmedRange(&work)
-        var score = 0.0
-        for k in points.indices {
-            let du = min(u.upperBound - us[k], us[k] - u.lowerBound)
-            let dv = min(v.upperBound - vs[k], vs[k] - v.lowerBound)
-            // Points beyond a trimmed edge are at distance 0 from it (they are floored by d0).
-            score += 1 / max(min(max(du, 0), max(dv, 0)), minimumDistance)
+        let u: ClosedRange<Double>, v: ClosedRange<Double>
+        let drop = Int(Double(n) * trimFraction)
+        if drop < 8 {
+            u = us.withUnsafeBufferPointer { smallTrimmedRange($0, drop: drop) }
+            v = vs.withUnsafeBufferPointer { smallTrimmedRange($0, drop: drop) }
+        } else {
+            // Element-wise copies keep `work`'s own storage (assigning the array would share `us`
+            // and make the selection below copy it again).
+            for k in 0..<n { work[k] = us[k] }
+            u = trimmedRange(&work)
+            for k in 0..<n { work[k] = vs[k] }
+            v = trimmedRange(&work)
         }
-        return score
+        let uLow = u.lowerBound, uHigh = u.upperBound, vLow = v.lowerBound, vHigh = v.upperBound
+        let floor = minimumDistance
+        return us.withUnsafeBufferPointer { us in
+            vs.withUnsafeBufferPointer { vs in
+                work.withUnsafeMutableBufferPointer { terms in
+                    // The terms first (independent of each other), then their sum in point order.
+                    // A point's distance is the least of its four edge distances, floored by d0; points
+                    // beyond a trimmed edge (negative distances) are at distance 0 from it, which the
+                    // floor (> 0) also covers. Comparisons written out so that they vectorize as
+                    // minimum and maximum instructions.
+                    for k in 0..<n {
+                        let aboveU = us[k] - uLow, belowU = uHigh - us[k]
+                        let aboveV = vs[k] - vLow, belowV = vHigh - vs[k]
+                        let du = aboveU < belowU ? aboveU : belowU
+                        let dv = aboveV < belowV ? aboveV : belowV
+                        let d = dv < du ? dv : du
+                        terms[k] = 1 / (d > floor ? d : floor)
+                    }
+                    var score = 0.0
+                    for k in 0..<n { score += terms[k] }
+                    return score
+                }
+            }
+        }
     }
 
     /// The trimmed extent of `values` (reordered in place): quantiles trimFraction and 1 - trimFraction.
     func trimmedRange(_ values: inout [Double]) -> ClosedRange<Double> {
         let drop = Int(Double(values.count) * trimFraction)
-        if drop == 0 {
-            var low = Double.infinity, high = -Double.infinity
-            for x in values { low = min(low, x); high = max(high, x) }
-            return low...high
-        }
-        if drop < 8 { return smallTrimmedRange(values, drop: drop) }
+        if drop < 8 { return values.withUnsafeBufferPointer { smallTrimmedRange($0, drop: drop) } }
         let low = select(&values, drop)
         let high = select(&values, values.count - 1 - drop)
         return low...max(low, high)
     }
 
-    /// The `drop`-th smallest and largest values in one pass, keeping the `drop + 1` extremes on
-    /// each side (the same order statistics as two quickselects, without moving the values).
-    /// - Complexity: O(n drop).
+    /// The `drop`-th smallest and largest values of an array (see the buffer form).
     func smallTrimmedRange(_ values: [Double], drop: Int) -> ClosedRange<Double> {
+        values.withUnsafeBufferPointer { smallTrimmedRange($0, drop: drop) }
+    }
+
+    /// The `drop`-th smallest and largest values in one pass, keeping the `drop + 1` extremes on
+    /// each side (the same order statistics as two quickselects, without moving the values); with
+    /// `drop` 0 the minimum and maximum.
+    /// - Precondition: `values` is not empty.
+    /// - Complexity: O(n drop).
+    func smallTrimmedRange(_ values: UnsafeBufferPointer<Double>, drop: Int) -> ClosedRange<Double> {
+        precondition(!values.isEmpty, "smallTrimmedRange: no values")
+        if drop == 0 {
+            var low = Double.infinity, high = -Double.infinity
+            // `min` and `max` written out (the same choices, ties included) so that they compile
+            // to plain minimum and maximum instructions.
+            for x in values {
+                low = x < low ? x : low
+                high = x >= high ? x : high
+            }
+            return low...high
+        }
         let kept = drop + 1
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * kept) { scratch in
             // scratch[0..<kept]: smallest ascending; scratch[kept..<2 kept]: largest descending.
-            var count = 0
-            values.withUnsafeBufferPointer { buffer in
-                for x in buffer {
-                    if count < kept {
-                        // Fill both sides with the first values, kept in order.
-                        var i = count
-                        while i > 0 && scratch[i - 1] > x { scratch[i] = scratch[i - 1]; i -= 1 }
-                        scratch[i] = x
-                        var j = kept + count
-                        while j > kept && scratch[j - 1] < x { scratch[j] = scratch[j - 1]; j -= 1 }
-                        scratch[j] = x
-                        count += 1
-                        continue
-                    }
-                    if x < scratch[kept - 1] {
+            let filled = min(kept, values.count)
+            // Fill both sides with the first values, kept in order.
+            for count in 0..<filled {
+                let x = values[count]
+                var i = count
+                while i > 0 && scratch[i - 1] > x { scratch[i] = scratch[i - 1]; i -= 1 }
+                scratch[i] = x
+                var j = kept + count
+                while j > kept && scratch[j - 1] < x { scratch[j] = scratch[j - 1]; j -= 1 }
+                scratch[j] = x
+            }
+            // The kept extremes' innermost values, held apart from the scratch so that the common
+            // case (a value that enters neither side) reads no memory but the value.
+            var lowLimit = scratch[kept - 1], highLimit = scratch[2 * kept - 1]
+            var k = filled
+            let base = UnsafeRawPointer(values.baseAddress!)
+            while k < values.count {
+                // Four values at a time are first tested together: most enter neither side. A
+                // value that enters neither at its group's start cannot later in the group (the
+                // limits only tighten), so skipping the group changes nothing.
+                while k + 4 <= values.count {
+                    let group = base.loadUnaligned(fromByteOffset: k * MemoryLayout<Double>.stride, as: SIMD4<Double>.self)
+                    let enters = (group .< SIMD4(repeating: lowLimit)) .| (group .> SIMD4(repeating: highLimit))
+                    if any(enters) { break }
+                    k += 4
+                }
+                // The next (at most four) values one by one, in order.
+                let stop = min(k + 4, values.count)
+                while k < stop {
+                    let x = values[k]
+                    k += 1
+                    if x < lowLimit {
                         var i = kept - 1
                         while i > 0 && scratch[i - 1] > x { scratch[i] = scratch[i - 1]; i -= 1 }
                         scratch[i] = x
+                        lowLimit = scratch[kept - 1]
                     }
-                    if x > scratch[2 * kept - 1] {
+                    if x > highLimit {
                         var j = 2 * kept - 1
                         while j > kept && scratch[j - 1] < x { scratch[j] = scratch[j - 1]; j -= 1 }
                         scratch[j] = x
+                        highLimit = scratch[2 * kept - 1]
                     }
                 }
             }

@@ -1,4 +1,5 @@
 import Foundation
+import CuboidKernels
 
 /// Connected components of the points above the ground, in a bird's-eye-view grid.
 ///
@@ -245,5 +246,36 @@ struct BEVClusters: Sendable {
         }
         self.clusterOfPoint = clusterOfPoint
         self.members = members
+    }
+}
+
+extension ClusterPoints {
+    /// Whether every rectangle ``LShapeFitter/fit(_:)`` can give for the footprint, at any heading,
+    /// has a diagonal longer than `diagonal` (metres), so that fitting it can be skipped when only
+    /// a box within `diagonal` is wanted.
+    ///
+    /// A fit with trim fraction `trimFraction` leaves at most `drop` points beyond each of its four
+    /// edges (`drop` = that fraction of the points, rounded down), so its rectangle holds all
+    /// points but `4 drop` of them, and its diagonal is at least the spread in x (or y) of any set
+    /// so made: at least the spread between the x values of rank `4 drop` from each end. A margin
+    /// of a micrometre covers the fit's rounding.
+    /// - Complexity: O(n) expected.
+    func footprintExceeds(_ diagonal: Double, trimFraction: Double) -> Bool {
+        let n = footprint.count
+        let outside = 4 * Int(Double(n) * trimFraction)
+        guard n > 2 * outside + 1 else { return false }
+        let limit = diagonal + 1e-6
+        // Most clusters span less than the limit in x and y even before any point is left out.
+        var low = SIMD2(Double.infinity, .infinity), high = -low
+        for p in footprint {
+            guard p.x.isFinite && p.y.isFinite else { return false }
+            low = pointwiseMin(low, p)
+            high = pointwiseMax(high, p)
+        }
+        guard high.x - low.x > limit || high.y - low.y > limit else { return false }
+        var values = footprint.map { $0.x }
+        if select(&values, n - 1 - outside) - select(&values, outside) > limit { return true }
+        for k in 0..<n { values[k] = footprint[k].y }
+        return select(&values, n - 1 - outside) - select(&values, outside) > limit
     }
 }

@@ -118,7 +118,9 @@ public struct LidarDetector: Sendable {
                 let cluster = ClusterPoints(members, cloud: cloud, heights: ground.heightAboveGround, road: surroundings.road)
                 var result: Detection? = nil
                 // One footprint serves the classifier and, when no class fits, the evidence.
-                if let footprint = fitter.fit(cluster.footprint),
+                // Clusters too large for any fit to pass the diagonal skip the fit (the outcome is the same).
+                if !cluster.footprintExceeds(configuration.clustering.maximumDiagonal, trimFraction: fitter.trimFraction),
+                   let footprint = fitter.fit(cluster.footprint),
                    (footprint.length * footprint.length + footprint.width * footprint.width).squareRoot() <= configuration.clustering.maximumDiagonal {
                     // A piece the vehicle classes let go of (see `wouldBeVehicle`) is no person
                     // and no evidence for a person's track either: it stays out.

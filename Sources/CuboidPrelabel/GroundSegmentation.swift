@@ -53,7 +53,10 @@ struct GroundModel: Sendable {
                     var ring = 0
                     while ring + 1 < ringCount && r >= ringInner[ring + 1] { ring += 1 }
                     let sectors = ringSectors[ring]
-                    var sector = Int((atan2(py, px) + .pi) / (2 * .pi) * Double(sectors))
+                    // The sector from the approximate arc tangent unless the angle lies at a sector's edge.
+                    let approximate = (approximateAtan2(py, px) + .pi) / (2 * .pi) * Double(sectors)
+                    var sector = px != 0 && py != 0 && clearOfBinEdges(approximate, binsPerRadian: Double(sectors) / (2 * .pi))
+                        ? Int(approximate) : Int((atan2(py, px) + .pi) / (2 * .pi) * Double(sectors))
                     if sector >= sectors { sector = sectors - 1 }
                     let bin = ringBins[ring] + sector
                     binOfPoint[i] = Int32(bin)
@@ -70,7 +73,6 @@ struct GroundModel: Sendable {
             cursor[b] += 1
         }
 
-        var heights = [Float](repeating: .nan, count: count)
         // Ground level carried outwards per azimuth slot (1 degree).
         let slots = 360
         // The level the innermost ring starts from: the most common height (0.1 m bins) of the
@@ -92,7 +94,44 @@ struct GroundModel: Sendable {
         var accepted = 0, occupied = 0
         var innermostLevels: [Double] = []
         let minimumNormalZ = cos(configuration.maximumTiltDegrees * .pi / 180)
-        var binZ: [Float] = [], binIndices: [Int32] = [], sortKeys: [UInt64] = []
+        // Each bin's points by height, ties in point order (one integer sort of (height bits, index)
+        // keys per bin), with their coordinates as Double, in bin order: bin b's are the positions
+        // binCounts[b]..<binCounts[b + 1]. Scratch owned by this initializer.
+        let placed = order.count
+        let sortedIndex = UnsafeMutableBufferPointer<Int32>.allocate(capacity: max(placed, 1))
+        let sortedX = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(placed, 1))
+        let sortedY = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(placed, 1))
+        let sortedZ = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(placed, 1))
+        // The members of the current plane fit, as positions in the sorted arrays.
+        let members = UnsafeMutableBufferPointer<Int32>.allocate(capacity: max(placed, 1))
+        let heightsOut = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(count, 1))
+        defer {
+            sortedIndex.deallocate(); sortedX.deallocate(); sortedY.deallocate(); sortedZ.deallocate()
+            members.deallocate(); heightsOut.deallocate()
+        }
+        heightsOut.initialize(repeating: .nan)
+        do {
+            var keys = [UInt64](repeating: 0, count: placed)
+            keys.withUnsafeMutableBufferPointer { keys in
+                for k in 0..<placed { keys[k] = UInt64(orderedBits(z[Int(order[k])])) << 32 | UInt64(UInt32(bitPattern: order[k])) }
+                for bin in 0..<total where binCounts[bin + 1] - binCounts[bin] > 1 {
+                    sortUniqueKeys(UnsafeMutableBufferPointer(rebasing: keys[binCounts[bin]..<binCounts[bin + 1]]))
+                }
+                x.withUnsafeBufferPointer { x in
+                    y.withUnsafeBufferPointer { y in
+                        z.withUnsafeBufferPointer { z in
+                            for k in 0..<placed {
+                                let i = Int32(bitPattern: UInt32(truncatingIfNeeded: keys[k]))
+                                sortedIndex[k] = i
+                                sortedX[k] = Double(x[Int(i)])
+                                sortedY[k] = Double(y[Int(i)])
+                                sortedZ[k] = Double(z[Int(i)])
+                            }
+                        }
+                    }
+                }
+            }
+        }
 
         for ring in 0..<ringCount {
             let sectors = ringSectors[ring]
@@ -109,17 +148,6 @@ struct GroundModel: Sendable {
                 let reference: Double? = carriedCount > 0 ? carriedSum / Double(carriedCount) : nil
                 guard !range.isEmpty else { continue }
                 occupied += 1
-                binIndices.removeAll(keepingCapacity: true)
-                binZ.removeAll(keepingCapacity: true)
-                // By height, ties in point order: one integer sort of (height bits, index) keys.
-                sortKeys.removeAll(keepingCapacity: true)
-                for k in range { sortKeys.append(UInt64(orderedBits(z[Int(order[k])])) << 32 | UInt64(UInt32(bitPattern: order[k]))) }
-                sortKeys.sort()
-                for key in sortKeys {
-                    let i = Int32(bitPattern: UInt32(truncatingIfNeeded: key))
-                    binIndices.append(i)
-                    binZ.append(z[Int(i)])
-                }
 
                 var plane: (a: Double, b: Double, c: Double)? = nil
                 // Only points that could be ground given the level carried in may seed the plane: a
@@ -128,22 +156,35 @@ struct GroundModel: Sendable {
                 let allowed = reference.map { $0 + step } ?? .infinity
                 // Returns far below the level are reflections (multipath through glass and water).
                 let floor = reference.map { $0 - 2 * step } ?? -.infinity
-                let firstCandidate = binZ.firstIndex { Double($0) >= floor } ?? binZ.count
-                let candidates = binZ.prefix { Double($0) < allowed }.count
+                // Positions (in the sorted arrays) of the first candidate and past the last one.
+                var firstCandidate = range.lowerBound
+                while firstCandidate < range.upperBound && !(sortedZ[firstCandidate] >= floor) { firstCandidate += 1 }
+                var candidates = range.lowerBound
+                while candidates < range.upperBound && sortedZ[candidates] < allowed { candidates += 1 }
                 if candidates - firstCandidate >= 3 {
                     let seedCount = min(configuration.seedCount, candidates - firstCandidate)
                     var lowest = 0.0
-                    for k in firstCandidate..<(firstCandidate + seedCount) { lowest += Double(binZ[k]) }
+                    for k in firstCandidate..<(firstCandidate + seedCount) { lowest += sortedZ[k] }
                     lowest /= Double(seedCount)
-                    var members = binIndices[firstCandidate..<candidates].prefix { Double(z[Int($0)]) < lowest + configuration.seedMargin }
+                    // The seeds: the candidates (sorted by height) below the lowest ones' mean plus the margin.
+                    var memberCount = 0
+                    let seedTop = lowest + configuration.seedMargin
+                    for k in firstCandidate..<candidates {
+                        guard sortedZ[k] < seedTop else { break }
+                        members[memberCount] = Int32(k)
+                        memberCount += 1
+                    }
                     var fitted: (a: Double, b: Double, c: Double, normalZ: Double)? = nil
+                    let threshold = configuration.distanceThreshold
                     for _ in 0..<configuration.iterations {
-                        guard members.count >= 3, let fit = fitPlane(members, x, y, z) else { break }
+                        guard memberCount >= 3,
+                              let fit = fitPlane(UnsafeBufferPointer(rebasing: members[0..<memberCount]), sortedX, sortedY, sortedZ) else { break }
                         fitted = fit
-                        members = binIndices[firstCandidate..<candidates].filter {
-                            let i = Int($0)
-                            return abs(Double(z[i]) - (fit.a * Double(x[i]) + fit.b * Double(y[i]) + fit.c)) < configuration.distanceThreshold
-                        }[...]
+                        memberCount = 0
+                        for k in firstCandidate..<candidates where abs(sortedZ[k] - (fit.a * sortedX[k] + fit.b * sortedY[k] + fit.c)) < threshold {
+                            members[memberCount] = Int32(k)
+                            memberCount += 1
+                        }
                     }
                     if let fit = fitted, fit.normalZ >= minimumNormalZ {
                         // The plane's height at the middle of the bin.
@@ -157,16 +198,15 @@ struct GroundModel: Sendable {
                         }
                     }
                 }
-                let (a, b, c) = plane ?? (0, 0, reference ?? Double(binZ[0]))
-                for i in binIndices {
-                    let p = Int(i)
-                    heights[p] = Float(Double(z[p]) - (a * Double(x[p]) + b * Double(y[p]) + c))
+                let (a, b, c) = plane ?? (0, 0, reference ?? sortedZ[range.lowerBound])
+                for k in range {
+                    heightsOut[Int(sortedIndex[k])] = Float(sortedZ[k] - (a * sortedX[k] + b * sortedY[k] + c))
                 }
             }
             // Levels are carried after the whole ring so that sectors do not feed each other.
             for update in updates { for s in update.slotRange { carried[s] = update.level } }
         }
-        heightAboveGround = heights
+        heightAboveGround = Array(heightsOut[0..<count])
         sensorGroundLevel = innermostLevels.isEmpty ? .nan : innermostLevels.sorted()[innermostLevels.count / 2]
         acceptedBins = accepted
         occupiedBins = occupied
@@ -184,14 +224,15 @@ private func orderedBits(_ value: Float) -> UInt32 {
 /// Least-squares plane `z = a x + b y + c` through the points, with a small ridge towards horizontal
 /// so that a bin holding one scan line (collinear points) still gets a plane; `normalZ` is the z of
 /// the unit normal.
-private func fitPlane(_ members: ArraySlice<Int32>, _ x: [Float], _ y: [Float], _ z: [Float]) -> (a: Double, b: Double, c: Double, normalZ: Double)? {
+private func fitPlane(_ members: UnsafeBufferPointer<Int32>, _ x: UnsafeMutableBufferPointer<Double>, _ y: UnsafeMutableBufferPointer<Double>,
+                      _ z: UnsafeMutableBufferPointer<Double>) -> (a: Double, b: Double, c: Double, normalZ: Double)? {
     let n = Double(members.count)
     var mx = 0.0, my = 0.0, mz = 0.0
-    for i in members { mx += Double(x[Int(i)]); my += Double(y[Int(i)]); mz += Double(z[Int(i)]) }
+    for i in members { mx += x[Int(i)]; my += y[Int(i)]; mz += z[Int(i)] }
     mx /= n; my /= n; mz /= n
     var sxx = 0.0, sxy = 0.0, syy = 0.0, sxz = 0.0, syz = 0.0
     for i in members {
-        let dx = Double(x[Int(i)]) - mx, dy = Double(y[Int(i)]) - my, dz = Double(z[Int(i)]) - mz
+        let dx = x[Int(i)] - mx, dy = y[Int(i)] - my, dz = z[Int(i)] - mz
         sxx += dx * dx; sxy += dx * dy; syy += dy * dy; sxz += dx * dz; syz += dy * dz
     }
     let ridge = 0.05 * n
@@ -202,4 +243,63 @@ private func fitPlane(_ members: ArraySlice<Int32>, _ x: [Float], _ y: [Float], 
     let b = (syz * sxx - sxz * sxy) / det
     let c = mz - a * mx - b * my
     return (a, b, c, 1 / (1 + a * a + b * b).squareRoot())
+}
+
+/// Sorts keys that are all different into increasing order: the order any correct sort gives, so
+/// stability does not matter (a quicksort with insertion sort for short runs, faster than the
+/// standard library's stable merge sort on the ground bins' few hundred keys).
+/// - Complexity: O(n log n) expected; runs deeper than 2 log2(n) levels fall back to the standard sort.
+func sortUniqueKeys(_ keys: inout [UInt64]) {
+    keys.withUnsafeMutableBufferPointer { sortUniqueKeys($0) }
+}
+
+/// ``sortUniqueKeys(_:)-([UInt64])`` over a buffer.
+func sortUniqueKeys(_ keys: UnsafeMutableBufferPointer<UInt64>) {
+    let count = keys.count
+    guard count > 1 else { return }
+    quicksortUniqueKeys(keys, 0, count - 1, depth: 2 * (Int.bitWidth - count.leadingZeroBitCount))
+}
+
+private func quicksortUniqueKeys(_ keys: UnsafeMutableBufferPointer<UInt64>, _ low: Int, _ high: Int, depth: Int) {
+    var low = low, high = high, depth = depth
+    while high - low >= 16 {
+        if depth == 0 {
+            var rest = UnsafeMutableBufferPointer(rebasing: keys[low...high])
+            rest.sort()
+            return
+        }
+        depth -= 1
+        let mid = low + (high - low) / 2
+        if keys[mid] < keys[low] { keys.swapAt(mid, low) }
+        if keys[high] < keys[low] { keys.swapAt(high, low) }
+        if keys[high] < keys[mid] { keys.swapAt(high, mid) }
+        let pivot = keys[mid]
+        var i = low, j = high
+        while i <= j {
+            while keys[i] < pivot { i += 1 }
+            while keys[j] > pivot { j -= 1 }
+            if i <= j {
+                keys.swapAt(i, j)
+                i += 1
+                j -= 1
+            }
+        }
+        // The smaller side recursively, the larger one in this loop.
+        if j - low < high - i {
+            quicksortUniqueKeys(keys, low, j, depth: depth)
+            low = i
+        } else {
+            quicksortUniqueKeys(keys, i, high, depth: depth)
+            high = j
+        }
+    }
+    // Insertion sort of the short run.
+    if high > low {
+        for k in (low + 1)...high {
+            let key = keys[k]
+            var m = k
+            while m > low && keys[m - 1] > key { keys[m] = keys[m - 1]; m -= 1 }
+            keys[m] = key
+        }
+    }
 }

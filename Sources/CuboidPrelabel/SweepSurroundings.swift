@@ -127,14 +127,16 @@ struct OcclusionMap: Sendable {
             let h = heights[i]
             guard h >= low && h <= high else { continue }
             let px = Double(x[i]), py = Double(y[i])
-            let bin = Self.bin(atan2(py, px))
+            // The bin from the approximate arc tangent unless the angle lies at a bin's edge.
+            let approximate = (approximateAtan2(py, px) + .pi) * Self.binsPerRadian
+            let bin = px != 0 && py != 0 && clearOfBinEdges(approximate, binsPerRadian: Self.binsPerRadian)
+                ? Self.wrapped(Int(approximate.rounded(.down))) : Self.bin(atan2(py, px))
             nearest[bin] = min(nearest[bin], Float((px * px + py * py).squareRoot()))
         }
     }
 
     static func bin(_ azimuth: Double) -> Int {
-        let b = Int(((azimuth + .pi) * binsPerRadian).rounded(.down))
-        return ((b % binCount) + binCount) % binCount
+        wrapped(Int(((azimuth + .pi) * binsPerRadian).rounded(.down)))
     }
 
     /// The nearest return's horizontal range in the bins just past `azimuth`, counter-clockwise,
@@ -146,6 +148,10 @@ struct OcclusionMap: Sendable {
         for k in 1...bins { nearestRange = min(nearestRange, nearest[(first + k) % Self.binCount]) }
         return Double(nearestRange)
     }
+
+    /// A bin number brought into 0..<binCount.
+    @inline(__always)
+    static func wrapped(_ b: Int) -> Int { ((b % binCount) + binCount) % binCount }
 
     /// Whether the bins just past `azimuth`, in direction `side` (+1 counter-clockwise, -1 clockwise),
     /// hold a return nearer than `range - clearance`.

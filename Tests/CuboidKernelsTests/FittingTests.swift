@@ -204,3 +204,102 @@ struct FittingTests {
         #expect(axisError(fromAbove.yaw, .pi / 2) < 1e-9)
     }
 }
+
+/// The L-shape search written plainly (the code before the buffer kernel: each direction's trimmed
+/// extents from sorted copies, every term summed as it is computed), to hold the kernel to.
+private func plainLShapeFit(_ fitter: LShapeFitter, _ points: [SIMD2<Double>]) -> BEVBox? {
+    let finite = points.filter { $0.x.isFinite && $0.y.isFinite }
+    guard let first = finite.first else { return nil }
+    guard finite.count >= 3 else { return rectangle(around: finite, yaw: 0, origin: first) }
+    let origin = centroid(finite)
+    let local = finite.map { $0 - origin }
+    let search = local.count > fitter.maximumSearchPoints
+        ? (0..<fitter.maximumSearchPoints).map { local[Int(Double($0) * (Double(local.count) / Double(fitter.maximumSearchPoints)))] }
+        : local
+    func trimmed(_ values: [Double]) -> ClosedRange<Double> {
+        let sorted = values.sorted(), drop = Int(Double(values.count) * fitter.trimFraction)
+        return sorted[drop]...max(sorted[drop], sorted[values.count - 1 - drop])
+    }
+    func score(_ angle: Double) -> Double {
+        let c = cos(angle), s = sin(angle)
+        let us = search.map { $0.x * c + $0.y * s }, vs = search.map { -$0.x * s + $0.y * c }
+        let u = trimmed(us), v = trimmed(vs)
+        var total = 0.0
+        for k in search.indices {
+            let du = min(u.upperBound - us[k], us[k] - u.lowerBound), dv = min(v.upperBound - vs[k], vs[k] - v.lowerBound)
+            total += 1 / max(min(max(du, 0), max(dv, 0)), fitter.minimumDistance)
+        }
+        return total
+    }
+    var best = (score: -Double.infinity, angle: 0.0)
+    var angle = 0.0
+    while angle < .pi / 2 {
+        let value = score(angle)
+        if value > best.score { best = (value, angle) }
+        angle += fitter.coarseStep
+    }
+    var fine = best.angle - fitter.coarseStep
+    let end = best.angle + fitter.coarseStep
+    while fine <= end {
+        let value = score(fine)
+        if value > best.score { best = (value, fine) }
+        fine += fitter.fineStep
+    }
+    let c = cos(best.angle), s = sin(best.angle)
+    return rectangle(yaw: best.angle, cosine: c, sine: s, origin: origin,
+                     u: trimmed(local.map { $0.x * c + $0.y * s }), v: trimmed(local.map { -$0.x * s + $0.y * c }))
+}
+
+/// Point sets the L-shape kernel is held to the plain search on, by name.
+private func lShapeScenario(_ name: String) -> [SIMD2<Double>] {
+    var generator = SeededGenerator(seed: UInt64(name.utf8.reduce(0) { $0 &* 31 &+ UInt64($1) }))
+    switch name {
+    case "near car, two sides":
+        return visibleSidePoints(BEVBox(centerX: 8, centerY: 3, length: 4.4, width: 1.8, yaw: 0.7), noise: 0.02, generator: &generator)
+    case "far car, one side":
+        return visibleSidePoints(BEVBox(centerX: 35, centerY: -2, length: 4.2, width: 1.7, yaw: 0.05), noise: 0.04, generator: &generator)
+    case "truck, more points than the search takes":
+        let truck = BEVBox(centerX: 6, centerY: -5, length: 12, width: 2.5, yaw: -0.4)
+        return (0..<3).flatMap { _ in visibleSidePoints(truck, noise: 0.03, generator: &generator) }
+    case "bush":
+        return (0..<300).map { _ in SIMD2(Double.random(in: 10...11.5, using: &generator), Double.random(in: 4...5, using: &generator)) }
+    case "grid with ties":
+        return (0..<450).map { k in SIMD2(Double(k % 30) * 0.1 + 20, Double(k / 30) * 0.1 - 3) }
+    case "line":
+        return (0..<150).map { k in SIMD2(5 + 0.02 * Double(k), 2 - 0.01 * Double(k)) }
+    default:
+        preconditionFailure("unknown scenario \(name)")
+    }
+}
+
+@Test("L-shape kernel: the same box as the plain closeness search, to the bit",
+      arguments: ["near car, two sides", "far car, one side", "truck, more points than the search takes", "bush", "grid with ties", "line"])
+func lShapeKernelMatchesPlainSearch(scenario: String) {
+    let points = lShapeScenario(scenario)
+    let fitters = [LShapeFitter(),
+                   LShapeFitter(coarseStep: .pi / 90, fineStep: .pi / 900, maximumSearchPoints: 400),
+                   LShapeFitter(coarseStep: .pi / 90, fineStep: .pi / 900, minimumDistance: 0.1, maximumSearchPoints: 400),
+                   LShapeFitter(trimFraction: 0.05)]
+    for fitter in fitters {
+        let kernel = fitter.fit(points), plain = plainLShapeFit(fitter, points)
+        #expect(kernel != nil)
+        #expect(kernel == plain, "\(scenario): \(String(describing: kernel)) != \(String(describing: plain))")
+    }
+}
+
+@Test("trimmed extents: the same order statistics whatever order the values come in",
+      arguments: ["ascending", "descending", "zigzag", "shuffled"], [120, 400, 799])
+func trimmedRangeInAnyOrder(order: String, count: Int) {
+    var generator = SplitMix64(seed: UInt64(count) &+ 7)
+    var values = (0..<count).map { _ in (Double.random(in: -5...5, using: &generator) * 8).rounded() / 8 }
+    switch order {
+    case "ascending": values.sort()
+    case "descending": values.sort(by: >)
+    case "zigzag": values.sort(); values = values.indices.map { $0 % 2 == 0 ? values[$0 / 2] : values[count - 1 - $0 / 2] }
+    default: values.shuffle(using: &generator)
+    }
+    let fitter = LShapeFitter()
+    let drop = Int(Double(count) * fitter.trimFraction)
+    let sorted = values.sorted()
+    #expect(fitter.smallTrimmedRange(values, drop: drop) == sorted[drop]...max(sorted[drop], sorted[count - 1 - drop]))
+}
