@@ -376,22 +376,7 @@ package func select(_ values: inout [Double], _ k: Int) -> Double {
     return values.withUnsafeMutableBufferPointer { buffer in
         var low = 0, high = buffer.count - 1
         while high > low {
-            let mid = low + (high - low) / 2
-            // Median of three as the pivot.
-            if buffer[mid] < buffer[low] { buffer.swapAt(mid, low) }
-            if buffer[high] < buffer[low] { buffer.swapAt(high, low) }
-            if buffer[high] < buffer[mid] { buffer.swapAt(high, mid) }
-            let pivot = buffer[mid]
-            var i = low, j = high
-            while i <= j {
-                while buffer[i] < pivot { i += 1 }
-                while buffer[j] > pivot { j -= 1 }
-                if i <= j {
-                    buffer.swapAt(i, j)
-                    i += 1
-                    j -= 1
-                }
-            }
+            let (i, j) = partitionAroundMedianOfThree(buffer, low, high)
             if k <= j { high = j } else if k >= i { low = i } else { return buffer[k] }
         }
         return buffer[k]

@@ -1,3 +1,4 @@
+import CuboidKernels
 import Foundation
 /// The ground under a sweep: a height above the local ground for every point, from plane fits in the
 /// bins of a concentric zone model (Patchwork++, Lee et al. 2022, without its learned parts).
@@ -114,9 +115,11 @@ struct GroundModel: Sendable {
             var keys = [UInt64](repeating: 0, count: placed)
             keys.withUnsafeMutableBufferPointer { keys in
                 for k in 0..<placed { keys[k] = UInt64(orderedBits(z[Int(order[k])])) << 32 | UInt64(UInt32(bitPattern: order[k])) }
-                for bin in 0..<total where binCounts[bin + 1] - binCounts[bin] > 1 {
-                    sortUniqueKeys(UnsafeMutableBufferPointer(rebasing: keys[binCounts[bin]..<binCounts[bin + 1]]))
-                }
+            }
+            for bin in 0..<total where binCounts[bin + 1] - binCounts[bin] > 1 {
+                sortDistinctKeys(&keys, in: binCounts[bin]..<binCounts[bin + 1])
+            }
+            keys.withUnsafeBufferPointer { keys in
                 x.withUnsafeBufferPointer { x in
                     y.withUnsafeBufferPointer { y in
                         z.withUnsafeBufferPointer { z in
@@ -245,61 +248,3 @@ private func fitPlane(_ members: UnsafeBufferPointer<Int32>, _ x: UnsafeMutableB
     return (a, b, c, 1 / (1 + a * a + b * b).squareRoot())
 }
 
-/// Sorts keys that are all different into increasing order: the order any correct sort gives, so
-/// stability does not matter (a quicksort with insertion sort for short runs, faster than the
-/// standard library's stable merge sort on the ground bins' few hundred keys).
-/// - Complexity: O(n log n) expected; runs deeper than 2 log2(n) levels fall back to the standard sort.
-func sortUniqueKeys(_ keys: inout [UInt64]) {
-    keys.withUnsafeMutableBufferPointer { sortUniqueKeys($0) }
-}
-
-/// ``sortUniqueKeys(_:)-([UInt64])`` over a buffer.
-func sortUniqueKeys(_ keys: UnsafeMutableBufferPointer<UInt64>) {
-    let count = keys.count
-    guard count > 1 else { return }
-    quicksortUniqueKeys(keys, 0, count - 1, depth: 2 * (Int.bitWidth - count.leadingZeroBitCount))
-}
-
-private func quicksortUniqueKeys(_ keys: UnsafeMutableBufferPointer<UInt64>, _ low: Int, _ high: Int, depth: Int) {
-    var low = low, high = high, depth = depth
-    while high - low >= 16 {
-        if depth == 0 {
-            var rest = UnsafeMutableBufferPointer(rebasing: keys[low...high])
-            rest.sort()
-            return
-        }
-        depth -= 1
-        let mid = low + (high - low) / 2
-        if keys[mid] < keys[low] { keys.swapAt(mid, low) }
-        if keys[high] < keys[low] { keys.swapAt(high, low) }
-        if keys[high] < keys[mid] { keys.swapAt(high, mid) }
-        let pivot = keys[mid]
-        var i = low, j = high
-        while i <= j {
-            while keys[i] < pivot { i += 1 }
-            while keys[j] > pivot { j -= 1 }
-            if i <= j {
-                keys.swapAt(i, j)
-                i += 1
-                j -= 1
-            }
-        }
-        // The smaller side recursively, the larger one in this loop.
-        if j - low < high - i {
-            quicksortUniqueKeys(keys, low, j, depth: depth)
-            low = i
-        } else {
-            quicksortUniqueKeys(keys, i, high, depth: depth)
-            high = j
-        }
-    }
-    // Insertion sort of the short run.
-    if high > low {
-        for k in (low + 1)...high {
-            let key = keys[k]
-            var m = k
-            while m > low && keys[m - 1] > key { keys[m] = keys[m - 1]; m -= 1 }
-            keys[m] = key
-        }
-    }
-}
