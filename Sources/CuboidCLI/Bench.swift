@@ -167,8 +167,9 @@ extension Bench {
 
 /// `--threads`, `--repeat` and `--json` of the kernel benchmarks, and how they print a result.
 struct KernelTimingArguments: ParsableArguments {
-    @Option(help: "Threads for the kernel (default: all cores).")
-    var threads: Int = Parallelism.availableCores
+    @Option(name: .customLong("threads"), help: "Threads for the kernel (default: all cores).")
+    var threadsOption: Int?
+    var threads: Int { threadsOption ?? Parallelism.availableCores }
 
     @Option(name: .customLong("repeat"), help: "Timed runs (median reported).")
     var repeats: Int = 5

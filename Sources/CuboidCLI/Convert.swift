@@ -30,7 +30,11 @@ struct Convert: ParsableCommand {
     func validate() throws {
         guard (1...100).contains(quality) else { throw ValidationError("--quality must be 1...100") }
         if let to, PointCloudFormat(rawValue: to) == nil, ImageFormat(rawValue: to) == nil {
-            throw ValidationError("unknown format '\(to)'")
+            throw ValidationError("unknown format '\(to)'; known: \((PointCloudFormat.allCases.map(\.rawValue) + ["png", "jpeg"]).joined(separator: ", "))")
+        }
+        // OUT's extension is an argument: checked before IN is read, so a wrong one is exit code 64.
+        if to == nil, PointCloudFormat(pathExtensionOf: output) == nil, ImageFormat(pathExtensionOf: output) == nil {
+            throw ValidationError("cannot tell the output format from '\(output)': name it .bin, .pcd.bin, .pcd, .ply, .png or .jpg, or use --to")
         }
     }
 

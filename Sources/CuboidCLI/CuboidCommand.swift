@@ -1,21 +1,48 @@
 import ArgumentParser
 import Logging
 import Cuboid
+import Foundation
 
 @main
 struct CuboidCommand: ParsableCommand {
     static func main() {
         tuneAllocator()
-        // Runs the parsed subcommand, exiting with its code.
-        self.main(nil)
+        let parsed: ParsableCommand
+        do { parsed = try parseAsRoot() } catch { exit(reporting: error, from: nil) }
+        var command = parsed
+        do { try command.run() } catch { exit(reporting: error, from: type(of: parsed)) }
+    }
+
+    /// Prints `error` the one way every subcommand does (`error: MESSAGE` on standard error, help on
+    /// standard output) and exits with its code. An argument found invalid while `subcommand` runs
+    /// prints that subcommand's usage, not the top level's, and exits with 64.
+    static func exit(reporting error: any Error, from subcommand: ParsableCommand.Type?) -> Never {
+        let code = exitCode(for: error)
+        if let subcommand, subcommand != Self.self, let invalid = error as? ValidationError {
+            let usage = usageString(for: subcommand)
+            // The usage starts with the command's path ("cuboid interpolate evaluate"), then its arguments.
+            let path = usage.split(separator: " ").prefix { !["<", "[", "-"].contains($0.first) }.joined(separator: " ")
+            printError("\(invalid.message)\nUsage: \(usage)\n  See '\(path) --help' for more information.")
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        }
+        var message = fullMessage(for: error)
+        if code.isSuccess {
+            if !message.isEmpty { print(message) }
+            Foundation.exit(code.rawValue)
+        }
+        // swift-argument-parser spells its own errors "Error: "; ours are "error: ".
+        if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
+        if !message.isEmpty { printError(message) }
+        Foundation.exit(code.rawValue)
     }
 
     static let configuration = CommandConfiguration(
         commandName: "cuboid",
-        abstract: "Lidar and camera-frame annotation toolkit: inspect and convert sensor data, and run geometry kernels.",
+        abstract: "Lidar and camera-frame annotation toolkit: pre-label, interpolate and score 3D boxes; estimate ego poses; inspect, check and convert sensor data and labels.",
         discussion: """
             Exit codes: 0 success; 1 an input could not be read, decoded or written (each failure is \
-            printed with its file and byte offset or line); 64 invalid arguments.
+            printed with its file and byte offset or line); 2 `labels check` found problems; 3 a tasker \
+            below `qa --fail-under`; 64 invalid arguments.
             """,
         version: CuboidVersion.current,
         subcommands: [Demo.self, Prelabel.self, Interpolate.self, Odometry.self, QA.self, Synth.self, Inspect.self, Convert.self, Labels.self, Project.self, IoUCommand.self, AssignCommand.self, Bench.self])

@@ -63,7 +63,9 @@ func describe(_ error: any Error, path: String) -> String {
     switch error {
     case let error as FileDecodingError: error.description
     case let error as FileAccessError: error.description
-    default: "\(path): \(error)"
+    default:
+        // Errors of a sequence or a label file often name their path already.
+        "\(error)".hasPrefix(path) ? "\(error)" : "\(path): \(error)"
     }
 }
 

@@ -107,8 +107,9 @@ struct InterpolateRun: ParsableCommand {
     @Option(help: "Sensor range for the out-of-range flag, metres.")
     var range: Double = 80
 
-    @Option(help: "Worker threads (default: all cores); the output does not depend on it.")
-    var threads: Int = Parallelism.availableCores
+    @Option(name: .customLong("threads"), help: "Worker threads (default: all cores); the output does not depend on it.")
+    var threadsOption: Int?
+    var threads: Int { threadsOption ?? Parallelism.availableCores }
 
     @OptionGroup var input: KeyframeInputArguments
 

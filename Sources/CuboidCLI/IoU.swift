@@ -20,8 +20,9 @@ struct BoxTableArguments: ParsableArguments {
 
 /// `--threads`, shared by the commands that run parallel kernels.
 struct ThreadArguments: ParsableArguments {
-    @Option(help: "Threads for the kernels (default: all cores).")
-    var threads: Int = Parallelism.availableCores
+    @Option(name: .customLong("threads"), help: "Threads for the kernels (default: all cores).")
+    var threadsOption: Int?
+    var threads: Int { threadsOption ?? Parallelism.availableCores }
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }

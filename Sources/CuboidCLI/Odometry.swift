@@ -38,8 +38,9 @@ struct Odometry: ParsableCommand {
     @Option(help: "Write the default configuration to this file and exit.")
     var writeConfig: String?
 
-    @Option(help: "Worker threads (default: all cores); the poses do not depend on it.")
-    var threads: Int = Parallelism.availableCores
+    @Option(name: .customLong("threads"), help: "Worker threads (default: all cores); the poses do not depend on it.")
+    var threadsOption: Int?
+    var threads: Int { threadsOption ?? Parallelism.availableCores }
 
     @Flag(help: "Print the result as one JSON object.")
     var json = false

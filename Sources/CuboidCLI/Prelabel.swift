@@ -49,8 +49,9 @@ struct Prelabel: ParsableCommand {
     @Option(help: "K/N: process the K-th of N shares of the sequences (1-based); `auto`: the share a Slurm job array (SLURM_ARRAY_TASK_ID) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX with CUBOID_SHARD_COUNT) gives this task.")
     var shard: String?
 
-    @Option(help: "Worker threads (default: all cores); the outputs do not depend on it.")
-    var threads: Int = Parallelism.availableCores
+    @Option(name: .customLong("threads"), help: "Worker threads (default: all cores); the outputs do not depend on it.")
+    var threadsOption: Int?
+    var threads: Int { threadsOption ?? Parallelism.availableCores }
 
     @Flag(help: "Skip the preview images.")
     var noPreviews = false
@@ -86,7 +87,7 @@ struct Prelabel: ParsableCommand {
         guard let out, !sequences.isEmpty else { throw ValidationError("give SEQUENCE... and --out DIR (or --write-config FILE)") }
         var formats: [LabelFormat] = []
         for name in format.split(separator: ",") {
-            guard let parsed = LabelFormat(rawValue: String(name)), parsed != .nuScenesInfo else { throw ValidationError("unknown format \(name)") }
+            guard let parsed = LabelFormat(rawValue: String(name)), parsed != .nuScenesInfo else { throw ValidationError("unknown format '\(name)'; known: \(LabelFormat.allCases.filter { $0 != .nuScenesInfo }.map(\.rawValue).joined(separator: ", "))") }
             formats.append(parsed)
         }
         options.formats = formats

@@ -25,8 +25,9 @@ struct Synth: ParsableCommand {
     @Option(help: "Scene JSON file.")
     var scene: String?
 
-    @Option(help: "Threads per frame (default: all cores).")
-    var threads: Int = Parallelism.availableCores
+    @Option(name: .customLong("threads"), help: "Threads per frame (default: all cores).")
+    var threadsOption: Int?
+    var threads: Int { threadsOption ?? Parallelism.availableCores }
 
     func validate() throws {
         guard frames >= 1 else { throw ValidationError("--frames must be at least 1") }
