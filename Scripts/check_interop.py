@@ -809,7 +809,7 @@ def cvat():
 
     # Pre-labels into a CVAT task: the sample drive's prelabel run in every CVAT format.
     out = os.path.join(OUT, "prelabel-cvat")
-    cuboid("prelabel", os.path.join(ROOT, "SampleData", "sequence"), "--out", out, "--format", "openlabel,cvat-video,kitti-raw,sly-pointcloud", "--no-previews")
+    cuboid("prelabel", os.path.join(ROOT, "SampleData", "sequence"), "--out", out, "--to", "openlabel,cvat-video,kitti-raw,sly-pointcloud", "--no-previews")
     with open(os.path.join(out, "prelabels.openlabel.json")) as f:
         openlabel = json.load(f)["openlabel"]
     total = sum(len(frame.get("objects", {})) for frame in openlabel["frames"].values())

@@ -19,7 +19,14 @@ struct Inspect: ParsableCommand {
     var json = false
 
     @Option(help: "Read point clouds as this format instead of detecting it (\(PointCloudFormat.allCases.map(\.rawValue).joined(separator: ", "))).")
-    var format: PointCloudFormat?
+    var from: PointCloudFormat?
+
+    @Option(name: .customLong("format"), help: .hidden)
+    var earlierFormat: PointCloudFormat?
+
+    func validate() throws {
+        try checkRenamed(from, "--from", earlier: earlierFormat, "--format")
+    }
 
     func run() throws {
         var failures = 0
@@ -39,7 +46,7 @@ struct Inspect: ParsableCommand {
                 continue
             }
             do {
-                let report = try FileReport.make(path: path, format: format)
+                let report = try FileReport.make(path: path, format: from ?? earlierFormat)
                 print(json ? report.jsonLine() : report.text())
             } catch {
                 failures += 1

@@ -80,8 +80,8 @@ struct LabelsConvert: ParsableCommand {
     @Argument(help: "Where to write (a file, or a folder for per-frame formats).")
     var output: String
 
-    @Option(help: "Format of IN.")
-    var from: LabelFormat
+    @Option(help: "Format of IN (default: detected from its content).")
+    var from: LabelFormat?
 
     @Option(help: "Format of OUT (default openlabel).")
     var to: LabelFormat = .openLABEL
@@ -119,6 +119,7 @@ struct LabelsConvert: ParsableCommand {
             var context = try source.context(decimals: decimals, camera: camera)
             context.motVariant = motVariant
             context.kittiInView = kittiInView
+            let from = try labelInputFormat(input, given: from, option: "--from")
             if let reference { context.reference = try LabelStore.read(reference, format: referenceFormat ?? from, context: context) }
             let set = try LabelStore.read(input, format: from, context: context)
             let losses = try LabelStore.write(set, to: output, format: to, context: context)
@@ -146,8 +147,15 @@ struct LabelsCheck: ParsableCommand {
     @Option(help: "Labels to check.")
     var labels: String?
 
-    @Option(help: "Format of the labels.")
-    var format: LabelFormat = .openLABEL
+    @Option(help: "Format of --labels (default: detected from its content).")
+    var labelsFormat: LabelFormat?
+
+    @Option(name: .customLong("format"), help: .hidden)
+    var earlierFormat: LabelFormat?
+
+    func validate() throws {
+        try checkRenamed(labelsFormat, "--labels-format", earlier: earlierFormat, "--format")
+    }
 
     @Option(help: "A dataset folder (KITTI, SUSTechPOINTS, nuScenes info, generic) whose clouds to test boxes against.")
     var sequence: String?
@@ -164,7 +172,7 @@ struct LabelsCheck: ParsableCommand {
             guard labels != nil || opened != nil else { throw ValidationError("give --labels, --sequence, or both") }
             var context = try source.context()
             if context.calibrationFolder == nil, let opened, opened.layout == .kittiObject { context.calibrationFolder = opened.root }
-            let set = try labels.map { try LabelStore.read($0, format: format, context: context) } ?? opened!.labelSet()
+            let set = try labels.map { try LabelStore.read($0, format: try labelInputFormat($0, given: labelsFormat ?? earlierFormat, option: "--labels-format"), context: context) } ?? opened!.labelSet()
             var frameIndex: [String: Int] = [:]
             for (index, frame) in (opened?.frames ?? []).enumerated() { frameIndex[frame.name] = index }
             findings = try checkLabels(set, pointClouds: opened.map { sequence in
@@ -199,11 +207,14 @@ struct Project: ParsableCommand {
             --image-size or --image gives the size) or a camera JSON (intrinsic, extrinsic, width, height).
             """)
 
-    @Argument(help: "Labels (a KITTI label file, or any format with --format).")
+    @Argument(help: "Labels (a KITTI label file, or any format Cuboid reads).")
     var labels: String
 
-    @Option(help: "Format of the labels.")
-    var format: LabelFormat = .kitti
+    @Option(help: "Format of LABELS (default: detected from its content).")
+    var from: LabelFormat?
+
+    @Option(name: .customLong("format"), help: .hidden)
+    var earlierFormat: LabelFormat?
 
     @Option(help: "Calibration: a KITTI calib file, or a camera JSON.")
     var calib: String
@@ -219,6 +230,10 @@ struct Project: ParsableCommand {
 
     @Flag(help: "Print JSON lines instead of a table.")
     var json = false
+
+    func validate() throws {
+        try checkRenamed(from, "--from", earlier: earlierFormat, "--format")
+    }
 
     func run() throws {
         do {
@@ -240,7 +255,7 @@ struct Project: ParsableCommand {
                 chosen = try calibration.camera(index, width: size.width, height: size.height)
                 context.calibration = calibration
             }
-            let set = try LabelStore.read(labels, format: format, context: context)
+            let set = try LabelStore.read(labels, format: try labelInputFormat(labels, given: from ?? earlierFormat, option: "--from"), context: context)
             for frame in set.frames {
                 for (index, object) in frame.objects.enumerated() {
                     guard let box = object.cuboid else { continue }

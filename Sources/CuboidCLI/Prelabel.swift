@@ -25,8 +25,11 @@ struct Prelabel: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output folder.")
     var out: String?
 
-    @Option(help: "Comma-separated label formats to write: \(LabelFormat.allCases.filter { $0 != .nuScenesInfo }.map(\.rawValue).joined(separator: ", ")).")
-    var format: String = "openlabel"
+    @Option(help: "Comma-separated label formats to write: \(LabelFormat.allCases.filter { $0 != .nuScenesInfo }.map(\.rawValue).joined(separator: ", ")) (default: openlabel).")
+    var to: String?
+
+    @Option(name: .customLong("format"), help: .hidden)
+    var earlierFormat: String?
 
     @Option(help: "Camera whose 2D boxes the one-camera formats (cvat, cvat-video, mot) get, on a rig with several.")
     var camera: String?
@@ -68,6 +71,10 @@ struct Prelabel: ParsableCommand {
     @Option(help: "Ego poses for tracking: given (the sequence's own), estimate (lidar odometry, see `cuboid odometry`) or none (default: given when every frame has one, else estimate when the frames are sweeps of one drive, else none).")
     var poses: PoseSource?
 
+    func validate() throws {
+        try checkRenamed(to, "--to", earlier: earlierFormat, "--format")
+    }
+
     func run() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         var options = PrelabelOptions()
@@ -86,7 +93,7 @@ struct Prelabel: ParsableCommand {
         }
         guard let out, !sequences.isEmpty else { throw ValidationError("give SEQUENCE... and --out DIR (or --write-config FILE)") }
         var formats: [LabelFormat] = []
-        for name in format.split(separator: ",") {
+        for name in (to ?? earlierFormat ?? LabelFormat.openLABEL.rawValue).split(separator: ",") {
             guard let parsed = LabelFormat(rawValue: String(name)), parsed != .nuScenesInfo else { throw ValidationError("unknown format '\(name)'; known: \(LabelFormat.allCases.filter { $0 != .nuScenesInfo }.map(\.rawValue).joined(separator: ", "))") }
             formats.append(parsed)
         }

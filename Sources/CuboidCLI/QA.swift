@@ -51,7 +51,7 @@ struct QARun: ParsableCommand {
     @Option(help: "Format of the taskers' labels (default: detected per tasker).")
     var labelsFormat: LabelFormat?
 
-    @Option(help: "Report folder (index.html, tasker pages, report.json, metrics.csv, findings.csv, pictures/).")
+    @Option(name: .shortAndLong, help: "Report folder (index.html, tasker pages, report.json, metrics.csv, findings.csv, pictures/).")
     var out: String
 
     @Option(help: "QA configuration JSON (`cuboid qa config` prints the defaults).")
@@ -182,7 +182,7 @@ struct QAMerge: ParsableCommand {
     @Argument(help: "The shards' report folders.")
     var shards: [String]
 
-    @Option(help: "Merged report folder.")
+    @Option(name: .shortAndLong, help: "Merged report folder.")
     var out: String
 
     @Option(help: "Pictures for at most this many findings per tasker (as given to the shards).")

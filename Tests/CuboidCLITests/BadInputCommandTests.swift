@@ -25,7 +25,7 @@ struct BadInputCommandTests {
     @Test func endlessDevice() throws {
         let box = try Sandbox("dev-zero")
         defer { box.remove() }
-        let result = try box.run(["inspect", "--format", "kitti-bin", "/dev/zero"])
+        let result = try box.run(["inspect", "--from", "kitti-bin", "/dev/zero"])
         #expect(result.status == 1)
         #expect(result.stderr.hasPrefix("error: /dev/zero: cannot read file: a character device"), "\(result.stderr)")
     }

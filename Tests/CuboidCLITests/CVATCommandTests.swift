@@ -27,14 +27,14 @@ struct CVATCommandTests {
         let root = try scratchFolder("cvat-command")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let sequence = try twoCameraSequence(in: root)
-        let refused = try runCuboid(["prelabel", sequence, "--out", root + "/refused", "--format", "openlabel,cvat-video", "--no-previews"])
+        let refused = try runCuboid(["prelabel", sequence, "--out", root + "/refused", "--to", "openlabel,cvat-video", "--no-previews"])
         #expect(refused.status == 1 && refused.stderr.contains("cvat-video holds the boxes of one camera") && refused.stderr.contains("--camera"), "\(refused.stderr)")
         #expect(!FileManager.default.fileExists(atPath: root + "/refused/prelabels.openlabel.json"))
-        let unknown = try runCuboid(["prelabel", sequence, "--out", root + "/unknown", "--format", "cvat", "--camera", "image_09", "--no-previews"])
+        let unknown = try runCuboid(["prelabel", sequence, "--out", root + "/unknown", "--to", "cvat", "--camera", "image_09", "--no-previews"])
         #expect(unknown.status == 1 && unknown.stderr.contains("image_09 is not a camera of this sequence (cameras: image_02, image_03)"), "\(unknown.stderr)")
 
         let out = root + "/out"
-        let run = try runCuboid(["prelabel", sequence, "--out", out, "--format", "openlabel,cvat,cvat-video,kitti-raw,sly-pointcloud", "--camera", "image_03", "--no-previews"])
+        let run = try runCuboid(["prelabel", sequence, "--out", out, "--to", "openlabel,cvat,cvat-video,kitti-raw,sly-pointcloud", "--camera", "image_03", "--no-previews"])
         #expect(run.status == 0, "\(run.stderr)")
         let boxes = try #require(run.stdout.firstMatch(of: /(\d+) boxes/).flatMap { Int($0.output.1) })
         #expect(boxes > 0)

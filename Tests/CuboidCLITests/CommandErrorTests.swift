@@ -16,7 +16,7 @@ struct CommandErrorScenario: CustomTestStringConvertible, Sendable {
     static let all: [CommandErrorScenario] = [
         .init(name: "prelabel --threads 0, found while running", arguments: ["prelabel", "SampleData/sequence", "--threads", "0", "--out", "OUT"],
               status: 64, mentions: ["--threads must be at least 1", "Usage: cuboid prelabel", "See 'cuboid prelabel --help'"]),
-        .init(name: "prelabel --format kittii lists the valid formats", arguments: ["prelabel", "SampleData/sequence", "--format", "kittii", "--out", "OUT"],
+        .init(name: "prelabel --to kittii lists the valid formats", arguments: ["prelabel", "SampleData/sequence", "--to", "kittii", "--out", "OUT"],
               status: 64, mentions: ["'kittii'", "known: ", "openlabel", "kitti", "Usage: cuboid prelabel"]),
         .init(name: "prelabel --shard 3/2", arguments: ["prelabel", "SampleData/sequence", "--shard", "3/2", "--out", "OUT"],
               status: 64, mentions: ["--shard", "Usage: cuboid prelabel"]),
@@ -73,5 +73,37 @@ struct CommandErrorTests {
         for code in ["0 success", "1 an input", "2 `labels check`", "3 a tasker", "64 invalid arguments"] {
             #expect(result.stdout.contains(code), "\(code)")
         }
+    }
+}
+
+@Suite("one flag vocabulary")
+struct FlagVocabularyTests {
+    @Test("an earlier spelling is still read, with a warning naming the new one; both at once is refused")
+    func earlierSpelling() throws {
+        let out = try scratchFolder("cuboid-vocabulary")
+        let earlier = try runCuboid(["inspect", "--format", "kitti-bin", "SampleData/sequence/velodyne_points/data/0000000000.bin"])
+        #expect(earlier.status == 0, "\(earlier.stderr)")
+        #expect(earlier.stderr.contains("warning: --format is deprecated here; use --from"))
+        let current = try runCuboid(["inspect", "--from", "kitti-bin", "SampleData/sequence/velodyne_points/data/0000000000.bin"])
+        #expect(current.status == 0 && current.stderr.isEmpty && current.stdout == earlier.stdout)
+        let both = try runCuboid(["prelabel", "SampleData/sequence", "--to", "kitti", "--format", "kitti", "--out", out])
+        #expect(both.status == 64)
+        #expect(both.stderr.contains("give --to only"))
+    }
+
+    @Test("an input's format is detected from its content when not given")
+    func detectedInputFormat() throws {
+        let out = try scratchFolder("cuboid-vocabulary")
+        let gold = "SampleData/sequence/gold.openlabel.json"
+        let converted = try runCuboid(["labels", "convert", gold, out + "/back.json", "--to", "openlabel"])
+        let named = try runCuboid(["labels", "convert", gold, out + "/named.json", "--from", "openlabel", "--to", "openlabel"])
+        #expect(converted.status == 0, "\(converted.stderr)")
+        #expect(named.status == 0, "\(named.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: out + "/back.json")) == Data(contentsOf: URL(fileURLWithPath: out + "/named.json")))
+        let checked = try runCuboid(["labels", "check", "--labels", gold])
+        #expect(checked.status != 1 && checked.status != 64, "\(checked.stderr)")
+        let unknown = try runCuboid(["labels", "convert", "SampleData/frame.png", out + "/x.json"])
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr.contains("give --from"))
     }
 }

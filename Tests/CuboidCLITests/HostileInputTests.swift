@@ -185,7 +185,7 @@ struct HostileInputTests {
         let camera = try #require(info.range(of: "\"CAM_FRONT\": {"))
         info.replaceSubrange(camera, with: "\"../../../../../outside/CAM\": {")
         try info.write(toFile: sequence + "/evil.pkl.json", atomically: true, encoding: .utf8)
-        let result = try box.run(["prelabel", sequence, "--out", box.out, "--format", "openlabel,sustechpoints,kitti-raw,sly-pointcloud"])
+        let result = try box.run(["prelabel", sequence, "--out", box.out, "--to", "openlabel,sustechpoints,kitti-raw,sly-pointcloud"])
         #expect(result.status == 0, "\(result.stderr)")
         let escaped = PathComponent.escaped(escapingNames[1])
         #expect(box.names(in: box.out + "/sly_pointcloud/ds0/ann") == [escaped + ".pcd.json"])
@@ -195,7 +195,7 @@ struct HostileInputTests {
         #expect(box.names(in: box.out + "/preview").contains(escaped + "-" + PathComponent.escaped("../../../../../outside/CAM") + ".png"))
         #expect(box.names(in: box.out + "/sustechpoints").contains(escaped + ".json"))
         // A rig of six cameras cannot go into one-camera CVAT: refused before anything is written.
-        let cvat = try box.run(["prelabel", sequence, "--out", box.out + "/cvat", "--format", "coco,cvat"])
+        let cvat = try box.run(["prelabel", sequence, "--out", box.out + "/cvat", "--to", "coco,cvat"])
         #expect(cvat.status == 1 && cvat.stderr.contains("cvat holds the boxes of one camera"), "\(cvat.stderr)")
         #expect(!box.names(in: box.out + "/cvat").contains("coco.json"))
     }
@@ -264,13 +264,13 @@ struct HostileInputTests {
         try FileManager.default.copyItem(atPath: SharedData.sampleData + "/sequence", toPath: sequence)
         try FileManager.default.removeItem(atPath: sequence + "/image_02")
         // Calibrated but without images, camera 2 has KITTI's image size: the KITTI formats are written.
-        let calibrated = try box.run(["prelabel", sequence, "--out", box.out + "/calibrated", "--format", "kitti-tracking", "--no-previews"])
+        let calibrated = try box.run(["prelabel", sequence, "--out", box.out + "/calibrated", "--to", "kitti-tracking", "--no-previews"])
         #expect(calibrated.status == 0, "\(calibrated.stderr)")
         #expect(box.names(in: box.out + "/calibrated").contains("kitti_tracking.txt"))
         // Without the calibration there is no camera 2.
         for file in ["calib_cam_to_cam.txt", "calib_velo_to_cam.txt", "calib_imu_to_velo.txt"] { try FileManager.default.removeItem(atPath: sequence + "/" + file) }
         for format in ["kitti-tracking", "kitti"] {
-            let result = try box.run(["prelabel", sequence, "--out", box.out + "/o", "--format", format, "--no-previews"])
+            let result = try box.run(["prelabel", sequence, "--out", box.out + "/o", "--to", format, "--no-previews"])
             #expect(result.status == 1, "\(result.stdout)")
             #expect(result.stderr.contains("KITTI output needs a KITTI calibration"), "\(result.stderr)")
             #expect(!result.stdout.contains("boxes"))

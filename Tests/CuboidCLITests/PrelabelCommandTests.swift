@@ -15,12 +15,12 @@ struct PrelabelCommandTests {
         let root = try scratchFolder("prelabel")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let clean = root + "/clean", killed = root + "/killed"
-        let reference = try runCuboid(["prelabel", sequence, "--out", clean, "--format", "openlabel,kitti"])
+        let reference = try runCuboid(["prelabel", sequence, "--out", clean, "--to", "openlabel,kitti"])
         #expect(reference.status == 0, "\(reference.stderr)")
 
         let process = Process()
         process.executableURL = BuiltProducts.cuboid
-        process.arguments = ["prelabel", sequence, "--out", killed, "--format", "openlabel,kitti"]
+        process.arguments = ["prelabel", sequence, "--out", killed, "--to", "openlabel,kitti"]
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         // Kill as soon as the first frame's detections are cached (mid-run: previews are still to come).
@@ -31,7 +31,7 @@ struct PrelabelCommandTests {
         }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        let resumed = try runCuboid(["prelabel", sequence, "--out", killed, "--format", "openlabel,kitti"])
+        let resumed = try runCuboid(["prelabel", sequence, "--out", killed, "--to", "openlabel,kitti"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(resumed.stdout.contains("from the cache"))
         let a = try filesBelow(clean), b = try filesBelow(killed)
@@ -115,13 +115,13 @@ struct PrelabelCommandTests {
         #expect(first.status == 0, "\(first.stderr)")
         let before = try filesBelow(out)
 
-        let full = try runCuboid(["prelabel", sequence, "--out", out, "--format", "openlabel,kitti-tracking"])
+        let full = try runCuboid(["prelabel", sequence, "--out", out, "--to", "openlabel,kitti-tracking"])
         #expect(full.status == 1)
         #expect(full.stderr.contains(out + "/") && full.stderr.contains("No space left on device"), "\(full.stderr)")
         try expectIntact(before, in: out)
 
         try disk.remount(readOnly: true)
-        let readOnly = try runCuboid(["prelabel", sequence, "--out", out, "--format", "openlabel,kitti-tracking"])
+        let readOnly = try runCuboid(["prelabel", sequence, "--out", out, "--to", "openlabel,kitti-tracking"])
         #expect(readOnly.status == 1)
         #expect(readOnly.stderr.contains(out) && readOnly.stderr.contains("Read-only file system"), "\(readOnly.stderr)")
         try expectIntact(before, in: out)

@@ -1,0 +1,30 @@
+import ArgumentParser
+import Cuboid
+import Foundation
+
+// One flag vocabulary across subcommands: the format of the main input is `--from`, of another input
+// `--NAME-format` (`--gold-format`, `--labels-format`, `--detections-format`), of an output `--to`;
+// an input's format defaults to what its content says (`LabelFormat.detect`), an output's to
+// OpenLABEL; an output path is `--out` / `-o`.
+
+/// Refuses an option given under both its spelling and its earlier one, and warns when only the
+/// earlier one is given (it is still read: scripts written for it keep working).
+func checkRenamed(_ newValue: Any?, _ newName: String, earlier oldValue: Any?, _ oldName: String) throws {
+    guard oldValue != nil else { return }
+    if newValue != nil { throw ValidationError("give \(newName) only (\(oldName) is its earlier spelling)") }
+    printWarning("\(oldName) is deprecated here; use \(newName) (same values)")
+}
+
+/// The format to read the labels at `path` in: `given`, else detected from the file or folder.
+func labelInputFormat(_ path: String, given: LabelFormat?, option: String) throws -> LabelFormat {
+    if let given { return given }
+    guard let detected = LabelFormat.detect(path) else {
+        throw ValidationError("cannot tell the format of \(path) from its content: give \(option) (\(LabelFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
+    }
+    return detected
+}
+
+/// `warning: MESSAGE` on standard error.
+func printWarning(_ message: String) {
+    FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+}
