@@ -1,6 +1,6 @@
 public import CuboidDatasets
 public import CuboidFormats
-public import Foundation
+import Foundation
 
 /// The figures `cuboid prelabel --score` prints and writes to `OUT/score.json`: per class, the gold
 /// count, recall and precision at each BEV IoU threshold and, when both sides carry track ids, the
@@ -139,6 +139,9 @@ public enum SequenceScoring {
     public static let thresholds = [0.5, 0.7]
     /// The classes scored.
     public static let classes = ["Car", "Pedestrian", "Cyclist"]
+    /// The overlap KITTI's benchmark asks of each class (the devkit's minimum overlaps: 0.7 for cars,
+    /// 0.5 for people): the threshold a one-line summary reports.
+    public static let benchmarkThresholds: [String: Double] = ["Car": 0.7, "Pedestrian": 0.5, "Cyclist": 0.5]
 
     /// The QA configuration of one threshold, KITTI's evaluation rules: BEV IoU `threshold` for every
     /// class; gold counted within 40 m (horizontal range) holding at least 10 lidar returns, the rest

@@ -102,5 +102,12 @@ struct CLITests {
         #expect(result.stdout.contains("decoded 4 files, 0 failed"))
         #expect(result.stdout.contains("gold check: 3 frames"))
         #expect(result.stdout.contains("0 mismatches"))
+        // The scoring rules are stated, each class at KITTI's threshold, a class without gold says so.
+        #expect(result.stdout.contains("gold within 40 m holding at least 10 returns"))
+        #expect(result.stdout.contains("Car: 46 gold; IoU 0.7 recall"))
+        #expect(!result.stdout.contains("Car: 46 gold; IoU 0.5"))
+        #expect(result.stdout.contains("Pedestrian: 23 gold; IoU 0.5 recall"))
+        #expect(result.stdout.contains("Cyclist: 0 gold; IoU 0.5 no gold"))
+        #expect(result.stdout.hasSuffix("demo: all checks passed\n"))
     }
 }
