@@ -48,14 +48,38 @@ struct CuboidCommand: ParsableCommand {
         subcommands: [Demo.self, Prelabel.self, Interpolate.self, Odometry.self, QA.self, Synth.self, Inspect.self, Convert.self, Labels.self, Project.self, IoUCommand.self, AssignCommand.self, Bench.self])
 }
 
-/// Logging to standard error, set up once per process.
+/// Every diagnostic that is not a command's own output (errors, warnings, notes), on standard error,
+/// set up once per process.
 enum Log {
     static let shared: Logger = {
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        LoggingSystem.bootstrap { _ in DiagnosticLogHandler() }
         var logger = Logger(label: "cuboid")
         logger.logLevel = .info
         return logger
     }()
+}
+
+/// Writes a log message as one compiler-style line on standard error: `error: MESSAGE`,
+/// `warning: MESSAGE`, `note: MESSAGE` (notice and info), no time stamp or label, so a diagnostic
+/// reads the same whichever part of the tool raised it.
+struct DiagnosticLogHandler: LogHandler {
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .info
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let prefix = switch event.level {
+        case .critical, .error: "error"
+        case .warning: "warning"
+        case .notice, .info: "note"
+        case .debug, .trace: "debug"
+        }
+        FileHandle.standardError.write(Data("\(prefix): \(event.message)\n".utf8))
+    }
 }
 
 #if canImport(Glibc)

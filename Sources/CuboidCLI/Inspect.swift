@@ -62,7 +62,7 @@ extension PointCloudFormat: ExpressibleByArgument {}
 
 /// Prints `error: MESSAGE` on standard error, naming the path.
 func reportError(_ error: any Error, path: String) {
-    FileHandle.standardError.write(Data("error: \(describe(error, path: path))\n".utf8))
+    printError(describe(error, path: path))
 }
 
 /// The message for an error, naming the path when the error does not already.

@@ -110,8 +110,7 @@ struct IoUCommand: ParsableCommand {
             }
         case .aligned:
             guard tables.a.count == tables.b.count else {
-                FileHandle.standardError.write(Data(
-                    "error: --aligned needs as many boxes in \(self.tables.tableA) (\(tables.a.count)) as in \(self.tables.tableB) (\(tables.b.count))\n".utf8))
+                printError("--aligned needs as many boxes in \(self.tables.tableA) (\(tables.a.count)) as in \(self.tables.tableB) (\(tables.b.count))")
                 throw ExitCode(1)
             }
             for value in tables.aligned(threads: threads) {

@@ -123,7 +123,7 @@ struct LabelsConvert: ParsableCommand {
             if let reference { context.reference = try LabelStore.read(reference, format: referenceFormat ?? from, context: context) }
             let set = try LabelStore.read(input, format: from, context: context)
             let losses = try LabelStore.write(set, to: output, format: to, context: context)
-            for line in losses { FileHandle.standardError.write(Data("\(output): \(line)\n".utf8)) }
+            for line in losses { Log.shared.warning("\(output): \(line)") }
             FileHandle.standardError.write(Data("\(input) (\(from.rawValue)) -> \(output) (\(to.rawValue)): \(set.frames.count) frames, \(set.objectCount) objects\n".utf8))
         } catch let error as ValidationError {
             throw error

@@ -97,7 +97,7 @@ struct Odometry: ParsableCommand {
             } else {
                 for line in report.lines { print(line) }
             }
-            for note in run.notes { FileHandle.standardError.write(Data("\(sequence): \(note)\n".utf8)) }
+            for note in run.notes { Log.shared.notice("\(sequence): \(note)") }
             if let out { print("wrote \(out)") }
         } catch let exit as ExitCode {
             throw exit

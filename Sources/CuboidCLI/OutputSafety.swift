@@ -45,5 +45,5 @@ func holdOutputFolder(_ folder: String) throws -> OutputLock {
 
 /// `error: MESSAGE` on standard error.
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    Log.shared.error("\(message)")
 }

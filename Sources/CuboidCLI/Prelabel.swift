@@ -163,7 +163,7 @@ struct Prelabel: ParsableCommand {
         line += summary.tracked ? "tracks" : "untracked detections (no ego poses)"
         print(line + " -> \(output)")
         print("  " + posed.line)
-        for note in summary.notes { FileHandle.standardError.write(Data("\(output): \(note)\n".utf8)) }
+        for note in summary.notes { Log.shared.warning("\(output): \(note)") }
         if summary.redetectedFrames > 0 {
             let reasons = summary.redetectionReasons.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }
             let frames = summary.redetectedFrames == 1 ? "1 frame" : "\(summary.redetectedFrames) frames"

@@ -26,5 +26,5 @@ func labelInputFormat(_ path: String, given: LabelFormat?, option: String) throw
 
 /// `warning: MESSAGE` on standard error.
 func printWarning(_ message: String) {
-    FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+    Log.shared.warning("\(message)")
 }

@@ -1,4 +1,4 @@
-public import CuboidGeometry
+import CuboidGeometry
 import CuboidIO
 import Foundation
 #if canImport(FoundationXML)

@@ -1,4 +1,4 @@
-public import CuboidGeometry
+import CuboidGeometry
 import CuboidIO
 
 /// Datumaro's JSON format for point clouds (`annotations/default.json`), the form CVAT's

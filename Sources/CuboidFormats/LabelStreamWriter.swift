@@ -1,5 +1,5 @@
 public import CuboidGeometry
-public import CuboidIO
+import CuboidIO
 import Foundation
 
 /// Writes labels frame by frame, for sequences too long to hold in memory.

@@ -1,4 +1,4 @@
-public import CuboidGeometry
+import CuboidGeometry
 import CuboidIO
 
 /// nuScenes: the devkit's detection results JSON, and mmdetection3d's info files (`.pkl` turned

@@ -1,4 +1,4 @@
-public import CuboidGeometry
+import CuboidGeometry
 import CuboidIO
 
 /// ASAM OpenLABEL 1.0 JSON: Cuboid's default interchange format.

@@ -1,7 +1,7 @@
 import CuboidFormats
-public import CuboidGeometry
+import CuboidGeometry
 import CuboidKernels
-public import CuboidPointClouds
+import CuboidPointClouds
 import Foundation
 
 /// Settings of the gold check: for each finding, how well the gold box and the tasker's box explain
