@@ -203,6 +203,14 @@ enum SequenceReport {
         if !sequence.frames.isEmpty {
             report["cameras"] = try sequence.cameras(at: 0).map { ["name": $0.name, "width": $0.intrinsics.width, "height": $0.intrinsics.height] as [String: Any] }
         }
+        let times = sequence.frames.compactMap(\.timestamp)
+        if times.count == sequence.count, let first = times.first, let last = times.last { report["time_span_seconds"] = last - first }
+        report["gaps"] = sequence.gaps().map { gap -> [String: Any] in
+            var entry: [String: Any] = ["after": sequence.frames[gap.after].name, "before": sequence.frames[gap.after + 1].name]
+            if let seconds = gap.seconds { entry["seconds"] = seconds }
+            if let missing = gap.missingFrames { entry["missing_frames"] = missing }
+            return entry
+        }
         if let region = sequence.labelledRegionCamera { report["labelled_region_camera"] = region }
         let gold = try sequence.labelSet()
         let objects = gold.frames.flatMap(\.objects)
@@ -219,6 +227,13 @@ enum SequenceReport {
         lines.append("  frames: \(report["frames"]!)\(names), sensor \(report["sensor"]!)")
         let cameras = (report["cameras"] as? [[String: Any]] ?? []).map { "\($0["name"]!) \($0["width"]!) x \($0["height"]!)" }
         lines.append("  cameras: " + (cameras.isEmpty ? "none" : cameras.joined(separator: ", ")) + "; frames with images: \(report["image_frames"]!)")
+        if let span = report["time_span_seconds"] as? Double { lines.append(String(format: "  time span: %.3f s", span)) }
+        let gaps = report["gaps"] as? [[String: Any]] ?? []
+        let shown = gaps.prefix(5).map { gap in
+            "\(gap["after"]!) -> \(gap["before"]!)" + ((gap["seconds"] as? Double).map { String(format: " %.3f s", $0) } ?? "")
+                + ((gap["missing_frames"] as? Int).map { ", \($0) frames missing" } ?? "")
+        }
+        lines.append("  gaps: " + (gaps.isEmpty ? "none" : "\(gaps.count): " + shown.joined(separator: "; ") + (gaps.count > 5 ? "; ..." : "")))
         lines.append("  ego poses: \(report["posed_frames"]!) of \(report["frames"]!) frames")
         if let region = report["labelled_region_camera"] { lines.append("  labelled region: \(region)'s view") }
         lines.append("  gold: \(report["gold_objects"]!) objects, \(report["gold_dontcare"]!) DontCare regions, \(report["gold_tracks"]!) tracks")

@@ -111,6 +111,17 @@ private enum NamedFiles: Sendable, Hashable {
     }
 }
 
+/// A place where a recording skips (``SensorSequence/gaps(factor:)``).
+public struct SequenceGap: Sendable, Hashable {
+    /// Index of the frame before the gap.
+    public var after: Int
+    /// Time from that frame to the next, seconds, when the frames carry timestamps (zero or
+    /// negative: time stands still or runs back).
+    public var seconds: Double?
+    /// Frames the gap stands for (by the median step, or by the frame numbers), when known.
+    public var missingFrames: Int?
+}
+
 /// A sequence of sensor frames from a dataset folder: per frame a timestamp, point clouds, camera
 /// images, the calibration and the ego pose when known.
 ///
@@ -182,6 +193,29 @@ public struct SensorSequence: Sendable {
         let numbers = frames.compactMap { Int($0.name) }
         guard numbers.count == frames.count else { return false }
         return zip(numbers, numbers.dropFirst()).allSatisfy { $1 == $0 + 1 }
+    }
+
+    /// Where the recording skips: between frame `after` and the next, by timestamps when every frame
+    /// has one (a gap longer than `factor` times the median step), else by frame names that are whole
+    /// numbers (a step other than one). Frames that have neither, and layouts whose frames are separate
+    /// scenes, give no gaps.
+    /// - Parameter factor: How many median steps make a gap; 1.5 by default (one lost sweep is 2).
+    public func gaps(factor: Double = 1.5) -> [SequenceGap] {
+        // Frames of separate scenes (KITTI object) have no order to skip in.
+        guard frames.count >= 2, layout.framesAreOneDrive else { return [] }
+        let times = frames.compactMap(\.timestamp)
+        if times.count == frames.count {
+            let steps = zip(times, times.dropFirst()).map { $1 - $0 }
+            let median = steps.sorted()[steps.count / 2]
+            return steps.enumerated().compactMap { index, step in
+                step > factor * median || step <= 0 ? SequenceGap(after: index, seconds: step, missingFrames: median > 0 ? max(Int((step / median).rounded()) - 1, 0) : nil) : nil
+            }
+        }
+        let numbers = frames.compactMap { Int($0.name) }
+        guard numbers.count == frames.count else { return [] }
+        return zip(numbers, numbers.dropFirst()).enumerated().compactMap { index, pair in
+            pair.1 == pair.0 + 1 ? nil : SequenceGap(after: index, seconds: nil, missingFrames: max(pair.1 - pair.0 - 1, 0))
+        }
     }
 
     /// The same sequence with other world-from-lidar poses (one per frame, nil for none): poses
