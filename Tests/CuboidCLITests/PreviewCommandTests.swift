@@ -24,10 +24,10 @@ struct PreviewCommandTests {
         #expect(lines.count > 1)
         var cameraPreviews = 0
         for line in lines.dropFirst() {
-            // The reasons are the one quoted field; the six columns after them have no commas.
+            // The reasons are the one quoted field; after it: an empty field, then x, y, z, preview, camera_preview.
             let tail = line.split(separator: "\"", omittingEmptySubsequences: false).last!.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            #expect(tail.count == 7, "\(line)")
-            guard tail.count == 7 else { continue }
+            #expect(tail.count == 6, "\(line)")
+            guard tail.count == 6 else { continue }
             let position = tail[1...3].compactMap(Double.init)
             #expect(position.count == 3 && position.allSatisfy { abs($0) < 200 }, "\(line)")
             let frame = line.split(separator: ",")[1]

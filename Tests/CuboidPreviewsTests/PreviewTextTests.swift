@@ -108,7 +108,7 @@ struct SplitMix {
                                                              caption: caption, annotated: true)
         #expect(canvas.width == 800 && canvas.height == 800)
         for word in words {
-            #expect(readText(canvas, x: word.x, y: word.y, scale: word.scale, count: word.text.count, ink: word.color) == word.text)
+            #expect(readText(canvas, x: word.x, y: word.y, scale: word.scale, count: word.text.count, ink: word.color) == word.text.uppercased())
         }
         let texts = words.map(\.text)
         #expect(texts.contains(caption) && texts.contains("10 M") && texts.contains("CAR") && texts.contains("CYCLIST"))
@@ -134,7 +134,7 @@ struct SplitMix {
         #expect(PreviewRenderer.lineWidth(forWidth: width) == lineWidth && PreviewRenderer.textScale(forWidth: width) == scale)
         for word in words {
             #expect(word.scale == scale)
-            #expect(readText(canvas, x: word.x, y: word.y, scale: word.scale, count: word.text.count, ink: word.color) == word.text)
+            #expect(readText(canvas, x: word.x, y: word.y, scale: word.scale, count: word.text.count, ink: word.color) == word.text.uppercased())
         }
         // Boxes in front of the camera are labelled, the one behind is not.
         #expect(words.map(\.text).filter { $0.hasPrefix("CAR 12") || $0.hasPrefix("PEDESTRIAN 7") }.count == 2)
