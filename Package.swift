@@ -116,6 +116,7 @@ let package = Package(
                            .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CuboidOdometryTests", dependencies: ["CuboidOdometry", "CuboidSynthesis", "CuboidDatasets", "CuboidFormats", "CuboidPointClouds", "CuboidTestSupport"]),
         .testTarget(name: "CuboidImagesTests", dependencies: ["CuboidImages", "CuboidTestSupport"]),
+        .testTarget(name: "CuboidPreviewsTests", dependencies: ["CuboidPreviews", "CuboidFormats", "CuboidGeometry", "CuboidImages", "CuboidPointClouds"]),
         .testTarget(name: "CuboidPointCloudsTests", dependencies: ["CuboidPointClouds", "CuboidTestSupport"]),
         .testTarget(name: "CuboidCLITests", dependencies: ["CuboidCLI", "CuboidTestSupport"]),
     ],

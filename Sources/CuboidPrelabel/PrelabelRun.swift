@@ -257,6 +257,9 @@ public enum PrelabelRunner {
         if options.previews { try manager.createDirectory(atPath: output + "/preview", withIntermediateDirectories: true) }
         // The pictures of this run, to remove any other (of frames an earlier run in this folder had).
         let pictures = PictureNames()
+        // Contact-sheet tiles of the frames the sheet shows, drawn with the previews.
+        let sheetFrames = Set(ContactSheet.frameIndices(count: sequence.count))
+        let tiles = SheetTiles()
         // Previews are drawn on `threads` other threads and written (with their fsync) on others again,
         // while the main thread goes on with the labels; every frame's pictures are its own files.
         let previewWrites = BackgroundWork(label: "preview-writes", limit: 8)
@@ -289,6 +292,7 @@ public enum PrelabelRunner {
                     untrackedIDs += detections.count
                 }
                 var objects: [LabeledObject] = []
+                let imageFiles = frame.images
                 for entry in entries {
                     let detection = entry.box.detection.map { detections[$0] }
                     let score = detection.map { summary.tracked ? 0.5 * ($0.score + entry.score) : $0.score } ?? 0.8 * entry.score
@@ -303,8 +307,10 @@ public enum PrelabelRunner {
                         }
                     }
                     objects.append(object)
+                    // The camera preview to open: the first camera that sees the box and has an image.
+                    let view = cameras.first { object.boxes[$0.name] != nil && imageFiles[$0.name] != nil }?.name
                     try queue.add(ReviewItem(frame: index, trackID: entry.id, category: entry.category, headingKnown: entry.headingKnown,
-                                             trackLength: entry.length, object: object, detection: detection, codes: &queue.codes))
+                                             trackLength: entry.length, object: object, detection: detection, camera: view, codes: &queue.codes))
                 }
                 var labeled = LabeledFrame(name: frame.name, timestamp: frame.timestamp, egoPose: frame.egoPose, objects: objects)
                 // A frame of an OpenLABEL detections file keeps its number and its frame-level data.
@@ -322,7 +328,8 @@ public enum PrelabelRunner {
                     let sweepKey = cached.key.sweep, shown = labeled
                     try drawing.submit {
                         try writePreviews(shown, index: index, cameras: cameras, sequence: sequence, folder: output + "/preview",
-                                          cache: cache, sweepKey: sweepKey, writes: previewWrites, pictures: pictures)
+                                          cache: cache, sweepKey: sweepKey, writes: previewWrites, pictures: pictures,
+                                          tiles: sheetFrames.contains(index) ? tiles : nil)
                     }
                 }
                 progress("write", index + 1, sequence.count)
@@ -331,13 +338,22 @@ public enum PrelabelRunner {
         let finishStart = DispatchTime.now().uptimeNanoseconds
         for writer in writers { try writer.finish() }
         summary.notes += writers.flatMap(\.notes)
-        try queue.write(to: output + "/review_queue.csv", frameNames: sequence.frames.map(\.name))
+        try queue.write(to: output + "/review_queue.csv", frameNames: sequence.frames.map(\.name), previews: options.previews)
         summary.runTimings.labels += seconds(since: finishStart)
         let previewWait = DispatchTime.now().uptimeNanoseconds
         try drawing.wait()
+        let sheetStart = DispatchTime.now().uptimeNanoseconds
+        let sheetTiles = tiles.sorted
+        if options.previews && !sheetTiles.isEmpty {
+            let title = "\(sequence.name): \(sheetTiles.count) of \(sequence.count) frames, \(Int(2 * ContactSheet.tileRange)) m across"
+            let sheet = try ImageCodec.encodePNG(ContactSheet.render(tiles: sheetTiles, title: title), compressionLevel: 3)
+            try previewWrites.submit { try FileBytes.writeAtomically(sheet, to: output + "/preview/" + contactSheetName) }
+            pictures.insert([contactSheetName])
+        }
+        let sheetSeconds = seconds(since: sheetStart)
         try previewWrites.wait()
-        summary.runTimings.waiting += seconds(since: previewWait)
-        summary.runTimings.previews = drawing.taskSeconds + previewWrites.taskSeconds
+        summary.runTimings.waiting += seconds(since: previewWait) - sheetSeconds
+        summary.runTimings.previews = drawing.taskSeconds + previewWrites.taskSeconds + sheetSeconds
         // An earlier run in this folder may have had other frames (another sequence), or drawn
         // pictures this run does not (with --no-previews they would not match the labels).
         let frameNames = sequence.frames.map(\.name)
@@ -359,6 +375,9 @@ public enum PrelabelRunner {
         if removingEmptyFolder, (try? manager.contentsOfDirectory(atPath: folder))?.isEmpty == true { try manager.removeItem(atPath: folder) }
     }
 
+    /// The contact sheet's file name in the preview folder (no frame's preview has it: those end `-bev.png` or `-CAMERA.png`).
+    static let contactSheetName = "contact_sheet.png"
+
     /// A preview's file name: `FRAME-bev.png`, or `FRAME-CAMERA.png` for a camera, each name escaped
     /// as one path component.
     static func previewName(_ frame: String, camera: String? = nil) -> String {
@@ -378,27 +397,40 @@ public enum PrelabelRunner {
     /// hands the frame's files to `writes`, which writes the pictures and then the stamp.
     /// - Parameter sweepKey: The sweep's identity from the detection cache (`unused`: read it here).
     /// - Parameter pictures: Receives the pictures' file names.
+    /// - Parameter tiles: Receives the frame's contact-sheet tile (drawn even when the previews are kept), or nil.
     private static func writePreviews(_ frame: LabeledFrame, index: Int, cameras: [Camera], sequence: SensorSequence, folder: String,
-                                      cache: String, sweepKey: String, writes: BackgroundWork, pictures: PictureNames) throws {
+                                      cache: String, sweepKey: String, writes: BackgroundWork, pictures: PictureNames, tiles: SheetTiles?) throws {
         let manager = FileManager.default
         let images = cameras.map { camera in sequence.frames[index].images[camera.name].flatMap { try? FileBytes.read($0) } }
         let sweep = sweepKey == "unused" ? try readSweep(sequence, at: index).key : sweepKey
         let stamp = PreviewInputs.stamp(frame, sweep: sweep, cameras: cameras, images: images)
         let names = [previewName(frame.name)] + zip(cameras, images).compactMap { $1 == nil ? nil : previewName(frame.name, camera: $0.name) }
         let stampPath = PathComponent.file(in: cache, name: frame.name, suffix: ".preview.json")
+        var loaded: PointCloud?
+        func cloud() throws -> PointCloud {
+            if let loaded { return loaded }
+            loaded = try sequence.pointCloud(at: index)
+            return loaded!
+        }
+        if let tiles {
+            tiles.add(index, name: frame.name, image: PreviewRenderer.birdsEye(cloud: try cloud(), predictions: frame.objects, range: ContactSheet.tileRange,
+                                                                                pixelsPerMetre: ContactSheet.tilePixelsPerMetre, annotated: false))
+        }
         if (try? FileBytes.read(stampPath)) == stamp && names.allSatisfy({ manager.fileExists(atPath: folder + "/" + $0) }) {
             pictures.insert(names)
             return
         }
         if manager.fileExists(atPath: stampPath) { try manager.removeItem(atPath: stampPath) }
         var drawn: [(name: String, bytes: [UInt8])] = []
-        let cloud = try sequence.pointCloud(at: index)
-        drawn.append((names[0], try ImageCodec.encodePNG(PreviewRenderer.birdsEye(cloud: cloud, predictions: frame.objects), compressionLevel: 3)))
+        let caption = PreviewRenderer.caption(frame: frame.name, time: frame.timestamp)
+        drawn.append((names[0], try ImageCodec.encodePNG(PreviewRenderer.birdsEye(cloud: try cloud(), predictions: frame.objects, caption: caption),
+                                                         compressionLevel: 3)))
         for (camera, bytes) in zip(cameras, images) {
             // Decoded from the bytes read for the stamp above, not read a second time.
             guard let bytes, let image = try? ImageCodec.decode(bytes) else { continue }
             drawn.append((previewName(frame.name, camera: camera.name),
-                          try ImageCodec.encodePNG(PreviewRenderer.camera(image: image, camera: camera, predictions: frame.objects), compressionLevel: 3)))
+                          try ImageCodec.encodePNG(PreviewRenderer.camera(image: image, camera: camera, predictions: frame.objects,
+                                                                          caption: caption + " " + camera.name), compressionLevel: 3)))
         }
         let complete = drawn.map(\.name) == names, files = drawn
         try writes.submit {
@@ -510,6 +542,15 @@ final class PictureNames: @unchecked Sendable {
     var names: Set<String> { lock.withLock { set } }
 }
 
+/// The contact-sheet tiles drawn so far, by frame index, gathered from the drawing threads.
+final class SheetTiles: @unchecked Sendable {
+    private let lock = NSLock()
+    private var tiles: [Int: (name: String, image: Image)] = [:]
+    func add(_ index: Int, name: String, image: Image) { lock.withLock { tiles[index] = (name, image) } }
+    /// The tiles in frame order.
+    var sorted: [(name: String, image: Image)] { lock.withLock { tiles.sorted { $0.key < $1.key }.map(\.value) } }
+}
+
 /// What a preview picture shows, as the stamp that lets a later run keep it: the tool version,
 /// the sweep's identity, each camera (calibration, and the digest of its image's bytes or none), and
 /// every field of every label drawn, numbers exact.
@@ -518,6 +559,8 @@ enum PreviewInputs {
         var digest = Digest64()
         digest.combine(CuboidVersion.build)
         digest.combine(sweep)
+        // The caption: the frame's name and time.
+        digest.combine("\(frame.name) \(frame.timestamp.map { "\($0)" } ?? "-")")
         for (camera, image) in zip(cameras, images) {
             digest.combine(String(reflecting: camera))
             digest.combine(image.map { Digest64($0).hex } ?? "no image")

@@ -23,7 +23,12 @@ private struct RecordReader {
     }
 }
 
-/// Small integers for class names, so spooled records have a fixed size.
+/// A CSV field: quoted (quotes doubled) when it holds a comma, a quote or a line break.
+func csvField(_ text: String) -> String {
+    text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+}
+
+/// Small integers for class (and camera) names, so spooled records have a fixed size.
 struct CategoryCodes {
     private(set) var names: [String] = []
     private var codes: [String: Int] = [:]
@@ -128,12 +133,20 @@ struct ReviewItem {
     /// Frames of the track when tracked.
     var trackLength: Int?
     var headingUnknown: Bool
+    /// The box's centre, lidar (sensor) frame, metres.
+    var position: SIMD3<Double>
+    /// The camera whose preview shows the box (its name's code), when one does.
+    var camera: Int?
 
-    static let recordSize = 48
+    static let recordSize = 72
 
-    /// - Parameters: `trackLength` nil when frames are not tracked.
-    init(frame: Int, trackID: Int, category: String, headingKnown: Bool, trackLength: Int?, object: LabeledObject, detection: Detection?, codes: inout CategoryCodes) {
+    /// - Parameters: `trackLength` nil when frames are not tracked; `camera` the camera whose preview
+    ///   shows the box, nil for none.
+    init(frame: Int, trackID: Int, category: String, headingKnown: Bool, trackLength: Int?, object: LabeledObject, detection: Detection?,
+         camera: String? = nil, codes: inout CategoryCodes) {
         self.frame = frame
+        position = object.cuboid.map { SIMD3($0.x, $0.y, $0.z) } ?? SIMD3(repeating: .nan)
+        self.camera = camera.map { codes.code($0) }
         self.trackID = trackID
         self.category = codes.code(category)
         score = object.score ?? 0
@@ -154,6 +167,7 @@ struct ReviewItem {
     private init(reading reader: inout RecordReader) {
         doubt = reader.double()
         score = reader.double()
+        position = SIMD3(reader.double(), reader.double(), reader.double())
         frame = reader.int32()
         trackID = reader.int32()
         category = reader.int32()
@@ -164,13 +178,15 @@ struct ReviewItem {
         let flags = reader.int32()
         detected = flags & 1 != 0
         headingUnknown = flags & 2 != 0
-        _ = reader.int32()
+        let camera = reader.int32()
+        self.camera = camera < 0 ? nil : camera
     }
 
     fileprivate func encode(into record: inout RecordWriter) {
         record.double(doubt)
         record.double(score)
-        for value in [frame, trackID, category, detectedAs ?? -1, pointCount ?? -1, trackLength ?? -1, (detected ? 1 : 0) | (headingUnknown ? 2 : 0), 0] {
+        for k in 0..<3 { record.double(position[k]) }
+        for value in [frame, trackID, category, detectedAs ?? -1, pointCount ?? -1, trackLength ?? -1, (detected ? 1 : 0) | (headingUnknown ? 2 : 0), camera ?? -1] {
             record.int32(value)
         }
     }
@@ -180,14 +196,20 @@ struct ReviewItem {
         return (0..<(bytes.count / recordSize)).map { _ in ReviewItem(reading: &reader) }
     }
 
-    func line(rank: Int, frameNames: [String], codes: CategoryCodes) -> String {
+    /// The CSV line (``ReviewQueue/header``); with `previews`, the bird's-eye preview's path and the
+    /// camera preview's (when the box is in a camera), relative to the output folder.
+    func line(rank: Int, frameNames: [String], codes: CategoryCodes, previews: Bool = true) -> String {
         var reasons: [String] = []
         if !detected { reasons.append("not detected in this frame (box from the smoothed track)") }
         if let pointCount, pointCount > 0 && pointCount < 30 { reasons.append("few points (\(pointCount))") }
         if let trackLength, trackLength < 5 { reasons.append("short track (\(trackLength) frames)") }
         if headingUnknown { reasons.append("heading unknown (front/back)") }
         if let detectedAs { reasons.append("detected as \(codes.names[detectedAs])") }
-        return "\(rank),\(frameNames[frame]),\(trackID),\(codes.names[category]),\(String(format: "%.3f", score)),\(String(format: "%.3f", doubt)),\"\(reasons.joined(separator: "; "))\"\n"
+        let bev = previews ? "preview/" + PrelabelRunner.previewName(frameNames[frame]) : ""
+        let view = previews ? camera.map { "preview/" + PrelabelRunner.previewName(frameNames[frame], camera: codes.names[$0]) } ?? "" : ""
+        let xyz = (0..<3).map { position[$0].isFinite ? String(format: "%.2f", position[$0]) : "" }.joined(separator: ",")
+        return "\(rank),\(frameNames[frame]),\(trackID),\(codes.names[category]),\(String(format: "%.3f", score)),\(String(format: "%.3f", doubt)),\"\(reasons.joined(separator: "; "))\","
+            + "\(xyz),\(csvField(bev)),\(csvField(view))\n"
     }
 }
 
@@ -212,8 +234,12 @@ final class ReviewQueue {
         try items.append(record.bytes)
     }
 
-    /// Writes the CSV atomically.
-    func write(to path: String, frameNames: [String]) throws {
+    /// The CSV's first line. `x,y,z`: the box's centre, lidar frame, metres; `preview`,
+    /// `camera_preview`: picture files relative to the output folder (empty without previews or camera).
+    static let header = "rank,frame,track,category,score,doubt,reasons,x,y,z,preview,camera_preview\n"
+
+    /// Writes the CSV atomically; `previews` says whether the run drew the pictures the rows name.
+    func write(to path: String, frameNames: [String], previews: Bool = true) throws {
         func before(_ a: ReviewItem, _ b: ReviewItem) -> Bool {
             if a.doubt != b.doubt { return a.doubt > b.doubt }
             if a.frame != b.frame { return frameNames[a.frame] < frameNames[b.frame] }
@@ -252,11 +278,11 @@ final class ReviewQueue {
             runs = merged
         }
         let writer = try AtomicFileWriter(path: path)
-        try writer.append("rank,frame,track,category,score,doubt,reasons\n")
+        try writer.append(Self.header)
         var rank = 0
         try Self.merge(runs[...], from: source, before: before) { item in
             rank += 1
-            try writer.append(item.line(rank: rank, frameNames: frameNames, codes: codes))
+            try writer.append(item.line(rank: rank, frameNames: frameNames, codes: codes, previews: previews))
         }
         try writer.commit()
     }

@@ -8,9 +8,14 @@ import Foundation
 /// Pictures a person can check pre-labels with: a bird's-eye view of the sweep with the boxes, and a
 /// camera frame with the boxes projected into it.
 ///
-/// Colours: Car blue, Van cyan, Truck purple, Pedestrian red, Cyclist orange, Misc grey; gold boxes are
-/// drawn in green under the predictions. A short line from each predicted box's centre shows its
-/// heading (the +length direction).
+/// Colours: Car blue, Van cyan, Truck purple, Pedestrian red, Cyclist orange, other classes grey; gold
+/// boxes are drawn in green under the predictions. A short line from each predicted box's centre
+/// shows its heading (the +length direction). Annotated pictures carry words drawn with
+/// ``BitmapFont``: a label by every predicted box (class, track id, score: `CAR 12 0.87`) placed
+/// where it covers no box when there is such a place, a caption (frame name and time) at the top
+/// left, and a legend of the class colours; the bird's-eye view adds a 10 m grid, a labelled scale
+/// bar and the ego vehicle (a yellow triangle pointing forward). Lines and words grow with the
+/// picture (``lineWidth(forWidth:)``, ``textScale(forWidth:)``).
 public enum PreviewRenderer {
     /// A bird's-eye view, x (forward) up the image and y (left) to the left, the sensor at the centre.
     /// - Parameters:
@@ -19,26 +24,82 @@ public enum PreviewRenderer {
     ///   - gold: Reference boxes drawn in green.
     ///   - range: Half the side of the square shown, metres.
     ///   - pixelsPerMetre: Scale.
-    /// - Complexity: O(points + boxes + pixels).
+    ///   - caption: Text for the top-left corner (``caption(frame:time:)``), or nil for none.
+    ///   - annotated: Whether to draw the box labels, caption, legend and scale bar (false: the
+    ///     picture alone, as for contact-sheet tiles, with every 4th return).
+    /// - Complexity: O(points + boxes² + pixels).
     public static func birdsEye(cloud: PointCloud, predictions: [LabeledObject], gold: [LabeledObject] = [],
-                                range: Double = 50, pixelsPerMetre: Double = 8) -> Image {
+                                range: Double = 50, pixelsPerMetre: Double = 8, caption: String? = nil, annotated: Bool = true) -> Image {
+        birdsEyeCanvas(cloud: cloud, predictions: predictions, gold: gold, range: range, pixelsPerMetre: pixelsPerMetre,
+                       caption: caption, annotated: annotated).canvas.image
+    }
+
+    /// ``birdsEye(cloud:predictions:gold:range:pixelsPerMetre:caption:annotated:)`` and the words drawn on it.
+    static func birdsEyeCanvas(cloud: PointCloud, predictions: [LabeledObject], gold: [LabeledObject], range: Double,
+                               pixelsPerMetre: Double, caption: String?, annotated: Bool) -> (canvas: Canvas, words: [PlacedText]) {
         precondition(range > 0 && pixelsPerMetre > 0, "range and scale must be > 0")
         let side = Int(2 * range * pixelsPerMetre)
         var canvas = Canvas(width: side, height: side, fill: (16, 16, 20))
+        canvas.lineWidth = side >= 400 ? lineWidth(forWidth: side) : 1
         func pixel(_ x: Double, _ y: Double) -> SIMD2<Double> {
             SIMD2((range - y) * pixelsPerMetre, (range - x) * pixelsPerMetre)
         }
-        plotReturns(cloud, in: &canvas, pixel: pixel)
-        drawRangeRings(from: 10, to: range, stepsPerMetre: 8, in: &canvas, pixel: pixel)
+        // The 10 m grid, lines through the sensor first.
+        let gridColor: (UInt8, UInt8, UInt8) = (40, 40, 50)
+        var metres = 0.0
+        while metres <= range {
+            for offset in metres == 0 ? [0.0] : [metres, -metres] {
+                let p = pixel(offset, offset)
+                canvas.fill(x: 0, y: Int(p.y), width: side, height: 1, color: gridColor)
+                canvas.fill(x: Int(p.x), y: 0, width: 1, height: side, color: gridColor)
+            }
+            metres += 10
+        }
+        // An unannotated picture (a contact-sheet tile) is small: every 4th return fills it as well.
+        plotReturns(cloud, in: &canvas, every: annotated ? 1 : 4, pixel: pixel)
         for object in gold { if let box = object.cuboid { outline(box.bev, in: &canvas, color: (40, 220, 90), pixel: pixel) } }
+        var requests: [LabelRequest] = []
         for object in predictions {
             guard let box = object.cuboid else { continue }
             let color = classColor(object.category)
             outline(box.bev, in: &canvas, color: color, pixel: pixel)
             let tip = box.bev.center + box.bev.heading * (box.length / 2)
             canvas.line(pixel(box.x, box.y), pixel(tip.x, tip.y), color)
+            let corners = box.bev.corners.map { pixel($0.x, $0.y) }
+            requests.append(LabelRequest(text: boxLabel(object), color: color,
+                                         box: PixelRect(enclosing: corners).grown(by: canvas.lineWidth)))
         }
-        return canvas.image
+        // The ego vehicle: a triangle 2 m long pointing forward (+x, up), 1.6 m wide, the sensor at its middle.
+        canvas.fillTriangle(pixel(1.2, 0), pixel(-0.8, 0.8), pixel(-0.8, -0.8), color: (255, 220, 0))
+        guard annotated else { return (canvas, []) }
+        let scale = textScale(forWidth: side)
+        var reserved: [PixelRect] = []
+        var words: [PlacedText] = []
+        let margin = 2 * scale
+        var top = margin
+        if let caption {
+            words.append(canvas.label(caption, x: margin, y: top, scale: scale, color: (255, 255, 255)))
+            reserved.append(words.last!.rect)
+            top = words.last!.rect.maxY + 2 * scale
+        }
+        let legend = canvas.legend(legendEntries(gold: !gold.isEmpty), x: margin, y: top, scale: scale)
+        words += legend.words
+        reserved.append(legend.rect)
+        // Scale bar: 10 m, bottom left, its length in words above it.
+        let bar = 10 * pixelsPerMetre, barLeft = Double(margin + 2 * scale), barY = Double(side - margin - 2 * scale)
+        let white: (UInt8, UInt8, UInt8) = (255, 255, 255)
+        let barWords = "10 M"
+        let barTextY = Int(barY) - 3 * scale - BitmapFont.glyphHeight * scale
+        canvas.blend(x: Int(barLeft) - 2 * scale, y: barTextY - 2 * scale, width: Int(bar) + 4 * scale,
+                     height: Int(barY) - barTextY + 5 * scale, color: (0, 0, 0), weight: 0.6)
+        canvas.fill(x: Int(barLeft), y: Int(barY) - scale / 2, width: Int(bar), height: max(2, scale), color: white)
+        canvas.fill(x: Int(barLeft), y: Int(barY) - 2 * scale, width: max(1, scale / 2 + 1), height: 4 * scale, color: white)
+        canvas.fill(x: Int(barLeft + bar) - max(1, scale / 2 + 1), y: Int(barY) - 2 * scale, width: max(1, scale / 2 + 1), height: 4 * scale, color: white)
+        words.append(canvas.label(barWords, x: Int(barLeft), y: barTextY, scale: scale, color: white, background: nil))
+        reserved.append(PixelRect(minX: Int(barLeft) - 2 * scale, minY: barTextY - 2 * scale, maxX: Int(barLeft + bar) + 2 * scale, maxY: Int(barY) + 3 * scale))
+        // Box labels at the first scale that is legible: one step smaller than the caption on small pictures.
+        words += canvas.placeLabels(requests, reserved: reserved, scale: max(1, scale - 1))
+        return (canvas, words)
     }
 
     /// A camera frame with projected cuboids (12 edges, clipped at the near plane).
@@ -46,16 +107,197 @@ public enum PreviewRenderer {
     ///   - image: The frame (grey or colour, 8 or 16 bit).
     ///   - camera: The camera's calibration against the boxes' sensor frame.
     ///   - predictions: Boxes in class colours; gold boxes in green.
-    /// - Complexity: O(pixels + boxes).
-    public static func camera(image: Image, camera: Camera, predictions: [LabeledObject], gold: [LabeledObject] = []) -> Image {
+    ///   - caption: Text for the top-left corner (``caption(frame:time:)``), or nil for none.
+    /// - Complexity: O(pixels + boxes²).
+    public static func camera(image: Image, camera: Camera, predictions: [LabeledObject], gold: [LabeledObject] = [],
+                              caption: String? = nil) -> Image {
+        cameraCanvas(image: image, camera: camera, predictions: predictions, gold: gold, caption: caption).canvas.image
+    }
+
+    /// ``camera(image:camera:predictions:gold:caption:)`` and the words drawn on it.
+    static func cameraCanvas(image: Image, camera: Camera, predictions: [LabeledObject], gold: [LabeledObject],
+                             caption: String?) -> (canvas: Canvas, words: [PlacedText]) {
         var canvas = Canvas(image)
+        canvas.lineWidth = lineWidth(forWidth: image.width)
+        var requests: [LabelRequest] = []
         for (objects, isGold) in [(gold, true), (predictions, false)] {
             for object in objects {
                 guard let box = object.cuboid else { continue }
-                drawProjected(box, camera: camera, in: &canvas, color: isGold ? (40, 220, 90) : classColor(object.category))
+                let color = isGold ? (40, 220, 90) : classColor(object.category)
+                drawProjected(box, camera: camera, in: &canvas, color: color)
+                if !isGold, let shown = projectedBox(box, camera: camera) {
+                    let rect = PixelRect(minX: Int(shown.minX), minY: Int(shown.minY), maxX: Int(shown.maxX.rounded(.up)), maxY: Int(shown.maxY.rounded(.up)))
+                    requests.append(LabelRequest(text: boxLabel(object), color: color, box: rect.grown(by: canvas.lineWidth)))
+                }
             }
         }
-        return canvas.image
+        let scale = textScale(forWidth: image.width), margin = 2 * scale
+        var reserved: [PixelRect] = []
+        var words: [PlacedText] = []
+        if let caption {
+            words.append(canvas.label(caption, x: margin, y: margin, scale: scale, color: (255, 255, 255)))
+            reserved.append(words.last!.rect)
+        }
+        let entries = legendEntries(gold: !gold.isEmpty)
+        let legend = canvas.legend(entries, x: margin, y: image.height - margin - BitmapFont.glyphHeight * scale, scale: scale)
+        words += legend.words
+        reserved.append(legend.rect)
+        words += canvas.placeLabels(requests, reserved: reserved, scale: scale)
+        return (canvas, words)
+    }
+
+    /// The line width for a picture `width` pixels wide: `width / 700` rounded, at least 2 (2 up to
+    /// 1,749 pixels, 3 on a 2048-pixel camera frame).
+    public static func lineWidth(forWidth width: Int) -> Int { max(2, Int((Double(width) / 700).rounded())) }
+
+    /// The text scale (pixels per font pixel) for a picture `width` pixels wide: `width / 700`
+    /// rounded, at least 2 (2 up to 1,749 pixels, 3 on a 2048-pixel camera frame). The bird's-eye
+    /// view's box labels use one less, so they stay beside boxes on 800 pixels.
+    public static func textScale(forWidth width: Int) -> Int { max(2, Int((Double(width) / 700).rounded())) }
+
+    /// A box's label: class in capitals, track id and score with two decimals, those known.
+    public static func boxLabel(_ object: LabeledObject) -> String {
+        var parts = [object.category.uppercased()]
+        if let id = object.trackID { parts.append(id) }
+        if let score = object.score { parts.append(String(format: "%.2f", score)) }
+        return parts.joined(separator: " ")
+    }
+
+    /// A picture's caption: the frame name, and its time when known: UTC date and time for Unix
+    /// times (after 1973), seconds otherwise (`0000000002 2011-09-26T13:02:25.964Z`, `000012 T 1.200 S`).
+    public static func caption(frame: String, time: Double?) -> String {
+        guard let time, time.isFinite else { return frame }
+        if time > 1e8 {
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            return frame + " " + formatter.string(from: Date(timeIntervalSince1970: time))
+        }
+        return frame + " T " + String(format: "%.3f", time) + " S"
+    }
+
+    /// The legend's entries: the five classes with colours, other classes, and gold when drawn.
+    static func legendEntries(gold: Bool) -> [(String, (UInt8, UInt8, UInt8))] {
+        ["Car", "Van", "Truck", "Pedestrian", "Cyclist"].map { ($0.uppercased(), classColor($0)) } + [("OTHER", classColor(""))]
+            + (gold ? [("GOLD", (40, 220, 90))] : [])
+    }
+}
+
+/// A pixel rectangle, `max` exclusive.
+struct PixelRect: Equatable {
+    var minX: Int, minY: Int, maxX: Int, maxY: Int
+
+    init(minX: Int, minY: Int, maxX: Int, maxY: Int) {
+        self.minX = minX
+        self.minY = minY
+        self.maxX = maxX
+        self.maxY = maxY
+    }
+
+    init(enclosing points: [SIMD2<Double>]) {
+        minX = Int(points.map(\.x).min()!.rounded(.down))
+        minY = Int(points.map(\.y).min()!.rounded(.down))
+        maxX = Int(points.map(\.x).max()!.rounded(.up)) + 1
+        maxY = Int(points.map(\.y).max()!.rounded(.up)) + 1
+    }
+
+    func grown(by pixels: Int) -> PixelRect { PixelRect(minX: minX - pixels, minY: minY - pixels, maxX: maxX + pixels, maxY: maxY + pixels) }
+
+    /// Pixels shared with `other`.
+    func overlap(_ other: PixelRect) -> Int {
+        max(0, min(maxX, other.maxX) - max(minX, other.minX)) * max(0, min(maxY, other.maxY) - max(minY, other.minY))
+    }
+}
+
+/// Words drawn on a picture: their text, where the first glyph's top-left pixel is, the scale and
+/// colour, and the rectangle their background covers.
+struct PlacedText {
+    var text: String
+    var x: Int, y: Int
+    var scale: Int
+    var color: (UInt8, UInt8, UInt8)
+    var rect: PixelRect
+}
+
+/// A box label to place: its text and colour, and the box's pixel rectangle.
+struct LabelRequest {
+    var text: String
+    var color: (UInt8, UInt8, UInt8)
+    var box: PixelRect
+}
+
+extension Canvas {
+    /// Draws words on a darkened background (see ``text(_:x:y:scale:color:background:)``) and says where.
+    mutating func label(_ words: String, x: Int, y: Int, scale: Int, color: (UInt8, UInt8, UInt8),
+                        background: (UInt8, UInt8, UInt8)? = (0, 0, 0)) -> PlacedText {
+        text(words, x: x, y: y, scale: scale, color: color, background: background)
+        let size = BitmapFont.size(of: words, scale: scale)
+        return PlacedText(text: words, x: x, y: y, scale: scale, color: color,
+                          rect: PixelRect(minX: x - scale, minY: y - scale, maxX: x + size.width + scale, maxY: y + size.height + scale))
+    }
+
+    /// A one-line legend from (`x`, `y`): a square of each colour and its name.
+    mutating func legend(_ entries: [(String, (UInt8, UInt8, UInt8))], x: Int, y: Int, scale: Int) -> (words: [PlacedText], rect: PixelRect) {
+        let swatch = BitmapFont.glyphHeight * scale, gap = BitmapFont.advance * scale
+        let width = entries.map { swatch + scale * 2 + BitmapFont.size(of: $0.0, scale: scale).width }.reduce(0, +) + gap * (entries.count - 1)
+        let rect = PixelRect(minX: x - scale, minY: y - scale, maxX: x + width + scale, maxY: y + swatch + scale)
+        blend(x: rect.minX, y: rect.minY, width: rect.maxX - rect.minX, height: rect.maxY - rect.minY, color: (0, 0, 0), weight: 0.75)
+        var left = x
+        var words: [PlacedText] = []
+        for (name, color) in entries {
+            fill(x: left, y: y, width: swatch, height: swatch, color: color)
+            left += swatch + 2 * scale
+            words.append(label(name, x: left, y: y, scale: scale, color: (235, 235, 235), background: nil))
+            left += BitmapFont.size(of: name, scale: scale).width + gap
+        }
+        return (words, rect)
+    }
+
+    /// Places each box's label beside its box, at the first of eight places (above, below, right,
+    /// left, each at either end) that is on the canvas and covers no box, no label placed before and
+    /// nothing `reserved`; when there is none, where it covers least (labels count four times).
+    /// Labels are drawn on a darkened background after every box, in the boxes' order.
+    mutating func placeLabels(_ requests: [LabelRequest], reserved: [PixelRect], scale: Int) -> [PlacedText] {
+        let boxes = requests.map(\.box)
+        var taken = reserved
+        var placed: [PlacedText] = []
+        let gap = scale + 1
+        for request in requests {
+            let size = BitmapFont.size(of: request.text, scale: scale)
+            let w = size.width + 2 * scale, h = size.height + 2 * scale
+            let b = request.box
+            let corners = [(b.minX, b.minY - gap - h), (b.maxX - w, b.minY - gap - h), (b.minX, b.maxY + gap), (b.maxX - w, b.maxY + gap),
+                           (b.maxX + gap, b.minY), (b.maxX + gap, b.maxY - h), (b.minX - gap - w, b.minY), (b.minX - gap - w, b.maxY - h)]
+            var best: (cost: Int, rect: PixelRect)?
+            for (cx, cy) in corners {
+                let x = min(max(0, cx), width - w), y = min(max(0, cy), height - h)
+                let rect = PixelRect(minX: x, minY: y, maxX: x + w, maxY: y + h)
+                let cost = boxes.reduce(0) { $0 + rect.overlap($1) } + 4 * taken.reduce(0) { $0 + rect.overlap($1) }
+                if best == nil || cost < best!.cost { best = (cost, rect) }
+                if cost == 0 { break }
+            }
+            guard let rect = best?.rect else { continue }
+            let words = label(request.text, x: rect.minX + scale, y: rect.minY + scale, scale: scale, color: request.color)
+            taken.append(words.rect)
+            placed.append(words)
+        }
+        return placed
+    }
+
+    /// Fills a triangle given in pixels (clipped).
+    mutating func fillTriangle(_ a: SIMD2<Double>, _ b: SIMD2<Double>, _ c: SIMD2<Double>, color: (UInt8, UInt8, UInt8)) {
+        let minX = max(0, Int(min(a.x, b.x, c.x))), maxX = min(width - 1, Int(max(a.x, b.x, c.x).rounded(.up)))
+        let minY = max(0, Int(min(a.y, b.y, c.y))), maxY = min(height - 1, Int(max(a.y, b.y, c.y).rounded(.up)))
+        guard minX <= maxX, minY <= maxY else { return }
+        func side(_ p: SIMD2<Double>, _ q: SIMD2<Double>, _ r: SIMD2<Double>) -> Double { (q.x - p.x) * (r.y - p.y) - (q.y - p.y) * (r.x - p.x) }
+        let area = side(a, b, c)
+        guard area != 0 else { return }
+        for y in minY...maxY {
+            for x in minX...maxX {
+                let p = SIMD2(Double(x) + 0.5, Double(y) + 0.5)
+                let u = side(a, b, p) / area, v = side(b, c, p) / area, w = side(c, a, p) / area
+                if u >= 0 && v >= 0 && w >= 0 { plot(x, y, color) }
+            }
+        }
     }
 }
 
@@ -74,8 +316,8 @@ func classColor(_ category: String) -> (UInt8, UInt8, UInt8) {
 }
 
 /// The sweep's returns in grey, brighter with height; those off the canvas are clipped.
-private func plotReturns(_ cloud: PointCloud, in canvas: inout Canvas, dotWidth: Int = 1, pixel: (Double, Double) -> SIMD2<Double>) {
-    for i in 0..<cloud.count {
+private func plotReturns(_ cloud: PointCloud, in canvas: inout Canvas, dotWidth: Int = 1, every: Int = 1, pixel: (Double, Double) -> SIMD2<Double>) {
+    for i in stride(from: 0, to: cloud.count, by: every) {
         let p = pixel(Double(cloud.x[i]), Double(cloud.y[i]))
         guard p.x > -2, p.y > -2, p.x < Double(canvas.width) + 2, p.y < Double(canvas.height) + 2 else { continue }
         let level = UInt8(clamping: Int(90 + 50 * (Double(cloud.z[i]) + 2)))
@@ -110,6 +352,8 @@ private func outline(_ box: BEVBox, in canvas: inout Canvas, color: (UInt8, UInt
 struct Canvas {
     let width: Int, height: Int
     var pixels: [UInt8]
+    /// Pixels across a line: 1; 2 (the pixel and its right neighbour); or more (a square brush).
+    var lineWidth = 2
 
     init(width: Int, height: Int, fill: (UInt8, UInt8, UInt8)) {
         self.width = width
@@ -151,7 +395,7 @@ struct Canvas {
         pixels[k + 2] = color.2
     }
 
-    /// A line two pixels wide, clipped to the canvas.
+    /// A line ``lineWidth`` pixels wide, clipped to the canvas.
     mutating func line(_ a: SIMD2<Double>, _ b: SIMD2<Double>, _ color: (UInt8, UInt8, UInt8)) {
         guard a.x.isFinite, a.y.isFinite, b.x.isFinite, b.y.isFinite else { return }
         let length = max(abs(b.x - a.x), abs(b.y - a.y))
@@ -161,8 +405,13 @@ struct Canvas {
         for k in 0...steps {
             let t = Double(k) / Double(steps)
             let x = Int((a.x + (b.x - a.x) * t).rounded()), y = Int((a.y + (b.y - a.y) * t).rounded())
-            plot(x, y, color)
-            plot(x + 1, y, color)
+            switch lineWidth {
+            case ...1: plot(x, y, color)
+            case 2:
+                plot(x, y, color)
+                plot(x + 1, y, color)
+            default: fill(x: x - (lineWidth - 1) / 2, y: y - (lineWidth - 1) / 2, width: lineWidth, height: lineWidth, color: color)
+            }
         }
     }
 }

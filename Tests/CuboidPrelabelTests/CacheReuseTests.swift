@@ -88,7 +88,8 @@ struct CacheReuseScenario: Sendable, CustomTestStringConvertible {
         _ = try PrelabelRunner.run(try SensorSequence.open(SharedData.sampleData + "/sequence"), output: out, options: options)
         let pictures = try FileManager.default.contentsOfDirectory(atPath: out + "/preview").sorted()
         #expect(!pictures.contains("other-bev.png") && pictures.contains("notes.txt"))
-        #expect(pictures.filter { $0.hasSuffix(".png") }.count == 6)
+        // 3 frames' bird's-eye and camera pictures, and the contact sheet.
+        #expect(pictures.filter { $0.hasSuffix(".png") }.count == 7 && pictures.contains("contact_sheet.png"))
     }
 
     /// The cache key's fields each tell their input apart, and nothing else.

@@ -67,7 +67,7 @@ import Testing
             if a.frame != b.frame { return names[a.frame] < names[b.frame] }
             return a.trackID < b.trackID
         }
-        let expected = "rank,frame,track,category,score,doubt,reasons\n"
+        let expected = ReviewQueue.header
             + sorted.enumerated().map { $0.element.line(rank: $0.offset + 1, frameNames: names, codes: queue.codes) }.joined()
         let written = String(decoding: try FileBytes.read(folder + "/queue.csv"), as: UTF8.self)
         #expect(written == expected)
