@@ -372,7 +372,7 @@ struct InterpolateSuggest: ParsableCommand {
                     print(accuracyText(chosen, label: "suggested"))
                     print(accuracyText(regular, label: String(format: "every %-3d", compareEvery)))
                     print(accuracyText(regularWithEnds, label: String(format: "every %d + track ends", compareEvery)))
-                    print("on the boxes both the suggestion and every \(compareEvery)th frame fill (neither labels them):")
+                    print("on the boxes both the suggestion and keyframes every \(compareEvery) frames fill (neither labels them):")
                     print(accuracyText(chosenCommon, label: "suggested"))
                     print(accuracyText(regularCommon, label: String(format: "every %-3d", compareEvery)))
                 }

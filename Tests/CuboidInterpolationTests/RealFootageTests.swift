@@ -89,6 +89,31 @@ struct RealFootageTests {
         }
     }
 
+    @Test("two keyframes 0.2 s apart on a 20 m circle: at traffic speed the curve is the default, at walking pace the line",
+          arguments: [("car at 13 m/s", 0.65, 4.5, true), ("pedestrian at 1 m/s", 0.05, 0.8, false)])
+    func curvePriorSpeed(scenario: String, rate: Double, length: Double, curve: Bool) throws {
+        var gold = frames(3, poses: (0...2).map { GoldScenario.ego($0) })
+        for index in 0...2 {
+            var world = circleCar(0.1 * Double(index), rate: rate, start: 0.3)
+            world.length = length
+            gold.frames[index].objects = [LabeledObject(trackID: "1", category: "Car", cuboid: world.transformed(by: GoldScenario.ego(index).inverse))]
+        }
+        func iou(_ configure: (inout InterpolationOptions) -> Void) throws -> Double {
+            var options = InterpolationOptions(method: .worldSmooth)
+            configure(&options)
+            return try InterpolationEvaluation.evaluate(gold: gold, every: 2, options: options).meanBEVIoU
+        }
+        let line = try iou { $0.method = .worldLinear }, smooth = try iou { _ in }
+        // Travel per gap (2.6 m and 0.2 m) is below the length either way: only the speed tells them apart.
+        let byTravelAlone = try iou { $0.curvePriorSpeed = .infinity }
+        #expect(abs(byTravelAlone - line) < 1e-12, "\(scenario): without the speed rule both take the line")
+        if curve {
+            #expect(smooth > line + 1e-3, "\(scenario): curve \(smooth) vs line \(line)")
+        } else {
+            #expect(abs(smooth - line) < 1e-12, "\(scenario): \(smooth) vs line \(line)")
+        }
+    }
+
     @Test("a static track follows its drifting keyframes: a filled box next to a keyframe is within one frame's drift of it")
     func staticFollowsKeyframes() throws {
         let scenario = GoldScenario.staticDrift, gold = scenario.gold()
