@@ -40,29 +40,13 @@ struct KeyframeInputArguments: ParsableArguments {
             labels = try LabelStore.read(path, format: format ?? .openLABEL, context: context)
         }
         // The recording whose sweeps can give poses: --sequence, else the dataset folder.
-        let recording = opened ?? folder
-        let labelsHavePoses = labels.frames.contains { $0.egoPose != nil }
-        let givenAvailable = labelsHavePoses || recording.map(SequencePoses.hasGivenPoses) == true
-        let mode = poses ?? (givenAvailable || recording == nil ? .given : SequencePoses.defaultSource(for: recording!))
-        var posesLine = givenAvailable ? "poses: given (the labels' or the recording's own)" : "poses: none available (sensor frame)"
-        if mode == .given, !givenAvailable, poses == .given {
-            throw ValidationError("--poses given: neither the labels nor the recording carry ego poses; use --poses estimate (needs the sweeps) or none")
-        }
-        if mode != .given {
-            guard let recording else {
-                if mode == .estimate { throw ValidationError("--poses estimate needs the lidar sweeps: give --sequence") }
-                for index in labels.frames.indices { labels.frames[index].egoPose = nil }
-                return (labels, nil, [], "poses: none (sensor frame)")
-            }
-            let progress = ProgressLine("odometry", total: recording.count)
-            let posed = try SequencePoses.choose(recording, requested: mode, threads: threads) { progress.update($0) }
-            posesLine = posed.line
-            if opened != nil { opened = posed.sequence }
-            if isFolder && opened == nil {
-                labels = try posed.sequence.labelSet()
-            } else {
-                for index in labels.frames.indices { labels.frames[index].egoPose = nil }
-            }
+        let progress = ProgressLine("odometry", total: (opened ?? folder)?.count ?? 0)
+        let posesLine: String
+        do {
+            (labels, opened, posesLine) = try SequencePoses.choose(for: labels, recording: opened, labelFolder: folder, requested: poses,
+                                                                   threads: threads) { progress.update($0) }
+        } catch let failure as SequencePoses.Failure {
+            throw ValidationError(failure.description)
         }
         guard let opened else { return (labels, nil, [], posesLine) }
         let aligned = try opened.align(labels)
@@ -322,6 +306,9 @@ struct InterpolateSuggest: ParsableCommand {
     @Option(name: .customLong("max-gap"), help: "Longest gap between suggested keyframes, in the track's boxes.")
     var maxGap: Int = SuggestionOptions().maximumGap
 
+    @Option(help: "Instead of --max-error: at most N keyframes over all tracks (at least each track's ends), each placed where the fill's error drops most.")
+    var budget: Int?
+
     @Option(name: .customLong("compare-every"), help: "Also score the suggestion and every K-th frame against DENSE as gold.")
     var compareEvery: Int?
 
@@ -337,6 +324,7 @@ struct InterpolateSuggest: ParsableCommand {
         guard maxError >= 0 else { throw ValidationError("--max-error must be >= 0") }
         guard maxGap >= 1 else { throw ValidationError("--max-gap must be >= 1") }
         if let compareEvery, compareEvery < 2 { throw ValidationError("--compare-every must be >= 2") }
+        if let budget, budget < 1 { throw ValidationError("--budget must be >= 1") }
     }
 
     func run() throws {
@@ -345,7 +333,8 @@ struct InterpolateSuggest: ParsableCommand {
             if json { FileHandle.standardError.write(Data((posesLine + "\n").utf8)) } else { print(posesLine) }
             var options = SuggestionOptions(maximumCenterError: maxError)
             options.maximumGap = maxGap
-            let suggestion = try KeyframeSuggestion.suggest(labels, options: options)
+            let suggestion = try budget.map { try KeyframeSuggestion.suggest(labels, budget: $0, options: options) }
+                ?? KeyframeSuggestion.suggest(labels, options: options)
             for track in suggestion {
                 if json {
                     print(jsonLine(track))
@@ -356,12 +345,21 @@ struct InterpolateSuggest: ParsableCommand {
                 }
             }
             let total = suggestion.reduce(0) { $0 + $1.frames.count }, boxes = suggestion.reduce(0) { $0 + $1.boxes }
-            if !json { print("\(suggestion.count) tracks: \(total) keyframes to label of \(boxes) boxes (max error \(maxError) m)") }
+            if !json {
+                print("\(suggestion.count) tracks: \(total) keyframes to label of \(boxes) boxes ("
+                    + (budget.map { "budget \($0)" } ?? "max error \(maxError) m") + ")")
+            }
             if let compareEvery {
                 let fillOptions = InterpolationOptions(method: method)
-                let chosen = try InterpolationEvaluation.evaluate(gold: labels, keyframes: KeyframeSuggestion.keyframes(of: labels, suggestion: suggestion),
-                                                                  keyframeEvery: 0, options: fillOptions)
+                let chosenKeys = KeyframeSuggestion.keyframes(of: labels, suggestion: suggestion)
+                let regularKeys = InterpolationEvaluation.keyframes(of: labels, every: compareEvery)
+                let chosen = try InterpolationEvaluation.evaluate(gold: labels, keyframes: chosenKeys, keyframeEvery: 0, options: fillOptions)
                 let regular = try InterpolationEvaluation.evaluate(gold: labels, every: compareEvery, options: fillOptions)
+                // Both scored only on the boxes both fill (neither labels them and both fill them).
+                let common = InterpolationEvaluation.commonlyScored(labels, keyframeSets: [chosenKeys, regularKeys])
+                let chosenCommon = try InterpolationEvaluation.evaluate(gold: common, keyframes: chosenKeys, keyframeEvery: 0, options: fillOptions)
+                let regularCommon = try InterpolationEvaluation.evaluate(gold: common, keyframes: regularKeys, keyframeEvery: compareEvery,
+                                                                         options: fillOptions)
                 let regularWithEnds = try InterpolationEvaluation.evaluate(
                     gold: labels, keyframes: InterpolationEvaluation.keyframes(of: labels, everyWithTrackEnds: compareEvery),
                     keyframeEvery: compareEvery, options: fillOptions)
@@ -369,10 +367,15 @@ struct InterpolateSuggest: ParsableCommand {
                     print(jsonLine(chosen))
                     print(jsonLine(regular))
                     print(jsonLine(regularWithEnds))
+                    print(jsonLine(chosenCommon))
+                    print(jsonLine(regularCommon))
                 } else {
                     print(accuracyText(chosen, label: "suggested"))
                     print(accuracyText(regular, label: String(format: "every %-3d", compareEvery)))
                     print(accuracyText(regularWithEnds, label: String(format: "every %d + track ends", compareEvery)))
+                    print("on the boxes both the suggestion and keyframes every \(compareEvery) frames fill (neither labels them):")
+                    print(accuracyText(chosenCommon, label: "suggested"))
+                    print(accuracyText(regularCommon, label: String(format: "every %-3d", compareEvery)))
                 }
             }
         } catch let error as ValidationError {

@@ -88,6 +88,31 @@ public enum InterpolationEvaluation {
         return set
     }
 
+    /// `gold` holding only the boxes every one of `keyframeSets` scores: boxes that are no keyframe of
+    /// their track in a set and lie between two of its keyframes there (filled). Scoring two choices
+    /// of keyframes on it compares them on the same boxes (every K-th frame alone leaves a track's
+    /// ends unfilled; a choice that labels them scores boxes the other does not).
+    /// - Precondition: every set has the frames of `gold`.
+    public static func commonlyScored(_ gold: LabelSet, keyframeSets: [LabelSet]) -> LabelSet {
+        var set = gold
+        for keys in keyframeSets {
+            precondition(keys.frames.count == gold.frames.count, "keyframes must have the gold's frames")
+            var keyed: [String: [Int]] = [:]
+            for (index, frame) in keys.frames.enumerated() {
+                for object in frame.objects where object.cuboid != nil {
+                    if let id = object.trackID { keyed[id, default: []].append(index) }
+                }
+            }
+            for index in set.frames.indices {
+                set.frames[index].objects.removeAll { object in
+                    guard let id = object.trackID, let frames = keyed[id] else { return true }
+                    return frames.contains(index) || frames.first! > index || frames.last! < index
+                }
+            }
+        }
+        return set
+    }
+
     /// Interpolates `keyframes(of: gold, every: k)` and scores the filled boxes against `gold`.
     /// - Parameters:
     ///   - gold: Gold labels in every frame they exist for, with track ids.

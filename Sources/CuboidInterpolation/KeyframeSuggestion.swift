@@ -57,12 +57,7 @@ public enum KeyframeSuggestion {
         precondition(options.maximumGap >= 1 && options.maximumCenterError >= 0, "suggestion options out of range")
         let times = try KeyframeInterpolator.frameTimes(dense)
         let poses = try KeyframeInterpolator.framePoses(dense, method: .worldLinear).0
-        var tracks: [String: [(frame: Int, object: LabeledObject)]] = [:]
-        for (index, frame) in dense.frames.enumerated() {
-            for object in frame.objects where object.cuboid != nil {
-                if let id = object.trackID { tracks[id, default: []].append((index, object)) }
-            }
-        }
+        let tracks = trackEntries(dense)
         return tracks.keys.sorted(by: KeyframeInterpolator.trackOrder).map { id in
             let entries = tracks[id]!
             let centers = entries.map { entry -> SIMD2<Double> in
@@ -74,6 +69,75 @@ public enum KeyframeSuggestion {
             return SuggestedTrack(track: id, category: majorityCategory(entries.map(\.object)), boxes: entries.count,
                                   frames: chosen.map { entries[$0].frame }, worstCenterError: worst)
         }
+    }
+
+    /// At most `budget` keyframes over all tracks with cuboids, placed where they lower the fill's
+    /// error most (sorted by track id).
+    ///
+    /// Every track starts from its first and last box (one box: that box), so every box is filled;
+    /// then, one keyframe at a time, the box whose labelling lowers the summed error of its track's
+    /// boxes the most (the real fill, ``SuggestionOptions/fill``; error: mean distance of the
+    /// bird's-eye-view corners, metres) is added, over all tracks, until the budget is spent or no
+    /// keyframe lowers an error. A budget below the track ends gives the track ends (more than the
+    /// budget: count the frames). ``SuggestionOptions/maximumCenterError`` and
+    /// ``SuggestionOptions/maximumGap`` play no part.
+    /// - Throws: ``InterpolationError`` for times that do not increase or partial poses.
+    /// - Complexity: O(boxes) fills of one track per track, then O(track boxes) fills per keyframe added.
+    public static func suggest(_ dense: LabelSet, budget: Int, options: SuggestionOptions = SuggestionOptions()) throws -> [SuggestedTrack] {
+        precondition(budget >= 0, "keyframe budget must be >= 0")
+        _ = try KeyframeInterpolator.frameTimes(dense)
+        _ = try KeyframeInterpolator.framePoses(dense, method: .worldLinear)
+        let tracks = trackEntries(dense)
+        let ids = tracks.keys.sorted(by: KeyframeInterpolator.trackOrder)
+        var fills: [TrackFill] = [], keys: [[Int]] = [], errors: [[Double]] = []
+        for id in ids {
+            let entries = tracks[id]!
+            let fill = TrackFill(dense, entries: entries, options: options.fill)
+            let start = entries.count == 1 ? [0] : [0, entries.count - 1]
+            fills.append(fill)
+            keys.append(start)
+            errors.append(fill.errors(start))
+        }
+        /// The box of track `t` whose labelling lowers its summed error most, with the errors after it.
+        func bestAddition(_ t: Int) -> (box: Int, gain: Double, errors: [Double])? {
+            let before = errors[t].reduce(0, +)
+            var best: (box: Int, gain: Double, errors: [Double])?
+            for box in 0..<fills[t].entries.count where !keys[t].contains(box) {
+                let trial = fills[t].errors((keys[t] + [box]).sorted()), gain = before - trial.reduce(0, +)
+                if gain > 0 && (best == nil || gain > best!.gain) { best = (box, gain, trial) }
+            }
+            return best
+        }
+        var candidates = ids.indices.map(bestAddition)
+        var total = keys.reduce(0) { $0 + $1.count }
+        while total < budget {
+            var pick: Int?
+            for t in candidates.indices {
+                guard let candidate = candidates[t] else { continue }
+                if pick == nil || candidate.gain > candidates[pick!]!.gain { pick = t }
+            }
+            guard let t = pick, let chosen = candidates[t] else { break }
+            keys[t] = (keys[t] + [chosen.box]).sorted()
+            errors[t] = chosen.errors
+            total += 1
+            candidates[t] = bestAddition(t)
+        }
+        return ids.indices.map { t in
+            let entries = fills[t].entries
+            return SuggestedTrack(track: ids[t], category: majorityCategory(entries.map(\.object)), boxes: entries.count,
+                                  frames: keys[t].map { entries[$0].frame }, worstCenterError: errors[t].max() ?? 0)
+        }
+    }
+
+    /// Each track's cuboid boxes (frame index, object), in frame order.
+    static func trackEntries(_ dense: LabelSet) -> [String: [(frame: Int, object: LabeledObject)]] {
+        var tracks: [String: [(frame: Int, object: LabeledObject)]] = [:]
+        for (index, frame) in dense.frames.enumerated() {
+            for object in frame.objects where object.cuboid != nil {
+                if let id = object.trackID { tracks[id, default: []].append((index, object)) }
+            }
+        }
+        return tracks
     }
 
     /// The label set a human would give after labelling the suggested frames: `dense`'s frames, each
@@ -97,29 +161,14 @@ public enum KeyframeSuggestion {
     static func checkedWithFill(_ dense: LabelSet, entries: [(frame: Int, object: LabeledObject)], start: [Int],
                                 options: SuggestionOptions) -> ([Int], Double) {
         guard entries.count > 2 else { return (start, 0) }
-        var fill = options.fill
-        fill.threads = 1
-        fill.snap = nil
-        var track = dense
-        for index in track.frames.indices { track.frames[index].objects = [] }
-        /// Each box's error under the fill from `keys`: the mean distance of its bird's-eye-view
-        /// corners (centre and heading in one figure, metres, its sensor frame).
-        func errors(_ keys: [Int]) -> [Double] {
-            var set = track
-            for k in keys { set.frames[entries[k].frame].objects = [entries[k].object] }
-            guard let result = try? KeyframeInterpolator.interpolate(set, options: fill) else { return entries.map { _ in .infinity } }
-            return entries.map { entry in
-                guard let box = result.labels.frames[entry.frame].objects.first?.cuboid else { return .infinity }
-                return cornerDistance(box, entry.object.cuboid!)
-            }
-        }
+        let track = TrackFill(dense, entries: entries, options: options.fill)
         var keys = start
-        var current = errors(keys)
+        var current = track.errors(keys)
         // Add the worst box while one is beyond the limit.
         while let worst = current.indices.max(by: { current[$0] < current[$1] }), current[worst] > options.maximumCenterError,
               !keys.contains(worst) {
             keys = (keys + [worst]).sorted()
-            current = errors(keys)
+            current = track.errors(keys)
         }
         // Drop keyframes the fill does without, the least needed first.
         var dropped = true
@@ -129,7 +178,7 @@ public enum KeyframeSuggestion {
             for position in 1..<(keys.count - 1) {
                 var fewer = keys
                 fewer.remove(at: position)
-                let trial = errors(fewer), worst = trial.max() ?? 0
+                let trial = track.errors(fewer), worst = trial.max() ?? 0
                 if worst <= options.maximumCenterError && (bestDrop == nil || worst < bestDrop!.worst) { bestDrop = (position, worst, trial) }
             }
             if let drop = bestDrop {
@@ -177,5 +226,38 @@ public enum KeyframeSuggestion {
             index = best[index].previous
         }
         return (chosen.reversed(), best[n - 1].worst)
+    }
+}
+
+/// One track of the dense boxes, filled alone from a choice of its boxes as keyframes.
+struct TrackFill {
+    /// The track's boxes (frame index, object), in frame order.
+    let entries: [(frame: Int, object: LabeledObject)]
+    /// The dense set's frames with no objects.
+    let empty: LabelSet
+    let options: InterpolationOptions
+
+    init(_ dense: LabelSet, entries: [(frame: Int, object: LabeledObject)], options: InterpolationOptions) {
+        self.entries = entries
+        var empty = dense
+        for index in empty.frames.indices { empty.frames[index].objects = [] }
+        self.empty = empty
+        var options = options
+        options.threads = 1
+        options.snap = nil
+        self.options = options
+    }
+
+    /// Each box's error under the fill from `keys` (indices into ``entries``, ascending): the mean
+    /// distance of its bird's-eye-view corners from the fill's (centre and heading in one figure,
+    /// metres, its sensor frame); 0 at a keyframe, infinity where the fill leaves it empty.
+    func errors(_ keys: [Int]) -> [Double] {
+        var set = empty
+        for k in keys { set.frames[entries[k].frame].objects = [entries[k].object] }
+        guard let result = try? KeyframeInterpolator.interpolate(set, options: options) else { return entries.map { _ in .infinity } }
+        return entries.map { entry in
+            guard let box = result.labels.frames[entry.frame].objects.first?.cuboid else { return .infinity }
+            return cornerDistance(box, entry.object.cuboid!)
+        }
     }
 }

@@ -155,10 +155,12 @@ struct TrackAnalysis {
                 lineError[j] = cornerDistance(straight, held.box)
             }
         }
-        // The default where the held-out keyframes do not decide: the curve for a track that travels
-        // at least its own length per gap (momentum), the line for one that creeps or drifts.
+        // The default where the held-out keyframes do not decide: the curve for a track that moves with
+        // momentum (its own length per gap, or faster than people walk), the line for one that creeps or drifts.
         let travel = planarDistance(keyframes[n - 1].box, keyframes[0].box) / Double(n - 1)
-        let curveByDefault = travel >= options.curvePriorTravel * max(size.x, size.y)
+        let duration = keyframes[n - 1].time - keyframes[0].time
+        let pace = duration > 0 ? planarDistance(keyframes[n - 1].box, keyframes[0].box) / duration : 0
+        let curveByDefault = travel >= options.curvePriorTravel * max(size.x, size.y) || pace >= options.curvePriorSpeed
         return (0..<(n - 1)).map { gap in
             let evidence = [gap, gap + 1].filter { $0 >= 1 && $0 <= n - 2 }
             guard !evidence.isEmpty else { return curveByDefault }

@@ -1,4 +1,5 @@
 public import CuboidDatasets
+public import CuboidFormats
 public import CuboidGeometry
 import CuboidPointClouds
 import Foundation
@@ -81,9 +82,15 @@ public enum SequencePoses {
     /// Errors choosing poses.
     public enum Failure: Error, Sendable, CustomStringConvertible {
         case noGivenPoses(String)
+        /// `given` was asked for labels whose frames and recording carry no pose.
+        case noPosesForLabels
+        /// `estimate` was asked for labels without a recording to read sweeps from.
+        case estimateNeedsSweeps
         public var description: String {
             switch self {
             case .noGivenPoses(let root): "\(root): the sequence has no ego poses; use --poses estimate (lidar odometry) or --poses none"
+            case .noPosesForLabels: "--poses given: neither the labels nor the recording carry ego poses; use --poses estimate (needs the sweeps) or none"
+            case .estimateNeedsSweeps: "--poses estimate needs the lidar sweeps: give --sequence"
             }
         }
     }
@@ -102,6 +109,48 @@ public enum SequencePoses {
     public static func defaultSource(for sequence: SensorSequence) -> PoseSource {
         if hasGivenPoses(sequence) { return .given }
         return sequence.layout.framesAreOneDrive && sequence.sweepsAreConsecutive() ? .estimate : .none
+    }
+
+    /// The ego poses of a label set read for interpolation, and the recording laid beside it.
+    ///
+    /// `recording` is the sequence named beside the labels (`--sequence`), `labelFolder` the dataset
+    /// folder the labels were read from, if they were; the sweeps to estimate from are the
+    /// recording's, else the folder's. `requested` nil: `given` when the labels or the recording
+    /// carry poses, else with sweeps ``defaultSource(for:)``, else none. `given` keeps the labels'
+    /// and the recording's poses. `estimate` and `none` replace the recording's poses and take the
+    /// labels' away; labels read from `labelFolder` without a recording are read again from the
+    /// folder with its new poses.
+    /// - Returns: the labels, the recording with the chosen poses (nil without one) and a line
+    ///   saying which poses the frames carry.
+    /// - Throws: ``Failure/noPosesForLabels`` for `given` with no pose anywhere,
+    ///   ``Failure/estimateNeedsSweeps`` for `estimate` without sweeps; what the odometry and
+    ///   reading the folder throw.
+    public static func choose(for labels: LabelSet, recording: SensorSequence?, labelFolder: SensorSequence?, requested: PoseSource?,
+                              threads: Int = 1, progress: (Int) -> Void = { _ in })
+        throws -> (labels: LabelSet, recording: SensorSequence?, line: String) {
+        var labels = labels, recordingOut = recording
+        let sweeps = recording ?? labelFolder
+        let labelsHavePoses = labels.frames.contains { $0.egoPose != nil }
+        let givenAvailable = labelsHavePoses || sweeps.map(hasGivenPoses) == true
+        let mode = requested ?? (givenAvailable || sweeps == nil ? .given : defaultSource(for: sweeps!))
+        var line = givenAvailable ? "poses: given (the labels' or the recording's own)" : "poses: none available (sensor frame)"
+        if mode == .given, !givenAvailable, requested == .given { throw Failure.noPosesForLabels }
+        if mode != .given {
+            guard let sweeps else {
+                if mode == .estimate { throw Failure.estimateNeedsSweeps }
+                for index in labels.frames.indices { labels.frames[index].egoPose = nil }
+                return (labels, nil, "poses: none (sensor frame)")
+            }
+            let posed = try choose(sweeps, requested: mode, threads: threads, progress: progress)
+            line = posed.line
+            if recording != nil { recordingOut = posed.sequence }
+            if labelFolder != nil && recording == nil {
+                labels = try posed.sequence.labelSet()
+            } else {
+                for index in labels.frames.indices { labels.frames[index].egoPose = nil }
+            }
+        }
+        return (labels, recordingOut, line)
     }
 
     public static func choose(_ sequence: SensorSequence, requested: PoseSource?, configuration: OdometryConfiguration = OdometryConfiguration(),

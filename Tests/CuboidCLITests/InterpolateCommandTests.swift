@@ -44,6 +44,23 @@ struct InterpolateCommandTests {
         #expect((object["meanCenterError"] as? Double ?? 1) < 0.01, "\(smooth)")
     }
 
+    @Test("suggest --budget spends at most N keyframes, each track keeps its ends, and --compare-every adds the like-for-like lines")
+    func suggestsWithinABudget() throws {
+        let gold = sequence + "/gold.openlabel.json"
+        let ends = try runCuboid(["interpolate", "suggest", gold, "--budget", "1", "--json"])
+        #expect(ends.status == 0, "\(ends.stderr)")
+        let tracks = try ends.stdout.split(separator: "\n").map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let minimum = tracks.reduce(0) { $0 + min(($1["boxes"] as? Int) ?? 0, 2) }
+        #expect(tracks.reduce(0) { $0 + (($1["frames"] as? [Int])?.count ?? 0) } == minimum, "a budget below the ends gives the ends")
+        let budget = minimum + 1
+        let result = try runCuboid(["interpolate", "suggest", gold, "--budget", "\(budget)", "--compare-every", "2"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("keyframes to label") && result.stdout.contains("(budget \(budget))"), "\(result.stdout)")
+        #expect(result.stdout.contains("on the boxes both the suggestion and keyframes every 2 frames fill"))
+        let refused = try runCuboid(["interpolate", "suggest", gold, "--budget", "0"])
+        #expect(refused.status == 64)
+    }
+
     @Test("a malformed keyframe file fails with exit 1 naming the file and byte (a one-line file); a bad flag with 64")
     func refusesBadInput() throws {
         let root = try scratchFolder("interpolate")

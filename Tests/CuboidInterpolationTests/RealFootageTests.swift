@@ -89,6 +89,31 @@ struct RealFootageTests {
         }
     }
 
+    @Test("two keyframes 0.2 s apart on a 20 m circle: at traffic speed the curve is the default, at walking pace the line",
+          arguments: [("car at 13 m/s", 0.65, 4.5, true), ("pedestrian at 1 m/s", 0.05, 0.8, false)])
+    func curvePriorSpeed(scenario: String, rate: Double, length: Double, curve: Bool) throws {
+        var gold = frames(3, poses: (0...2).map { GoldScenario.ego($0) })
+        for index in 0...2 {
+            var world = circleCar(0.1 * Double(index), rate: rate, start: 0.3)
+            world.length = length
+            gold.frames[index].objects = [LabeledObject(trackID: "1", category: "Car", cuboid: world.transformed(by: GoldScenario.ego(index).inverse))]
+        }
+        func iou(_ configure: (inout InterpolationOptions) -> Void) throws -> Double {
+            var options = InterpolationOptions(method: .worldSmooth)
+            configure(&options)
+            return try InterpolationEvaluation.evaluate(gold: gold, every: 2, options: options).meanBEVIoU
+        }
+        let line = try iou { $0.method = .worldLinear }, smooth = try iou { _ in }
+        // Travel per gap (2.6 m and 0.2 m) is below the length either way: only the speed tells them apart.
+        let byTravelAlone = try iou { $0.curvePriorSpeed = .infinity }
+        #expect(abs(byTravelAlone - line) < 1e-12, "\(scenario): without the speed rule both take the line")
+        if curve {
+            #expect(smooth > line + 1e-3, "\(scenario): curve \(smooth) vs line \(line)")
+        } else {
+            #expect(abs(smooth - line) < 1e-12, "\(scenario): \(smooth) vs line \(line)")
+        }
+    }
+
     @Test("a static track follows its drifting keyframes: a filled box next to a keyframe is within one frame's drift of it")
     func staticFollowsKeyframes() throws {
         let scenario = GoldScenario.staticDrift, gold = scenario.gold()
@@ -164,6 +189,61 @@ struct RealFootageTests {
                                                             options: InterpolationOptions(method: .worldLinear))
         #expect(accuracy.keyframes == suggestion.reduce(0) { $0 + $1.frames.count })
         #expect(accuracy.uncovered == 0 && accuracy.centerError90 <= 0.1)
+    }
+
+    /// A straight constant-speed car (track 1) and one that stops and turns (track 2), 101 frames.
+    func straightAndStopTurn() -> LabelSet {
+        var set = frames(101, poses: (0...100).map { GoldScenario.ego($0) })
+        for index in 0...100 {
+            let t = 0.1 * Double(index)
+            let straight = Box3D(x: 5 + 10 * t, y: 3, z: 0.8, length: 4.5, width: 1.9, height: 1.6, yaw: 0)
+            let stopGo: Box3D = t < 5 ? Box3D(x: 6 * t, y: -5, z: 0.8, length: 4.5, width: 1.9, height: 1.6, yaw: 0)
+                : t < 7 ? Box3D(x: 30, y: -5, z: 0.8, length: 4.5, width: 1.9, height: 1.6, yaw: 0)
+                : circleCar(t - 7, rate: 0.3, start: -.pi / 2)
+            set.frames[index].objects = [straight, stopGo].enumerated().map { track, world in
+                LabeledObject(trackID: "\(track + 1)", category: "Car", cuboid: world.transformed(by: GoldScenario.ego(index).inverse))
+            }
+        }
+        return set
+    }
+
+    @Test("suggest with a budget: the track ends first, then one keyframe at a time where the fill errs most",
+          arguments: [("ends only", 4), ("ten", 10), ("twenty", 20)])
+    func suggestionBudget(scenario: String, budget: Int) throws {
+        let set = straightAndStopTurn()
+        let suggestion = try KeyframeSuggestion.suggest(set, budget: budget)
+        let total = suggestion.reduce(0) { $0 + $1.frames.count }
+        #expect(total <= max(budget, 4), "\(scenario): \(total) keyframes")
+        #expect(suggestion.allSatisfy { $0.frames.first == 0 && $0.frames.last == 100 }, "every box filled")
+        // The straight constant-speed track is exact from its two ends: every keyframe beyond them goes to the other.
+        #expect(suggestion[0].frames == [0, 100], "\(scenario): \(suggestion[0].frames)")
+        #expect(suggestion[1].frames.count == total - 2)
+        if budget > 4 {
+            #expect(total == budget, "\(scenario): the stop and the turn pay for every keyframe")
+            // One keyframe at a time: a smaller budget's keyframes are among a larger one's.
+            let fewer = try KeyframeSuggestion.suggest(set, budget: budget - 4)
+            #expect(Set(fewer[1].frames).isSubset(of: suggestion[1].frames), "\(scenario): \(fewer[1].frames) vs \(suggestion[1].frames)")
+        }
+        let keyframes = KeyframeSuggestion.keyframes(of: set, suggestion: suggestion)
+        let accuracy = try InterpolationEvaluation.evaluate(gold: set, keyframes: keyframes, keyframeEvery: 0, options: InterpolationOptions())
+        #expect(accuracy.keyframes == total && accuracy.uncovered == 0)
+    }
+
+    @Test("commonly scored gold: only boxes that no choice labels and every choice fills")
+    func commonlyScored() throws {
+        var set = frames(25)
+        let box = Box3D(x: 0, y: 0, z: 0, length: 4, width: 2, height: 1.5, yaw: 0)
+        for index in 3...17 { set.frames[index].objects.append(LabeledObject(trackID: "A", category: "Car", cuboid: box)) }
+        for index in 0...24 { set.frames[index].objects.append(LabeledObject(trackID: "B", category: "Car", cuboid: box)) }
+        let plain = InterpolationEvaluation.keyframes(of: set, every: 10)
+        let ends = InterpolationEvaluation.keyframes(of: set, everyWithTrackEnds: 10)
+        let common = InterpolationEvaluation.commonlyScored(set, keyframeSets: [plain, ends])
+        func kept(_ id: String) -> [Int] { common.frames.indices.filter { common.frames[$0].objects.contains { $0.trackID == id } } }
+        // A has one keyframe (10) in every 10th alone: nothing filled. B: 1-9 and 11-19 (20 is a keyframe, 21-24 unfilled alone).
+        #expect(kept("A").isEmpty)
+        #expect(kept("B") == Array(1...9) + Array(11...19))
+        let scored = try InterpolationEvaluation.evaluate(gold: common, keyframes: ends, keyframeEvery: 10, options: InterpolationOptions())
+        #expect(scored.scored == 18 && scored.uncovered == 0)
     }
 
     @Test("kitti_tracking 0000: world-smooth and world >= the world-frame straight line at K=10, static and moving apart",

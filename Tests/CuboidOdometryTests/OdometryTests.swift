@@ -293,3 +293,50 @@ struct DefaultPoseSourceTests {
         #expect(!sustech.sweepsAreConsecutive())
     }
 }
+
+/// Labels read for interpolation, the poses asked for, and what the run must do.
+struct LabelPoseScenario: CustomTestStringConvertible, Sendable {
+    let name: String
+    let labelsHavePoses: Bool
+    let requested: PoseSource?
+    /// The poses line's start, or nil when the choice must throw `failure`.
+    let line: String?
+    let failure: String?
+    let keepsPoses: Bool
+    var testDescription: String { name }
+
+    static let all = [
+        LabelPoseScenario(name: "labels with poses, nothing asked: given, kept", labelsHavePoses: true, requested: nil,
+                          line: "poses: given", failure: nil, keepsPoses: true),
+        LabelPoseScenario(name: "labels without poses, no recording, nothing asked: none available", labelsHavePoses: false, requested: nil,
+                          line: "poses: none available", failure: nil, keepsPoses: false),
+        LabelPoseScenario(name: "labels with poses, none asked: taken away", labelsHavePoses: true, requested: PoseSource.none,
+                          line: "poses: none (sensor frame)", failure: nil, keepsPoses: false),
+        LabelPoseScenario(name: "given asked, no pose anywhere: refused", labelsHavePoses: false, requested: .given,
+                          line: nil, failure: "--poses given", keepsPoses: false),
+        LabelPoseScenario(name: "estimate asked, no sweeps: refused", labelsHavePoses: true, requested: .estimate,
+                          line: nil, failure: "--poses estimate needs the lidar sweeps", keepsPoses: false),
+    ]
+}
+
+@Suite("Which poses labels read for interpolation carry (no recording)")
+struct LabelPoseChoiceTests {
+    @Test(arguments: LabelPoseScenario.all)
+    func choose(_ scenario: LabelPoseScenario) throws {
+        let labels = LabelSet(frames: (0..<3).map { index in
+            LabeledFrame(name: "\(index)", timestamp: 0.1 * Double(index),
+                         egoPose: scenario.labelsHavePoses ? RigidPose(yaw: 0.1 * Double(index), translation: SIMD3(Double(index), 0, 0)) : nil)
+        })
+        do {
+            let chosen = try SequencePoses.choose(for: labels, recording: nil, labelFolder: nil, requested: scenario.requested)
+            let line = try #require(scenario.line, "\(scenario.name): should have thrown")
+            #expect(chosen.line.hasPrefix(line), "\(chosen.line)")
+            #expect(chosen.recording == nil)
+            #expect(chosen.labels.frames.allSatisfy { ($0.egoPose != nil) == scenario.keepsPoses })
+            if scenario.keepsPoses { #expect(chosen.labels == labels) }
+        } catch let failure as SequencePoses.Failure {
+            let expected = try #require(scenario.failure, "\(scenario.name): threw \(failure)")
+            #expect(failure.description.hasPrefix(expected), "\(failure)")
+        }
+    }
+}
