@@ -271,7 +271,7 @@ def openlabel_written():
     files["interpolate output (synthetic gold)"] = os.path.join(OUT, "interpolated-synth.openlabel.json")
     cuboid("interpolate", "run", files["synthetic gold (cuboid synth)"], "--out", files["interpolate output (synthetic gold)"])
     files["interpolate output (KITTI tracking)"] = os.path.join(OUT, "interpolated-tracking.openlabel.json")
-    cuboid("interpolate", "run", os.path.join(tracking, "label_02", "0000.txt"), "--format", "kitti-tracking",
+    cuboid("interpolate", "run", os.path.join(tracking, "label_02", "0000.txt"), "--from", "kitti-tracking",
            "--calib", os.path.join(tracking, "calib", "0000.txt"), "--out", files["interpolate output (KITTI tracking)"])
     for name, path in files.items():
         report = check_file(path)

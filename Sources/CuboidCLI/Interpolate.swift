@@ -13,8 +13,18 @@ struct Interpolate: ParsableCommand {
 
 /// The keyframe input shared by both subcommands: a label file (or a dataset folder) and the recording.
 struct KeyframeInputArguments: ParsableArguments {
-    @Option(help: "Format of the labels (default: openlabel for a file; a dataset folder is read as its gold).")
-    var format: LabelFormat?
+    @Option(help: "Format of the labels (default: detected from a file's content; a dataset folder is read as its gold).")
+    var from: LabelFormat?
+
+    @Option(name: .customLong("format"), help: .hidden)
+    var earlierFormat: LabelFormat?
+
+    /// `--from`, or its earlier spelling `--format`.
+    var format: LabelFormat? { from ?? earlierFormat }
+
+    func validate() throws {
+        try checkRenamed(from, "--from", earlier: earlierFormat, "--format")
+    }
 
     @Option(help: "The recording (any layout `cuboid inspect` reads): timestamps, ego poses, cameras and lidar sweeps for the labels' frames.")
     var sequence: String?
@@ -37,7 +47,7 @@ struct KeyframeInputArguments: ParsableArguments {
         } else {
             var context = try source.context()
             if context.calibration == nil, context.calibrationFolder == nil, let opened { context.calibration = try opened.kittiCalibration(at: 0) }
-            labels = try LabelStore.read(path, format: format ?? .openLABEL, context: context)
+            labels = try LabelStore.read(path, format: try labelInputFormat(path, given: format, option: "--from"), context: context)
         }
         // The recording whose sweeps can give poses: --sequence, else the dataset folder.
         let progress = ProgressLine("odometry", total: (opened ?? folder)?.count ?? 0)
@@ -52,7 +62,7 @@ struct KeyframeInputArguments: ParsableArguments {
         let aligned = try opened.align(labels)
         labels = aligned.labels
         if aligned.renumberedFrames > 0 {
-            FileHandle.standardError.write(Data("\(path): \(aligned.renumberedFrames) labelled frames renumbered to make room for the sweeps between them\n".utf8))
+            Log.shared.notice("\(path): \(aligned.renumberedFrames) labelled frames renumbered to make room for the sweeps between them")
         }
         return (labels, opened, aligned.sequenceIndex, posesLine)
     }
@@ -65,7 +75,7 @@ struct InterpolateRun: ParsableCommand {
         discussion: """
             KEYFRAMES holds the keyframe labels with track ids: OpenLABEL (frames with timestamps and \
             ego poses, cuboids in the sensor frame), KITTI tracking (with --sequence for poses and \
-            calibration), CVAT XML or MOT tracks (image boxes), or any other format with --format. \
+            calibration), CVAT XML or MOT tracks (image boxes), or any other format with --from. \
             Every frame the file lists is an output frame; with --sequence every sweep between the \
             first and last labelled frame is. Each box gets the attribute interpolation = keyframe, \
             interpolated or snapped. One line per track is printed, then the flags (heading flips, \
@@ -76,7 +86,7 @@ struct InterpolateRun: ParsableCommand {
     @Argument(help: "Keyframe labels.")
     var keyframes: String
 
-    @Option(help: "Output labels.")
+    @Option(name: .shortAndLong, help: "Output labels.")
     var out: String
 
     @Option(help: "Format of OUT.")
@@ -123,7 +133,7 @@ struct InterpolateRun: ParsableCommand {
                 progress?.update(done)
             })
             let losses = try LabelStore.write(result.labels, to: out, format: to, context: input.source.context())
-            for line in losses { FileHandle.standardError.write(Data("\(out): \(line)\n".utf8)) }
+            for line in losses { Log.shared.warning("\(out): \(line)") }
             for track in result.tracks { print(describe(track)) }
             for flag in result.flags { print("flag: \(flag)") }
             for note in result.notes { print("note: \(note)") }
@@ -269,7 +279,7 @@ extension KeyframeInputArguments {
         let (loaded, sequence, indices, posesLine) = try load(path)
         let (labels, leftOut) = InterpolationEvaluation.trackedGold(loaded)
         if leftOut > 0 {
-            FileHandle.standardError.write(Data("\(path): \(leftOut) objects without a track of their own (no id, DontCare, an id twice in a frame) left out\n".utf8))
+            Log.shared.warning("\(path): \(leftOut) objects without a track of their own (no id, DontCare, an id twice in a frame) left out")
         }
         var kept = labels
         var keptIndices: [Int] = []

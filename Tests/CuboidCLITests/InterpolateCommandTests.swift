@@ -17,7 +17,7 @@ struct InterpolateCommandTests {
         }
         let spanning = ids("0").intersection(ids("2")).count
         try (keyLines.joined(separator: "\n") + "\n").write(toFile: root + "/keys.txt", atomically: true, encoding: .utf8)
-        let result = try runCuboid(["interpolate", root + "/keys.txt", "--format", "kitti-tracking", "--sequence", sequence,
+        let result = try runCuboid(["interpolate", root + "/keys.txt", "--from", "kitti-tracking", "--sequence", sequence,
                                     "--out", root + "/filled.openlabel.json", "--snap"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("track ") && result.stdout.contains("keyframes"))

@@ -291,7 +291,7 @@ struct ThreadDeterminismTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         try writeSampleTracksWithoutFrameOne(to: root + "/keys.txt")
         for threads in ["1", "2"] {
-            let result = try runCuboid(["interpolate", root + "/keys.txt", "--format", "kitti-tracking", "--sequence", sequence, "--snap",
+            let result = try runCuboid(["interpolate", root + "/keys.txt", "--from", "kitti-tracking", "--sequence", sequence, "--snap",
                                         "--out", root + "/t\(threads).json", "--threads", threads])
             #expect(result.status == 0, "\(result.stderr)")
         }
