@@ -30,6 +30,9 @@ struct Odometry: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output poses file (KITTI odometry form).")
     var out: String?
 
+    @Option(help: "Also write the poses as an OpenLABEL file: one frame per sweep (its name and timestamp), each with a transform SENSOR_to_odom whose matrix4x4 is the world-from-lidar pose.")
+    var openlabel: String?
+
     @Option(help: ArgumentHelp("Reference poses to score the estimate against; repeat to score against several. A KITTI odometry form file (one line per frame; extra lines are ignored) or an OpenLABEL file (.json) whose frames carry ego poses (VCD's KITTI files: GPS/IMU). The first picks the parked objects.", valueName: "poses"))
     var reference: [String] = []
 
@@ -65,7 +68,7 @@ struct Odometry: ParsableCommand {
         guard let sequence else { throw ValidationError("give SEQUENCE (or --write-config FILE)") }
         do {
             let opened = try openSequence(sequence)
-            try refuseOverwriting(inputs: opened.inputFiles + [config] + reference, outputFiles: out.map { [$0] } ?? [])
+            try refuseOverwriting(inputs: opened.inputFiles + [config] + reference, outputFiles: [out, openlabel].compactMap { $0 })
             let references = try reference.map { path in
                 try ReferencePoses.isOpenLABEL(path) ? ReferencePoses.openLABEL(path, count: opened.count)
                     : FileBytes.decode(path) { (bytes) throws(SequenceFileError) in try SequenceFiles.poses(bytes, count: opened.count) }
@@ -75,6 +78,10 @@ struct Odometry: ParsableCommand {
             let run = try LidarOdometer.estimate(opened, configuration: configuration, threads: threads) { progress.update($0) }
             let wall = Date().timeIntervalSince(started)
             if let out { try FileBytes.writeAtomically(SequenceFiles.encodePoses(run.poses), to: out) }
+            if let openlabel {
+                let frames = zip(opened.frames, run.poses).map { frame, pose in LabeledFrame(name: frame.name, timestamp: frame.timestamp, egoPose: pose) }
+                try FileBytes.writeAtomically(OpenLABELFile.encode(LabelSet(sensorName: opened.sensorName, frames: frames)), to: openlabel)
+            }
             var report = OdometryReport(sequence: sequence, frames: opened.count, poses: "estimated by lidar odometry", run: run, wall: wall, threads: threads)
             report.references = zip(reference, references).map { ReferenceScore(reference: $0, accuracy: OdometryAccuracy.evaluate(estimate: run.poses, reference: $1)) }
             report.accuracy = report.references.first?.accuracy
@@ -106,7 +113,7 @@ struct Odometry: ParsableCommand {
                 for line in report.lines { print(line) }
             }
             for note in run.notes { FileHandle.standardError.write(Data("\(sequence): \(note)\n".utf8)) }
-            if let out { print("wrote \(out)") }
+            for path in [out, openlabel].compactMap({ $0 }) { print("wrote \(path)") }
         } catch let exit as ExitCode {
             throw exit
         } catch {
