@@ -240,6 +240,32 @@ def openlabel_scene():
                   f"{len(parked)} parked actors, max drift {drift:.2e} m")
 
 
+# --- Odometry poses as OpenLABEL: VCD reads the estimated poses Cuboid wrote -----------------------
+def odometry_openlabel():
+    """`cuboid odometry --openlabel` on KITTI tracking 0000 (154 camera-cropped sweeps): VCD loads the
+    file with schema validation and its scene library's transform from the lidar to `odom` at each
+    frame is the pose `--out` wrote in KITTI odometry form (compared as matrices and on a point 50 m out)."""
+    import numpy as np
+    from vcd import core, scl
+    poses, path = os.path.join(OUT, "odometry-poses.txt"), os.path.join(OUT, "odometry-poses.openlabel.json")
+    cuboid("odometry", os.path.join(DATA, "kitti_tracking", "training"), "--out", poses, "--openlabel", path)
+    document = core.OpenLABEL()
+    document.load_from_file(path, validation=True)
+    scene = scl.Scene(document)
+    with open(path) as f:
+        raw = json.load(f)["openlabel"]
+    sensor = next(n for n, s in raw["streams"].items() if s["type"] == "lidar")
+    with open(poses) as f:
+        written = [np.vstack([np.array(line.split(), dtype=float).reshape(3, 4), [0, 0, 0, 1]]) for line in f if line.strip()]
+    worst = 0.0
+    for index, key in enumerate(sorted(raw["frames"], key=int)):
+        transform = np.array(scene.get_transform(sensor, "odom", int(key))[0])  # (matrix, is_static)
+        point = np.array([50.0, 10.0, -1.0, 1.0])
+        worst = max(worst, float(np.abs(transform - written[index]).max()), float(np.abs(transform @ point - written[index] @ point).max()))
+    check("VCD's scene library reads the odometry's OpenLABEL poses as the poses --out wrote",
+          len(raw["frames"]) == len(written) == 154 and worst < 1e-9, f"{len(raw['frames'])} frames, {len(written)} poses, max difference {worst:.2e}")
+
+
 # --- OpenLABEL as the standard's checker and VCD read every kind of file Cuboid writes -------------
 def openlabel_written():
     """openlabel-checker (schema + cross-references: declared coordinate systems, streams, objects,
@@ -867,7 +893,7 @@ def nuscenes():
 if __name__ == "__main__":
     if not os.path.exists(os.path.join(DATA, "README.md")):
         sys.exit(f"{DATA} is missing: the interop check needs the shared real data")
-    for step in (openlabel, openlabel_scene, openlabel_roundtrip, openlabel_written, openlabel_vcd_kitti_tracking, openlabel_shared, coco, mot, datumaro, cvat, nuscenes):
+    for step in (openlabel, openlabel_scene, odometry_openlabel, openlabel_roundtrip, openlabel_written, openlabel_vcd_kitti_tracking, openlabel_shared, coco, mot, datumaro, cvat, nuscenes):
         print(f"--- {step.__name__}")
         step()
     print(f"outputs in {OUT}")

@@ -18,7 +18,8 @@ struct Odometry: ParsableCommand {
             prediction has been. Sweeps whose points carry a per-point timestamp are motion-compensated \
             first (KITTI .bin has none; this is said). Writes one pose per line in KITTI odometry's \
             form (12 row-major values of the 3 x 4 world-from-lidar matrix; world = the first sweep's \
-            lidar frame). With --reference, prints the drift against those poses (both re-expressed \
+            lidar frame). With --reference (repeatable; KITTI odometry form or an OpenLABEL file with \
+            ego poses, such as VCD's KITTI files with GPS/IMU poses), prints the drift against those poses (both re-expressed \
             from their first frame), KITTI's segment errors when the path is 100 m or longer, and, when \
             the sequence has gold tracks, how still its parked objects stay with each set of poses.
             """)
@@ -29,8 +30,11 @@ struct Odometry: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output poses file (KITTI odometry form).")
     var out: String?
 
-    @Option(help: "Reference poses (KITTI odometry form, one line per frame; extra lines are ignored) to score the estimate against.")
-    var reference: String?
+    @Option(help: "Also write the poses as an OpenLABEL file: one frame per sweep (its name and timestamp), each with a transform SENSOR_to_odom whose matrix4x4 is the world-from-lidar pose.")
+    var openlabel: String?
+
+    @Option(help: ArgumentHelp("Reference poses to score the estimate against; repeat to score against several. A KITTI odometry form file (one line per frame; extra lines are ignored) or an OpenLABEL file (.json) whose frames carry ego poses (VCD's KITTI files: GPS/IMU). The first picks the parked objects.", valueName: "poses"))
+    var reference: [String] = []
 
     @Option(help: "Configuration JSON (every key optional; see --write-config).")
     var config: String?
@@ -65,18 +69,24 @@ struct Odometry: ParsableCommand {
         guard let sequence else { throw ValidationError("give SEQUENCE (or --write-config FILE)") }
         do {
             let opened = try openSequence(sequence)
-            try refuseOverwriting(inputs: opened.inputFiles + [config, reference], outputFiles: out.map { [$0] } ?? [])
-            let referencePoses = try reference.map { path in
-                try FileBytes.decode(path) { (bytes) throws(SequenceFileError) in try SequenceFiles.poses(bytes, count: opened.count) }
+            try refuseOverwriting(inputs: opened.inputFiles + [config] + reference, outputFiles: [out, openlabel].compactMap { $0 })
+            let references = try reference.map { path in
+                try ReferencePoses.isOpenLABEL(path) ? ReferencePoses.openLABEL(path, count: opened.count)
+                    : FileBytes.decode(path) { (bytes) throws(SequenceFileError) in try SequenceFiles.poses(bytes, count: opened.count) }
             }
             let started = Date()
             let progress = ProgressLine("odometry", total: opened.count)
             let run = try LidarOdometer.estimate(opened, configuration: configuration, threads: threads) { progress.update($0) }
             let wall = Date().timeIntervalSince(started)
             if let out { try FileBytes.writeAtomically(SequenceFiles.encodePoses(run.poses), to: out) }
+            if let openlabel {
+                let frames = zip(opened.frames, run.poses).map { frame, pose in LabeledFrame(name: frame.name, timestamp: frame.timestamp, egoPose: pose) }
+                try FileBytes.writeAtomically(OpenLABELFile.encode(LabelSet(sensorName: opened.sensorName, frames: frames)), to: openlabel)
+            }
             var report = OdometryReport(sequence: sequence, frames: opened.count, poses: "estimated by lidar odometry", run: run, wall: wall, threads: threads)
-            if let referencePoses {
-                report.accuracy = OdometryAccuracy.evaluate(estimate: run.poses, reference: referencePoses)
+            report.references = zip(reference, references).map { ReferenceScore(reference: $0, accuracy: OdometryAccuracy.evaluate(estimate: run.poses, reference: $1)) }
+            report.accuracy = report.references.first?.accuracy
+            if let referencePoses = references.first {
                 if opened.hasLabels {
                     let labels = try opened.labelSet()
                     let aligned = referencePoses.map { referencePoses[0].inverse.composed(with: $0) }
@@ -88,6 +98,12 @@ struct Odometry: ParsableCommand {
                                                                           referenceDeviation: reference.maximumDeviation, estimateDeviation: $0.maximumDeviation,
                                                                           referenceMeanDeviation: reference.meanDeviation, estimateMeanDeviation: $0.meanDeviation) }
                     }
+                    // The scale each trajectory's translations need for the parked objects' gold to stay stillest.
+                    let parkedTracks = Set(report.parked?.map(\.track) ?? [])
+                    report.estimateStillestScale = StaticObjectSpread.stillestScale(labels, poses: run.poses, tracks: parkedTracks)?.scale
+                    for (index, poses) in references.enumerated() {
+                        report.references[index].stillestScale = StaticObjectSpread.stillestScale(labels, poses: poses, tracks: parkedTracks)?.scale
+                    }
                 }
             }
             if json {
@@ -98,7 +114,7 @@ struct Odometry: ParsableCommand {
                 for line in report.lines { print(line) }
             }
             for note in run.notes { Log.shared.notice("\(sequence): \(note)") }
-            if let out { print("wrote \(out)") }
+            for path in [out, openlabel].compactMap({ $0 }) { print("wrote \(path)") }
         } catch let exit as ExitCode {
             throw exit
         } catch {
@@ -106,6 +122,15 @@ struct Odometry: ParsableCommand {
             throw ExitCode(1)
         }
     }
+}
+
+/// The estimate's accuracy against one reference.
+struct ReferenceScore: Codable {
+    /// The reference file as given.
+    var reference: String
+    var accuracy: OdometryAccuracy
+    /// The factor on this reference's translations that holds the parked objects' gold stillest.
+    var stillestScale: Double?
 }
 
 /// A parked object's world-centre spread with the reference and the estimated poses.
@@ -128,8 +153,13 @@ struct OdometryReport: Codable {
     var threads: Int
     var loadAverage: Double?
     var notes: [String]
+    /// Against the first reference (the same as `references[0].accuracy`).
     var accuracy: OdometryAccuracy?
+    /// Against every reference, in the order given.
+    var references: [ReferenceScore] = []
     var parked: [ParkedObject]?
+    /// The factor on the estimate's translations that holds the parked objects' gold stillest (1: the scale agrees with the gold).
+    var estimateStillestScale: Double?
 
     init(sequence: String, frames: Int, poses: String, run: OdometryRun, wall: Double, threads: Int) {
         self.sequence = sequence
@@ -165,12 +195,16 @@ struct OdometryReport: Codable {
         lines.append(String(format: "  per frame: median %.1f ms (reading and registration; registration alone %.1f ms), whole run %.1f ms a frame, %.0f returns a sweep, %d threads",
                             medianFrameMilliseconds, medianRegistrationMilliseconds, wholeRunMillisecondsPerFrame, meanPoints, threads)
                      + (loadAverage.map { String(format: ", load average %.2f", $0) } ?? ""))
-        if let a = accuracy {
+        for score in references {
+            let a = score.accuracy
+            lines.append("  reference \(score.reference):")
             lines.append(String(format: "  against the reference over %d frames (%.1f m path): final position error %.3f m (%.2f %% of the path, largest %.3f m), yaw drift %.3f deg (largest %.3f deg)",
                                 a.frames, a.pathLength, a.finalTranslationError, a.finalTranslationDriftPercent, a.maximumTranslationError,
                                 a.finalYawDriftDegrees, a.maximumYawDriftDegrees))
             lines.append(String(format: "  relative pose error per frame: %.4f m, %.4f deg; estimated path / reference path %.4f",
                                 a.meanFrameTranslationError, a.meanFrameRotationErrorDegrees, a.pathLengthRatio))
+            lines.append(String(format: "  scale onto the reference %.4f; final position error with it %.2f %% of the path",
+                                a.scaleToReference, a.scaleAlignedFinalDriftPercent))
             if let t = a.kittiTranslationErrorPercent, let r = a.kittiRotationErrorDegreesPer100m {
                 lines.append(String(format: "  KITTI segments (100-800 m): translation %.2f %%, rotation %.3f deg/100 m", t, r))
             } else {
@@ -186,6 +220,10 @@ struct OdometryReport: Codable {
             if let worst = parked.map(\.estimateDeviation).max() {
                 lines.append(String(format: "  parked objects: largest spread %.3f m with the estimated poses, %.3f m with the reference (%d objects)",
                                     worst, parked.map(\.referenceDeviation).max() ?? 0, parked.count))
+            }
+            if let scale = estimateStillestScale {
+                lines.append(String(format: "  parked objects stillest with translations scaled by %.4f (estimate)", scale)
+                             + references.compactMap { r in r.stillestScale.map { String(format: ", %.4f (%@)", $0, r.reference) } }.joined())
             }
         }
         return lines

@@ -17,6 +17,14 @@ public struct OdometryAccuracy: Sendable, Hashable, Codable {
     public var finalTranslationError: Double
     /// The same as a percentage of the path length.
     public var finalTranslationDriftPercent: Double
+    /// The least-squares scale of the estimated positions onto the reference's (both from their first
+    /// pose): `sum(e . g) / sum(e . e)`. Above 1 the estimate is short of the reference. A reference
+    /// from another sensor carries its own scale error (stereo baseline, GPS), so this separates a
+    /// scale disagreement from drift in shape.
+    public var scaleToReference: Double
+    /// The final position error, as a percentage of the path, once the estimate's positions are
+    /// multiplied by ``scaleToReference``: the drift that a scale difference does not explain.
+    public var scaleAlignedFinalDriftPercent: Double
     /// The largest position difference at any frame, metres.
     public var maximumTranslationError: Double
     /// Yaw (about z) of the last frame's estimated pose relative to the reference, degrees (signed, counter-clockwise positive).
@@ -55,6 +63,10 @@ public struct OdometryAccuracy: Sendable, Hashable, Codable {
             sumR += angle(error)
         }
         let final = length(e[n - 1].translation - g[n - 1].translation)
+        let eg = (0..<n).reduce(0.0) { $0 + (e[$1].translation * g[$1].translation).sum() }
+        let ee = (0..<n).reduce(0.0) { $0 + (e[$1].translation * e[$1].translation).sum() }
+        let scale = ee > 0 ? eg / ee : 1
+        let scaledFinal = length(scale * e[n - 1].translation - g[n - 1].translation)
         // KITTI's segments: every 10th first frame, lengths 100...800 m.
         var segmentT: [Double] = [], segmentR: [Double] = []
         for segmentLength in stride(from: 100.0, through: 800, by: 100) {
@@ -67,6 +79,7 @@ public struct OdometryAccuracy: Sendable, Hashable, Codable {
         }
         return OdometryAccuracy(
             frames: n, pathLength: path, pathLengthRatio: path > 0 ? estimatedPath / path : 1, finalTranslationError: final, finalTranslationDriftPercent: path > 0 ? final / path * 100 : 0,
+            scaleToReference: scale, scaleAlignedFinalDriftPercent: path > 0 ? scaledFinal / path * 100 : 0,
             maximumTranslationError: maxTranslation, finalYawDriftDegrees: yawDifference(e[n - 1], g[n - 1]), maximumYawDriftDegrees: maxYaw,
             meanFrameTranslationError: n > 1 ? sumT / Double(n - 1) : 0, meanFrameRotationErrorDegrees: n > 1 ? sumR / Double(n - 1) : 0,
             kittiTranslationErrorPercent: segmentT.isEmpty ? nil : segmentT.reduce(0, +) / Double(segmentT.count),
@@ -116,6 +129,70 @@ public struct StaticObjectSpread: Sendable, Hashable, Codable {
             let deviations = points.map { (($0 - mean) * ($0 - mean)).sum().squareRoot() }
             return StaticObjectSpread(track: track, category: categories[track] ?? "", frames: points.count, maximumDeviation: deviations.max() ?? 0,
                                       meanDeviation: deviations.reduce(0, +) / Double(deviations.count))
+        }
+    }
+}
+
+extension StaticObjectSpread {
+    /// The factor on a trajectory's translations (from its first pose) under which the parked
+    /// objects' gold centres stay stillest: the mean of their largest bird's-eye-view spreads is
+    /// smallest. Gold boxes are measured in the sensor's own metric frame, so this checks a
+    /// trajectory's scale against the sensor without trusting any other sensor (a stereo baseline,
+    /// GPS): 1 means the scale agrees with the gold; 0.97 means the trajectory is 3 % too long.
+    /// Searched over `range` in steps of `step`; nil without parked tracks.
+    /// - Parameters:
+    ///   - tracks: the parked tracks' ids (for example those within 0.5 m with reference poses).
+    ///   - poses: world-from-sensor, one per labelled frame.
+    public static func stillestScale(_ labels: LabelSet, poses: [RigidPose], tracks: Set<String>, range: ClosedRange<Double> = 0.85...1.15,
+                                     step: Double = 0.0025) -> (scale: Double, meanSpread: Double)? {
+        precondition(step > 0, "a positive step")
+        guard !tracks.isEmpty, let first = poses.first else { return nil }
+        let origin = first.inverse
+        let relative = poses.map { origin.composed(with: $0) }
+        var best: (scale: Double, meanSpread: Double)?
+        for k in 0...Int(((range.upperBound - range.lowerBound) / step).rounded()) {
+            let scale = range.lowerBound + Double(k) * step
+            let scaled = relative.map { RigidPose(rotation: $0.rotation, translation: scale * $0.translation) }
+            let spreads = measure(labels, poses: scaled).filter { tracks.contains($0.track) }
+            guard !spreads.isEmpty else { return nil }
+            let mean = spreads.reduce(0) { $0 + $1.maximumDeviation } / Double(spreads.count)
+            if best == nil || mean < best!.meanSpread { best = (scale, mean) }
+        }
+        return best
+    }
+}
+
+/// Reference poses to score an estimate against, from either of the two forms they come in.
+public enum ReferencePoses {
+    /// Errors reading reference poses.
+    public enum Failure: Error, Sendable, Hashable, CustomStringConvertible {
+        /// An OpenLABEL file's frame (index in frame order, its number) has no ego pose.
+        case frameWithoutPose(path: String, index: Int, number: Int?)
+        /// Fewer frames than the sequence has.
+        case tooFewFrames(path: String, expected: Int, found: Int)
+
+        public var description: String {
+            switch self {
+            case .frameWithoutPose(let path, let index, let number):
+                "\(path): frame \(number.map(String.init) ?? "#\(index)") has no ego pose (no chain of transforms from the sensor to the scene frame)"
+            case .tooFewFrames(let path, let expected, let found): "\(path): \(found) frames, the sequence has \(expected)"
+            }
+        }
+    }
+
+    /// Whether `path` names an OpenLABEL (JSON) file rather than a KITTI odometry poses file.
+    public static func isOpenLABEL(_ path: String) -> Bool { path.lowercased().hasSuffix(".json") }
+
+    /// The first `count` frames' ego poses of an OpenLABEL file (world-from-sensor, the sensor being
+    /// the file's lidar stream; VCD's KITTI files give GPS/IMU poses as `vehicle-iso8855_to_odom` per
+    /// frame with the lidar `VELO_TOP` under `vehicle-iso8855`), in frame order.
+    /// - Throws: the file's ``LabelFileError``, or ``Failure`` for a frame without a pose or too few frames.
+    public static func openLABEL(_ path: String, count: Int) throws -> [RigidPose] {
+        let set = try OpenLABELFile.read(path)
+        guard set.frames.count >= count else { throw Failure.tooFewFrames(path: path, expected: count, found: set.frames.count) }
+        return try set.frames.prefix(count).enumerated().map { index, frame in
+            guard let pose = frame.egoPose else { throw Failure.frameWithoutPose(path: path, index: index, number: frame.number) }
+            return pose
         }
     }
 }

@@ -201,6 +201,35 @@ struct KITTIOdometryTests {
             let spread = try #require(withEstimate[parked.track])
             #expect(spread.maximumDeviation <= max(0.25, parked.maximumDeviation), "track \(parked.track): \(spread) vs reference \(parked)")
         }
+        // The gold, measured in the lidar's own frame, holds the estimate's scale within 1 %.
+        let scale = try #require(StaticObjectSpread.stillestScale(labels, poses: estimate, tracks: Set(withReference.map(\.track))))
+        #expect(abs(scale.scale - 1) <= 0.01, "\(scale)")
+    }
+
+    @Test("the two references of 0000 disagree on scale: parked cars' gold wants ORB-SLAM3's translations 3 % shorter and the GPS/IMU's (VCD's OpenLABEL file) 3 % longer")
+    func referenceScales() throws {
+        let sequence = try SensorSequence.open(SharedData.path("kitti_tracking/training"))
+        let orb = sequence.frames.map { $0.egoPose! }
+        let gps = try ReferencePoses.openLABEL(SharedData.path("openlabel/vcd/openlabel100_kitti_tracking_0000.json"), count: sequence.count)
+        #expect(gps.count == sequence.count)
+        let labels = try sequence.labelSet()
+        let parked = Set(StaticObjectSpread.measure(labels, poses: orb).filter { $0.maximumDeviation <= 0.5 }.map(\.track))
+        #expect(parked.count >= 8)
+        let orbScale = try #require(StaticObjectSpread.stillestScale(labels, poses: orb, tracks: parked))
+        let gpsScale = try #require(StaticObjectSpread.stillestScale(labels, poses: gps, tracks: parked))
+        #expect(orbScale.scale > 0.95 && orbScale.scale < 0.99, "\(orbScale)")
+        #expect(gpsScale.scale > 1.01 && gpsScale.scale < 1.05, "\(gpsScale)")
+        let accuracy = OdometryAccuracy.evaluate(estimate: gps, reference: orb)
+        #expect(accuracy.pathLengthRatio < 0.96, "\(accuracy)")
+        #expect(abs(accuracy.finalYawDriftDegrees) < 1, "\(accuracy)")
+    }
+
+    @Test("an OpenLABEL reference with fewer frames than asked for is refused, naming the file")
+    func openLABELTooFewFrames() throws {
+        let path = SharedData.path("openlabel/vcd/openlabel100_kitti_tracking_0000.json")
+        #expect(throws: ReferencePoses.Failure.tooFewFrames(path: path, expected: 1000, found: 154)) {
+            try ReferencePoses.openLABEL(path, count: 1000)
+        }
     }
 }
 
