@@ -22,8 +22,8 @@ let kittiLabelFiles: [String] = SharedData.isAvailable
 struct LabelFormatTests {
     @Test("JSON numbers print as JavaScript prints them and read back bit for bit",
           arguments: [(0.0, "0"), (-0.0, "0"), (4.0, "4"), (4.5, "4.5"), (-0.5, "-0.5"), (1e-6, "0.000001"), (1e-7, "1e-7"),
-                      (123456789012345680000, "123456789012345680000"), (1e21, "1e+21"), (1.4025025217488531, "1.4025025217488531"),
-                      (5e-324, "5e-324"), (1.7976931348623157e308, "1.7976931348623157e+308"), (0.1 + 0.2, "0.30000000000000004"),
+                      (1.2345678901234568e20, "123456789012345680000"), (1e21, "1e+21"), (1.4025025217488531, "1.4025025217488531"),
+                      (Double.leastNonzeroMagnitude, "5e-324"), (1.7976931348623157e308, "1.7976931348623157e+308"), (0.1 + 0.2, "0.30000000000000004"),
                       (-2.5e-8, "-2.5e-8"), (100, "100")])
     func javaScriptNumbers(value: Double, expected: String) throws {
         #expect(JSONWriter.number(value) == expected)
