@@ -192,8 +192,23 @@ private func detection(_ x: Double, _ y: Double, yaw: Double, category: String =
         }
     }
 
+    /// Beyond its detections a parked car's box extends on evidence only when
+    /// `vehicleEvidenceBeyondDetections` is on; by default it stays in the frames from its first to
+    /// its last detection.
+    @Test(arguments: [("by default the box stays within the detections", false, Array(4...7)),
+                      ("with the rule on, evidence extends it", true, Array(0..<10))])
+    func evidenceBeyondAVehiclesDetections(name: String, beyond: Bool, expected: [Int]) {
+        var configuration = TrackingConfiguration()
+        configuration.vehicleEvidenceBeyondDetections = beyond
+        let tracks = Tracker(configuration: configuration).track(frames(evidenceOnCar: true))
+        #expect(tracks.count == 1)
+        #expect(tracks.first?.boxes.keys.sorted() == expected)
+    }
+
     @Test func evidenceKeepsAStaticTrackInItsFrames() {
-        let tracks = Tracker().track(frames(evidenceOnCar: true))
+        var configuration = TrackingConfiguration()
+        configuration.vehicleEvidenceBeyondDetections = true
+        let tracks = Tracker(configuration: configuration).track(frames(evidenceOnCar: true))
         #expect(tracks.count == 1)
         guard let track = tracks.first else { return }
         #expect(!track.isMoving)
@@ -203,7 +218,7 @@ private func detection(_ x: Double, _ y: Double, yaw: Double, category: String =
             #expect(abs(world.x - 25) < 1e-6 && abs(world.y - 5) < 1e-6)
             #expect(((4...7).contains(k)) == (box.detection != nil))
         }
-        let without = Tracker().track(frames(evidenceOnCar: false))
+        let without = Tracker(configuration: configuration).track(frames(evidenceOnCar: false))
         #expect(without.first?.boxes.keys.sorted() == Array(4...7))
     }
 
