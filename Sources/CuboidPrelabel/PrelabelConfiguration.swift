@@ -68,6 +68,7 @@ public struct PrelabelConfiguration: Sendable, Hashable, Codable {
         try check((0...1).contains(minimumScore), "minimumScore", "a value in [0, 1]")
         try check((0..<1).contains(tracking.minimumVehicleDetectionShare), "tracking.minimumVehicleDetectionShare", "a value in [0, 1)")
         try check(tracking.minimumVehicleDetections >= 1, "tracking.minimumVehicleDetections", ">= 1")
+        try check(tracking.vehicleEvidenceFramesBeyondDetections >= 0, "tracking.vehicleEvidenceFramesBeyondDetections", ">= 0")
         try check(tracking.vehicleDetectionScale > 0 && tracking.minimumVehicleSpeed >= 0 && (0...90).contains(tracking.maximumVehicleSidewaysDegrees),
                   "tracking", "vehicleDetectionScale > 0, minimumVehicleSpeed >= 0, maximumVehicleSidewaysDegrees in [0, 90]")
         try check((0...45).contains(vehicles.endOnSightDegrees), "vehicles.endOnSightDegrees", "a value in [0, 45]")
@@ -396,13 +397,18 @@ public struct TrackingConfiguration: Sendable, Hashable, Codable {
     /// tracking 0000 (tracked with its poses): the false vehicle tracks with 2 to 4 detections held
     /// 63 of its false Car boxes and no true one; every true Car track there has 6 or more.
     public var minimumVehicleDetections: Int = 5
-    /// Whether a static vehicle track's box extends, on weak evidence (clusters no class fitted
-    /// whose footprint overlaps the track's box), to frames before its first or after its last
-    /// detection. Between its detections it always keeps its box. Default false: the evidence
-    /// beyond a parked car's detections is as often the hedge or fence beside it, or a few returns
-    /// of what made the false track, as the car (KITTI tracking 0000, tracked: 27 of the 30 such
-    /// boxes matched no gold car). People's static tracks still extend on evidence.
-    public var vehicleEvidenceBeyondDetections: Bool = false
+    /// How many frames before its first or after its last detection a static vehicle track's box
+    /// may extend on weak evidence (clusters no class fitted whose footprint overlaps the box);
+    /// between its detections it always keeps its box, and 0 keeps it within them. Default 3
+    /// (0.3 s at 10 Hz). A parked car that the detector misses for a few sweeps as the sensor
+    /// comes into or leaves its view still leaves returns of evidence on its box; the longer the
+    /// evidence runs on without a detection, the more often it is the hedge, fence or wall beside
+    /// the box (KITTI tracking 0000, tracked: the boxes 4 to 9 frames before a parked car's first
+    /// detection matched no gold car, those 1 to 3 frames before did). Unbounded, KITTI tracking
+    /// 0000's tracked Car precision was 0.765; with 0 it was 0.810 but recall 0.883 -> 0.871 there
+    /// and 0.935 -> 0.895 on the synthetic residential drive, whose far parked cars go undetected
+    /// for 1 to 3 frames at its ends. People's static tracks extend on evidence without a bound.
+    public var vehicleEvidenceFramesBeyondDetections: Int = 3
     public init() {}
 }
 

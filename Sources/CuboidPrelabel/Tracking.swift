@@ -427,11 +427,14 @@ public struct StreamingTracker: Sendable {
         // another object as this one.) Only evidence whose footprint overlaps the track's box counts,
         // and every frame between the furthest such evidence and the detections gets the box (a
         // refined track has one in every frame from its first to its last).
-        // A vehicle's only with ``TrackingConfiguration/vehicleEvidenceBeyondDetections``.
-        if !isMoving, group(category) != .vehicle || configuration.vehicleEvidenceBeyondDetections,
-           let firstState = states.first, let lastState = states.last {
+        // A vehicle's reaches at most ``TrackingConfiguration/vehicleEvidenceFramesBeyondDetections``
+        // frames beyond them.
+        if !isMoving, let firstState = states.first, let lastState = states.last {
+            let reach = group(category) == .vehicle ? configuration.vehicleEvidenceFramesBeyondDetections : Int.max
             let footprint = staticBox.bev
-            let seen = tracklet.evidence.filter { intersectionArea(footprint, $0.box.bev) > 0 }.map(\.frame)
+            let seen = tracklet.evidence.filter {
+                intersectionArea(footprint, $0.box.bev) > 0 && firstState.frame - $0.frame <= reach && $0.frame - lastState.frame <= reach
+            }.map(\.frame)
             let before = seen.filter { $0 < firstState.frame }.min() ?? firstState.frame
             let after = seen.filter { $0 > lastState.frame }.max() ?? lastState.frame
             for f in Array(before..<firstState.frame) + Array((lastState.frame + 1)..<(after + 1)) {

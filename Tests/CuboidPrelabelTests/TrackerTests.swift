@@ -192,14 +192,16 @@ private func detection(_ x: Double, _ y: Double, yaw: Double, category: String =
         }
     }
 
-    /// Beyond its detections a parked car's box extends on evidence only when
-    /// `vehicleEvidenceBeyondDetections` is on; by default it stays in the frames from its first to
-    /// its last detection.
-    @Test(arguments: [("by default the box stays within the detections", false, Array(4...7)),
-                      ("with the rule on, evidence extends it", true, Array(0..<10))])
-    func evidenceBeyondAVehiclesDetections(name: String, beyond: Bool, expected: [Int]) {
+    /// Beyond its detections (frames 4 to 7) a parked car's box extends on evidence at most
+    /// `vehicleEvidenceFramesBeyondDetections` frames: the default 3 reaches frame 1 before and
+    /// frame 9 after, 0 keeps the box within the detections, 10 reaches every frame with evidence.
+    @Test(arguments: [("by default three frames either side", nil, Array(1..<10)),
+                      ("zero keeps the box within the detections", 0, Array(4...7)),
+                      ("one frame either side", 1, Array(3...8)),
+                      ("unbounded, out to the furthest evidence", 10, Array(0..<10))] as [(String, Int?, [Int])])
+    func evidenceBeyondAVehiclesDetections(name: String, reach: Int?, expected: [Int]) {
         var configuration = TrackingConfiguration()
-        configuration.vehicleEvidenceBeyondDetections = beyond
+        if let reach { configuration.vehicleEvidenceFramesBeyondDetections = reach }
         let tracks = Tracker(configuration: configuration).track(frames(evidenceOnCar: true))
         #expect(tracks.count == 1)
         #expect(tracks.first?.boxes.keys.sorted() == expected)
@@ -207,7 +209,7 @@ private func detection(_ x: Double, _ y: Double, yaw: Double, category: String =
 
     @Test func evidenceKeepsAStaticTrackInItsFrames() {
         var configuration = TrackingConfiguration()
-        configuration.vehicleEvidenceBeyondDetections = true
+        configuration.vehicleEvidenceFramesBeyondDetections = 10
         let tracks = Tracker(configuration: configuration).track(frames(evidenceOnCar: true))
         #expect(tracks.count == 1)
         guard let track = tracks.first else { return }
