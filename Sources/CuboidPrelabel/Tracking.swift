@@ -428,9 +428,10 @@ public struct StreamingTracker: Sendable {
         // and every frame between the furthest such evidence and the detections gets the box (a
         // refined track has one in every frame from its first to its last).
         // A vehicle's reaches at most ``TrackingConfiguration/vehicleEvidenceFramesBeyondDetections``
-        // frames beyond them.
+        // frames beyond them when that is not negative.
         if !isMoving, let firstState = states.first, let lastState = states.last {
-            let reach = group(category) == .vehicle ? configuration.vehicleEvidenceFramesBeyondDetections : Int.max
+            let bound = configuration.vehicleEvidenceFramesBeyondDetections
+            let reach = group(category) == .vehicle && bound >= 0 ? bound : Int.max
             let footprint = staticBox.bev
             let seen = tracklet.evidence.filter {
                 intersectionArea(footprint, $0.box.bev) > 0 && firstState.frame - $0.frame <= reach && $0.frame - lastState.frame <= reach

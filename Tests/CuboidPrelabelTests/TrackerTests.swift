@@ -193,12 +193,13 @@ private func detection(_ x: Double, _ y: Double, yaw: Double, category: String =
     }
 
     /// Beyond its detections (frames 4 to 7) a parked car's box extends on evidence at most
-    /// `vehicleEvidenceFramesBeyondDetections` frames: the default 3 reaches frame 1 before and
-    /// frame 9 after, 0 keeps the box within the detections, 10 reaches every frame with evidence.
-    @Test(arguments: [("by default three frames either side", nil, Array(1..<10)),
+    /// `vehicleEvidenceFramesBeyondDetections` frames: by default (no bound) and with 10 to every
+    /// frame with evidence, with 3 to frame 1 before and frame 9 after, with 0 not at all.
+    @Test(arguments: [("by default out to the furthest evidence", nil, Array(0..<10)),
+                      ("three frames either side", 3, Array(1..<10)),
                       ("zero keeps the box within the detections", 0, Array(4...7)),
                       ("one frame either side", 1, Array(3...8)),
-                      ("unbounded, out to the furthest evidence", 10, Array(0..<10))] as [(String, Int?, [Int])])
+                      ("ten frames, beyond the furthest evidence", 10, Array(0..<10))] as [(String, Int?, [Int])])
     func evidenceBeyondAVehiclesDetections(name: String, reach: Int?, expected: [Int]) {
         var configuration = TrackingConfiguration()
         if let reach { configuration.vehicleEvidenceFramesBeyondDetections = reach }
@@ -208,8 +209,7 @@ private func detection(_ x: Double, _ y: Double, yaw: Double, category: String =
     }
 
     @Test func evidenceKeepsAStaticTrackInItsFrames() {
-        var configuration = TrackingConfiguration()
-        configuration.vehicleEvidenceFramesBeyondDetections = 10
+        let configuration = TrackingConfiguration()
         let tracks = Tracker(configuration: configuration).track(frames(evidenceOnCar: true))
         #expect(tracks.count == 1)
         guard let track = tracks.first else { return }
