@@ -175,7 +175,7 @@ public struct StreamingTracker: Sendable {
         }
         let window = configuration.backwardExtensionFrames + configuration.maximumMissedFrames + 1
         if recent.count > window { recent.removeFirst(recent.count - window) }
-        let tracks = finalize(ended)
+        let tracks = finalize(ended, atSequenceEnd: false)
         let needed = live.map(\.earliestFrame).min().map { min($0, recent[0].frame) } ?? recent[0].frame
         times.drop(before: needed)
         poses.drop(before: needed)
@@ -187,10 +187,11 @@ public struct StreamingTracker: Sendable {
     public mutating func finish() -> [Track] {
         let ended = live
         live = []
-        return finalize(ended)
+        return finalize(ended, atSequenceEnd: true)
     }
 
-    private mutating func finalize(_ ended: [Tracklet]) -> [Track] {
+    /// - Parameter atSequenceEnd: Whether the tracklets were still live at the sequence's last frame.
+    private mutating func finalize(_ ended: [Tracklet], atSequenceEnd: Bool) -> [Track] {
         var tracks: [Track] = []
         for tracklet in ended {
             if let id = tracklet.id {
@@ -199,6 +200,7 @@ public struct StreamingTracker: Sendable {
                 // number stays unused.
                 let score = tracklet.group == .vehicle ? vehicleScore(tracklet) : tracklet.score
                 if score >= configuration.minimumTrackScore, tracklet.group != .vehicle || detectionShare(tracklet) > configuration.minimumVehicleDetectionShare,
+                   tracklet.group != .vehicle || hasEnoughDetections(tracklet, atSequenceEnd: atSequenceEnd),
                    let track = refine(tracklet, id: id, score: score) { tracks.append(track) }
             } else {
                 // An unconfirmed tracklet lets go of its detections: a later track may extend over them.
@@ -225,6 +227,15 @@ public struct StreamingTracker: Sendable {
         var score = meanScore * (1 - exp(-Double(measured.count) / configuration.vehicleDetectionScale))
         if configuration.vehicleDetectionShare { score *= detectionShare(tracklet) }
         return score
+    }
+
+    /// Whether a vehicle tracklet has ``TrackingConfiguration/minimumVehicleDetections``
+    /// detections, or the sequence cut it short (its first detection within
+    /// ``TrackingConfiguration/maximumMissedFrames`` of the first frame, or still live at the last).
+    func hasEnoughDetections(_ tracklet: Tracklet, atSequenceEnd: Bool) -> Bool {
+        let measured = tracklet.steps.filter { $0.detection != nil }
+        if measured.count >= configuration.minimumVehicleDetections || atSequenceEnd { return true }
+        return (measured.first?.frame ?? 0) <= configuration.maximumMissedFrames
     }
 
     /// The share of the frames from a tracklet's first to its last detection that have one, in
@@ -416,9 +427,15 @@ public struct StreamingTracker: Sendable {
         // another object as this one.) Only evidence whose footprint overlaps the track's box counts,
         // and every frame between the furthest such evidence and the detections gets the box (a
         // refined track has one in every frame from its first to its last).
+        // A vehicle's reaches at most ``TrackingConfiguration/vehicleEvidenceFramesBeyondDetections``
+        // frames beyond them when that is not negative.
         if !isMoving, let firstState = states.first, let lastState = states.last {
+            let bound = configuration.vehicleEvidenceFramesBeyondDetections
+            let reach = group(category) == .vehicle && bound >= 0 ? bound : Int.max
             let footprint = staticBox.bev
-            let seen = tracklet.evidence.filter { intersectionArea(footprint, $0.box.bev) > 0 }.map(\.frame)
+            let seen = tracklet.evidence.filter {
+                intersectionArea(footprint, $0.box.bev) > 0 && firstState.frame - $0.frame <= reach && $0.frame - lastState.frame <= reach
+            }.map(\.frame)
             let before = seen.filter { $0 < firstState.frame }.min() ?? firstState.frame
             let after = seen.filter { $0 > lastState.frame }.max() ?? lastState.frame
             for f in Array(before..<firstState.frame) + Array((lastState.frame + 1)..<(after + 1)) {

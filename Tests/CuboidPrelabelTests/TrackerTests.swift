@@ -192,8 +192,25 @@ private func detection(_ x: Double, _ y: Double, yaw: Double, category: String =
         }
     }
 
+    /// Beyond its detections (frames 4 to 7) a parked car's box extends on evidence at most
+    /// `vehicleEvidenceFramesBeyondDetections` frames: by default (no bound) and with 10 to every
+    /// frame with evidence, with 3 to frame 1 before and frame 9 after, with 0 not at all.
+    @Test(arguments: [("by default out to the furthest evidence", nil, Array(0..<10)),
+                      ("three frames either side", 3, Array(1..<10)),
+                      ("zero keeps the box within the detections", 0, Array(4...7)),
+                      ("one frame either side", 1, Array(3...8)),
+                      ("ten frames, beyond the furthest evidence", 10, Array(0..<10))] as [(String, Int?, [Int])])
+    func evidenceBeyondAVehiclesDetections(name: String, reach: Int?, expected: [Int]) {
+        var configuration = TrackingConfiguration()
+        if let reach { configuration.vehicleEvidenceFramesBeyondDetections = reach }
+        let tracks = Tracker(configuration: configuration).track(frames(evidenceOnCar: true))
+        #expect(tracks.count == 1)
+        #expect(tracks.first?.boxes.keys.sorted() == expected)
+    }
+
     @Test func evidenceKeepsAStaticTrackInItsFrames() {
-        let tracks = Tracker().track(frames(evidenceOnCar: true))
+        let configuration = TrackingConfiguration()
+        let tracks = Tracker(configuration: configuration).track(frames(evidenceOnCar: true))
         #expect(tracks.count == 1)
         guard let track = tracks.first else { return }
         #expect(!track.isMoving)
@@ -203,7 +220,7 @@ private func detection(_ x: Double, _ y: Double, yaw: Double, category: String =
             #expect(abs(world.x - 25) < 1e-6 && abs(world.y - 5) < 1e-6)
             #expect(((4...7).contains(k)) == (box.detection != nil))
         }
-        let without = Tracker().track(frames(evidenceOnCar: false))
+        let without = Tracker(configuration: configuration).track(frames(evidenceOnCar: false))
         #expect(without.first?.boxes.keys.sorted() == Array(4...7))
     }
 

@@ -73,6 +73,52 @@ struct DetectionShareScenario: CustomTestStringConvertible, Sendable {
     }
 }
 
+/// A static car-shaped thing (score 0.9) detected in frames `detected` of a 30-frame, 10 Hz
+/// sequence seen by a static sensor: a vehicle's track needs 5 detections unless the sequence's
+/// start or end cut it short.
+struct ShortTrackScenario: CustomTestStringConvertible, Sendable {
+    let name: String
+    let detected: Range<Int>
+    let category: String
+    let kept: Bool
+    var testDescription: String { name }
+
+    static let all = [
+        ShortTrackScenario(name: "a hedge passing as a car in three sweeps mid-sequence", detected: 12..<15, category: "Car", kept: false),
+        ShortTrackScenario(name: "a fence passing as a van in four sweeps mid-sequence", detected: 12..<16, category: "Van", kept: false),
+        ShortTrackScenario(name: "a car seen in five sweeps mid-sequence", detected: 12..<17, category: "Car", kept: true),
+        ShortTrackScenario(name: "a car entering the view in the last three sweeps", detected: 27..<30, category: "Car", kept: true),
+        ShortTrackScenario(name: "a car leaving the view in the first three sweeps", detected: 0..<3, category: "Car", kept: true),
+        ShortTrackScenario(name: "a person is not held to the vehicle rule", detected: 12..<15, category: "Pedestrian", kept: true),
+    ]
+}
+
+@Suite struct MinimumVehicleDetectionsTests {
+    private func frames(_ scenario: ShortTrackScenario) -> [TrackerFrame] {
+        let size: (Double, Double, Double) = scenario.category == "Pedestrian" ? (0.8, 0.6, 1.7) : (4, 1.7, 1.5)
+        return (0..<30).map { k in
+            let box = Box3D(x: 12, y: 3, z: -0.9, length: size.0, width: size.1, height: size.2, yaw: 0)
+            let detections = scenario.detected.contains(k) ? [Detection(category: scenario.category, cuboid: box, score: 0.9, pointCount: 100)] : []
+            return TrackerFrame(detections: detections, worldFromSensor: .identity, time: Double(k) / 10)
+        }
+    }
+
+    @Test(arguments: ShortTrackScenario.all)
+    func shortVehicleTracksAreDropped(_ scenario: ShortTrackScenario) {
+        let tracks = Tracker().track(frames(scenario))
+        #expect(tracks.count == (scenario.kept ? 1 : 0))
+        #expect(tracks.first.map { Set($0.boxes.keys) == Set(scenario.detected) } ?? true)
+    }
+
+    /// 1 turns the rule off: every scenario's track is kept.
+    @Test(arguments: ShortTrackScenario.all)
+    func theRuleCanBeTurnedOff(_ scenario: ShortTrackScenario) {
+        var configuration = TrackingConfiguration()
+        configuration.minimumVehicleDetections = 1
+        #expect(Tracker(configuration: configuration).track(frames(scenario)).count == 1)
+    }
+}
+
 /// A flat face `width` across and `height` high, 30 m ahead, returns every 0.1 m across and
 /// 0.15 m up from 0.3 m.
 private func faceFeatures(width: Double, height: Double) -> ClusterFeatures {
