@@ -73,8 +73,9 @@ public struct PrelabelConfiguration: Sendable, Hashable, Codable {
         try check((0...1.5).contains(vehicles.minimumSeenWidthShare), "vehicles.minimumSeenWidthShare", "a value in [0, 1.5]")
         try check(vehicles.heightToleranceBelow > 0, "vehicles.heightToleranceBelow", "a value > 0")
         try check(persons.minimumUpperWidth >= 0 && persons.upperWidthTolerance > 0 && persons.maximumOpenBottomGap >= 0 && persons.bottomGapTolerance > 0 && persons.occluderClearance >= 0
-                    && (0...1).contains(persons.minimumTrackScore) && (0...1).contains(persons.minimumTrackDetectionShare) && persons.minimumTrackHeight >= 0,
-                  "persons", "minimumUpperWidth >= 0, upperWidthTolerance > 0, maximumOpenBottomGap >= 0, bottomGapTolerance > 0, occluderClearance >= 0, minimumTrackScore and minimumTrackDetectionShare in [0, 1], minimumTrackHeight >= 0")
+                    && (0...1).contains(persons.minimumTrackScore) && (0...1).contains(persons.minimumTrackDetectionShare) && persons.minimumTrackHeight >= 0
+                    && persons.minimumWalkSpeed >= 0 && persons.minimumWalkDisplacement >= 0,
+                  "persons", "minimumUpperWidth >= 0, upperWidthTolerance > 0, maximumOpenBottomGap >= 0, bottomGapTolerance > 0, occluderClearance >= 0, minimumTrackScore and minimumTrackDetectionShare in [0, 1], minimumTrackHeight >= 0, minimumWalkSpeed >= 0, minimumWalkDisplacement >= 0")
     }
 
     /// Parses a configuration file's bytes: the file's keys override the defaults, keys it leaves
@@ -460,5 +461,17 @@ public struct PersonConfiguration: Sendable, Hashable, Codable {
     /// sweep of a crouching person or a child does not drop a track; only a track that stays low.
     /// Default 1.2.
     public var minimumTrackHeight: Double = 1.2
+    /// A person's track whose smoothed centre moved less than `tracking.staticDisplacement` is still
+    /// moving, its boxes following it, when it moved at least ``minimumWalkDisplacement`` at a mean
+    /// speed (first to last frame) of at least this, m/s: a person seen walking for half a second
+    /// moves 0.5 m, and a box pinned at the mean position lags them at both ends. A static
+    /// object's centre, jittering over a long track, moves slower on average. 0 turns the rule
+    /// off. Default 0.5 (people walk at 1 to 2 m/s). Measured (tracked): KITTI tracking 0000
+    /// Pedestrian recall@0.5 0.095 -> 0.190 (its walker seen for 4 sweeps); the synthetic drives'
+    /// Pedestrian recall@0.5 rises on every drive with people (urban 0.912 -> 0.971, residential
+    /// seed 11 0.615 -> 0.936).
+    public var minimumWalkSpeed: Double = 0.5
+    /// See ``minimumWalkSpeed``, metres. Default 0.3.
+    public var minimumWalkDisplacement: Double = 0.3
     public init() {}
 }

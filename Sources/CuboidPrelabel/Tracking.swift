@@ -367,6 +367,12 @@ public struct StreamingTracker: Sendable {
         let positions = states.map(\.position)
         let displacement = (positions.last! - positions.first!).length
         var isMoving = displacement > configuration.staticDisplacement
+        if group(category) == .person && !isMoving && persons.minimumWalkSpeed > 0 {
+            // A person seen walking for a moment (a short track) moves less than a static object's
+            // threshold, and a box pinned at the mean position lags it at both ends.
+            let duration = states.last!.time - states.first!.time
+            isMoving = displacement >= persons.minimumWalkDisplacement && duration > 0 && displacement / duration >= persons.minimumWalkSpeed
+        }
         if group(category) == .vehicle && isMoving && median(states.map(\.velocity.length)) < configuration.minimumVehicleSpeed {
             // A parked vehicle's completed boxes wander by a metre or two over a long track.
             isMoving = false

@@ -153,3 +153,40 @@ struct PersonTrackScenario: CustomTestStringConvertible, Sendable {
         #expect(decoded.persons.minimumTrackHeight == 0.9 && decoded.persons.minimumTrackDetectionShare == 0.6)
     }
 }
+
+/// A person seen walking for a short while moves less than a static object's threshold
+/// (`tracking.staticDisplacement`, 1 m); ``PersonConfiguration/minimumWalkSpeed`` keeps its track
+/// moving, its boxes following it, while a post whose centre jitters stays pinned.
+struct WalkScenario: CustomTestStringConvertible, Sendable {
+    var name: String
+    /// Centre along +x in each of the sweeps (10 Hz), metres from x = 12.
+    var offsets: [Double]
+    /// Whether the track's boxes follow the centre (moving) rather than stay at one place.
+    var moving: Bool
+    var testDescription: String { name }
+
+    static let all: [WalkScenario] = [
+        WalkScenario(name: "a walker seen for 5 sweeps at 1.4 m/s", offsets: (0..<5).map { 0.14 * Double($0) }, moving: true),
+        WalkScenario(name: "a post jittering by 0.1 m over 12 sweeps", offsets: (0..<12).map { $0 % 2 == 0 ? 0 : 0.1 }, moving: false),
+        WalkScenario(name: "a person standing for 12 sweeps", offsets: Array(repeating: 0, count: 12), moving: false),
+    ]
+}
+
+@Suite struct PersonWalkRuleTests {
+    @Test(arguments: WalkScenario.all)
+    func aShortWalkIsNotPinned(_ scenario: WalkScenario) throws {
+        let frames = scenario.offsets.enumerated().map { k, offset in
+            let box = Box3D(x: 12 + offset, y: 4, z: -0.9, length: 0.85, width: 0.65, height: 1.7, yaw: 0.3)
+            return TrackerFrame(detections: [Detection(category: "Pedestrian", cuboid: box, score: 0.9, pointCount: 80)], worldFromSensor: .identity, time: Double(k) / 10)
+        }
+        let track = try #require(Tracker().track(frames).first)
+        let first = try #require(track.boxes.keys.min().flatMap { track.boxes[$0]?.cuboid })
+        let last = try #require(track.boxes.keys.max().flatMap { track.boxes[$0]?.cuboid })
+        #expect((last.x - first.x > 0.2) == scenario.moving)
+        // With the rule off every short track is pinned.
+        var off = PersonConfiguration()
+        off.minimumWalkSpeed = 0
+        let pinned = try #require(Tracker(persons: off).track(frames).first)
+        #expect(Set(pinned.boxes.values.map(\.cuboid.x)).count == 1)
+    }
+}
