@@ -146,7 +146,8 @@ public enum PrelabelRunner {
             Dictionary(set.frames.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         }
         summary.tracked = sequence.count > 1 && sequence.frames.allSatisfy { $0.egoPose != nil }
-        var tracker = StreamingTracker(configuration: options.configuration.tracking, classes: options.configuration.classes)
+        var tracker = StreamingTracker(configuration: options.configuration.tracking, classes: options.configuration.classes,
+                                       persons: options.configuration.persons)
         let spool = try TrackSpool(in: cache)
         let queue = try ReviewQueue(in: cache)
         var trackingNanoseconds: UInt64 = 0

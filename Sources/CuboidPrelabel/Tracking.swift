@@ -60,9 +60,14 @@ public struct Tracker: Sendable {
     /// box the class's typical size).
     public let classes: [ClassModel]
 
-    public init(configuration: TrackingConfiguration = TrackingConfiguration(), classes: [ClassModel] = ClassModel.defaults) {
+    /// The rules a person's track must meet (see ``PersonConfiguration``).
+    public let persons: PersonConfiguration
+
+    public init(configuration: TrackingConfiguration = TrackingConfiguration(), classes: [ClassModel] = ClassModel.defaults,
+                persons: PersonConfiguration = PersonConfiguration()) {
         self.configuration = configuration
         self.classes = classes
+        self.persons = persons
     }
 
     /// Tracks through a sequence.
@@ -70,7 +75,7 @@ public struct Tracker: Sendable {
     /// - Returns: Confirmed tracks, by id.
     /// - Complexity: O(F (T + D)^3) for the per-frame assignments.
     public func track(_ frames: [TrackerFrame]) -> [Track] {
-        var tracker = StreamingTracker(configuration: configuration, classes: classes)
+        var tracker = StreamingTracker(configuration: configuration, classes: classes, persons: persons)
         var tracks: [Track] = []
         for frame in frames { tracks += tracker.add(frame) }
         tracks += tracker.finish()
@@ -108,10 +113,16 @@ public struct StreamingTracker: Sendable {
     /// The Cyclist class's typical size (length, width, height), when the classes hold one.
     private let cyclistSize: SIMD3<Double>?
 
+    /// The rules a person's track must meet (see ``PersonConfiguration``).
+    public let persons: PersonConfiguration
+
     /// - Parameter classes: The classes the detections come from; a moving track voted Pedestrian
     ///   that is too fast for one becomes a Cyclist when they hold that class.
-    public init(configuration: TrackingConfiguration = TrackingConfiguration(), classes: [ClassModel] = ClassModel.defaults) {
+    /// - Parameter persons: The rules a person's track must meet to be handed out.
+    public init(configuration: TrackingConfiguration = TrackingConfiguration(), classes: [ClassModel] = ClassModel.defaults,
+                persons: PersonConfiguration = PersonConfiguration()) {
         self.configuration = configuration
+        self.persons = persons
         cyclistSize = classes.first { $0.name == "Cyclist" }.map { SIMD3($0.typical[0], $0.typical[1], $0.typical[2]) }
     }
 
@@ -201,6 +212,7 @@ public struct StreamingTracker: Sendable {
                 let score = tracklet.group == .vehicle ? vehicleScore(tracklet) : tracklet.score
                 if score >= configuration.minimumTrackScore, tracklet.group != .vehicle || detectionShare(tracklet) > configuration.minimumVehicleDetectionShare,
                    tracklet.group != .vehicle || hasEnoughDetections(tracklet, atSequenceEnd: atSequenceEnd),
+                   tracklet.group != .person || holdsAsPerson(tracklet),
                    let track = refine(tracklet, id: id, score: score) { tracks.append(track) }
             } else {
                 // An unconfirmed tracklet lets go of its detections: a later track may extend over them.
@@ -236,6 +248,23 @@ public struct StreamingTracker: Sendable {
         let measured = tracklet.steps.filter { $0.detection != nil }
         if measured.count >= configuration.minimumVehicleDetections || atSequenceEnd { return true }
         return (measured.first?.frame ?? 0) <= configuration.maximumMissedFrames
+    }
+
+    /// Whether a person's track is sure enough to hand out: its score (``Tracklet/score``) at least
+    /// ``PersonConfiguration/minimumTrackScore``, detections in at least
+    /// ``PersonConfiguration/minimumTrackDetectionShare`` of the frames from its first to its last,
+    /// and a median detected height of at least ``PersonConfiguration/minimumTrackHeight``.
+    ///
+    /// One sweep tells a person from street furniture of a person's size poorly; the frames of a
+    /// track tell it better. A person in view is detected in most sweeps, with the same height,
+    /// while a shrub, a hedge's end or a pole passes the person rules only from some viewpoints, and
+    /// the track is carried between those sweeps by its prediction and by evidence.
+    func holdsAsPerson(_ tracklet: Tracklet) -> Bool {
+        let measured = tracklet.steps.compactMap(\.detection)
+        guard !measured.isEmpty, tracklet.score >= persons.minimumTrackScore,
+              detectionShare(tracklet) >= persons.minimumTrackDetectionShare else { return false }
+        let heights = measured.map(\.box.height).sorted()
+        return heights[heights.count / 2] >= persons.minimumTrackHeight
     }
 
     /// The share of the frames from a tracklet's first to its last detection that have one, in
@@ -349,6 +378,12 @@ public struct StreamingTracker: Sendable {
         let positions = states.map(\.position)
         let displacement = (positions.last! - positions.first!).length
         var isMoving = displacement > configuration.staticDisplacement
+        if group(category) == .person && !isMoving && persons.minimumWalkSpeed > 0 {
+            // A person seen walking for a moment (a short track) moves less than a static object's
+            // threshold, and a box pinned at the mean position lags it at both ends.
+            let duration = states.last!.time - states.first!.time
+            isMoving = displacement >= persons.minimumWalkDisplacement && duration > 0 && displacement / duration >= persons.minimumWalkSpeed
+        }
         if group(category) == .vehicle && isMoving && median(states.map(\.velocity.length)) < configuration.minimumVehicleSpeed {
             // A parked vehicle's completed boxes wander by a metre or two over a long track.
             isMoving = false

@@ -58,9 +58,17 @@ struct DetectionShareScenario: CustomTestStringConvertible, Sendable {
         }
     }
 
+    /// People's own share rule (``PersonConfiguration/minimumTrackDetectionShare``, see
+    /// PersonTrackRuleTests) is off here: these scenarios are about the vehicle rule.
+    private var persons: PersonConfiguration {
+        var persons = PersonConfiguration()
+        persons.minimumTrackDetectionShare = 0
+        return persons
+    }
+
     @Test(arguments: DetectionShareScenario.all)
     func flickeringVehicleTracksAreDropped(_ scenario: DetectionShareScenario) {
-        let tracks = Tracker().track(frames(scenario))
+        let tracks = Tracker(persons: persons).track(frames(scenario))
         #expect(tracks.count == (scenario.kept ? 1 : 0))
     }
 
@@ -69,7 +77,7 @@ struct DetectionShareScenario: CustomTestStringConvertible, Sendable {
     func theRuleCanBeTurnedOff(_ scenario: DetectionShareScenario) {
         var configuration = TrackingConfiguration()
         configuration.minimumVehicleDetectionShare = 0
-        #expect(Tracker(configuration: configuration).track(frames(scenario)).count == 1)
+        #expect(Tracker(configuration: configuration, persons: persons).track(frames(scenario)).count == 1)
     }
 }
 
