@@ -16,6 +16,10 @@ struct Demo: ParsableCommand {
 
     func run() throws {
         let folder = try locateSampleData()
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+            throw ValidationError("\(folder): not a folder (--sample-data names the SampleData folder)")
+        }
         let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { !$0.hasPrefix(".") }.sorted()
         var failures = 0
         var decoded = 0

@@ -276,10 +276,9 @@ enum QAInputs {
     /// folder's parent, when it is a KITTI object folder, gives the calibration and the recording.
     static func read(_ path: String, format: LabelFormat?, recording: SensorSequence?,
                      source: LabelSourceArguments) throws -> (LabelSet, SensorSequence?) {
+        try requireInput(path)
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw ValidationError("no such file or folder: \(path)")
-        }
+        _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
         if format == nil, isDirectory.boolValue, let opened = try? SensorSequence.open(path), opened.hasLabels {
             return (try opened.labelSet(), opened)
         }

@@ -18,10 +18,19 @@ func checkRenamed(_ newValue: Any?, _ newName: String, earlier oldValue: Any?, _
 /// The format to read the labels at `path` in: `given`, else detected from the file or folder.
 func labelInputFormat(_ path: String, given: LabelFormat?, option: String) throws -> LabelFormat {
     if let given { return given }
+    try requireInput(path)
     guard let detected = LabelFormat.detect(path) else {
         throw ValidationError("cannot tell the format of \(path) from its content: give \(option) (\(LabelFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
     }
     return detected
+}
+
+/// Stops with the reader's own error (exit code 1) when an input path does not exist, before its
+/// format or layout is guessed from nothing.
+func requireInput(_ path: String) throws {
+    guard FileManager.default.fileExists(atPath: path) else {
+        throw FileAccessError(path: path, operation: .open, code: ENOENT, reason: "No such file or directory")
+    }
 }
 
 /// `warning: MESSAGE` on standard error.
