@@ -194,6 +194,18 @@ def openlabel_roundtrip():
         check(f"{command}: the whole file comes back (structural comparison)", differences == [], "; ".join(differences[:3]))
 
 
+
+def vcd_scene(path):
+    """An OpenLABEL file as VCD reads it (loaded with schema validation): VCD's scene library, the raw
+    JSON's `openlabel` object and the name of its lidar stream."""
+    from vcd import core, scl
+    document = core.OpenLABEL()
+    document.load_from_file(path, validation=True)
+    with open(path) as f:
+        raw = json.load(f)["openlabel"]
+    return scl.Scene(document), raw, next(n for n, s in raw["streams"].items() if s["type"] == "lidar")
+
+
 # --- OpenLABEL poses: VCD's scene library places Cuboid's cuboids in odom where Cuboid does ---------
 def openlabel_scene():
     """vcd.scl.Scene transforms every cuboid of a Cuboid-written file from the sensor into `odom` with
@@ -203,17 +215,11 @@ def openlabel_scene():
     and Cuboid's conversion of VCD's KITTI tracking file (GPS/IMU poses); parked cars of the synthetic
     gold (boolean `moving` false) must not move in odom across frames."""
     import numpy as np
-    from vcd import core, scl
     kitti = os.path.join(OUT, "kitti_tracking_0000.openlabel.json")
     cuboid("labels", "convert", os.path.join(DATA, "openlabel", "vcd", "openlabel100_kitti_tracking_0000.json"), kitti,
            "--from", "openlabel", "--to", "openlabel", "--drop-class", "Egocar")
     for name, path in (("synthetic gold", os.path.join(ROOT, "SampleData", "sequence", "gold.openlabel.json")), ("KITTI tracking 0000", kitti)):
-        document = core.OpenLABEL()
-        document.load_from_file(path, validation=True)
-        scene = scl.Scene(document)
-        with open(path) as f:
-            raw = json.load(f)["openlabel"]
-        sensor = next(n for n, s in raw["streams"].items() if s["type"] == "lidar")
+        scene, raw, sensor = vcd_scene(path)
         worst, count, parked = 0.0, 0, {}
         for key, frame in raw["frames"].items():
             transform = frame["frame_properties"]["transforms"][sensor + "_to_odom"]
@@ -246,15 +252,9 @@ def odometry_openlabel():
     file with schema validation and its scene library's transform from the lidar to `odom` at each
     frame is the pose `--out` wrote in KITTI odometry form (compared as matrices and on a point 50 m out)."""
     import numpy as np
-    from vcd import core, scl
     poses, path = os.path.join(OUT, "odometry-poses.txt"), os.path.join(OUT, "odometry-poses.openlabel.json")
     cuboid("odometry", os.path.join(DATA, "kitti_tracking", "training"), "--out", poses, "--openlabel", path)
-    document = core.OpenLABEL()
-    document.load_from_file(path, validation=True)
-    scene = scl.Scene(document)
-    with open(path) as f:
-        raw = json.load(f)["openlabel"]
-    sensor = next(n for n, s in raw["streams"].items() if s["type"] == "lidar")
+    scene, raw, sensor = vcd_scene(path)
     with open(poses) as f:
         written = [np.vstack([np.array(line.split(), dtype=float).reshape(3, 4), [0, 0, 0, 1]]) for line in f if line.strip()]
     worst = 0.0

@@ -165,18 +165,7 @@ struct RealFootageTests {
 
     @Test("suggest: a straight constant-speed track needs its two ends; a stop and a turn need more; every box stays within the error")
     func suggestion() throws {
-        var set = frames(101, poses: (0...100).map { GoldScenario.ego($0) })
-        for index in 0...100 {
-            let t = 0.1 * Double(index)
-            let straight = Box3D(x: 5 + 10 * t, y: 3, z: 0.8, length: 4.5, width: 1.9, height: 1.6, yaw: 0)
-            // Drives 5 s at 6 m/s, stops for 2 s, then turns on a circle.
-            let stopGo: Box3D = t < 5 ? Box3D(x: 6 * t, y: -5, z: 0.8, length: 4.5, width: 1.9, height: 1.6, yaw: 0)
-                : t < 7 ? Box3D(x: 30, y: -5, z: 0.8, length: 4.5, width: 1.9, height: 1.6, yaw: 0)
-                : circleCar(t - 7, rate: 0.3, start: -.pi / 2)
-            set.frames[index].objects = [straight, stopGo].enumerated().map { track, world in
-                LabeledObject(trackID: "\(track + 1)", category: "Car", cuboid: world.transformed(by: GoldScenario.ego(index).inverse))
-            }
-        }
+        let set = straightAndStopTurn()
         let options = SuggestionOptions(maximumCenterError: 0.1)
         let suggestion = try KeyframeSuggestion.suggest(set, options: options)
         #expect(suggestion.map(\.track) == ["1", "2"])
@@ -197,6 +186,7 @@ struct RealFootageTests {
         for index in 0...100 {
             let t = 0.1 * Double(index)
             let straight = Box3D(x: 5 + 10 * t, y: 3, z: 0.8, length: 4.5, width: 1.9, height: 1.6, yaw: 0)
+            // Drives 5 s at 6 m/s, stops for 2 s, then turns on a circle.
             let stopGo: Box3D = t < 5 ? Box3D(x: 6 * t, y: -5, z: 0.8, length: 4.5, width: 1.9, height: 1.6, yaw: 0)
                 : t < 7 ? Box3D(x: 30, y: -5, z: 0.8, length: 4.5, width: 1.9, height: 1.6, yaw: 0)
                 : circleCar(t - 7, rate: 0.3, start: -.pi / 2)
