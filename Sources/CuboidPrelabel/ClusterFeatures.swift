@@ -179,48 +179,105 @@ struct ClusterFeatures {
     /// - Parameter vehicles: The vehicle rules (for a vehicle class).
     /// - Parameter persons: The person rules (for a person class).
     func score(for model: ClassModel, vehicles: VehicleConfiguration = VehicleConfiguration(), persons: PersonConfiguration = PersonConfiguration()) -> Double {
-        let person = isPerson(model.name)
+        factors(for: model, vehicles: vehicles, persons: persons).value
+    }
+
+    /// The plausibility that the cluster is an object of the model's class, as the product of
+    /// named factors in 0...1 (see ``ScoreFactor``).
+    /// - Parameter vehicles: The vehicle rules (for a vehicle class).
+    /// - Parameter persons: The person rules (for a person class).
+    func factors(for model: ClassModel, vehicles: VehicleConfiguration = VehicleConfiguration(), persons: PersonConfiguration = PersonConfiguration()) -> FactorProduct {
+        let person = model.kind == .person
         // A vehicle's roof is seen where the rings lie close (its top within one beam step, below):
         // a vehicle class allows less below its smallest height than a person's.
-        var score = height < model.minimum[2] && !person
+        var heightFactor = height < model.minimum[2] && !person
             ? band(height, model.minimum[2], model.maximum[2], tolerance: vehicles.heightToleranceBelow)
             : band(height, model.minimum[2], model.maximum[2], tolerance: 0.25)
         // The top lies anywhere up to one beam step above the highest return: the chance that it
         // reaches the class's minimum height, when that is larger. For steps up to the band's
         // tolerance (a 64-beam sensor out to 35 m) this never exceeds the band's own score.
         if height < model.minimum[2] && topAllowance > 0 {
-            score = max(score, min(1, max(0, (height + topAllowance - model.minimum[2]) / topAllowance)))
+            heightFactor = max(heightFactor, min(1, max(0, (height + topAllowance - model.minimum[2]) / topAllowance)))
         }
-        score *= band(length, 0, model.maximum[0], tolerance: 0.4)
-        score *= band(width, 0, model.maximum[1], tolerance: 0.3)
+        var score = FactorProduct()
+        score.apply("height", heightFactor)
+        score.apply("length", band(length, 0, model.maximum[0], tolerance: 0.4))
+        score.apply("width", band(width, 0, model.maximum[1], tolerance: 0.3))
         // Something of the object's silhouette must be seen: at least half its width.
-        score *= band(length, 0.5 * model.minimum[1], .infinity, tolerance: 0.3 * model.minimum[1])
-        score *= band(bottomGap, 0, 1.1, tolerance: 0.5)
+        score.apply("silhouette seen", band(length, 0.5 * model.minimum[1], .infinity, tolerance: 0.3 * model.minimum[1]))
+        score.apply("gap under it", band(bottomGap, 0, 1.1, tolerance: 0.5))
         if person {
             // Cut off by the sensor's field of view above the typical person's height: the top is
             // not seen, and what goes on upwards past a person's height is a pole or a trunk.
-            if topClipped { score *= band(height, 0, model.typical[2], tolerance: 0.25) }
-            score *= band(upperExtent, 0, 0.9, tolerance: 0.4)
+            if topClipped { score.apply("top cut off", band(height, 0, model.typical[2], tolerance: 0.25)) }
+            score.apply("upper body length", band(upperExtent, 0, 0.9, tolerance: 0.4))
             // A person stands taller than their footprint is long; a car's rear seen from afar
             // (1.3 m across, 1.3 m high) does not.
-            if model.name == "Pedestrian" { score *= band(height / max(length, 0.1), 1.3, .infinity, tolerance: 0.5) }
-            score *= personShape?.plausibility(persons) ?? 0
+            if let ratio = model.minimumHeightToLength { score.apply("height to length", band(height / max(length, 0.1), ratio, .infinity, tolerance: 0.5)) }
+            score.apply("person shape", personShape?.plausibility(persons) ?? 0)
             // A person stands on the ground: the lowest return lies within one beam step of the
             // clustering's floor, unless something nearer hides the legs (a parked car, a wall).
             // What floats in the open is foliage, a sign's panel, a hedge's top.
             if shadowDepth < persons.occluderClearance {
-                score *= band(bottomGap, 0, persons.maximumOpenBottomGap + topAllowance, tolerance: persons.bottomGapTolerance)
+                score.apply("floats in the open", band(bottomGap, 0, persons.maximumOpenBottomGap + topAllowance, tolerance: persons.bottomGapTolerance))
             }
         } else {
             // Any view of a vehicle shows at least one whole end or side: its fitted footprint is
             // at least the class's smallest width long (a piece of a hedge or a facade is not).
-            score *= band(length, vehicles.minimumSeenWidthShare * model.minimum[1], .infinity, tolerance: 0.3 * model.minimum[1])
-            score *= band(edgeFraction, 0.4, 1, tolerance: 0.3)
-            score *= band(shellFraction, 0.5, 1, tolerance: 0.3)
-            score *= band(upperSpan, model.minimumUpperSpan ?? Self.vehicleUpperSpan, .infinity, tolerance: 0.5)
-            score *= band(bodyGap, 0, max(Self.maximumBodyGap, Self.maximumBodyGapSteps * beamStep), tolerance: 0.1)
+            score.apply("whole side seen", band(length, vehicles.minimumSeenWidthShare * model.minimum[1], .infinity, tolerance: 0.3 * model.minimum[1]))
+            score.apply("returns on its sides", band(edgeFraction, 0.4, 1, tolerance: 0.3))
+            score.apply("opaque shell", band(shellFraction, 0.5, 1, tolerance: 0.3))
+            score.apply("roof width", band(upperSpan, model.minimumUpperSpan ?? Self.vehicleUpperSpan, .infinity, tolerance: 0.5))
+            score.apply("gaps in the body", band(bodyGap, 0, max(Self.maximumBodyGap, Self.maximumBodyGapSteps * beamStep), tolerance: 0.1))
         }
-        return score * (1 - exp(-Double(pointCount) / 15))
+        score.apply("returns", 1 - exp(-Double(pointCount) / 15))
+        return score
+    }
+}
+
+/// A score as the product of named factors in 0...1, remembering the two that lowered it most.
+struct FactorProduct {
+    private(set) var value = 1.0
+    private var weakest: (name: StaticString, value: Double)? = nil
+    private var secondWeakest: (name: StaticString, value: Double)? = nil
+
+    /// Multiplies the score by `factor`, named `name`.
+    mutating func apply(_ name: StaticString, _ factor: Double) {
+        value *= factor
+        guard factor < 1 else { return }
+        if factor < weakest?.value ?? 1 {
+            secondWeakest = weakest
+            weakest = (name, factor)
+        } else if factor < secondWeakest?.value ?? 1 {
+            secondWeakest = (name, factor)
+        }
+    }
+
+    /// The factors below ``ScoreFactor/reportedBelow`` that lowered the score most, weakest first
+    /// (at most two).
+    var lowest: [ScoreFactor] {
+        [weakest, secondWeakest].compactMap { $0.map { ScoreFactor(name: $0.name.description, value: $0.value) } }
+            .filter { $0.value < ScoreFactor.reportedBelow }
+    }
+}
+
+/// One named factor of a detection's score (``Detection/weakestFactors``), in 0...1: 1 where the
+/// cluster is all the class expects in that respect, 0 where it rules the class out. The names are
+/// what the review queue gives as the reason a detection scored low (`height`, `length`, `width`,
+/// `silhouette seen`, `gap under it`, `returns`; for people `top cut off`, `upper body length`,
+/// `height to length`, `person shape`, `floats in the open`; for vehicles `whole side seen`,
+/// `returns on its sides`, `opaque shell`, `roof width`, `gaps in the body`).
+public struct ScoreFactor: Sendable, Hashable, Codable {
+    /// What the factor measures.
+    public var name: String
+    /// Its value, 0...1.
+    public var value: Double
+    /// Factors at or above this are not reported: they lower a score by 5 % at most, less than a
+    /// reviewer needs to be told about.
+    public static let reportedBelow = 0.95
+    public init(name: String, value: Double) {
+        self.name = name
+        self.value = value
     }
 }
 

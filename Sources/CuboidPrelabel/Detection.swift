@@ -26,6 +26,10 @@ public struct Detection: Sendable, Hashable, Codable {
     /// evenly over the cluster, for refitting a static vehicle's box on the returns of all the
     /// frames it was seen in; nil for external detections and evidence.
     public var outline: [SIMD2<Double>]?
+    /// The factors of the score that lowered it most (at most two below 1, weakest first; see
+    /// ``ScoreFactor``): why a doubtful box is doubtful, for the review queue. Empty for external
+    /// detections and evidence.
+    public var weakestFactors: [ScoreFactor]
 
     /// Most points kept in an ``outline``.
     public static let outlineLimit = 48
@@ -35,13 +39,15 @@ public struct Detection: Sendable, Hashable, Codable {
     /// The category of weak evidence.
     public static let unknownCategory = "Unknown"
 
-    public init(category: String, cuboid: Box3D, score: Double, pointCount: Int, source: String = "lidar", outline: [SIMD2<Double>]? = nil) {
+    public init(category: String, cuboid: Box3D, score: Double, pointCount: Int, source: String = "lidar", outline: [SIMD2<Double>]? = nil,
+                weakestFactors: [ScoreFactor] = []) {
         self.category = category
         self.cuboid = cuboid
         self.score = score
         self.pointCount = pointCount
         self.source = source
         self.outline = outline
+        self.weakestFactors = weakestFactors
     }
 }
 
@@ -144,7 +150,7 @@ public struct LidarDetector: Sendable {
         for case let found? in fitted {
             if found.source == Detection.weakSource { evidence.append(found) } else { detections.append(found) }
         }
-        detections = withoutPeopleInsideVehicles(detections)
+        detections = withoutPeopleInsideVehicles(detections, kinds: ClassKinds(classes: configuration.classes, external: []))
         detections.sort { ($0.score, $0.cuboid.x, $0.cuboid.y) > ($1.score, $1.cuboid.x, $1.cuboid.y) }
         evidence.sort { (horizontalRange($0.cuboid), $0.cuboid.x, $0.cuboid.y) < (horizontalRange($1.cuboid), $1.cuboid.x, $1.cuboid.y) }
         timings.fitting = lap()
@@ -173,21 +179,22 @@ public struct LidarDetector: Sendable {
 
     func classify(_ cluster: ClusterPoints, footprint: BEVBox, surroundings: Surroundings, refusedAsPerson: inout Bool) -> Detection? {
         let features = ClusterFeatures(cluster, footprint: footprint, topSlope: surroundings.topSlope, occlusion: surroundings.occlusion)
-        var best: (model: ClassModel, score: Double)? = nil
+        var best: (model: ClassModel, factors: FactorProduct)? = nil
         for model in configuration.classes {
-            let score = features.score(for: model, vehicles: configuration.vehicles, persons: configuration.persons)
-            if score > (best?.score ?? 0) { best = (model, score) }
+            let factors = features.factors(for: model, vehicles: configuration.vehicles, persons: configuration.persons)
+            if factors.value > (best?.factors.value ?? 0) { best = (model, factors) }
         }
-        guard let (model, score) = best, score >= configuration.minimumScore else { return nil }
-        if isPerson(model.name) && wouldBeVehicle(features, over: score) {
+        guard let (model, factors) = best, factors.value >= configuration.minimumScore else { return nil }
+        let score = factors.value
+        if model.kind == .person && wouldBeVehicle(features, over: score) {
             refusedAsPerson = true
             return nil
         }
-        if model.name == "Car" && footprint.width < singleFaceWidth && liesOnLongerSurface(footprint, than: model, surroundings.returns) {
+        if model.refuseAlongLongerSurface && footprint.width < singleFaceWidth && liesOnLongerSurface(footprint, than: model, surroundings.returns) {
             return nil
         }
         let completed: BEVBox
-        if isPerson(model.name) {
+        if model.kind == .person {
             completed = BEVBox(center: footprint.center, length: max(footprint.length, model.typical[0]),
                                width: max(footprint.width, model.typical[1]), yaw: footprint.yaw)
         } else {
@@ -207,7 +214,8 @@ public struct LidarDetector: Sendable {
         }
         let height = max(features.height, model.minimum[2])
         let box = completed.cuboid(bottom: cluster.groundLevel, top: cluster.groundLevel + height)
-        return Detection(category: model.name, cuboid: box, score: score, pointCount: cluster.count, outline: cluster.outline)
+        return Detection(category: model.name, cuboid: box, score: score, pointCount: cluster.count, outline: cluster.outline,
+                         weakestFactors: factors.lowest)
     }
 }
 
@@ -224,7 +232,7 @@ extension LidarDetector {
         var unrestricted = configuration.vehicles
         unrestricted.minimumSeenWidthShare = 0
         return configuration.classes.contains { model in
-            group(model.name) == .vehicle && features.score(for: model, vehicles: unrestricted) > personScore
+            model.kind == .vehicle && features.score(for: model, vehicles: unrestricted) > personScore
         }
     }
 }
@@ -234,10 +242,8 @@ extension LidarDetector {
 /// rear.
 ///
 /// The surface runs on from each end of the face through returns within 0.2 m of its line, across
-/// gaps of at most ``surfaceGap``. Only a Car is held to this: a Van or Truck piece so judged was
-/// often a truck's side, whose track then broke (measured on the synthetic highway drive: Car
-/// recall 0.955 -> 0.894 when applied to every vehicle class, no change when applied to Car only;
-/// KITTI and SUSTechPOINTS lose 5 false cars and no true one).
+/// gaps of at most ``surfaceGap``. Only classes with ``ClassModel/refuseAlongLongerSurface`` are
+/// held to this (by default Car).
 /// - Complexity: O(returns within the class's maximum length of the face).
 func liesOnLongerSurface(_ face: BEVBox, than model: ClassModel, _ returns: ReturnGrid) -> Bool {
     let longest = model.maximum[0]
@@ -252,27 +258,63 @@ let surfaceGap = 1.0
 /// The detections less the people whose centre lies inside a vehicle's footprint: nobody stands
 /// inside a car, so a cluster there that passed as a person is a piece of that vehicle (or of
 /// what the vehicle's completed box covers).
+/// - Parameter kinds: The kind of each detection's class.
 /// - Complexity: O(people x vehicles).
-func withoutPeopleInsideVehicles(_ detections: [Detection]) -> [Detection] {
-    let vehicles = detections.filter { group($0.category) == .vehicle }.map(\.cuboid.bev)
+func withoutPeopleInsideVehicles(_ detections: [Detection], kinds: ClassKinds) -> [Detection] {
+    let vehicles = detections.filter { kinds($0.category) == .vehicle }.map(\.cuboid.bev)
     guard !vehicles.isEmpty else { return detections }
     return detections.filter { d in
-        !isPerson(d.category) || !vehicles.contains { $0.contains(SIMD2(d.cuboid.x, d.cuboid.y)) }
+        kinds(d.category) != .person || !vehicles.contains { $0.contains(SIMD2(d.cuboid.x, d.cuboid.y)) }
     }
 }
 
-func isPerson(_ category: String) -> Bool { category == "Pedestrian" || category == "Cyclist" || category == "Person_sitting" }
+/// What kind of object a class is. The detector's and the tracker's rules that differ between
+/// vehicles and people follow the kind (``ClassModel/kind``), never a class's name: only classes of
+/// one kind share a track, people are not kept inside vehicles, a vehicle's heading matters.
+public enum ObjectKind: String, Sendable, Hashable, Codable, CaseIterable {
+    /// A rigid road vehicle (car, van, truck, bus, tram): drives along its length, holds no person.
+    case vehicle
+    /// A person on foot or riding (pedestrian, cyclist): small, upright, moves in any direction.
+    case person
+    /// Anything else (KITTI's Misc, unknown classes).
+    case other
 
-/// The kinds of object a class name belongs to: only classes of one group share a track, and the
-/// detector keeps people out of vehicles.
-enum TrackGroup: Int, CaseIterable { case vehicle, person, other }
-
-func group(_ category: String) -> TrackGroup {
-    if isPerson(category) { return .person }
-    switch category {
-    case "Car", "Van", "Truck", "Tram", "Bus": return .vehicle
-    default: return .other
+    /// Position in ``allCases``, for per-kind tables.
+    var slot: Int {
+        switch self {
+        case .vehicle: 0
+        case .person: 1
+        case .other: 2
+        }
     }
+}
+
+/// A class that no class model describes (one that only external detections bring) and its kind.
+public struct ClassKind: Sendable, Hashable, Codable {
+    /// Class name, as the detections spell it.
+    public var name: String
+    /// Its kind.
+    public var kind: ObjectKind
+    public init(name: String, kind: ObjectKind) {
+        self.name = name
+        self.kind = kind
+    }
+}
+
+/// The kind of every class name a run meets: a class model's own (``ClassModel/kind``), else the
+/// configured kind of an external detection's class
+/// (``TrackingConfiguration/externalClasses``), else ``ObjectKind/other``.
+struct ClassKinds: Sendable {
+    private let table: [String: ObjectKind]
+
+    init(classes: [ClassModel], external: [ClassKind]) {
+        var table: [String: ObjectKind] = [:]
+        for entry in external { table[entry.name] = entry.kind }
+        for model in classes { table[model.name] = model.kind }
+        self.table = table
+    }
+
+    func callAsFunction(_ category: String) -> ObjectKind { table[category] ?? .other }
 }
 
 /// The points of one cluster, gathered from the sweep.

@@ -109,7 +109,8 @@ enum DetectionCache {
             .object([("category", .string(d.category)), ("score", .number(d.score)), ("points", .number(Double(d.pointCount))),
                      ("source", .string(d.source)),
                      ("box", .numbers([d.cuboid.x, d.cuboid.y, d.cuboid.z, d.cuboid.length, d.cuboid.width, d.cuboid.height, d.cuboid.yaw]))]
-                    + (d.outline.map { [("outline", .numbers($0.flatMap { [$0.x, $0.y] }))] } ?? []))
+                    + (d.outline.map { [("outline", .numbers($0.flatMap { [$0.x, $0.y] }))] } ?? [])
+                    + (d.weakestFactors.isEmpty ? [] : [("factors", .array(d.weakestFactors.map { .object([("name", .string($0.name)), ("value", .number($0.value))]) }))]))
         }
         guard let key else { return Array(JSONOutput.array(items).rendered(indent: 0).utf8) }
         let made = JSONOutput.object([("tool", .string(key.tool)), ("sweep", .string(key.sweep)), ("configuration", .string(key.configuration)),
@@ -142,8 +143,18 @@ enum DetectionCache {
                 }
                 outline = stride(from: 0, to: flat.count, by: 2).map { SIMD2(flat[$0], flat[$0 + 1]) }
             }
+            var factors: [ScoreFactor] = []
+            if let node = item["factors"] {
+                guard let elements = node.elements else { throw .invalidField(line: node.line, field: "factors", expected: "an array") }
+                for element in elements {
+                    guard let name = element["name"]?.string, let value = element["value"]?.number else {
+                        throw .invalidField(line: element.line, field: "factors", expected: "objects with a name and a value")
+                    }
+                    factors.append(ScoreFactor(name: name, value: value))
+                }
+            }
             detections.append(Detection(category: category, cuboid: Box3D(x: box[0], y: box[1], z: box[2], length: box[3], width: box[4], height: box[5], yaw: box[6]),
-                                        score: score, pointCount: Int(points), source: source, outline: outline))
+                                        score: score, pointCount: Int(points), source: source, outline: outline, weakestFactors: factors))
         }
         return Entry(key: DetectionCacheKey(tool: tool, sweep: sweep, configuration: configuration, external: external), detections: detections)
     }

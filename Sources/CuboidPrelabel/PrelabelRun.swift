@@ -270,6 +270,9 @@ public enum PrelabelRunner {
             try? previewWrites.wait()
         }
         var untrackedIDs = 0
+        let kinds = ClassKinds(classes: options.configuration.classes, external: options.configuration.tracking.externalClasses)
+        // A class model's silhouette; an external detection's class is drawn as KITTI draws it.
+        let silhouettes = Dictionary(options.configuration.classes.map { ($0.name, $0.silhouette) }, uniquingKeysWith: { a, _ in a })
         for batch in stride(from: 0, to: sequence.count, by: framesPerBatch) {
             let batchStart = DispatchTime.now().uptimeNanoseconds
             let frames = batch..<min(batch + framesPerBatch, sequence.count)
@@ -302,7 +305,7 @@ public enum PrelabelRunner {
                     object.attributes["num_points"] = .number(Double(detection?.pointCount ?? 0))
                     object.attributes["moving"] = .flag(entry.moving)
                     for camera in cameras {
-                        if let box = projectedBox(entry.box.cuboid, camera: camera, silhouette: ProjectionSilhouette(className: entry.category)),
+                        if let box = projectedBox(entry.box.cuboid, camera: camera, silhouette: silhouettes[entry.category] ?? ProjectionSilhouette(className: entry.category)),
                            box.area > 0 {
                             object.boxes[camera.name] = box
                         }
@@ -310,7 +313,7 @@ public enum PrelabelRunner {
                     objects.append(object)
                     // The camera preview to open: the first camera that sees the box and has an image.
                     let view = cameras.first { object.boxes[$0.name] != nil && imageFiles[$0.name] != nil }?.name
-                    try queue.add(ReviewItem(frame: index, trackID: entry.id, category: entry.category, headingKnown: entry.headingKnown,
+                    try queue.add(ReviewItem(frame: index, trackID: entry.id, category: entry.category, kind: kinds(entry.category), headingKnown: entry.headingKnown,
                                              trackLength: entry.length, object: object, detection: detection, camera: view, codes: &queue.codes))
                 }
                 var labeled = LabeledFrame(name: frame.name, timestamp: frame.timestamp, egoPose: frame.egoPose, objects: objects)

@@ -137,12 +137,15 @@ struct ReviewItem {
     var position: SIMD3<Double>
     /// The camera whose preview shows the box (its name's code), when one does.
     var camera: Int?
+    /// The detection's weakest score factors (name's code and value, weakest first; see
+    /// ``Detection/weakestFactors``): at most two.
+    var factors: [(name: Int, value: Double)]
 
-    static let recordSize = 72
+    static let recordSize = 96
 
     /// - Parameters: `trackLength` nil when frames are not tracked; `camera` the camera whose preview
     ///   shows the box, nil for none.
-    init(frame: Int, trackID: Int, category: String, headingKnown: Bool, trackLength: Int?, object: LabeledObject, detection: Detection?,
+    init(frame: Int, trackID: Int, category: String, kind: ObjectKind, headingKnown: Bool, trackLength: Int?, object: LabeledObject, detection: Detection?,
          camera: String? = nil, codes: inout CategoryCodes) {
         self.frame = frame
         position = object.cuboid.map { SIMD3($0.x, $0.y, $0.z) } ?? SIMD3(repeating: .nan)
@@ -153,8 +156,9 @@ struct ReviewItem {
         detected = detection != nil
         pointCount = detection.map(\.pointCount)
         self.trackLength = trackLength
-        headingUnknown = !headingKnown && !isPerson(category)
+        headingUnknown = !headingKnown && kind != .person
         detectedAs = detection.flatMap { $0.category == category ? nil : codes.code($0.category) }
+        factors = (detection?.weakestFactors ?? []).prefix(2).map { (codes.code($0.name), $0.value) }
         var doubt = 1 - score
         if detection == nil { doubt += 0.2 }
         if let pointCount, pointCount > 0 && pointCount < 30 { doubt += 0.1 }
@@ -180,6 +184,12 @@ struct ReviewItem {
         headingUnknown = flags & 2 != 0
         let camera = reader.int32()
         self.camera = camera < 0 ? nil : camera
+        factors = []
+        for _ in 0..<2 {
+            let name = reader.int32()
+            let value = reader.double()
+            if name >= 0 { factors.append((name, value)) }
+        }
     }
 
     fileprivate func encode(into record: inout RecordWriter) {
@@ -188,6 +198,10 @@ struct ReviewItem {
         for k in 0..<3 { record.double(position[k]) }
         for value in [frame, trackID, category, detectedAs ?? -1, pointCount ?? -1, trackLength ?? -1, (detected ? 1 : 0) | (headingUnknown ? 2 : 0), camera ?? -1] {
             record.int32(value)
+        }
+        for k in 0..<2 {
+            record.int32(k < factors.count ? factors[k].name : -1)
+            record.double(k < factors.count ? factors[k].value : 0)
         }
     }
 
@@ -205,6 +219,9 @@ struct ReviewItem {
         if let trackLength, trackLength < 5 { reasons.append("short track (\(trackLength) frames)") }
         if headingUnknown { reasons.append("heading unknown (front/back)") }
         if let detectedAs { reasons.append("detected as \(codes.names[detectedAs])") }
+        if !factors.isEmpty {
+            reasons.append("score lowered by " + factors.map { "\(codes.names[$0.name]) \(String(format: "%.2f", $0.value))" }.joined(separator: ", "))
+        }
         let bev = previews ? "preview/" + PrelabelRunner.previewName(frameNames[frame]) : ""
         let view = previews ? camera.map { "preview/" + PrelabelRunner.previewName(frameNames[frame], camera: codes.names[$0]) } ?? "" : ""
         let xyz = (0..<3).map { position[$0].isFinite ? String(format: "%.2f", position[$0]) : "" }.joined(separator: ",")

@@ -26,8 +26,10 @@ public struct Track: Sendable, Hashable {
     /// ``TrackingConfiguration/maximumCyclistSpeed``) are not reused.
     public var id: Int
     /// Majority class (weighted by detection scores); a moving Pedestrian faster than
-    /// ``TrackingConfiguration/maximumPedestrianSpeed`` is a Cyclist.
+    /// ``TrackingConfiguration/maximumPedestrianSpeed`` is a Cyclist (``ClassModel/fasterClass``).
     public var category: String
+    /// The kind of the track's class (every detection it holds is of this kind).
+    public var kind: ObjectKind
     /// Track confidence in 0...1: the mean score of its detections times 1 - exp(-detections / 3).
     public var score: Double
     /// Whether the object moved (smoothed centre displaced by more than the configured distance).
@@ -110,20 +112,29 @@ public struct StreamingTracker: Sendable {
     private var nextSerial = 0
     private var nextID = 1
 
-    /// The Cyclist class's typical size (length, width, height), when the classes hold one.
-    private let cyclistSize: SIMD3<Double>?
+    /// Per class with a ``ClassModel/fasterClass``: that class and its typical size (length, width,
+    /// height).
+    private let fasterClasses: [String: (name: String, size: SIMD3<Double>)]
+    /// The kind of every class name.
+    private let kinds: ClassKinds
 
     /// The rules a person's track must meet (see ``PersonConfiguration``).
     public let persons: PersonConfiguration
 
-    /// - Parameter classes: The classes the detections come from; a moving track voted Pedestrian
-    ///   that is too fast for one becomes a Cyclist when they hold that class.
+    /// - Parameter classes: The classes the detections come from, with their kinds; a moving track
+    ///   voted a class with a ``ClassModel/fasterClass`` that is too fast for it takes that class.
     /// - Parameter persons: The rules a person's track must meet to be handed out.
     public init(configuration: TrackingConfiguration = TrackingConfiguration(), classes: [ClassModel] = ClassModel.defaults,
                 persons: PersonConfiguration = PersonConfiguration()) {
         self.configuration = configuration
         self.persons = persons
-        cyclistSize = classes.first { $0.name == "Cyclist" }.map { SIMD3($0.typical[0], $0.typical[1], $0.typical[2]) }
+        var fasterClasses: [String: (name: String, size: SIMD3<Double>)] = [:]
+        for model in classes {
+            guard let faster = model.fasterClass, let target = classes.first(where: { $0.name == faster }) else { continue }
+            fasterClasses[model.name] = (faster, SIMD3(target.typical[0], target.typical[1], target.typical[2]))
+        }
+        self.fasterClasses = fasterClasses
+        kinds = ClassKinds(classes: classes, external: configuration.externalClasses)
     }
 
     /// Adds the next frame.
@@ -134,8 +145,8 @@ public struct StreamingTracker: Sendable {
         let f = times.endFrame
         times.append(frame.time)
         poses.append(frame.worldFromSensor)
-        let detections = frame.detections.enumerated().map { WorldDetection($1, index: $0, worldFromSensor: frame.worldFromSensor) }
-        let evidence = frame.evidence.enumerated().map { WorldDetection($1, index: $0, worldFromSensor: frame.worldFromSensor) }
+        let detections = frame.detections.enumerated().map { WorldDetection($1, index: $0, kind: kinds($1.category), worldFromSensor: frame.worldFromSensor) }
+        let evidence = frame.evidence.enumerated().map { WorldDetection($1, index: $0, kind: kinds($1.category), worldFromSensor: frame.worldFromSensor) }
         recent.append(RecentFrame(frame: f, detections: detections, evidence: evidence))
         for k in live.indices { live[k].predict(to: frame.time, configuration) }
         var cost = Matrix(rows: live.count, columns: detections.count, repeating: 1e9)
@@ -143,7 +154,7 @@ public struct StreamingTracker: Sendable {
             // The gate widens with the prediction's uncertainty: a new track does not know its
             // velocity yet (a highway car moves 3 m a frame), a coasting one drifts.
             let gate = configuration.gateDistance + 2 * max(tracklet.predicted.0.p[0], tracklet.predicted.1.p[0]).squareRoot()
-            for (d, detection) in detections.enumerated() where tracklet.group == group(detection.category) {
+            for (d, detection) in detections.enumerated() where tracklet.kind == detection.kind {
                 let distance = (tracklet.position - SIMD2(detection.box.x, detection.box.y)).length
                 if distance <= gate { cost[t, d] = distance }
             }
@@ -162,8 +173,8 @@ public struct StreamingTracker: Sendable {
             live[t].miss(frame: f)
             // A confirmed track that found no detection may still be there: weak evidence near its
             // prediction keeps it (a static one, which cannot have gone, is kept alive by it).
-            guard live[t].id != nil, let e = nearestEvidence(in: recent.count - 1, to: live[t].position, for: live[t].group) else { continue }
-            recent[recent.count - 1].evidenceHolder[live[t].group.rawValue][e] = live[t].serial
+            guard live[t].id != nil, let e = nearestEvidence(in: recent.count - 1, to: live[t].position, for: live[t].kind) else { continue }
+            recent[recent.count - 1].evidenceHolder[live[t].kind.slot][e] = live[t].serial
             live[t].evidence.append(EvidenceSighting(frame: f, box: recent[recent.count - 1].evidence[e].box))
             if live[t].isSlow { live[t].missed = 0 }
         }
@@ -209,10 +220,10 @@ public struct StreamingTracker: Sendable {
                 // A track less sure than one reported detection (a bush's fragments that passed as
                 // a car in two sweeps, carried on by evidence) is not refined nor handed out; its
                 // number stays unused.
-                let score = tracklet.group == .vehicle ? vehicleScore(tracklet) : tracklet.score
-                if score >= configuration.minimumTrackScore, tracklet.group != .vehicle || detectionShare(tracklet) > configuration.minimumVehicleDetectionShare,
-                   tracklet.group != .vehicle || hasEnoughDetections(tracklet, atSequenceEnd: atSequenceEnd),
-                   tracklet.group != .person || holdsAsPerson(tracklet),
+                let score = tracklet.kind == .vehicle ? vehicleScore(tracklet) : tracklet.score
+                if score >= configuration.minimumTrackScore, tracklet.kind != .vehicle || detectionShare(tracklet) > configuration.minimumVehicleDetectionShare,
+                   tracklet.kind != .vehicle || hasEnoughDetections(tracklet, atSequenceEnd: atSequenceEnd),
+                   tracklet.kind != .person || holdsAsPerson(tracklet),
                    let track = refine(tracklet, id: id, score: score) { tracks.append(track) }
             } else {
                 // An unconfirmed tracklet lets go of its detections: a later track may extend over them.
@@ -296,7 +307,7 @@ public struct StreamingTracker: Sendable {
             let predicted = first.position - first.velocity * dt
             let gate = configuration.gateDistance * (1 + 0.5 * Double(misses))
             var best: (Int, Double)? = nil
-            for (d, detection) in recent[r].detections.enumerated() where recent[r].holder[d] == nil && live[k].group == group(detection.category) {
+            for (d, detection) in recent[r].detections.enumerated() where recent[r].holder[d] == nil && live[k].kind == detection.kind {
                 let distance = (predicted - SIMD2(detection.box.x, detection.box.y)).length
                 if distance <= gate && distance < (best?.1 ?? .infinity) { best = (d, distance) }
             }
@@ -304,8 +315,8 @@ public struct StreamingTracker: Sendable {
                 recent[r].holder[d] = live[k].serial
                 additions.append((f, recent[r].detections[d]))
                 misses = 0
-            } else if let e = nearestEvidence(in: r, to: predicted, for: live[k].group) {
-                recent[r].evidenceHolder[live[k].group.rawValue][e] = live[k].serial
+            } else if let e = nearestEvidence(in: r, to: predicted, for: live[k].kind) {
+                recent[r].evidenceHolder[live[k].kind.slot][e] = live[k].serial
                 sightings.append(EvidenceSighting(frame: f, box: recent[r].evidence[e].box))
                 misses = slow ? 0 : misses + 1
             } else {
@@ -320,9 +331,9 @@ public struct StreamingTracker: Sendable {
     }
 
     /// The nearest evidence of a recent frame that no track holds, within the gate of a position.
-    private func nearestEvidence(in r: Int, to position: SIMD2<Double>, for group: TrackGroup) -> Int? {
+    private func nearestEvidence(in r: Int, to position: SIMD2<Double>, for kind: ObjectKind) -> Int? {
         var best: (Int, Double)? = nil
-        for (e, evidence) in recent[r].evidence.enumerated() where recent[r].evidenceHolder[group.rawValue][e] == nil {
+        for (e, evidence) in recent[r].evidence.enumerated() where recent[r].evidenceHolder[kind.slot][e] == nil {
             let distance = (position - SIMD2(evidence.box.x, evidence.box.y)).length
             if distance <= configuration.gateDistance && distance < (best?.1 ?? .infinity) { best = (e, distance) }
         }
@@ -378,17 +389,17 @@ public struct StreamingTracker: Sendable {
         let positions = states.map(\.position)
         let displacement = (positions.last! - positions.first!).length
         var isMoving = displacement > configuration.staticDisplacement
-        if group(category) == .person && !isMoving && persons.minimumWalkSpeed > 0 {
+        if tracklet.kind == .person && !isMoving && persons.minimumWalkSpeed > 0 {
             // A person seen walking for a moment (a short track) moves less than a static object's
             // threshold, and a box pinned at the mean position lags it at both ends.
             let duration = states.last!.time - states.first!.time
             isMoving = displacement >= persons.minimumWalkDisplacement && duration > 0 && displacement / duration >= persons.minimumWalkSpeed
         }
-        if group(category) == .vehicle && isMoving && median(states.map(\.velocity.length)) < configuration.minimumVehicleSpeed {
+        if tracklet.kind == .vehicle && isMoving && median(states.map(\.velocity.length)) < configuration.minimumVehicleSpeed {
             // A parked vehicle's completed boxes wander by a metre or two over a long track.
             isMoving = false
         }
-        if group(category) == .vehicle && isMoving {
+        if tracklet.kind == .vehicle && isMoving {
             // A vehicle drives along its axis, never sideways: a track that slides across its
             // boxes' axis joins pieces of different things (a facade's pieces as the ego passes).
             let sideways = states.filter { $0.velocity.length >= configuration.minimumVehicleSpeed }
@@ -400,12 +411,12 @@ public struct StreamingTracker: Sendable {
         // Its box takes a cyclist's size, along its velocity. Faster than anyone rides, it is a piece
         // of a vehicle.
         var rides = false
-        if group(category) == .person && isMoving {
+        if tracklet.kind == .person && isMoving {
             let speed = median(states.map(\.velocity.length))
             if speed > configuration.maximumCyclistSpeed { return nil }
-            if category == "Pedestrian", speed > configuration.maximumPedestrianSpeed, let cyclistSize {
-                category = "Cyclist"
-                size = pointwiseMax(size, cyclistSize)
+            if speed > configuration.maximumPedestrianSpeed, let faster = fasterClasses[category] {
+                category = faster.name
+                size = pointwiseMax(size, faster.size)
                 rides = true
             }
         }
@@ -425,7 +436,7 @@ public struct StreamingTracker: Sendable {
         let meanPosition = weighted / weights
         // A static track's one box, world frame.
         var staticBox = Box3D(center: SIMD3(meanPosition.x, meanPosition.y, centreZ), size: size, yaw: overallAxis)
-        if !isMoving && configuration.refitStaticTracks && group(category) == .vehicle, let refit = refitStatic(agreeing, size: size, centreZ: centreZ),
+        if !isMoving && configuration.refitStaticTracks && tracklet.kind == .vehicle, let refit = refitStatic(agreeing, size: size, centreZ: centreZ),
            iou(refit.bev, staticBox.bev) >= Self.minimumRefitOverlap {
             staticBox = refit
         }
@@ -466,7 +477,7 @@ public struct StreamingTracker: Sendable {
         // frames beyond them when that is not negative.
         if !isMoving, let firstState = states.first, let lastState = states.last {
             let bound = configuration.vehicleEvidenceFramesBeyondDetections
-            let reach = group(category) == .vehicle && bound >= 0 ? bound : Int.max
+            let reach = tracklet.kind == .vehicle && bound >= 0 ? bound : Int.max
             let footprint = staticBox.bev
             let seen = tracklet.evidence.filter {
                 intersectionArea(footprint, $0.box.bev) > 0 && firstState.frame - $0.frame <= reach && $0.frame - lastState.frame <= reach
@@ -477,7 +488,7 @@ public struct StreamingTracker: Sendable {
                 boxes[f] = TrackedBox(cuboid: staticBox.transformed(by: poses[f].inverse), detection: nil)
             }
         }
-        return Track(id: id, category: category, score: score, isMoving: isMoving, headingKnown: headingKnown, boxes: boxes)
+        return Track(id: id, category: category, kind: tracklet.kind, score: score, isMoving: isMoving, headingKnown: headingKnown, boxes: boxes)
     }
 }
 
@@ -530,7 +541,7 @@ struct RecentFrame: Sendable {
     var detections: [WorldDetection]
     var holder: [Int?]
     var evidence: [WorldDetection]
-    /// Which tracklet holds each evidence, per track group (by `TrackGroup.rawValue`): a person's
+    /// Which tracklet holds each evidence, per kind (by ``ObjectKind/slot``): a person's
     /// track and a vehicle's may both take the same unclassified cluster, and neither takes it
     /// from the other.
     var evidenceHolder: [[Int?]]
@@ -539,7 +550,7 @@ struct RecentFrame: Sendable {
         self.detections = detections
         holder = [Int?](repeating: nil, count: detections.count)
         self.evidence = evidence
-        evidenceHolder = [[Int?]](repeating: [Int?](repeating: nil, count: evidence.count), count: TrackGroup.allCases.count)
+        evidenceHolder = [[Int?]](repeating: [Int?](repeating: nil, count: evidence.count), count: ObjectKind.allCases.count)
     }
 }
 
@@ -554,6 +565,8 @@ struct WorldDetection: Sendable {
     var box: Box3D
     var score: Double
     var category: String
+    /// The kind of its class.
+    var kind: ObjectKind
     /// Returns the detection was made from (0: external, unknown).
     var points: Int
     /// The detection's outline (vehicles only: only their static tracks are refitted; single
@@ -562,13 +575,14 @@ struct WorldDetection: Sendable {
     var sensor: SIMD2<Double>
 
     /// Detection `index` of a frame, in the world frame.
-    init(_ detection: Detection, index: Int, worldFromSensor: RigidPose) {
+    init(_ detection: Detection, index: Int, kind: ObjectKind, worldFromSensor: RigidPose) {
         self.index = index
         box = detection.cuboid.transformed(by: worldFromSensor)
         score = detection.score
         category = detection.category
+        self.kind = kind
         points = detection.pointCount
-        outline = group(detection.category) != .vehicle ? [] : (detection.outline ?? []).map { p in
+        outline = kind != .vehicle ? [] : (detection.outline ?? []).map { p in
             let w = worldFromSensor.apply(to: SIMD3(p.x, p.y, 0))
             return SIMD2(Float(w.x), Float(w.y))
         }

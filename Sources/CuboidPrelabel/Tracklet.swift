@@ -44,7 +44,7 @@ struct Tracklet: Sendable {
     var time: Double
     var missed = 0
     var hits = 1
-    var group: TrackGroup
+    var kind: ObjectKind
     /// Which tracklet this is (in order of creation), for the detections it holds.
     var serial = 0
     /// The track's number once confirmed.
@@ -73,7 +73,7 @@ struct Tracklet: Sendable {
         filters = (AxisFilter(x: SIMD2(detection.box.x, 0), p: prior), AxisFilter(x: SIMD2(detection.box.y, 0), p: prior))
         predicted = filters
         self.time = time
-        group = CuboidPrelabel.group(detection.category)
+        kind = detection.kind
         steps = [Step(frame: frame, time: time, detection: detection, predicted: filters, filtered: filters)]
     }
 
@@ -137,7 +137,7 @@ struct Tracklet: Sendable {
         let frames = measurements.keys.sorted()
         let first = measurements[frames[0]]!
         var rebuilt = Tracklet(frame: frames[0], time: times[frames[0]], detection: first, configuration, noiseScale: noiseScale(first))
-        rebuilt.group = group
+        rebuilt.kind = kind
         rebuilt.serial = serial
         rebuilt.id = id
         rebuilt.evidence = evidence

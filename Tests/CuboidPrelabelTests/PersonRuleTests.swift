@@ -60,7 +60,7 @@ struct UprightObject: CustomTestStringConvertible, Sendable {
     @Test(arguments: UprightObject.scenarios)
     func personClassesTakeOnlyPeople(_ object: UprightObject) {
         let features = object.features
-        let persons = ClassModel.defaults.filter { isPerson($0.name) }
+        let persons = ClassModel.defaults.filter { $0.kind == .person }
         let best = persons.map { features.score(for: $0) }.max()!
         let minimum = PrelabelConfiguration().minimumScore
         if object.isPerson {

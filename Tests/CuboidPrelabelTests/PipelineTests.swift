@@ -37,6 +37,34 @@ private func temporaryFolder() -> String {
         #expect(FileManager.default.fileExists(atPath: output + "/preview/" + sequence.frames[0].name + "-image_02.png"))
     }
 
+    /// The same footage with the classes renamed (another taxonomy's names, the same kinds and
+    /// rules) gives the same boxes, tracks and scores under the new names: no rule looks at a
+    /// class's name.
+    @Test func renamedClassesGiveTheSameBoxes() throws {
+        let sequence = try SensorSequence.open(sequencePath)
+        let names = ["Car": "Auto", "Van": "Transporter", "Truck": "Lastwagen", "Pedestrian": "Fussgaenger", "Cyclist": "Radfahrer"]
+        var options = PrelabelOptions()
+        options.collectLabels = true
+        options.previews = false
+        var renamed = options
+        for k in renamed.configuration.classes.indices {
+            renamed.configuration.classes[k].name = names[renamed.configuration.classes[k].name]!
+            renamed.configuration.classes[k].fasterClass = renamed.configuration.classes[k].fasterClass.map { names[$0]! }
+        }
+        let first = temporaryFolder(), second = temporaryFolder()
+        defer { for f in [first, second] { try? FileManager.default.removeItem(atPath: f) } }
+        _ = try PrelabelRunner.run(sequence, output: first, options: options)
+        _ = try PrelabelRunner.run(sequence, output: second, options: renamed)
+        let original = try LabelStore.read(first + "/prelabels.openlabel.json", format: .openLABEL)
+        var translated = try LabelStore.read(second + "/prelabels.openlabel.json", format: .openLABEL)
+        let back = Dictionary(uniqueKeysWithValues: names.map { ($1, $0) })
+        for f in translated.frames.indices {
+            for o in translated.frames[f].objects.indices { translated.frames[f].objects[o].category = back[translated.frames[f].objects[o].category]! }
+        }
+        #expect(original.objectCount > 0)
+        #expect(translated.frames.map(\.objects) == original.frames.map(\.objects))
+    }
+
     /// A run that lost its outputs and part of its cache (as after kill -9) writes the same bytes again.
     @Test func restartedRunIsByteIdentical() throws {
         let sequence = try SensorSequence.open(sequencePath)

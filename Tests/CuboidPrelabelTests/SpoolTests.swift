@@ -25,7 +25,7 @@ import Testing
                 boxes[frame] = box
                 expected[frame, default: []].append((id, box))
             }
-            try spool.add(Track(id: id, category: id % 2 == 0 ? "Car" : "Pedestrian", score: 0.5, isMoving: id % 3 == 0, headingKnown: false, boxes: boxes),
+            try spool.add(Track(id: id, category: id % 2 == 0 ? "Car" : "Pedestrian", kind: id % 2 == 0 ? .vehicle : .person, score: 0.5, isMoving: id % 3 == 0, headingKnown: false, boxes: boxes),
                           codes: &codes)
         }
         for start in stride(from: 0, to: 120, by: 32) {
@@ -54,9 +54,10 @@ import Testing
         for k in 0..<70_000 {
             let score = Double(generator.next() % 20) / 20  // many equal doubts
             let object = LabeledObject(trackID: "1", category: "Car", cuboid: nil, score: score)
+            let factors = [ScoreFactor(name: "opaque shell", value: 0.47), ScoreFactor(name: "roof width", value: 0.81)].prefix(k % 3)
             let detection = k % 4 == 0 ? nil : Detection(category: k % 5 == 0 ? "Van" : "Car", cuboid: Box3D(x: 0, y: 0, z: 0, length: 1, width: 1, height: 1, yaw: 0),
-                                                      score: score, pointCount: Int(generator.next() % 60))
-            let item = ReviewItem(frame: Int(generator.next() % 500), trackID: k, category: "Car", headingKnown: k % 2 == 0,
+                                                      score: score, pointCount: Int(generator.next() % 60), weakestFactors: Array(factors))
+            let item = ReviewItem(frame: Int(generator.next() % 500), trackID: k, category: "Car", kind: .vehicle, headingKnown: k % 2 == 0,
                                   trackLength: k % 3 == 0 ? nil : Int(generator.next() % 9), object: object, detection: detection, codes: &queue.codes)
             items.append(item)
             try queue.add(item)
@@ -72,16 +73,19 @@ import Testing
         let written = String(decoding: try FileBytes.read(folder + "/queue.csv"), as: UTF8.self)
         #expect(written == expected)
         #expect(written.contains("detected as Van") && written.contains("few points") && written.contains("short track"))
+        // The score's weakest factors survive the spool, by name and value.
+        #expect(written.contains("score lowered by opaque shell 0.47\"") && written.contains("score lowered by opaque shell 0.47, roof width 0.81\""))
     }
 }
 
 @Suite struct DetectionCacheTests {
-    /// Outlines survive the cache bit for bit (a resumed run refits static tracks on the same
+    /// Outlines and score factors survive the cache bit for bit (a resumed run refits static tracks on the same
     /// numbers as an uninterrupted one); detections without one stay without.
     @Test func outlinesRoundTrip() throws {
         let outline = [SIMD2(12.345678901234, -3.1), SIMD2(1e-7, 40.000000000001), SIMD2(-0.1 / 3, 0.2 / 7)]
         let detections = [
-            Detection(category: "Car", cuboid: Box3D(x: 12, y: -3, z: -0.9, length: 3.9, width: 1.65, height: 1.4, yaw: 0.1), score: 0.8, pointCount: 3, outline: outline),
+            Detection(category: "Car", cuboid: Box3D(x: 12, y: -3, z: -0.9, length: 3.9, width: 1.65, height: 1.4, yaw: 0.1), score: 0.8, pointCount: 3, outline: outline,
+                      weakestFactors: [ScoreFactor(name: "opaque shell", value: 0.1 / 3), ScoreFactor(name: "returns", value: 0.9)]),
             Detection(category: "Car", cuboid: Box3D(x: 1, y: 2, z: -0.9, length: 3.9, width: 1.65, height: 1.4, yaw: 0), score: 1, pointCount: 0, source: "external"),
         ]
         let key = DetectionCacheKey(tool: "0.1.0", sweep: "000000.bin 16 digest64 0123456789abcdef", configuration: "digest64 fedcba9876543210", external: "none")

@@ -127,6 +127,38 @@ private func detection(_ x: Double, _ y: Double, yaw: Double, category: String =
         #expect(Set(car.boxes.keys) == Set(0...6))
     }
 
+    /// The classes renamed (as another taxonomy spells them): a fast walker still becomes a rider
+    /// and a very fast one is dropped, since the rules follow the kinds and the models' data, not
+    /// KITTI's names. An external detection's class takes the kind the configuration gives it.
+    @Test(arguments: [(1.4, "Fussgaenger"), (6.0, "Radfahrer"), (15.0, nil)] as [(Double, String?)])
+    func renamedClassesFollowTheSameRules(speed: Double, expected: String?) throws {
+        var classes = ClassModel.defaults
+        for k in classes.indices {
+            classes[k].name = ["Car": "Auto", "Van": "Transporter", "Truck": "Lastwagen", "Pedestrian": "Fussgaenger", "Cyclist": "Radfahrer"][classes[k].name]!
+            if classes[k].fasterClass != nil { classes[k].fasterClass = "Radfahrer" }
+        }
+        let frames = (0..<10).map { k in
+            let t = Double(k) / 10
+            let person = Detection(category: "Fussgaenger", cuboid: Box3D(x: 10 + speed * t, y: 3, z: -0.9, length: 0.85, width: 0.65, height: 1.7, yaw: 1.2),
+                                   score: 0.8, pointCount: 40)
+            return TrackerFrame(detections: [person], worldFromSensor: .identity, time: t)
+        }
+        let tracks = Tracker(classes: classes).track(frames)
+        #expect(tracks.map(\.category) == (expected.map { [$0] } ?? []))
+        #expect(tracks.allSatisfy { $0.kind == .person })
+        // An external "Strassenbahn" configured as a vehicle does not share a track with a person
+        // where both stand; unconfigured it is of kind other, which shares with neither.
+        var configuration = TrackingConfiguration()
+        configuration.externalClasses = [ClassKind(name: "Strassenbahn", kind: .vehicle)]
+        let mixed = (0..<4).map { k in
+            TrackerFrame(detections: [detection(10, 0, yaw: 0, category: k < 2 ? "Strassenbahn" : "Fussgaenger")], worldFromSensor: .identity, time: Double(k) / 10)
+        }
+        let split = Tracker(configuration: configuration, classes: classes).track(mixed)
+        #expect(split.map(\.kind).sorted { $0.rawValue < $1.rawValue } == [.person, .vehicle])
+        let unconfigured = Tracker(classes: classes).track(mixed)
+        #expect(unconfigured.map(\.kind).sorted { $0.rawValue < $1.rawValue } == [.other, .person])
+    }
+
     @Test func vehiclesAndPeopleDoNotShareTracks() {
         let frames = (0..<4).map { k in
             TrackerFrame(detections: [detection(10, 0, yaw: 0, category: k < 2 ? "Car" : "Pedestrian")], worldFromSensor: .identity, time: Double(k) / 10)
@@ -362,7 +394,7 @@ private func parkedCarTrack(_ frames: [TrackerFrame], step: Double) -> [(frame: 
             let points = (k * 37) % 100 + 1
             let detection = Detection(category: "Car", cuboid: Box3D(x: 10 + Double(k), y: 0, z: -0.9, length: 3.9, width: 1.65, height: 1.4, yaw: 0),
                                       score: 0.9, pointCount: points, outline: [SIMD2(8 + Double(k), -0.8), SIMD2(12 + Double(k), -0.8)])
-            return WorldDetection(detection, index: 0, worldFromSensor: .identity)
+            return WorldDetection(detection, index: 0, kind: .vehicle, worldFromSensor: .identity)
         }
         var tracklet = Tracklet(frame: 0, time: 0, detection: sighting(0), configuration)
         for k in 1..<100 {

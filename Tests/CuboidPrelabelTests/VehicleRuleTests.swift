@@ -162,7 +162,7 @@ struct RejectedVehicleScenario: CustomTestStringConvertible, Sendable {
         let detector = LidarDetector()
         let pedestrian = ClassModel.defaults.first { $0.name == "Pedestrian" }!
         let personScore = features.score(for: pedestrian)
-        let vehicleScore = ClassModel.defaults.filter { group($0.name) == .vehicle }.map { features.score(for: $0) }.max()!
+        let vehicleScore = ClassModel.defaults.filter { $0.kind == .vehicle }.map { features.score(for: $0) }.max()!
         // The person outscores every vehicle under the rules as they stand.
         #expect(personScore > vehicleScore, "person \(personScore) vehicle \(vehicleScore)")
         #expect(detector.wouldBeVehicle(features, over: personScore) == scenario.refused)
@@ -170,7 +170,7 @@ struct RejectedVehicleScenario: CustomTestStringConvertible, Sendable {
         var off = PrelabelConfiguration()
         off.vehicles.minimumSeenWidthShare = 0
         if scenario.refused {
-            #expect(ClassModel.defaults.filter { group($0.name) == .vehicle }.contains { features.score(for: $0, vehicles: off.vehicles) > personScore })
+            #expect(ClassModel.defaults.filter { $0.kind == .vehicle }.contains { features.score(for: $0, vehicles: off.vehicles) > personScore })
         }
     }
 }
