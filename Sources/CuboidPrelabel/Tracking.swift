@@ -116,6 +116,7 @@ public struct StreamingTracker: Sendable {
     /// The rules a person's track must meet (see ``PersonConfiguration``).
     public let persons: PersonConfiguration
 
+    /// - Parameter configuration: The tracker's gates and lifetimes.
     /// - Parameter classes: The classes the detections come from; a moving track voted Pedestrian
     ///   that is too fast for one becomes a Cyclist when they hold that class.
     /// - Parameter persons: The rules a person's track must meet to be handed out.
