@@ -274,7 +274,7 @@ func jsonLine<T: Encodable>(_ value: T) -> String {
 
 extension KeyframeInputArguments {
     /// The labels' labelled frames only (a sequence adds empty sweeps between them), and each one's
-    /// index in the sequence; objects that are not tracks left out (``InterpolationEvaluation/trackedGold(_:)``).
+    /// index in the sequence; objects that are not tracks left out (`InterpolationEvaluation.trackedGold(_:)`).
     func loadLabelledFrames(_ path: String) throws -> (labels: LabelSet, sequence: SensorSequence?, sequenceIndex: [Int], posesLine: String) {
         let (loaded, sequence, indices, posesLine) = try load(path)
         let (labels, leftOut) = InterpolationEvaluation.trackedGold(loaded)

@@ -28,7 +28,7 @@ func namedArgument(_ argument: String) -> (name: String, path: String) {
     return (Paths.stem(argument), argument)
 }
 
-/// Creates `folder` and holds it for this run (see ``OutputLock``). A folder another run holds
+/// Creates `folder` and holds it for this run (see `OutputLock`). A folder another run holds
 /// stops this one with exit code 1 and the other run's process id.
 func holdOutputFolder(_ folder: String) throws -> OutputLock {
     do {

@@ -131,7 +131,7 @@ extension PointCloud {
     /// How many points lie inside each object's cuboid, with its full orientation (0 for objects
     /// without a cuboid).
     ///
-    /// Candidates come from ``CuboidKernels/PointsInCuboids`` over yaw-only boxes grown to cover the
+    /// Candidates come from `CuboidKernels.PointsInCuboids` over yaw-only boxes grown to cover the
     /// roll and pitch, then each is tested exactly.
     /// - Complexity: O(P + C + candidates).
     public func pointCounts(inside objects: [LabeledObject]) -> [Int] {

@@ -236,14 +236,18 @@ public struct SensorSequence: Sendable {
 
 
     /// Reads a frame's point cloud.
-    /// - Parameter sensor: The sensor (default: the sequence's lidar).
+    /// - Parameters:
+    ///   - index: The frame's index in ``frames``.
+    ///   - sensor: The sensor (default: the sequence's lidar).
     /// - Throws: ``SequenceError/missing(frame:what:)``, or the decoder's error naming the file.
     public func pointCloud(at index: Int, sensor: String? = nil) throws -> PointCloud {
         try PointCloudCodec.read(try pointCloudFile(at: index, sensor: sensor)).cloud
     }
 
     /// The file holding a frame's point cloud.
-    /// - Parameter sensor: The sensor (default: the sequence's lidar).
+    /// - Parameters:
+    ///   - index: The frame's index in ``frames``.
+    ///   - sensor: The sensor (default: the sequence's lidar).
     /// - Throws: ``SequenceError/missing(frame:what:)`` when the frame has none.
     public func pointCloudFile(at index: Int, sensor: String? = nil) throws -> String {
         let frame = frames[index]

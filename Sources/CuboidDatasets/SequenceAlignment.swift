@@ -20,7 +20,7 @@ public struct AlignedLabels: Sendable {
     /// For each frame of ``labels``, its index in the sequence.
     public var sequenceIndex: [Int]
     /// Labelled frames whose numbers had to move up to make room for the frames added before them
-    /// (see ``LabelSet/numberAddedFrames()``).
+    /// (see `LabelSet.numberAddedFrames()`).
     public var renumberedFrames = 0
 }
 
@@ -32,7 +32,7 @@ extension SensorSequence {
     /// labels are empty), so keyframe files that list only their keyframes are filled in every sweep.
     /// A label frame's own timestamp and pose win over the sequence's. When the labels' frames carry
     /// numbers (OpenLABEL frame keys), each added frame takes the number after the frame before it
-    /// (``LabelSet/numberAddedFrames()``).
+    /// (`LabelSet.numberAddedFrames()`).
     /// - Throws: ``SequenceAlignmentError`` when a labelled frame is not in the sequence.
     /// - Complexity: O(frames).
     public func align(_ labels: LabelSet) throws(SequenceAlignmentError) -> AlignedLabels {

@@ -157,7 +157,9 @@ public struct OXTSRecord: Sendable, Hashable {
     }
 
     /// Parses a KITTI tracking `oxts/SEQ.txt`: one record per line (30 values), one line per frame.
-    /// - Parameter count: The sequence's frames; the file may hold more lines, not fewer.
+    /// - Parameters:
+    ///   - bytes: The file's contents.
+    ///   - count: The sequence's frames; the file may hold more lines, not fewer.
     /// - Throws: ``SequenceFileError`` with the line.
     public static func decodeLines(_ bytes: [UInt8], count: Int) throws(SequenceFileError) -> [OXTSRecord] {
         var records: [OXTSRecord] = []

@@ -81,6 +81,7 @@ public enum COCOFile {
 
     /// Writes a COCO dataset (gold).
     /// - Parameters:
+    ///   - set: The labels, with 2D boxes per camera.
     ///   - classes: Category names in id order (1-based); objects of other classes throw.
     ///   - imageSize: Each image's size by (frame name, camera name); nil: the set's cameras' sizes.
     /// - Throws: ``LabelFileError/missingContext(_:)`` for an image whose size is unknown.
@@ -239,6 +240,7 @@ public enum MOTFile {
 
     /// Writes a label set's 2D tracks. Objects without a track id get a fresh id each.
     /// - Parameters:
+    ///   - set: The labels, with 2D boxes per camera.
     ///   - camera: The camera whose boxes to write; nil takes the single camera present.
     ///   - variant: The column layout (default ``MOTVariant/mot15``).
     /// - Throws: ``LabelFileError/missingContext(_:)`` when the camera is ambiguous;

@@ -43,6 +43,7 @@ public enum CVATLayout: String, Sendable, Hashable, CaseIterable {
 public enum CVATFile {
     /// Writes a label set's boxes from one camera.
     /// - Parameters:
+    ///   - set: The labels, with 2D boxes per camera.
     ///   - camera: The camera whose boxes to write; nil takes the single camera present.
     ///   - layout: CVAT for images (default) or CVAT for video.
     ///   - imageSize: The frame size when the label set has no camera of that name.

@@ -11,6 +11,7 @@ import CuboidIO
 /// in `score`, other attributes as they are.
 public enum DatumaroFile {
     /// Writes a label set's cuboids.
+    /// - Parameter set: The labels; their cuboids are written, in the sensor frame.
     /// - Parameter pointCloudExtension: Extension of the point cloud files the items name (default `pcd`).
     public static func encode(_ set: LabelSet, pointCloudExtension: String = "pcd") -> [UInt8] {
         var labels: [String] = []

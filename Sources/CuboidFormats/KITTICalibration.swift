@@ -213,6 +213,7 @@ extension KITTICalibration {
     ///
     /// Numbers print in Swift's shortest round-trip form, so ``readRaw(folder:)`` gives back this value
     /// exactly.
+    /// - Parameter imageSize: The cameras' image size for the `S_rect_0i` lines; nil: none written.
     /// - Parameter calibrationTime: The `calib_time` line's text.
     public func encodedRawFiles(imageSize: (width: Int, height: Int)? = nil,
                                 calibrationTime: String = "01-Jan-2026 12:00:00") -> [String: [UInt8]] {

@@ -165,7 +165,7 @@ extension KITTICalibration {
 ///
 /// - an object that already has a 2D box in ``LabeledObject/kittiCamera`` is kept as it is;
 /// - an object without a cuboid (a DontCare region) is kept as it is;
-/// - a cuboid is projected into camera 2 as ``projectedBox(_:camera:silhouette:nearPlane:clippedToImage:)``
+/// - a cuboid is projected into camera 2 as `projectedBox(_:camera:silhouette:nearPlane:clippedToImage:)`
 ///   does (the part behind the 0.1 m near plane cut away, people as elliptic cylinders): it is kept
 ///   when the projection clipped to the image `[0, width] x [0, height]` has a positive area, with that
 ///   clipped box as its 2D box and KITTI's truncation `1 - clipped area / unclipped area` (0 inside
@@ -173,6 +173,7 @@ extension KITTICalibration {
 public enum KITTIInView {
     /// The objects camera 2 sees, with 2D boxes and truncation for those it projected.
     /// - Parameters:
+    ///   - objects: One frame's objects, lidar frame.
     ///   - camera: KITTI's camera 2 (``KITTICalibration/camera(_:width:height:)`` of index 2).
     /// - Returns: The kept objects in input order, and how many were left out.
     public static func select(_ objects: [LabeledObject], camera: Camera) -> (kept: [LabeledObject], leftOut: Int) {

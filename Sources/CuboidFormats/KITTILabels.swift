@@ -42,7 +42,7 @@ public enum KITTILabelError: Error, Sendable, Hashable, CustomStringConvertible 
 /// KITTI boxes live in the **rectified camera 0 frame** (x right, y down, z forward). `location` is the
 /// **bottom centre** of the box; `dimensions` are ordered height, width, length; `rotationY` turns
 /// about the camera's y axis, 0 meaning the length points along +x (right). `alpha` is the
-/// observation angle `rotationY - atan2(x, z)`. Convert to Cuboid's lidar-frame ``Box3D`` with
+/// observation angle `rotationY - atan2(x, z)`. Convert to Cuboid's lidar-frame `Box3D` with
 /// ``box(calibration:)`` and back with ``init(type:box:calibration:boundingBox:truncated:occluded:score:)``.
 public struct KITTIObjectLabel: Sendable, Hashable, Codable {
     /// KITTI's classes.

@@ -95,6 +95,7 @@ public enum NuScenesResultsFile {
 /// (`cam2img` as K, `lidar2cam` as camera from lidar).
 public enum NuScenesInfoFile {
     /// Parses an info file.
+    /// - Parameter bytes: The file's contents (JSON).
     /// - Parameter imageSize: The cameras' image size (the file holds none; nuScenes' is 1600 x 900).
     /// - Throws: ``LabelFileError`` with the line of the offending value.
     public static func decode(_ bytes: [UInt8], imageSize: (width: Int, height: Int) = (1600, 900)) throws(LabelFileError) -> LabelSet {

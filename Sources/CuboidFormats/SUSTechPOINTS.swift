@@ -85,6 +85,7 @@ public enum SUSTechPOINTSLabelFile {
 public enum CameraCalibrationFile {
     /// Parses a camera calibration.
     /// - Parameters:
+    ///   - bytes: The calibration file's contents (JSON).
     ///   - name: The camera's name.
     ///   - imageSize: Width and height when the file has none (read them from an image header).
     /// - Throws: ``LabelFileError`` with the line of the offending value.

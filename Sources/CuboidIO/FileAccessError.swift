@@ -36,7 +36,9 @@ public struct FileAccessError: Error, Sendable, Hashable, CustomStringConvertibl
 
     /// A file refused because it holds more than `limit` bytes (code `EFBIG`).
     /// - Parameters:
+    ///   - path: The file.
     ///   - size: The size `fstat` gave, or nil when reading stopped at the limit (a pipe).
+    ///   - limit: The largest size accepted, bytes.
     public static func tooLarge(path: String, size: Int?, limit: Int) -> FileAccessError {
         let amount = size.map { "\($0) bytes" } ?? "more than \(limit) bytes (read up to the limit)"
         return FileAccessError(path: path, operation: .read, code: EFBIG, reason: "\(amount), above the limit of \(limit) bytes",

@@ -124,6 +124,7 @@ public enum ImageCodec {
     /// Encodes an 8-bit grey or RGB image as JPEG.
     ///
     /// - Parameters:
+    ///   - image: The image (8-bit grey or RGB).
     ///   - quality: 1-100 (90 is a common choice for camera frames).
     ///   - progressive: Writes a progressive JPEG (libjpeg's standard scan script).
     /// - Throws: ``ImageError/unsupportedForEncoding(_:)`` for alpha or 16-bit images.
@@ -234,7 +235,7 @@ public enum ImageCodec {
 extension ImageCodec {
     /// Reads and decodes an image file.
     ///
-    /// - Throws: ``FileAccessError`` when the file cannot be read, or ``FileDecodingError`` wrapping an
+    /// - Throws: `FileAccessError` when the file cannot be read, or `FileDecodingError` wrapping an
     ///   ``ImageError`` with the path.
     public static func read(_ path: String, options: ImageDecodingOptions = .init()) throws -> Image {
         try FileBytes.decode(path) { (bytes) throws(ImageError) in try decode(bytes, options: options) }

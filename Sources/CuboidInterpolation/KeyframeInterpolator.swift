@@ -11,7 +11,7 @@ import Darwin
 
 /// Fills every frame between human keyframes of each track.
 ///
-/// Input is a ``LabelSet`` whose frames are the output frames (in order, times increasing) and whose
+/// Input is a `LabelSet` whose frames are the output frames (in order, times increasing) and whose
 /// objects are the keyframes; objects sharing a `trackID` are one track. An object whose `keyframe`
 /// attribute is `false` (CVAT's own interpolation) is not a keyframe and is replaced. A track is
 /// filled in every frame between its first and last keyframe; a single keyframe stays a single box.

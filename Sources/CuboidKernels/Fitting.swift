@@ -413,7 +413,7 @@ public func fitCuboid(_ points: [SIMD3<Double>], groundHeight: Double? = nil,
 /// larger share of a class side it sees, less twice the shares by which observed sides overflow the
 /// class sides, and the higher wins. A car seen from behind (1.6 m wide, 0.3 m deep) gets its length
 /// across the short observed side; 2.3 m of a car's side, too long for its width, is part of its
-/// length. When both assignments score within ``ambiguousCompletionMargin`` (a near-square view of
+/// length. When both assignments score within 0.1 (`ambiguousCompletionMargin`; a near-square view of
 /// an object's end, 1.7 m by 1.6 m of a car's rear and side), the length goes along the fitted axis
 /// nearer the line of sight from the sensor to the footprint's centre: the unseen part of an object
 /// seen end-on runs away from the sensor.

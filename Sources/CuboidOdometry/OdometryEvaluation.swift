@@ -141,8 +141,11 @@ extension StaticObjectSpread {
     /// GPS): 1 means the scale agrees with the gold; 0.97 means the trajectory is 3 % too long.
     /// Searched over `range` in steps of `step`; nil without parked tracks.
     /// - Parameters:
-    ///   - tracks: the parked tracks' ids (for example those within 0.5 m with reference poses).
+    ///   - labels: The gold labels, sensor frame.
     ///   - poses: world-from-sensor, one per labelled frame.
+    ///   - tracks: the parked tracks' ids (for example those within 0.5 m with reference poses).
+    ///   - range: The scale factors searched (default 0.85 to 1.15).
+    ///   - step: The search's step (> 0; default 0.0025).
     public static func stillestScale(_ labels: LabelSet, poses: [RigidPose], tracks: Set<String>, range: ClosedRange<Double> = 0.85...1.15,
                                      step: Double = 0.0025) -> (scale: Double, meanSpread: Double)? {
         precondition(step > 0, "a positive step")
@@ -186,7 +189,7 @@ public enum ReferencePoses {
     /// The first `count` frames' ego poses of an OpenLABEL file (world-from-sensor, the sensor being
     /// the file's lidar stream; VCD's KITTI files give GPS/IMU poses as `vehicle-iso8855_to_odom` per
     /// frame with the lidar `VELO_TOP` under `vehicle-iso8855`), in frame order.
-    /// - Throws: the file's ``LabelFileError``, or ``Failure`` for a frame without a pose or too few frames.
+    /// - Throws: the file's `LabelFileError`, or ``Failure`` for a frame without a pose or too few frames.
     public static func openLABEL(_ path: String, count: Int) throws -> [RigidPose] {
         let set = try OpenLABELFile.read(path)
         guard set.frames.count >= count else { throw Failure.tooFewFrames(path: path, expected: count, found: set.frames.count) }

@@ -23,7 +23,11 @@ public struct OdometryRun: Sendable {
 
 extension LidarOdometer {
     /// Estimates a pose for every frame of a sequence, reading its lidar sweeps in order.
-    /// - Parameter progress: Called with the number of frames done.
+    /// - Parameters:
+    ///   - sequence: The recording whose sweeps are read.
+    ///   - configuration: The odometer's settings.
+    ///   - threads: Threads for each sweep's registration.
+    ///   - progress: Called with the number of frames done.
     /// - Throws: the sequence's error for a sweep that is missing or does not decode.
     public static func estimate(_ sequence: SensorSequence, configuration: OdometryConfiguration = OdometryConfiguration(), threads: Int = 1,
                                 progress: (Int) -> Void = { _ in }) throws -> OdometryRun {
@@ -102,7 +106,7 @@ public enum SequencePoses {
 
     /// The poses a run uses when none are asked for: the sequence's own when every frame has one;
     /// else estimated when its frames are consecutive sweeps of one drive
-    /// (``SequenceLayout/framesAreOneDrive`` and ``SensorSequence/sweepsAreConsecutive(maximumGap:)``);
+    /// (`SequenceLayout.framesAreOneDrive` and `SensorSequence.sweepsAreConsecutive(maximumGap:)`);
     /// else none: separate samples such as KITTI object frames have no motion between them to
     /// estimate, and sweeps seconds apart move too far for the odometry's prediction
     /// (`--poses estimate` still runs it).

@@ -264,7 +264,7 @@ extension PointCloudCodec {
     ///
     /// Pipes are read up to ``fileByteLimit(format:path:maxPoints:)`` (their first bytes cannot be
     /// looked at twice).
-    /// - Throws: ``FileAccessError`` (a file above the byte limit, a device), or ``FileDecodingError``
+    /// - Throws: `FileAccessError` (a file above the byte limit, a device), or `FileDecodingError`
     ///   wrapping a ``PointCloudError`` with the path.
     public static func readBytes(_ path: String, format: PointCloudFormat? = nil, maxPoints: Int = defaultMaxPoints) throws -> [UInt8] {
         let limit = fileByteLimit(format: format, path: path, maxPoints: maxPoints)
@@ -313,8 +313,8 @@ extension PointCloudCodec {
     /// Reads and decodes a point cloud file, checking its size against the budget before reading
     /// (see ``readBytes(_:format:maxPoints:)``).
     ///
-    /// - Throws: ``FileAccessError`` when the file cannot be read or is too large, or
-    ///   ``FileDecodingError`` wrapping a ``PointCloudError`` with the path.
+    /// - Throws: `FileAccessError` when the file cannot be read or is too large, or
+    ///   `FileDecodingError` wrapping a ``PointCloudError`` with the path.
     public static func read(_ path: String, format: PointCloudFormat? = nil, maxPoints: Int = defaultMaxPoints) throws -> DecodedPointCloud {
         let bytes = try readBytes(path, format: format, maxPoints: maxPoints)
         do {

@@ -15,7 +15,7 @@ func splitEvidence(_ cached: [Detection]) -> (detections: [Detection], evidence:
 public enum CacheMismatch: String, Sendable, Hashable, CaseIterable, Comparable, CustomStringConvertible {
     /// The file could not be read or decoded, or is of an older format that records no inputs.
     case unreadable
-    /// Written by another build of the toolkit (``CuboidVersion/build``).
+    /// Written by another build of the toolkit (`CuboidVersion.build`).
     case tool
     /// Detected in another sweep file: another sequence in the same output folder, or a sweep
     /// changed since.
@@ -48,13 +48,13 @@ public enum CacheMismatch: String, Sendable, Hashable, CaseIterable, Comparable,
 /// to some 100 ms of detection), and a sweep rewritten within the file system's time resolution,
 /// copied with its time kept, or swapped for another of the same size is still told apart.
 public struct DetectionCacheKey: Sendable, Hashable {
-    /// ``CuboidVersion/build`` of the run that detected (the version and a digest of the executable).
+    /// `CuboidVersion.build` of the run that detected (the version and a digest of the executable).
     public var tool: String
-    /// The sweep file's name, its size and the ``Digest64`` digest of its bytes (the name's
+    /// The sweep file's name, its size and the `Digest64` digest of its bytes (the name's
     /// extension chooses the decoder of headerless `.bin` files); `unused` when only external
     /// detections were kept and the sweep was not read.
     public var sweep: String
-    /// The ``Digest64`` digest of the configuration's canonical JSON (``PrelabelConfiguration/encoded``:
+    /// The `Digest64` digest of the configuration's canonical JSON (``PrelabelConfiguration/encoded``:
     /// sorted keys, shortest round-trip numbers), so any changed value is a different configuration.
     public var configuration: String
     /// `none` without external detections; else the mode (`join`, `replace`) and the digest of

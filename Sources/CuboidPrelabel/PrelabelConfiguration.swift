@@ -33,7 +33,7 @@ public struct PrelabelConfiguration: Sendable, Hashable, Codable {
     public init() {}
 
     /// Checks the values a run relies on.
-    /// - Throws: ``ConfigurationFileError`` naming the first bad key.
+    /// - Throws: `ConfigurationFileError` naming the first bad key.
     public func validate() throws(ConfigurationFileError) {
         func check(_ condition: Bool, _ key: String, _ expected: String) throws(ConfigurationFileError) {
             if !condition { throw .invalid(key: key, expected: expected) }
@@ -85,7 +85,7 @@ public struct PrelabelConfiguration: Sendable, Hashable, Codable {
 
     /// Parses a configuration file's bytes: the file's keys override the defaults, keys it leaves
     /// out keep them, and every value is checked.
-    /// - Throws: ``ConfigurationFileError`` with the line of a syntax error or unknown key, or
+    /// - Throws: `ConfigurationFileError` with the line of a syntax error or unknown key, or
     ///   the key path of a value of the wrong type or out of range.
     public static func decode(_ bytes: [UInt8]) throws(ConfigurationFileError) -> PrelabelConfiguration {
         let user: JSONNode
@@ -113,7 +113,7 @@ public struct PrelabelConfiguration: Sendable, Hashable, Codable {
 
     /// Reads a configuration file.
     /// - Throws: `FileAccessError`, or a `FileDecodingError` naming the file around a
-    ///   ``ConfigurationFileError``.
+    ///   `ConfigurationFileError`.
     public static func read(_ path: String) throws -> PrelabelConfiguration {
         try FileBytes.decode(path) { (bytes) throws(ConfigurationFileError) in try decode(bytes) }
     }
@@ -320,7 +320,7 @@ public struct ClassModel: Sendable, Hashable, Codable {
     /// did not show). Must name one of the classes. Default: Pedestrian -> Cyclist; nil: no change.
     public var fasterClass: String?
     /// The solid whose projection gives the class's 2D boxes in the cameras (see
-    /// ``ProjectionSilhouette``): KITTI draws a pedestrian's box around the person, narrower than
+    /// `ProjectionSilhouette` in CuboidKernels): KITTI draws a pedestrian's box around the person, narrower than
     /// the projected cuboid's corners. Default: Pedestrian `elliptic-cylinder`, others `cuboid`.
     /// Absent from a file: `cuboid`.
     public var silhouette: ProjectionSilhouette

@@ -24,7 +24,7 @@ public struct PrelabelOptions: Sendable {
     public var formats: [LabelFormat] = [.openLABEL]
     /// The camera whose 2D boxes the one-camera formats (CVAT, MOT) get; nil: the sequence's only camera.
     public var camera: String?
-    /// External detections: a label set readable by ``LabelStore`` with frames named as the sequence's.
+    /// External detections: a label set readable by `LabelStore` with frames named as the sequence's.
     public var externalDetections: LabelSet?
     public var externalMode: ExternalDetectionMode = .join
     /// Whether to write preview images.
@@ -105,7 +105,7 @@ private func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().
 /// reads the cache and detects only the frames that are missing or whose cache was made from other
 /// inputs: another sweep, configuration, external detections or tool version), and feeds them to a ``StreamingTracker`` when the sequence has ego poses (otherwise every frame
 /// stands alone). Finished tracks go to a scratch file. Stage 2 reads them back a few frames at a
-/// time, projects the boxes into every camera and streams the labels (``LabelStreamWriter``), the
+/// time, projects the boxes into every camera and streams the labels (`LabelStreamWriter`), the
 /// review queue (sorted on disk) and the previews, each written atomically; a preview is kept from an
 /// earlier run only when a digest of everything it shows (`PreviewInputs`) matches, and pictures
 /// and per-frame label files of frames that are not in the sequence are removed (all pictures
@@ -115,7 +115,7 @@ private func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().
 ///
 /// The main thread detects, tracks and writes the labels in frame order; the next sweep is read,
 /// cache files are encoded and written, and previews are drawn and written on other threads
-/// (``BackgroundWork``), each file by one task, so the bytes do not depend on the threads' timing.
+/// (`BackgroundWork`), each file by one task, so the bytes do not depend on the threads' timing.
 /// ``PrelabelSummary/runTimings`` says where the time went.
 public enum PrelabelRunner {
     /// Frames whose labels are built at once in stage 2.
@@ -127,7 +127,7 @@ public enum PrelabelRunner {
     ///   - options: Configuration, formats, external detections.
     ///   - progress: Called after each frame of each stage (`detect`, `write`) with (stage, done, total).
     /// - Throws: file errors naming the file (a full disk is `ENOSPC`; earlier outputs are then intact);
-    ///   ``LabelFileError`` when a format cannot hold the labels.
+    ///   `LabelFileError` when a format cannot hold the labels.
     public static func run(_ sequence: SensorSequence, output: String, options: PrelabelOptions,
                            progress: (String, Int, Int) -> Void = { _, _, _ in }) throws -> PrelabelSummary {
         let runStart = DispatchTime.now().uptimeNanoseconds
@@ -458,8 +458,11 @@ public enum PrelabelRunner {
     /// Refuses, before any frame is detected or any file written, a format this sequence cannot fill:
     /// KITTI labels only what camera 2 sees (a sequence without it would give empty files), CVAT and
     /// MOT hold one camera's boxes (`camera`, or the sequence's only one) and COCO at least one camera's.
-    /// - Parameter camera: The camera the one-camera formats take; it must be one of the sequence's.
-    /// - Throws: ``LabelFileError/missingContext(_:)`` saying why, or the calibration's read error.
+    /// - Parameters:
+    ///   - formats: The output formats asked for.
+    ///   - sequence: The recording to be pre-labelled.
+    ///   - camera: The camera the one-camera formats take; it must be one of the sequence's.
+    /// - Throws: `LabelFileError.missingContext(_:)` saying why, or the calibration's read error.
     public static func checkFormats(_ formats: [LabelFormat], sequence: SensorSequence, camera: String? = nil) throws {
         let cameras = sequence.count > 0 ? try sequence.cameras(at: 0).map(\.name) : []
         let listed = cameras.isEmpty ? "none" : cameras.joined(separator: ", ")

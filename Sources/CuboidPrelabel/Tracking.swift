@@ -121,6 +121,7 @@ public struct StreamingTracker: Sendable {
     /// The rules a person's track must meet (see ``PersonConfiguration``).
     public let persons: PersonConfiguration
 
+    /// - Parameter configuration: The tracker's gates and lifetimes.
     /// - Parameter classes: The classes the detections come from, with their kinds; a moving track
     ///   voted a class with a ``ClassModel/fasterClass`` that is too fast for it takes that class.
     /// - Parameter persons: The rules a person's track must meet to be handed out.

@@ -106,7 +106,8 @@ public enum PreviewRenderer {
     /// - Parameters:
     ///   - image: The frame (grey or colour, 8 or 16 bit).
     ///   - camera: The camera's calibration against the boxes' sensor frame.
-    ///   - predictions: Boxes in class colours; gold boxes in green.
+    ///   - predictions: Boxes in class colours.
+    ///   - gold: Gold boxes, drawn in green.
     ///   - caption: Text for the top-left corner (``caption(frame:time:)``), or nil for none.
     /// - Complexity: O(pixels + boxes²).
     public static func camera(image: Image, camera: Camera, predictions: [LabeledObject], gold: [LabeledObject] = [],
@@ -440,10 +441,11 @@ extension PreviewRenderer {
     ///   - center: The crop's centre, sensor frame, metres.
     ///   - halfSide: Half the crop's side, metres (> 0).
     ///   - pixelsPerMetre: Scale (> 0).
-    /// - Complexity: O(points + boxes + pixels).
+    ///   - layers: The boxes to draw, each layer in its colours, later layers on top.
     ///   - scaleBar: A scale bar of this many metres to draw, white, from ``scaleBarStart(side:)`` to the right; nil: none.
     ///   - marksEgo: Draw the sensor (a yellow triangle pointing forward) when it is in the picture, or else a
     ///     yellow arrow at the edge pointing towards it.
+    /// - Complexity: O(points + boxes + pixels).
     public static func birdsEyeCrop(cloud: PointCloud?, center: SIMD2<Double>, halfSide: Double, pixelsPerMetre: Double,
                                     layers: [PictureLayer], scaleBar: Double? = nil, marksEgo: Bool = false) -> Image {
         precondition(halfSide > 0 && pixelsPerMetre > 0, "halfSide and pixelsPerMetre must be > 0")
@@ -511,6 +513,7 @@ extension PreviewRenderer {
     /// - Parameters:
     ///   - image: The camera frame.
     ///   - camera: The camera's calibration against the boxes' sensor frame.
+    ///   - layers: The boxes to draw, each layer in its colours; the crop holds them all.
     ///   - margin: Pixels of context around the boxes.
     ///   - minimumHeight: The crop is enlarged until it is at least this tall (at most 4 times).
     /// - Returns: nil when no box of any layer is in view.

@@ -65,7 +65,7 @@ public struct DetectionMetrics: Sendable, Hashable, Codable {
 
 /// Average precision of scored boxes for one class.
 ///
-/// Boxes are taken in descending score (at most ``AveragePrecisionCalculator/maximumPerFrame`` per
+/// Boxes are taken in descending score (at most `AveragePrecisionCalculator.maximumPerFrame` per
 /// frame) and each is matched, as in pycocotools, to the unmatched gold box it overlaps most at or above the threshold
 /// (counted gold before ignored gold; a box on ignored gold is left out, and so is a box no gold takes
 /// whose share inside a DontCare region reaches the threshold, as COCOeval treats crowd regions). The precision envelope of

@@ -241,7 +241,7 @@ public struct QAConfiguration: Sendable, Hashable, Codable {
     /// explain a confusion: "labelled Van, gold Car").
     public var known: [String] = ["Van", "Truck", "Person_sitting", "Tram", "Misc", "DontCare"]
     /// Renames applied to both sides before anything else; keys match without case. The default is
-    /// the table `cuboid prelabel --score` uses too (``ClassNames/kittiAliases``: SUSTechPOINTS `Rider`
+    /// the table `cuboid prelabel --score` uses too (`ClassNames.kittiAliases`: SUSTechPOINTS `Rider`
     /// and nuScenes `bicycle` are Cyclist, `person` Pedestrian...).
     public var classMap: [String: String] = ClassNames.kittiAliases
     /// Whether class names must match in case; by default (false) `car` on one side and `Car` in the
@@ -294,7 +294,7 @@ public struct QAConfiguration: Sendable, Hashable, Codable {
     }
 
     /// Checks every value.
-    /// - Throws: ``ConfigurationFileError/invalid(key:expected:)`` naming the first bad value.
+    /// - Throws: `ConfigurationFileError.invalid(key:expected:)` naming the first bad value.
     public func validate() throws(ConfigurationFileError) {
         guard version == Self.currentVersion else { throw .invalid(key: "version", expected: "\(Self.currentVersion)") }
         guard !classes.isEmpty else { throw .invalid(key: "classes", expected: "at least one class") }

@@ -7,7 +7,7 @@ import CuboidIO
 
 extension QAConfiguration {
     /// Parses a configuration file: keys it leaves out keep their defaults; unknown keys are refused.
-    /// - Throws: ``ConfigurationFileError`` with the line of a syntax error or unknown key, or the key of
+    /// - Throws: `ConfigurationFileError` with the line of a syntax error or unknown key, or the key of
     ///   a value of the wrong type or out of range.
     public static func decode(_ bytes: [UInt8]) throws(ConfigurationFileError) -> QAConfiguration {
         let root: JSONNode
@@ -19,7 +19,7 @@ extension QAConfiguration {
     }
 
     /// Reads a configuration file.
-    /// - Throws: `FileAccessError`, or a `FileDecodingError` naming the file around a ``ConfigurationFileError``.
+    /// - Throws: `FileAccessError`, or a `FileDecodingError` naming the file around a `ConfigurationFileError`.
     public static func read(_ path: String) throws -> QAConfiguration {
         try FileBytes.decode(path) { (bytes) throws(ConfigurationFileError) in try decode(bytes) }
     }

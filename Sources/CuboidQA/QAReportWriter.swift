@@ -39,14 +39,14 @@ public struct QAReportWriter {
     ///   - report: The scores and findings; its findings' `pictures` are filled in.
     ///   - sequence: The recording, for sweeps and camera frames in pictures (nil: boxes only).
     ///   - folder: The report folder (created).
+    ///   - pictureFolders: Report folders of shards whose pictures to copy instead of drawing
+    ///     (`cuboid qa merge`); empty: draw them.
+    ///   - gold: The gold labels, for every gold box in the frames' full views (nil: the findings' boxes).
+    ///   - taskerLabels: The taskers' labels, likewise.
     ///   - progress: Called with (pictures drawn, pictures in all).
     /// - Returns: The report with picture paths.
     /// - Throws: `FileAccessError` naming the file that could not be written; image and sweep errors.
-    ///   - pictureFolders: Report folders of shards whose pictures to copy instead of drawing
-    ///     (`cuboid qa merge`); empty: draw them.
     @discardableResult
-    ///   - gold: The gold labels, for every gold box in the frames' full views (nil: the findings' boxes).
-    ///   - taskerLabels: The taskers' labels, likewise.
     public func write(_ report: QAReport, sequence: SensorSequence?, to folder: String, pictureFolders: [String] = [],
                       gold: LabelSet? = nil, taskerLabels: [TaskerLabels] = [],
                       progress: ((Int, Int) -> Void)? = nil) throws -> QAReport {

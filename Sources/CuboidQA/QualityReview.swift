@@ -18,7 +18,7 @@ public enum QualityReview {
     ///   - agreement: Score two taskers symmetrically (no gold filters or ignored boxes).
     ///   - threads: Worker threads over frames.
     ///   - progress: Called with (frames done, frames in all) after each frame, from a worker thread, one call at a time.
-    /// - Throws: ``ConfigurationFileError``, ``QAInputError``, or file errors from reading the sweeps.
+    /// - Throws: `ConfigurationFileError`, ``QAInputError``, or file errors from reading the sweeps.
     /// - Complexity: O(F (G L)) similarities plus one optimal assignment per frame and class.
     public static func evaluate(gold: LabelSet, taskers: [TaskerLabels], configuration: QAConfiguration, sequence: SensorSequence? = nil,
                                 agreement: Bool = false, threads: Int = Parallelism.availableCores,

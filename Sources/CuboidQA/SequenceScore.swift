@@ -168,6 +168,8 @@ public enum SequenceScoring {
     ///     gold box holds enough) and no camera.
     ///   - regionCamera: The camera whose view bounds the labelled region, or nil for the whole sweep.
     ///   - tracked: Whether the pre-labels carry track ids; the tracking figures are nil otherwise.
+    ///   - classes: The classes scored (default Car, Pedestrian, Cyclist).
+    ///   - threads: Threads for the matching and the sweeps.
     /// - Throws: QA input errors, or file errors from reading the sweeps and calibrations.
     public static func score(_ predictions: LabelSet, gold: LabelSet, sequence: SensorSequence?, regionCamera: String?, tracked: Bool,
                              classes: [String] = classes, threads: Int = 1) throws -> SequenceScore {

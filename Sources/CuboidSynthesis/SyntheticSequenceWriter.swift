@@ -42,9 +42,11 @@ public enum SyntheticSequenceWriter {
 
     /// Renders and writes every frame of `world` into `folder` (created if needed).
     /// - Parameters:
+    ///   - world: The synthetic world and its drive.
+    ///   - folder: The recording's folder.
     ///   - threads: Threads per frame.
     ///   - progress: Called after each frame with the number of frames done.
-    /// - Throws: `FileAccessError` when a file cannot be written; ``LabelFileError`` if the gold cannot
+    /// - Throws: `FileAccessError` when a file cannot be written; `LabelFileError` if the gold cannot
     ///   be expressed as KITTI labels (not expected).
     public static func write(_ world: SyntheticWorld, to folder: String, threads: Int = Parallelism.availableCores,
                              progress: (Int) -> Void = { _ in }) throws -> SyntheticSequenceSummary {
