@@ -480,7 +480,7 @@ public enum PrelabelRunner {
                 guard !cameras.isEmpty else {
                     throw LabelFileError.missingContext("coco holds camera boxes, and this sequence has no camera, so the file would be empty; write openlabel")
                 }
-            case .openLABEL, .susTechPOINTS, .nuScenes, .datumaro, .nuScenesInfo, .kittiRaw, .slyPointCloud:
+            case .openLABEL, .susTechPOINTS, .nuScenes, .datumaro, .nuScenesInfo, .kittiRaw, .slyPointCloud, .segmentsAI:
                 break
             }
         }
@@ -504,6 +504,7 @@ public enum PrelabelRunner {
         case .cvatVideo: "cvat_video.xml"
         case .kittiRaw: "kitti_raw"
         case .slyPointCloud: "sly_pointcloud"
+        case .segmentsAI: "segments_ai"
         }
     }
 
