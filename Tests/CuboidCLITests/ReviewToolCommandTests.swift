@@ -2,8 +2,8 @@ import CuboidTestSupport
 import Foundation
 import Testing
 
-@Suite("cuboid prelabel into review tools: Segments.ai, and --camera on a rig of several cameras", .serialized)
-struct SegmentsAICommandTests {
+@Suite("cuboid prelabel into review tools: Segments.ai, SUSTechPOINTS, and --camera on a rig of several cameras", .serialized)
+struct ReviewToolCommandTests {
     /// The object count `labels convert` reports for a label folder read in `format`.
     private func objectCount(_ path: String, format: String, root: String) throws -> Int? {
         let result = try runCuboid(["labels", "convert", path, root + "/" + UUID().uuidString + ".json", "--from", format, "--to", "openlabel"])
@@ -52,5 +52,28 @@ struct SegmentsAICommandTests {
             let box = Array(row[3..<7])
             #expect(boxes.contains { zip($0, box).allSatisfy { abs($0 - $1) <= 0.005 + 1e-9 } }, "\(box)")
         }
+    }
+
+    @Test("prelabel SUSTechPOINTS --to sustechpoints: the folder is a scene's label/ that cuboid inspect reads back with every box",
+          .enabled(if: FileManager.default.fileExists(atPath: SharedData.path("sustechpoints/lidar"))))
+    func prelabelSUSTechPOINTS() throws {
+        let root = try scratchFolder("sustechpoints-command")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let run = try runCuboid(["prelabel", SharedData.path("sustechpoints"), "--out", root + "/out", "--to", "sustechpoints", "--no-previews"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let boxes = try #require(run.stdout.firstMatch(of: /(\d+) boxes/).flatMap { Int($0.output.1) })
+        // One FRAME.json per lidar/FRAME.pcd.
+        let lidar = try FileManager.default.contentsOfDirectory(atPath: SharedData.path("sustechpoints/lidar")).filter { $0.hasSuffix(".pcd") }
+        let written = try FileManager.default.contentsOfDirectory(atPath: root + "/out/sustechpoints")
+        #expect(Set(written) == Set(lidar.map { String($0.dropLast(4)) + ".json" }))
+        // A scene as SUSTechPOINTS lays it out (data/SCENE/lidar, calib, camera linked to the real ones; label/ our output).
+        let scene = root + "/data/scene"
+        try FileManager.default.createDirectory(atPath: scene, withIntermediateDirectories: true)
+        for name in ["lidar", "calib", "camera"] {
+            try FileManager.default.createSymbolicLink(atPath: scene + "/" + name, withDestinationPath: SharedData.path("sustechpoints/" + name))
+        }
+        try FileManager.default.copyItem(atPath: root + "/out/sustechpoints", toPath: scene + "/label")
+        let inspect = try runCuboid(["inspect", scene])
+        #expect(inspect.status == 0 && inspect.stdout.contains("layout: sustechpoints") && inspect.stdout.contains("gold: \(boxes) objects"), "\(inspect.stdout)")
     }
 }
