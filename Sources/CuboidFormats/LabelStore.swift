@@ -206,11 +206,12 @@ public enum LabelStore {
 extension LabelFormat {
     /// The format a label path most likely holds, from its layout and first bytes: a folder holding
     /// `tracklet_labels.xml` is Kitti Raw, one holding `meta.json` and `key_id_map.json` Sly Point
-    /// Cloud, one holding `label.json` and `task_attributes.json` Segments.ai, a folder of `.txt` files KITTI, of `.json` files SUSTechPOINTS; a `.xml` file Kitti Raw
-    /// when it is a Boost archive, CVAT for video when its mode is interpolation, else CVAT for images;
+    /// Cloud, one holding `label.json` and `task_attributes.json` Segments.ai, a folder of `.txt`
+    /// files KITTI, of `.json` files SUSTechPOINTS; a `.xml` file Kitti Raw when it is a Boost archive, CVAT for video when its mode is interpolation, else CVAT for images;
     /// a `.csv` file MOT; a `.txt` file MOT when its first line holds 6 or more comma-separated fields
     /// (MOTChallenge's `gt.txt`), KITTI tracking when its first field is a frame number, else KITTI; a `.json`
-    /// file by its top-level keys (OpenLABEL, COCO, nuScenes results or info, Datumaro, SUSTechPOINTS).
+    /// file by its top-level keys (OpenLABEL, COCO, Segments.ai's label by its cuboid annotations, nuScenes
+    /// results or info, Datumaro, SUSTechPOINTS).
     /// - Returns: nil when nothing matches (name the format then).
     public static func detect(_ path: String) -> LabelFormat? {
         var isDirectory: ObjCBool = false
@@ -247,6 +248,7 @@ extension LabelFormat {
         if head.contains("\"openlabel\"") { return .openLABEL }
         if head.contains("\"results\"") && head.contains("\"meta\"") { return .nuScenes }
         if head.contains("\"annotations\"") && head.contains("\"images\"") { return .coco }
+        if head.contains("\"category_id\"") && head.contains("\"cuboid\"") && head.contains("\"dimensions\"") { return .segmentsAI }
         if head.contains("\"infos\"") || head.contains("\"data_list\"") { return .nuScenesInfo }
         if head.contains("\"items\"") { return .datumaro }
         if head.contains("\"psr\"") { return .susTechPOINTS }

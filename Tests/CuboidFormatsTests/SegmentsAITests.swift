@@ -146,6 +146,8 @@ struct SegmentsAITests {
         let set = SegmentsAIScenario.movingSensor.set
         try LabelStore.write(set, to: folder + "/out", format: .segmentsAI)
         #expect(LabelFormat.detect(folder + "/out") == .segmentsAI)
+        #expect(LabelFormat.detect(folder + "/out/label.json") == .segmentsAI)
+        #expect(try LabelStore.read(folder + "/out/label.json", format: .segmentsAI).frames.map(\.name) == set.frames.map(\.name))
         let back = try LabelStore.read(folder + "/out", format: .segmentsAI)
         #expect(back.objectCount == set.objectCount && back.frames[2].egoPose != nil)
         let bytes = SegmentsAIFile.encode(set)[0].bytes
