@@ -39,15 +39,17 @@ struct ReviewToolCommandTests {
         let refused = try runCuboid(["prelabel", sequence, "--out", root + "/refused", "--to", "kitti", "--no-previews"])
         #expect(refused.status == 1 && refused.stderr.contains("KITTI output needs a KITTI calibration") && refused.stderr.contains("--camera"), "\(refused.stderr)")
         let out = root + "/out"
-        let run = try runCuboid(["prelabel", sequence, "--out", out, "--to", "kitti,cvat,mot,segments-ai", "--camera", "CAM_FRONT", "--no-previews"])
+        let run = try runCuboid(["prelabel", sequence, "--out", out, "--to", "kitti,kitti-tracking,cvat,mot,segments-ai", "--camera", "CAM_FRONT", "--no-previews"])
         #expect(run.status == 0, "\(run.stderr)")
+        // KITTI tracking holds the same boxes as the KITTI object file: one line each.
+        let tracking = try String(contentsOfFile: out + "/kitti_tracking.txt", encoding: .utf8).split(separator: "\n")
         // The KITTI file's 2D boxes (fields 5-8) are CVAT's CAM_FRONT boxes, to the 2 decimals KITTI writes.
         let kittiFolder = out + "/kitti"
         let file = try #require(try FileManager.default.contentsOfDirectory(atPath: kittiFolder).first { $0.hasSuffix(".txt") })
         let rows = try String(contentsOfFile: kittiFolder + "/" + file, encoding: .utf8).split(separator: "\n").map { $0.split(separator: " ").compactMap { Double($0) } }
         let cvat = try String(contentsOfFile: out + "/cvat.xml", encoding: .utf8)
         let boxes = cvat.matches(of: /xtl="([-\d.e]+)" ytl="([-\d.e]+)" xbr="([-\d.e]+)" ybr="([-\d.e]+)"/).map { [Double($0.output.1)!, Double($0.output.2)!, Double($0.output.3)!, Double($0.output.4)!] }
-        #expect(!rows.isEmpty && rows.count == boxes.count)
+        #expect(!rows.isEmpty && rows.count == boxes.count && tracking.count == rows.count)
         for row in rows {
             let box = Array(row[3..<7])
             #expect(boxes.contains { zip($0, box).allSatisfy { abs($0 - $1) <= 0.005 + 1e-9 } }, "\(box)")
