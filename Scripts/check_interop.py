@@ -5,7 +5,7 @@ Consumers: pycocotools (COCO datasets and results, evaluation against cuboid qa)
 schema validation; its scene library's placement of cuboids in odom; what a round trip through interpolate and
 convert keeps), openlabel-checker (the ASAM OpenLABEL 1.0 schema and cross-reference checks on
 every kind of OpenLABEL file Cuboid writes), datumaro (CVAT XML for images and video, CVAT's Kitti Raw and Sly Point Cloud folders, Datumaro point
-cloud JSON), nuscenes-devkit (results JSON
+cloud JSON), segments-ai (Segments.ai's label models and ego transform), nuscenes-devkit (results JSON
 and its Box class). Every check compares numbers with the source labels, not only that a file loads.
 Usage: python3 Scripts/check_interop.py [path/to/cuboid]   (default .build/release/cuboid)
 Exits non-zero on the first failed check.
@@ -679,12 +679,14 @@ def datumaro():
 TRACKING = os.path.join(DATA, "kitti_tracking", "training")
 
 
-def kitti_tracking_gold():
+def kitti_tracking_gold(calib_path=None, label_path=None):
     """KITTI tracking sequence 0000 without DontCare: per frame, (track id, class, 2D box, centre,
-    size (l, w, h), length axis, up axis) in the velodyne frame, computed here from the calibration."""
+    size (l, w, h), length axis, up axis) in the velodyne frame, computed here from the calibration.
+    Given a KITTI object label file and its calibration instead: that frame's boxes as frame 0 (track -1)."""
     import numpy as np
+    tracking = label_path is None
     calib = {}
-    with open(os.path.join(TRACKING, "calib", "0000.txt")) as f:
+    with open(calib_path or os.path.join(TRACKING, "calib", "0000.txt")) as f:
         for line in f:
             if ":" in line or line.split():
                 key, *values = line.replace(":", " ").split()
@@ -696,9 +698,11 @@ def kitti_tracking_gold():
     cam_from_velo[:3, 3] = rect @ tr[:, 3]
     velo_from_cam = np.linalg.inv(cam_from_velo)
     frames = {}
-    with open(os.path.join(TRACKING, "label_02", "0000.txt")) as f:
+    with open(label_path or os.path.join(TRACKING, "label_02", "0000.txt")) as f:
         for line in f:
             v = line.split()
+            if not tracking and v:
+                v = ["0", "-1"] + v
             if not v or v[2] == "DontCare":
                 continue
             h, w, l, x, y, z, ry = map(float, v[10:17])
@@ -856,6 +860,102 @@ def cvat():
           f"{total} cuboids in {uids} tracks; kitti_raw {counts['kitti_raw']}, sly_pointcloud {counts['sly_pointcloud']}; "
           f"cvat-video {len(boxes)} of {written} image_02 boxes")
 
+# --- Segments.ai: the segments-ai SDK's pydantic models read the label, its own ego transform agrees --
+def segments_ai():
+    import numpy as np
+    from segments.typing import (Label, PointcloudCuboidLabelAttributes, PointcloudSequenceCuboidLabelAttributes,
+                                 PointcloudSequenceSampleAttributes, Sample, TaskAttributes)
+    from segments.utils import transform_label_to_ego_coordinates
+
+    def load(folder):
+        files = {}
+        for name in ("label", "task_attributes", "frames"):
+            with open(os.path.join(folder, name + ".json")) as f:
+                files[name] = json.load(f)
+        return files
+
+    def heading(annotation):
+        """The yaw of an annotation: its rotation's heading (the azimuth of its length axis) when it has one."""
+        if annotation.rotation is None:
+            return annotation.yaw
+        q = annotation.rotation
+        return math.atan2(2 * (q.qw * q.qz + q.qx * q.qy), 1 - 2 * (q.qy * q.qy + q.qz * q.qz))
+
+    def angle(a, b):
+        return abs(math.remainder(a - b, 2 * math.pi))
+
+    def gold_error(gold, annotations):
+        """Largest centre, size (m) and yaw (rad) difference between gold boxes and the annotations, each
+        gold box matched to the annotation nearest its centre (gold's yaw: the azimuth of its length axis)."""
+        worst = 0.0
+        for g in gold:
+            a = min(annotations, key=lambda a: float(np.linalg.norm(np.array([a.position.x, a.position.y, a.position.z]) - g["centre"])))
+            worst = max(worst, float(np.abs(np.array([a.position.x, a.position.y, a.position.z]) - g["centre"]).max()),
+                        float(np.abs(np.array([a.dimensions.x, a.dimensions.y, a.dimensions.z]) - g["size"]).max()),
+                        angle(heading(a), math.atan2(g["length_axis"][1], g["length_axis"][0])))
+        return worst
+
+    # A sequence: KITTI tracking 0000's gold (no ego poses: the velodyne frame), against the calibration's own transform.
+    gold = kitti_tracking_gold()
+    total = sum(len(v) for v in gold.values())
+    tracks = {g["track"] for v in gold.values() for g in v}
+    folder = os.path.join(OUT, "tracking-segments-ai")
+    cuboid("labels", "convert", os.path.join(TRACKING, "label_02", "0000.txt"), folder, "--from", "kitti-tracking",
+           "--calib", os.path.join(TRACKING, "calib", "0000.txt"), "--drop-class", "DontCare", "--to", "segments-ai")
+    files = load(folder)
+    label = PointcloudSequenceCuboidLabelAttributes.model_validate(files["label"])
+    task = TaskAttributes.model_validate(files["task_attributes"])
+    names = {c.id: c.name for c in task.categories}
+    annotations = [(f, a) for f, frame in enumerate(label.frames) for a in frame.annotations]
+    classes_match = all(names[a.category_id] == min(gold[f], key=lambda g: float(np.linalg.norm(
+        np.array([a.position.x, a.position.y, a.position.z]) - g["centre"])))["class"] for f, a in annotations)
+    error = max(gold_error(gold[f], label.frames[f].annotations) for f in gold)
+    check("segments-ai's PointcloudSequenceCuboidLabelAttributes reads the KITTI tracking 0000 export with every cuboid, track and class",
+          len(label.frames) == 154 and len(annotations) == total and len({a.track_id for _, a in annotations}) == len(tracks)
+          and classes_match and error < 1e-6,
+          f"{len(label.frames)} frames, {len(annotations)} cuboids of {total}, {len({a.track_id for _, a in annotations})} track ids of "
+          f"{len(tracks)}, {len(names)} categories; centres, sizes and yaws within {error:.1e} of the calibration's own transform")
+
+    # One frame: a KITTI object label file is a single-frame cuboid label.
+    frame = "000001"
+    gold = kitti_tracking_gold(os.path.join(KITTI, "calib", frame + ".txt"), os.path.join(KITTI, "label_2", frame + ".txt"))[0]
+    folder = os.path.join(OUT, "object-segments-ai")
+    cuboid("labels", "convert", os.path.join(KITTI, "label_2", frame + ".txt"), folder, "--from", "kitti",
+           "--calib", os.path.join(KITTI, "calib", frame + ".txt"), "--drop-class", "DontCare", "--to", "segments-ai")
+    single = PointcloudCuboidLabelAttributes.model_validate(load(folder)["label"])
+    error = gold_error(gold, single.annotations)
+    check(f"segments-ai's PointcloudCuboidLabelAttributes reads the KITTI object {frame} export with every cuboid",
+          len(single.annotations) == len(gold) and error < 1e-6,
+          f"{len(single.annotations)} cuboids of {len(gold)}; centres, sizes and yaws within {error:.1e} of the calibration's own transform")
+
+    # Pre-labels of a moving sensor: world coordinates through the ego poses. The SDK's own
+    # transform_label_to_ego_coordinates, given the sample's ego poses from frames.json, must give back
+    # the sensor-frame boxes of the same run's Sly Point Cloud export.
+    out = os.path.join(OUT, "prelabel-segments-ai")
+    cuboid("prelabel", os.path.join(ROOT, "SampleData", "sequence"), "--out", out, "--to", "sly-pointcloud,segments-ai", "--no-previews")
+    files = load(os.path.join(out, "segments_ai"))
+    frames = [dict(frame, pcd={"url": f"https://example.invalid/{frame['name']}.pcd", "type": "pcd"}) for frame in files["frames"]["frames"]]
+    sample = Sample(uuid="cuboid-check", name="sequence", metadata={}, created_at="", created_by="", priority=0,
+                    attributes=PointcloudSequenceSampleAttributes.model_validate({"frames": frames}))
+    world = PointcloudSequenceCuboidLabelAttributes.model_validate(files["label"])
+    label = Label(sample_uuid="cuboid-check", label_type="pointcloud-cuboid-sequence", label_status="PRELABELED", labelset="ground-truth",
+                  attributes=world, created_at="", created_by="", updated_at="")
+    ego = transform_label_to_ego_coordinates(sample, label).attributes
+    sly = cvat3d_file_cuboids("sly-pointcloud", os.path.join(out, "sly_pointcloud"))
+    moved = sum(1 for f in files["frames"]["frames"] if f.get("ego_pose", {}).get("position", {}).get("x", 0) != 0)
+    worst = 0.0
+    for f, frame in enumerate(ego.frames):
+        for a in frame.annotations:
+            position, rotation, scale = min(sly[f], key=lambda b: float(np.linalg.norm(np.array(b[0]) - [a.position.x, a.position.y, a.position.z])))
+            worst = max(worst, float(np.abs(np.array(position) - [a.position.x, a.position.y, a.position.z]).max()),
+                        float(np.abs(np.array(scale) - [a.dimensions.x, a.dimensions.y, a.dimensions.z]).max()), angle(heading(a), rotation[2]))
+    count = sum(len(frame.annotations) for frame in ego.frames)
+    check("segments-ai's transform_label_to_ego_coordinates brings prelabel's Segments.ai boxes of the sample drive back to its sensor-frame boxes",
+          count == sum(len(v) for v in sly.values()) > 0 and moved == len(ego.frames) - 1 and worst < 1e-6,
+          f"{len(ego.frames)} frames ({moved} with the sensor moved from the first), {count} cuboids; centres, sizes and yaws within {worst:.1e} "
+          f"of the sly-pointcloud export's")
+
+
 # --- nuScenes: the devkit loads the results and its Box class agrees ---------------------------------
 def nuscenes():
     import numpy as np
@@ -893,7 +993,7 @@ def nuscenes():
 if __name__ == "__main__":
     if not os.path.exists(os.path.join(DATA, "README.md")):
         sys.exit(f"{DATA} is missing: the interop check needs the shared real data")
-    for step in (openlabel, openlabel_scene, odometry_openlabel, openlabel_roundtrip, openlabel_written, openlabel_vcd_kitti_tracking, openlabel_shared, coco, mot, datumaro, cvat, nuscenes):
+    for step in (openlabel, openlabel_scene, odometry_openlabel, openlabel_roundtrip, openlabel_written, openlabel_vcd_kitti_tracking, openlabel_shared, coco, mot, datumaro, cvat, segments_ai, nuscenes):
         print(f"--- {step.__name__}")
         step()
     print(f"outputs in {OUT}")

@@ -31,7 +31,7 @@ struct Prelabel: ParsableCommand {
     @Option(name: .customLong("format"), help: .hidden)
     var earlierFormat: String?
 
-    @Option(help: "Camera whose 2D boxes the one-camera formats (cvat, cvat-video, mot) get, on a rig with several.")
+    @Option(help: "Camera whose 2D boxes the one-camera formats (cvat, cvat-video, mot) get, on a rig with several; for kitti and kitti-tracking on a rig without KITTI's calibration, the camera that stands for camera 2.")
     var camera: String?
 
     @Option(help: "Configuration JSON (every key optional; see --write-config).")

@@ -35,12 +35,15 @@ public enum LabelFormat: String, Sendable, Hashable, Codable, CaseIterable {
     /// CVAT's "Sly Point Cloud Format 1.0" (Supervisely): a folder with `meta.json`, `key_id_map.json` and
     /// `ds0/ann/FRAME.pcd.json` (see ``SlyPointCloudFile``).
     case slyPointCloud = "sly-pointcloud"
+    /// Segments.ai's 3D point cloud cuboid label: a folder with `label.json` (a sequence label, or a
+    /// single-frame one for one frame), `task_attributes.json` and `frames.json` (see ``SegmentsAIFile``).
+    case segmentsAI = "segments-ai"
 
     /// Whether the format holds one file per frame in a folder.
     public var isPerFrame: Bool { self == .kitti || self == .susTechPOINTS }
 
     /// Whether the format is a folder (per-frame formats, and the layouts of several files).
-    public var isFolder: Bool { isPerFrame || self == .kittiRaw || self == .slyPointCloud }
+    public var isFolder: Bool { isPerFrame || self == .kittiRaw || self == .slyPointCloud || self == .segmentsAI }
 }
 
 /// What a conversion needs beyond the labels: calibration, image size, a camera, a class list.
@@ -145,6 +148,7 @@ public enum LabelStore {
         case .cvat, .cvatVideo: set = try CVATFile.read(path)
         case .kittiRaw: set = try KittiRawFile.read(path)
         case .slyPointCloud: set = try SlyPointCloudFile.read(path)
+        case .segmentsAI: set = try SegmentsAIFile.read(path)
         case .datumaro: set = try FileBytes.decode(path, DatumaroFile.decode)
         case .coco: set = try COCOFile.read(path)
         case .mot: set = try FileBytes.decode(path) { (bytes) throws(LabelFileError) in try MOTFile.decode(bytes) }
@@ -202,11 +206,12 @@ public enum LabelStore {
 extension LabelFormat {
     /// The format a label path most likely holds, from its layout and first bytes: a folder holding
     /// `tracklet_labels.xml` is Kitti Raw, one holding `meta.json` and `key_id_map.json` Sly Point
-    /// Cloud, a folder of `.txt` files KITTI, of `.json` files SUSTechPOINTS; a `.xml` file Kitti Raw
-    /// when it is a Boost archive, CVAT for video when its mode is interpolation, else CVAT for images;
+    /// Cloud, one holding `label.json` and `task_attributes.json` Segments.ai, a folder of `.txt`
+    /// files KITTI, of `.json` files SUSTechPOINTS; a `.xml` file Kitti Raw when it is a Boost archive, CVAT for video when its mode is interpolation, else CVAT for images;
     /// a `.csv` file MOT; a `.txt` file MOT when its first line holds 6 or more comma-separated fields
     /// (MOTChallenge's `gt.txt`), KITTI tracking when its first field is a frame number, else KITTI; a `.json`
-    /// file by its top-level keys (OpenLABEL, COCO, nuScenes results or info, Datumaro, SUSTechPOINTS).
+    /// file by its top-level keys (OpenLABEL, COCO, Segments.ai's label by its cuboid annotations, nuScenes
+    /// results or info, Datumaro, SUSTechPOINTS).
     /// - Returns: nil when nothing matches (name the format then).
     public static func detect(_ path: String) -> LabelFormat? {
         var isDirectory: ObjCBool = false
@@ -215,6 +220,7 @@ extension LabelFormat {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
             if names.contains(KittiRawFile.annotationFile) { return .kittiRaw }
             if names.contains(SlyPointCloudFile.keyIDFile) && names.contains(SlyPointCloudFile.metaFile) { return .slyPointCloud }
+            if names.contains(SegmentsAIFile.labelFile) && names.contains(SegmentsAIFile.taskAttributesFile) { return .segmentsAI }
             let texts = names.filter { $0.hasSuffix(".txt") }.count, jsons = names.filter { $0.hasSuffix(".json") }.count
             if texts == 0 && jsons == 0 { return nil }
             return texts >= jsons ? .kitti : .susTechPOINTS
@@ -242,6 +248,7 @@ extension LabelFormat {
         if head.contains("\"openlabel\"") { return .openLABEL }
         if head.contains("\"results\"") && head.contains("\"meta\"") { return .nuScenes }
         if head.contains("\"annotations\"") && head.contains("\"images\"") { return .coco }
+        if head.contains("\"category_id\"") && head.contains("\"cuboid\"") && head.contains("\"dimensions\"") { return .segmentsAI }
         if head.contains("\"infos\"") || head.contains("\"data_list\"") { return .nuScenesInfo }
         if head.contains("\"items\"") { return .datumaro }
         if head.contains("\"psr\"") { return .susTechPOINTS }

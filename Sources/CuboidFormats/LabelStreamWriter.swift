@@ -6,7 +6,7 @@ import Foundation
 ///
 /// OpenLABEL, KITTI tracking and the per-frame formats (KITTI object, SUSTechPOINTS) stream: memory
 /// stays O(objects) (OpenLABEL's per-object section) or O(1) whatever the number of frames. CVAT (both
-/// layouts), Kitti Raw, Sly Point Cloud, Datumaro, COCO, MOT and nuScenes need the whole set (ids, categories or images counted before the
+/// layouts), Kitti Raw, Sly Point Cloud, Segments.ai, Datumaro, COCO, MOT and nuScenes need the whole set (ids, categories or images counted before the
 /// first annotation), so for them the frames are collected and written by ``finish()``.
 ///
 /// Single-file formats go to a temporary file renamed over the destination by ``finish()``; a writer
@@ -58,7 +58,7 @@ public final class LabelStreamWriter {
                 trackingCalibration = try context.calibration(forFrame: Paths.stem(path))
             }
             file = try AtomicFileWriter(path: path)
-        case .kitti, .susTechPOINTS, .kittiRaw, .slyPointCloud:
+        case .kitti, .susTechPOINTS, .kittiRaw, .slyPointCloud, .segmentsAI:
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         case .nuScenesInfo:
             throw LabelFileError.missingContext("nuscenes-info is read only; write nuscenes (results) or openlabel")
@@ -100,7 +100,7 @@ public final class LabelStreamWriter {
             try file!.append(KITTITrackingLabelFile.encode(labels))
         case .susTechPOINTS:
             try FileBytes.writeAtomically(SUSTechPOINTSLabelFile.encode(frame.objects), to: PathComponent.file(in: path, name: frame.name, suffix: ".json"))
-        case .nuScenes, .cvat, .datumaro, .coco, .mot, .cvatVideo, .kittiRaw, .slyPointCloud:
+        case .nuScenes, .cvat, .datumaro, .coco, .mot, .cvatVideo, .kittiRaw, .slyPointCloud, .segmentsAI:
             collected.frames.append(frame)
         case .nuScenesInfo:
             preconditionFailure("rejected by init")
@@ -214,6 +214,7 @@ public final class LabelStreamWriter {
                                                           imageSize: context.imageSize), to: path)
         case .kittiRaw: try KittiRawFile.write(collected, to: path)
         case .slyPointCloud: try SlyPointCloudFile.write(collected, to: path)
+        case .segmentsAI: try SegmentsAIFile.write(collected, to: path)
         case .datumaro: try FileBytes.writeAtomically(DatumaroFile.encode(collected), to: path)
         case .coco:
             // Scored boxes (every object but DontCare regions has a score) are results; anything else a dataset.

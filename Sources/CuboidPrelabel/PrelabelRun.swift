@@ -251,8 +251,9 @@ public enum PrelabelRunner {
             document?.objectsWithoutFrames = []
             document?.systems = []
         }
-        let writers = try options.formats.map { format in
-            try LabelStreamWriter(path: output + "/" + outputName(format), format: format, context: try context(for: format, sequence: sequence, camera: options.camera),
+        let contexts = try options.formats.map { try context(for: $0, sequence: sequence, camera: options.camera) }
+        let writers = try zip(options.formats, contexts).map { format, context in
+            try LabelStreamWriter(path: output + "/" + outputName(format), format: format, context: context,
                                   sensorName: sequence.sensorName, cameras: firstCameras, document: format == .openLABEL ? document : nil)
         }
         if options.previews { try manager.createDirectory(atPath: output + "/preview", withIntermediateDirectories: true) }
@@ -323,7 +324,7 @@ public enum PrelabelRunner {
                     labeled.openLABEL = given.openLABEL
                 }
                 summary.boxes += objects.count
-                for writer in writers { try writer.append(labelsFor(writer.format, labeled)) }
+                for (writer, context) in zip(writers, contexts) { try writer.append(labelsFor(writer.format, labeled, camera: context.camera)) }
                 if options.collectLabels { summary.labels.frames.append(labeled) }
                 let elapsed = seconds(since: frameStart)
                 summary.runTimings.labels += elapsed
@@ -456,7 +457,8 @@ public enum PrelabelRunner {
     }
 
     /// Refuses, before any frame is detected or any file written, a format this sequence cannot fill:
-    /// KITTI labels only what camera 2 sees (a sequence without it would give empty files), CVAT and
+    /// KITTI labels only what camera 2 sees (a sequence without it would give empty files; on a rig
+    /// without KITTI's calibration, `camera` stands for camera 2), CVAT and
     /// MOT hold one camera's boxes (`camera`, or the sequence's only one) and COCO at least one camera's.
     /// - Parameters:
     ///   - formats: The output formats asked for.
@@ -472,8 +474,8 @@ public enum PrelabelRunner {
         for format in formats {
             switch format {
             case .kitti, .kittiTracking:
-                _ = try context(for: format, sequence: sequence)
-                guard cameras.contains(where: kittiCameraNames.contains) else {
+                let given = try context(for: format, sequence: sequence, camera: camera)
+                guard cameras.contains(where: kittiCameraNames.contains) || given.camera != nil else {
                     throw LabelFileError.missingContext("\(format.rawValue) labels only what camera 2 sees, and this sequence has no camera 2 "
                         + "(image_2 or image_02; cameras: \(listed)), so every frame would be empty; write openlabel or sustechpoints, which hold cuboids alone")
                 }
@@ -486,7 +488,7 @@ public enum PrelabelRunner {
                 guard !cameras.isEmpty else {
                     throw LabelFileError.missingContext("coco holds camera boxes, and this sequence has no camera, so the file would be empty; write openlabel")
                 }
-            case .openLABEL, .susTechPOINTS, .nuScenes, .datumaro, .nuScenesInfo, .kittiRaw, .slyPointCloud:
+            case .openLABEL, .susTechPOINTS, .nuScenes, .datumaro, .nuScenesInfo, .kittiRaw, .slyPointCloud, .segmentsAI:
                 break
             }
         }
@@ -510,6 +512,7 @@ public enum PrelabelRunner {
         case .cvatVideo: "cvat_video.xml"
         case .kittiRaw: "kitti_raw"
         case .slyPointCloud: "sly_pointcloud"
+        case .segmentsAI: "segments_ai"
         }
     }
 
@@ -517,23 +520,30 @@ public enum PrelabelRunner {
         var context = LabelContext()
         if format == .cvat || format == .cvatVideo || format == .mot { context.camera = camera }
         if format == .kitti || format == .kittiTracking {
-            guard let calibration = try sequence.kittiCalibration(at: 0) else {
-                throw LabelFileError.missingContext("KITTI output needs a KITTI calibration; this \(sequence.layout.rawValue) sequence has none")
+            if let calibration = try sequence.kittiCalibration(at: 0) {
+                context.calibration = calibration
+                if sequence.layout == .kittiObject { context.calibrationFolder = sequence.root }
+            } else if let camera {
+                // A rig without KITTI's calibration: the chosen camera stands for KITTI's camera 2
+                // (the writer's KITTICalibration(camera:), from its intrinsics and its pose from the sensor).
+                context.camera = camera
+            } else {
+                throw LabelFileError.missingContext("KITTI output needs a KITTI calibration; this \(sequence.layout.rawValue) sequence has none: "
+                    + "give --camera to write the boxes of one of its cameras as KITTI's camera 2")
             }
-            context.calibration = calibration
-            if sequence.layout == .kittiObject { context.calibrationFolder = sequence.root }
         }
         context.decimals = 2
         return context
     }
 
-    /// KITTI labels only what camera 2 sees.
-    private static func labelsFor(_ format: LabelFormat, _ frame: LabeledFrame) -> LabeledFrame {
+    /// KITTI labels only what camera 2 sees: `image_2` or `image_02`, or on a rig without KITTI's
+    /// calibration the camera that stands for it (`camera`, ``checkFormats(_:sequence:camera:)``).
+    private static func labelsFor(_ format: LabelFormat, _ frame: LabeledFrame, camera: String?) -> LabeledFrame {
         guard format == .kitti || format == .kittiTracking else { return frame }
         var frame = frame
         frame.objects = frame.objects.compactMap { object in
             var object = object
-            guard let box = object.boxes["image_2"] ?? object.boxes["image_02"] else { return nil }
+            guard let box = camera.flatMap({ object.boxes[$0] }) ?? object.boxes["image_2"] ?? object.boxes["image_02"] else { return nil }
             object.boxes = [LabeledObject.kittiCamera: box]
             return object
         }
