@@ -17,7 +17,8 @@ public struct SkippedSweep: Sendable, Hashable, Codable {
     public var frame: Int
     /// The frame's name.
     public var name: String
-    /// The sweep's file, or nil when the frame names none.
+    /// The file that could not be read: the sweep's (nil when the frame names none), or the file the
+    /// error names (a camera image whose size a run needed).
     public var path: String?
     /// The error that stopped the reading, as printed (it names the file and the byte offset or line).
     public var error: String
@@ -55,9 +56,10 @@ public enum SkippedSweeps {
         }
     }
 
-    /// The record of frame `index`'s sweep failing with `error`.
+    /// The record of frame `index` failing with `error`: the file is the one the error names, else the sweep's.
     public static func skip(_ sequence: SensorSequence, at index: Int, error: any Error) -> SkippedSweep {
-        SkippedSweep(frame: index, name: sequence.frames[index].name, path: try? sequence.pointCloudFile(at: index), error: "\(error)")
+        let named = (error as? FileAccessError)?.path ?? (error as? FileDecodingError)?.path
+        return SkippedSweep(frame: index, name: sequence.frames[index].name, path: named ?? (try? sequence.pointCloudFile(at: index)), error: "\(error)")
     }
 
     /// The frames of both lists, one entry a frame (the first list's when both have it), in frame order.

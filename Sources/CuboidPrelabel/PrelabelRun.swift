@@ -131,7 +131,9 @@ private func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().
 /// decoded is a gap: the frame keeps its place (its number, its pose and time), the tracker sees
 /// it as a frame with no detections (tracks coast through it on their constant-velocity model, as
 /// through an occlusion), and it gets no labels (an empty frame in every format), no review-queue
-/// rows, no previews and no cache file. The skipped sweeps are in ``PrelabelSummary/skipped`` and
+/// rows, no previews and no cache file. A frame whose camera image cannot be read (its header gives
+/// the camera's image size; frame 0's is needed before the run) gets no labels the same way and is
+/// listed with the image's path, though its detections fed the tracker. The skipped sweeps are in ``PrelabelSummary/skipped`` and
 /// `OUT/skipped_sweeps.csv` (header only when none was skipped). Since a skipped sweep leaves no
 /// cache, a restarted run reads it again and skips it again: the outputs and the list are the same
 /// as an uninterrupted run's. Under ``SweepErrorPolicy/stop`` a `skipped_sweeps.csv` of an earlier
@@ -321,11 +323,21 @@ public enum PrelabelRunner {
             for index in frames {
                 let frameStart = DispatchTime.now().uptimeNanoseconds
                 let frame = sequence.frames[index]
-                let skipped = skippedFrames.contains(index)
-                // A skipped frame has no cache file and no labels (the tracks' smoothed boxes through it are dropped).
+                var skipped = skippedFrames.contains(index)
+                // A camera's image size comes from the frame's image: a frame whose image cannot be read
+                // has no camera to project into, and under skip gets no labels either (its detections
+                // fed the tracker: the other frames are as if the image were whole).
+                var cameras: [Camera] = []
+                if !skipped {
+                    if let read = try SkippedSweeps.reading(sequence, at: index, policy: options.onError, skipped: &summary.skipped, { try sequence.cameras(at: index) }) {
+                        cameras = read
+                    } else {
+                        skipped = true
+                    }
+                }
+                // A skipped frame has no labels (the tracks' smoothed boxes through it are dropped).
                 let cached = skipped ? nil : try FileBytes.decode(PathComponent.file(in: cache, name: frame.name, suffix: ".detections.json"), DetectionCache.decode)
                 let detections = cached.map { splitEvidence($0.detections).detections } ?? []
-                let cameras = try sequence.cameras(at: index)
                 // (track id, class, track score, moving, heading known, track length, box) per object.
                 let entries: [(id: Int, category: String, score: Double, moving: Bool, headingKnown: Bool, length: Int?, box: TrackedBox)]
                 if skipped {
@@ -373,7 +385,7 @@ public enum PrelabelRunner {
                 summary.runTimings.labels += elapsed
                 summary.runTimings.frames[index] += elapsed
                 if options.previews, let cached {
-                    let sweepKey = cached.key.sweep, shown = labeled
+                    let sweepKey = cached.key.sweep, shown = labeled, cameras = cameras
                     try drawing.submit {
                         try writePreviews(shown, index: index, cameras: cameras, sequence: sequence, folder: output + "/preview",
                                           cache: cache, sweepKey: sweepKey, writes: previewWrites, pictures: pictures,

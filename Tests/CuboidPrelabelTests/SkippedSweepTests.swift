@@ -54,3 +54,26 @@ struct SkippedSweepTests {
         #expect(try filesBelow(root + "/skip") == before)
     }
 }
+
+extension SkippedSweepTests {
+    @Test("a frame whose camera image cannot be read: stop names the image; skip lists it and leaves that frame without labels, the others as with a whole image")
+    func unreadableImage() throws {
+        let root = try scratchFolder("prelabel-image")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.copyItem(atPath: SharedData.sampleData + "/sequence", toPath: root + "/sequence")
+        let whole = try SensorSequence.open(SharedData.sampleData + "/sequence"), sequence = try SensorSequence.open(root + "/sequence")
+        let image = try #require(sequence.frames[1].images["image_02"])
+        try Data("not a PNG".utf8).write(to: URL(fileURLWithPath: image))
+        var options = PrelabelOptions()
+        options.collectLabels = true
+        options.previews = false
+        options.threads = 1
+        #expect { try PrelabelRunner.run(sequence, output: root + "/stop", options: options) } throws: { "\($0)".contains(image) }
+        let reference = try PrelabelRunner.run(whole, output: root + "/reference", options: options)
+        options.onError = .skip
+        let skipped = try PrelabelRunner.run(sequence, output: root + "/skip", options: options)
+        #expect(skipped.skipped.map(\.frame) == [1] && skipped.skipped[0].path == image, "\(skipped.skipped)")
+        #expect(skipped.labels.frames[1].objects.isEmpty && !reference.labels.frames[1].objects.isEmpty)
+        for frame in [0, 2] { #expect(skipped.labels.frames[frame].objects == reference.labels.frames[frame].objects, "frame \(frame)") }
+    }
+}
