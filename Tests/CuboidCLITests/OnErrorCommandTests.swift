@@ -42,9 +42,12 @@ struct BrokenSequence {
     var sweeps: [String]
 
     /// A synthetic KITTI raw drive of 7 frames (given poses, camera 2, parked and moving cars; 32
-    /// beams and a 160 x 64 camera), made once for the suite (12 s in a debug build).
+    /// beams and a 160 x 64 camera), made once for the suite (12 s in a debug build) and removed
+    /// when the test process exits.
     private static let drive: Result<String, any Error> = Result {
-        let root = try scratchFolder("onerror-drive")
+        let root = driveRoot
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: BrokenSequence.driveRoot) }
         try Data("""
             {"name": "small", "seed": 11, "lidar": {"beams": 32, "azimuth_step": 0.4},
              "camera": {"width": 160, "height": 64, "focal_length": 90, "principal_point": [80, 30]}}
@@ -53,6 +56,8 @@ struct BrokenSequence {
         guard made.status == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: made.stderr]) }
         return root + "/drive"
     }
+
+    private static let driveRoot = FileManager.default.temporaryDirectory.path + "/cuboid-onerror-drive-\(getpid())"
 
     /// A copy of the suite's synthetic drive.
     static func synthetic() throws -> BrokenSequence {
