@@ -42,7 +42,8 @@ struct CuboidCommand: ParsableCommand {
         discussion: """
             Exit codes: 0 success; 1 an input could not be read, decoded or written (each failure is \
             printed with its file and byte offset or line); 2 `labels check` found problems; 3 a tasker \
-            below `qa --fail-under`; 64 invalid arguments.
+            below `qa --fail-under`; 4 a run with `--on-error skip` finished but left out unreadable sweeps \
+            (listed on standard error and in a CSV file; everything else was written); 64 invalid arguments.
             """,
         version: CuboidVersion.current,
         subcommands: [Demo.self, Prelabel.self, Interpolate.self, Odometry.self, QA.self, Synth.self, Inspect.self, Convert.self, Labels.self, Project.self, IoUCommand.self, AssignCommand.self, Bench.self])

@@ -21,7 +21,10 @@ struct Odometry: ParsableCommand {
             lidar frame). With --reference (repeatable; KITTI odometry form or an OpenLABEL file with \
             ego poses, such as VCD's KITTI files with GPS/IMU poses), prints the drift against those poses (both re-expressed \
             from their first frame), KITTI's segment errors when the path is 100 m or longer, and, when \
-            the sequence has gold tracks, how still its parked objects stay with each set of poses.
+            the sequence has gold tracks, how still its parked objects stay with each set of poses. \
+            With --on-error skip an unreadable sweep is a gap: its frame keeps a line in the poses file, \
+            the constant-velocity prediction through the gap (the last relative motion again; the map \
+            is not updated), and it is listed on standard error and in --skipped.
             """)
 
     @Argument(help: "Sequence folder (any layout `cuboid inspect` opens).")
@@ -36,6 +39,11 @@ struct Odometry: ParsableCommand {
     @Option(help: ArgumentHelp("Reference poses to score the estimate against; repeat to score against several. A KITTI odometry form file (one line per frame; extra lines are ignored) or an OpenLABEL file (.json) whose frames carry ego poses (VCD's KITTI files: GPS/IMU). The first picks the parked objects.", valueName: "poses"))
     var reference: [String] = []
 
+    @OptionGroup var sweepErrors: SweepErrorOptions
+
+    @Option(help: "With --on-error skip: also list the skipped sweeps in this CSV file (frame,name,path,error; the header alone when none was skipped).")
+    var skipped: String?
+
     @Option(help: "Configuration JSON (every key optional; see --write-config).")
     var config: String?
 
@@ -48,6 +56,10 @@ struct Odometry: ParsableCommand {
 
     @Flag(help: "Print the result as one JSON object.")
     var json = false
+
+    func validate() throws {
+        if skipped != nil && sweepErrors.onError != .skip { throw ValidationError("--skipped lists the sweeps --on-error skip leaves out; give --on-error skip with it") }
+    }
 
     func run() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
@@ -69,16 +81,18 @@ struct Odometry: ParsableCommand {
         guard let sequence else { throw ValidationError("give SEQUENCE (or --write-config FILE)") }
         do {
             let opened = try openSequence(sequence)
-            try refuseOverwriting(inputs: opened.inputFiles + [config] + reference, outputFiles: [out, openlabel].compactMap { $0 })
+            try refuseOverwriting(inputs: opened.inputFiles + [config] + reference, outputFiles: [out, openlabel, skipped].compactMap { $0 })
             let references = try reference.map { path in
                 try ReferencePoses.isOpenLABEL(path) ? ReferencePoses.openLABEL(path, count: opened.count)
                     : FileBytes.decode(path) { (bytes) throws(SequenceFileError) in try SequenceFiles.poses(bytes, count: opened.count) }
             }
             let started = Date()
             let progress = ProgressLine("odometry", total: opened.count)
-            let run = try LidarOdometer.estimate(opened, configuration: configuration, threads: threads) { progress.update($0) }
+            let run = try LidarOdometer.estimate(opened, configuration: configuration, threads: threads, onError: sweepErrors.onError) { progress.update($0) }
             let wall = Date().timeIntervalSince(started)
             if let out { try FileBytes.writeAtomically(SequenceFiles.encodePoses(run.poses), to: out) }
+            let skippedList = sweepErrors.onError == .skip ? skipped : nil
+            if let skippedList { try FileBytes.writeAtomically(SkippedSweeps.csv(run.skipped), to: skippedList) }
             if let openlabel {
                 let frames = zip(opened.frames, run.poses).map { frame, pose in LabeledFrame(name: frame.name, timestamp: frame.timestamp, egoPose: pose) }
                 try FileBytes.writeAtomically(OpenLABELFile.encode(LabelSet(sensorName: opened.sensorName, frames: frames)), to: openlabel)
@@ -114,7 +128,9 @@ struct Odometry: ParsableCommand {
                 for line in report.lines { print(line) }
             }
             for note in run.notes { Log.shared.notice("\(sequence): \(note)") }
-            for path in [out, openlabel].compactMap({ $0 }) { print("wrote \(path)") }
+            for path in [out, openlabel, skippedList].compactMap({ $0 }) { print("wrote \(path)") }
+            SweepErrorOptions.report(run.skipped, listedIn: skippedList)
+            if !run.skipped.isEmpty { throw ExitCode(SweepErrorOptions.skippedExitCode) }
         } catch let exit as ExitCode {
             throw exit
         } catch {
@@ -160,6 +176,8 @@ struct OdometryReport: Codable {
     var parked: [ParkedObject]?
     /// The factor on the estimate's translations that holds the parked objects' gold stillest (1: the scale agrees with the gold).
     var estimateStillestScale: Double?
+    /// The sweeps skipped under `--on-error skip` (absent when none was).
+    var skipped: [SkippedSweep]?
 
     init(sequence: String, frames: Int, poses: String, run: OdometryRun, wall: Double, threads: Int) {
         self.sequence = sequence
@@ -173,6 +191,7 @@ struct OdometryReport: Codable {
         self.threads = threads
         loadAverage = Self.loadAverage()
         notes = run.notes
+        skipped = run.skipped.isEmpty ? nil : run.skipped
     }
 
     static func median(_ values: [Double]) -> Double {

@@ -68,6 +68,8 @@ struct Prelabel: ParsableCommand {
     @Option(help: "Camera bounding the scored region (default: camera 2 for KITTI folders whose gold covers only its view: image_2 for KITTI object, image_02 for KITTI tracking and KITTI raw with label_02, when scored against the layout's own labels; else the whole sweep).")
     var regionCamera: String?
 
+    @OptionGroup var sweepErrors: SweepErrorOptions
+
     @Option(help: "Ego poses for tracking: given (the sequence's own), estimate (lidar odometry, see `cuboid odometry`) or none (default: given when every frame has one, else estimate when the frames are sweeps of one drive, else none).")
     var poses: PoseSource?
 
@@ -101,6 +103,7 @@ struct Prelabel: ParsableCommand {
         options.camera = camera
         options.previews = !noPreviews
         options.collectLabels = score
+        options.onError = sweepErrors.onError
         guard let mode = ExternalDetectionMode(rawValue: detectionsMode) else { throw ValidationError("--detections-mode is join or replace") }
         options.externalMode = mode
 
@@ -119,11 +122,11 @@ struct Prelabel: ParsableCommand {
             let share = try parseShard(shard)
             selected = share.select(selected)
         }
-        var failed = false
+        var failed = false, skipped = false
         for path in selected {
             let folder = folders[path]!
             do {
-                try run(path, output: folder, options: options)
+                skipped = try run(path, output: folder, options: options) || skipped
             } catch let exit as ExitCode {
                 throw exit
             } catch {
@@ -132,9 +135,11 @@ struct Prelabel: ParsableCommand {
             }
         }
         if failed { throw ExitCode(1) }
+        if skipped { throw ExitCode(SweepErrorOptions.skippedExitCode) }
     }
 
-    private func run(_ path: String, output: String, options: PrelabelOptions) throws {
+    /// Pre-labels one sequence; returns whether sweeps were skipped.
+    private func run(_ path: String, output: String, options: PrelabelOptions) throws -> Bool {
         let started = Date()
         var options = options
         let opened = try openSequence(path)
@@ -145,8 +150,9 @@ struct Prelabel: ParsableCommand {
         let lock = try holdOutputFolder(output)
         defer { withExtendedLifetime(lock) {} }
         let odometryProgress = ProgressLine("odometry", total: opened.count)
-        let posed = try SequencePoses.choose(opened, requested: poses, threads: options.threads) { odometryProgress.update($0) }
+        let posed = try SequencePoses.choose(opened, requested: poses, threads: options.threads, onError: options.onError) { odometryProgress.update($0) }
         let sequence = posed.sequence
+        options.skippedBefore = posed.odometry?.skipped ?? []
         if let detections {
             var context = LabelContext()
             if detectionsFormat == "kitti" {
@@ -159,7 +165,8 @@ struct Prelabel: ParsableCommand {
         let lines = ["detect": ProgressLine("detect", total: sequence.count), "write": ProgressLine("write", total: sequence.count)]
         let summary = try PrelabelRunner.run(sequence, output: output, options: options) { stage, done, _ in lines[stage]?.update(done) }
         let detected = summary.frames - summary.resumedFrames
-        var line = "\(path): \(summary.frames) frames (\(summary.resumedFrames) from the cache), \(summary.boxes) boxes, \(summary.tracks) "
+        let skippedPart = summary.skipped.isEmpty ? "" : ", \(summary.skipped.count) unreadable sweeps skipped"
+        var line = "\(path): \(summary.frames) frames (\(summary.resumedFrames) from the cache\(skippedPart)), \(summary.boxes) boxes, \(summary.tracks) "
         line += summary.tracked ? "tracks" : "untracked detections (no ego poses)"
         print(line + " -> \(output)")
         print("  " + posed.line)
@@ -187,6 +194,8 @@ struct Prelabel: ParsableCommand {
             for result in score.classes { if let line = SequenceScore.trackingLine(result, iou: 0.5) { print("  " + line) } }
             try FileBytes.writeAtomically(score.encoded, to: output + "/score.json")
         }
+        SweepErrorOptions.report(summary.skipped, listedIn: output + "/" + SkippedSweeps.fileName)
+        return !summary.skipped.isEmpty
     }
 }
 

@@ -37,3 +37,25 @@ func requireInput(_ path: String) throws {
 func printWarning(_ message: String) {
     Log.shared.warning("\(message)")
 }
+
+extension SweepErrorPolicy: ExpressibleByArgument {}
+
+/// `--on-error stop|skip`: what an unreadable sweep does, for every subcommand that reads a
+/// sequence's sweeps in turn (`prelabel`, `odometry`).
+struct SweepErrorOptions: ParsableArguments {
+    @Option(name: .customLong("on-error"), help: ArgumentHelp(
+        "What a sweep that cannot be read (missing or unreadable file, truncated .bin, bad PCD header) does: stop (the run stops with an error naming the file and byte offset, exit 1) or skip (the sweep is left out as a gap, the run goes on, and at the end the skipped sweeps are listed on standard error and in a CSV file; exit \(SweepErrorOptions.skippedExitCode)).",
+        valueName: "stop|skip"))
+    var onError: SweepErrorPolicy = .stop
+
+    /// The exit code of a run that finished but skipped unreadable sweeps.
+    static let skippedExitCode: Int32 = 4
+
+    /// Prints the skipped sweeps (count, then each path and error) as a warning on standard error,
+    /// saying which file lists them; nothing when none was skipped.
+    static func report(_ skipped: [SkippedSweep], listedIn file: String?) {
+        let lines = SkippedSweeps.report(skipped)
+        guard !lines.isEmpty else { return }
+        printWarning((lines + (file.map { ["  listed in \($0)"] } ?? [])).joined(separator: "\n"))
+    }
+}

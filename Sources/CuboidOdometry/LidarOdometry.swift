@@ -160,6 +160,17 @@ public struct LidarOdometer: Sendable {
         return step
     }
 
+    /// Takes the next sweep as missing (one that could not be read): its pose is the
+    /// constant-velocity prediction (the last relative motion again; the identity for the first
+    /// sweep), the map and the correspondence distance stay as they were, and the next sweep is
+    /// predicted from the same motion over the gap.
+    public mutating func coast() -> OdometryStep {
+        let delta = poses.count >= 2 ? poses[poses.count - 2].inverse.composed(with: poses[poses.count - 1]) : Rigid.identity
+        let pose = (poses.last ?? .identity).composed(with: delta)
+        poses.append(pose)
+        return OdometryStep(pose: pose.pose, sourcePoints: 0, correspondences: 0, iterations: 0, deskewed: false, predicted: true)
+    }
+
     /// How far a motion moves the farthest return: translation plus the rotation's arc at maximum range.
     private func modelError(_ motion: Rigid) -> Double {
         let t = (motion.t * motion.t).sum().squareRoot()

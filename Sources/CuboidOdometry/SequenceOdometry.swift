@@ -16,6 +16,9 @@ public struct OdometryRun: Sendable {
     public var pointCounts: [Int]
     /// Things the user should know (sweeps not motion-compensated, sweeps that kept the prediction).
     public var notes: [String]
+    /// The sweeps left out under ``SweepErrorPolicy/skip``: each has a step (the constant-velocity
+    /// prediction, see ``LidarOdometer/coast()``), no returns and no reading or registration time.
+    public var skipped: [SkippedSweep] = []
 
     /// World-from-lidar poses, world = the first sweep's lidar frame.
     public var poses: [RigidPose] { steps.map(\.pose) }
@@ -23,20 +26,32 @@ public struct OdometryRun: Sendable {
 
 extension LidarOdometer {
     /// Estimates a pose for every frame of a sequence, reading its lidar sweeps in order.
+    ///
+    /// Under `SweepErrorPolicy.skip` a sweep that cannot be read is a gap: the frame keeps a pose,
+    /// the constant-velocity prediction through the gap (``LidarOdometer/coast()``), so the poses
+    /// stay one a frame; the sweep is listed in ``OdometryRun/skipped`` and in a note.
     /// - Parameters:
     ///   - sequence: The recording whose sweeps are read.
     ///   - configuration: The odometer's settings.
     ///   - threads: Threads for each sweep's registration.
+    ///   - onError: What an unreadable sweep does (default: stops the run).
     ///   - progress: Called with the number of frames done.
-    /// - Throws: the sequence's error for a sweep that is missing or does not decode.
+    /// - Throws: the sequence's error for a sweep that is missing or does not decode, under `SweepErrorPolicy.stop`.
     public static func estimate(_ sequence: SensorSequence, configuration: OdometryConfiguration = OdometryConfiguration(), threads: Int = 1,
-                                progress: (Int) -> Void = { _ in }) throws -> OdometryRun {
+                                onError: SweepErrorPolicy = .stop, progress: (Int) -> Void = { _ in }) throws -> OdometryRun {
         var odometer = LidarOdometer(configuration: configuration, threads: threads)
         var run = OdometryRun(steps: [], readingSeconds: [], registrationSeconds: [], pointCounts: [], notes: [])
         let clock = ContinuousClock()
         for index in 0..<sequence.count {
             let started = clock.now
-            let cloud = try sequence.pointCloud(at: index)
+            guard let cloud = try SkippedSweeps.reading(sequence, at: index, policy: onError, skipped: &run.skipped, { try sequence.pointCloud(at: index) }) else {
+                run.steps.append(odometer.coast())
+                run.pointCounts.append(0)
+                run.readingSeconds.append(0)
+                run.registrationSeconds.append(0)
+                progress(index + 1)
+                continue
+            }
             let read = clock.now
             let step = odometer.register(cloud)
             let done = clock.now
@@ -46,11 +61,16 @@ extension LidarOdometer {
             run.registrationSeconds.append(seconds(done - read))
             progress(index + 1)
         }
-        let deskewed = run.steps.filter(\.deskewed).count
-        if configuration.deskew && deskewed < run.steps.count {
-            run.notes.append("\(run.steps.count - deskewed) of \(run.steps.count) sweeps not motion-compensated: their points carry no per-point timestamp (KITTI .bin has none)")
+        let skippedFrames = Set(run.skipped.map(\.frame))
+        let read = run.steps.indices.filter { !skippedFrames.contains($0) }
+        let deskewed = read.filter { run.steps[$0].deskewed }.count
+        if configuration.deskew && deskewed < read.count {
+            run.notes.append("\(read.count - deskewed) of \(read.count) sweeps not motion-compensated: their points carry no per-point timestamp (KITTI .bin has none)")
         }
-        let kept = run.steps.dropFirst().filter(\.predicted).count
+        if !run.skipped.isEmpty {
+            run.notes.append("\(run.skipped.count) unreadable \(run.skipped.count == 1 ? "sweep" : "sweeps") skipped: \(run.skipped.count == 1 ? "its pose is" : "their poses are") the constant-velocity prediction through the gap")
+        }
+        let kept = read.dropFirst().filter { run.steps[$0].predicted }.count
         if kept > 0 { run.notes.append("\(kept) sweeps kept the constant-velocity prediction (too few returns or correspondences)") }
         return run
     }
@@ -157,8 +177,11 @@ public enum SequencePoses {
         return (labels, recordingOut, line)
     }
 
+    /// The sequence with the poses `requested` (nil: ``defaultSource(for:)``).
+    /// - Parameter onError: What an unreadable sweep does when the poses are estimated (see
+    ///   ``LidarOdometer/estimate(_:configuration:threads:onError:progress:)``).
     public static func choose(_ sequence: SensorSequence, requested: PoseSource?, configuration: OdometryConfiguration = OdometryConfiguration(),
-                              threads: Int = 1, progress: (Int) -> Void = { _ in }) throws -> PosedSequence {
+                              threads: Int = 1, onError: SweepErrorPolicy = .stop, progress: (Int) -> Void = { _ in }) throws -> PosedSequence {
         let source = requested ?? defaultSource(for: sequence)
         switch source {
         case .given:
@@ -172,7 +195,7 @@ public enum SequencePoses {
                                  line: "poses: none (sensor frame\(why))", odometry: nil)
         case .estimate:
             let started = Date()
-            let run = try LidarOdometer.estimate(sequence, configuration: configuration, threads: threads, progress: progress)
+            let run = try LidarOdometer.estimate(sequence, configuration: configuration, threads: threads, onError: onError, progress: progress)
             let line = String(format: "poses: estimated by lidar odometry (%d sweeps, %.1f s)", sequence.count, Date().timeIntervalSince(started))
             return PosedSequence(sequence: sequence.replacingEgoPoses(run.poses), source: .estimate, line: line, odometry: run)
         }

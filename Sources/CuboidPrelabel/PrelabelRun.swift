@@ -34,6 +34,12 @@ public struct PrelabelOptions: Sendable {
     /// Whether to return every label in ``PrelabelSummary/labels`` (for scoring), which makes memory
     /// grow with the sequence; off, the run's memory does not depend on the number of frames.
     public var collectLabels = false
+    /// What a sweep that cannot be read does: stops the run (default), or is skipped (see
+    /// ``PrelabelRunner/run(_:output:options:progress:)``).
+    public var onError: SweepErrorPolicy = .stop
+    /// Sweeps an earlier step on the same sequence skipped (the odometry estimating its poses);
+    /// listed with the run's own in ``PrelabelSummary/skipped``.
+    public var skippedBefore: [SkippedSweep] = []
     public init() {}
 }
 
@@ -62,6 +68,9 @@ public struct PrelabelSummary: Sendable {
     /// What the outputs could not keep of an OpenLABEL `--detections` file, one line per kind with
     /// its count (see ``PrelabelRunner/run(_:output:options:progress:)``).
     public var notes: [String] = []
+    /// The sweeps left out under ``SweepErrorPolicy/skip``, in frame order (also in
+    /// `OUT/skipped_sweeps.csv`).
+    public var skipped: [SkippedSweep] = []
 }
 
 /// Where a prelabel run's time went besides the detector's stages (``PrelabelSummary/detectionTimings``),
@@ -117,6 +126,18 @@ private func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().
 /// cache files are encoded and written, and previews are drawn and written on other threads
 /// (`BackgroundWork`), each file by one task, so the bytes do not depend on the threads' timing.
 /// ``PrelabelSummary/runTimings`` says where the time went.
+///
+/// Under ``SweepErrorPolicy/skip`` (``PrelabelOptions/onError``) a sweep that cannot be read or
+/// decoded is a gap: the frame keeps its place (its number, its pose and time), the tracker sees
+/// it as a frame with no detections (tracks coast through it on their constant-velocity model, as
+/// through an occlusion), and it gets no labels (an empty frame in every format), no review-queue
+/// rows, no previews and no cache file. A frame whose camera image cannot be read (its header gives
+/// the camera's image size; frame 0's is needed before the run) gets no labels the same way and is
+/// listed with the image's path, though its detections fed the tracker. The skipped sweeps are in ``PrelabelSummary/skipped`` and
+/// `OUT/skipped_sweeps.csv` (header only when none was skipped). Since a skipped sweep leaves no
+/// cache, a restarted run reads it again and skips it again: the outputs and the list are the same
+/// as an uninterrupted run's. Under ``SweepErrorPolicy/stop`` a `skipped_sweeps.csv` of an earlier
+/// run in the folder is removed.
 public enum PrelabelRunner {
     /// Frames whose labels are built at once in stage 2.
     static let framesPerBatch = 32
@@ -164,6 +185,17 @@ public enum PrelabelRunner {
             index < sequence.count ? Prefetch { usesLidar ? try readSweep(sequence, at: index) : nil } : nil
         }
         var next = prefetch(0)
+        // Frames whose sweep was skipped (SweepErrorPolicy.skip): no detections, no cache, no labels.
+        var skippedFrames = Set<Int>()
+        /// Feeds frame `index` to the tracker, when the sequence is tracked.
+        func track(_ index: Int, detections: [Detection], evidence: [Detection]) throws {
+            guard summary.tracked else { return }
+            let frame = sequence.frames[index]
+            let start = DispatchTime.now().uptimeNanoseconds
+            let finished = tracker.add(TrackerFrame(detections: detections, evidence: evidence, worldFromSensor: frame.egoPose!, time: frame.timestamp ?? Double(index) / 10))
+            for track in finished { try spool.add(track, codes: &queue.codes) }
+            trackingNanoseconds += DispatchTime.now().uptimeNanoseconds - start
+        }
         for index in 0..<sequence.count {
             let frameStart = DispatchTime.now().uptimeNanoseconds
             let reading = next!
@@ -177,7 +209,16 @@ public enum PrelabelRunner {
                 }
             }
             // The sweep's bytes identify it in the cache key and, when the cache cannot serve, are decoded.
-            let sweep = try reading.value()
+            let read = try SkippedSweeps.reading(sequence, at: index, policy: options.onError, skipped: &summary.skipped) { try reading.value() }
+            guard let sweep = read else {
+                // Unreadable and skipped: a frame with no detections for the tracker, nothing cached.
+                try forgetFrame(frame.name, cache: cache)
+                skippedFrames.insert(index)
+                try track(index, detections: [], evidence: [])
+                summary.runTimings.frames[index] = seconds(since: frameStart)
+                progress("detect", index + 1, sequence.count)
+                continue
+            }
             let key = DetectionCacheKey(tool: CuboidVersion.build, sweep: sweep?.key ?? "unused", configuration: configurationDigest,
                                         external: supplied.map { DetectionCacheKey.external($0, mode: options.externalMode) } ?? "none")
             var detections: [Detection]
@@ -196,11 +237,20 @@ public enum PrelabelRunner {
                 detections = []
                 if let sweep {
                     let decodeStart = DispatchTime.now().uptimeNanoseconds
-                    let cloud: PointCloud
-                    do { cloud = try PointCloudCodec.decode(sweep.bytes, path: sweep.path).cloud } catch {
-                        throw FileDecodingError(path: sweep.path, underlying: error)
+                    let decoded = try SkippedSweeps.reading(sequence, at: index, policy: options.onError, skipped: &summary.skipped) {
+                        do { return try PointCloudCodec.decode(sweep.bytes, path: sweep.path).cloud } catch {
+                            throw FileDecodingError(path: sweep.path, underlying: error)
+                        }
                     }
                     summary.runTimings.reading += seconds(since: decodeStart)
+                    guard let cloud = decoded else {
+                        try forgetFrame(frame.name, cache: cache)
+                        skippedFrames.insert(index)
+                        try track(index, detections: [], evidence: [])
+                        summary.runTimings.frames[index] = seconds(since: frameStart)
+                        progress("detect", index + 1, sequence.count)
+                        continue
+                    }
                     let (found, weak, timings) = detector.detectWithEvidence(cloud, threads: options.threads)
                     detections = found
                     evidence = weak
@@ -212,12 +262,7 @@ public enum PrelabelRunner {
                 let entry = detections + evidence
                 try cacheWrites.submit { try FileBytes.writeAtomically(DetectionCache.encode(entry, key: key), to: cached) }
             }
-            if summary.tracked {
-                let start = DispatchTime.now().uptimeNanoseconds
-                let finished = tracker.add(TrackerFrame(detections: detections, evidence: evidence, worldFromSensor: frame.egoPose!, time: frame.timestamp ?? Double(index) / 10))
-                for track in finished { try spool.add(track, codes: &queue.codes) }
-                trackingNanoseconds += DispatchTime.now().uptimeNanoseconds - start
-            }
+            try track(index, detections: detections, evidence: evidence)
             summary.runTimings.frames[index] = seconds(since: frameStart)
             progress("detect", index + 1, sequence.count)
         }
@@ -282,12 +327,26 @@ public enum PrelabelRunner {
             for index in frames {
                 let frameStart = DispatchTime.now().uptimeNanoseconds
                 let frame = sequence.frames[index]
-                let cached = try FileBytes.decode(PathComponent.file(in: cache, name: frame.name, suffix: ".detections.json"), DetectionCache.decode)
-                let detections = splitEvidence(cached.detections).detections
-                let cameras = try sequence.cameras(at: index)
+                var skipped = skippedFrames.contains(index)
+                // A camera's image size comes from the frame's image: a frame whose image cannot be read
+                // has no camera to project into, and under skip gets no labels either (its detections
+                // fed the tracker: the other frames are as if the image were whole).
+                var cameras: [Camera] = []
+                if !skipped {
+                    if let read = try SkippedSweeps.reading(sequence, at: index, policy: options.onError, skipped: &summary.skipped, { try sequence.cameras(at: index) }) {
+                        cameras = read
+                    } else {
+                        skipped = true
+                    }
+                }
+                // A skipped frame has no labels (the tracks' smoothed boxes through it are dropped).
+                let cached = skipped ? nil : try FileBytes.decode(PathComponent.file(in: cache, name: frame.name, suffix: ".detections.json"), DetectionCache.decode)
+                let detections = cached.map { splitEvidence($0.detections).detections } ?? []
                 // (track id, class, track score, moving, heading known, track length, box) per object.
                 let entries: [(id: Int, category: String, score: Double, moving: Bool, headingKnown: Bool, length: Int?, box: TrackedBox)]
-                if summary.tracked {
+                if skipped {
+                    entries = []
+                } else if summary.tracked {
                     entries = tracked[index - batch].map { ($0.track.id, queue.codes.names[$0.track.category], $0.track.score, $0.track.isMoving, $0.track.headingKnown, $0.track.length, $0.box) }
                 } else {
                     // Frames without poses (a KITTI object benchmark folder) are unrelated: no identities across them.
@@ -329,8 +388,8 @@ public enum PrelabelRunner {
                 let elapsed = seconds(since: frameStart)
                 summary.runTimings.labels += elapsed
                 summary.runTimings.frames[index] += elapsed
-                if options.previews {
-                    let sweepKey = cached.key.sweep, shown = labeled
+                if options.previews, let cached {
+                    let sweepKey = cached.key.sweep, shown = labeled, cameras = cameras
                     try drawing.submit {
                         try writePreviews(shown, index: index, cameras: cameras, sequence: sequence, folder: output + "/preview",
                                           cache: cache, sweepKey: sweepKey, writes: previewWrites, pictures: pictures,
@@ -367,8 +426,24 @@ public enum PrelabelRunner {
             let suffix = format == .kitti ? ".txt" : ".json"
             try removeFiles(in: output + "/" + outputName(format), endingWith: suffix, except: Set(frameNames.map { PathComponent.escaped($0) + suffix }), removingEmptyFolder: false)
         }
+        summary.skipped = SkippedSweeps.merged(summary.skipped, options.skippedBefore)
+        let skippedList = output + "/" + SkippedSweeps.fileName
+        if options.onError == .skip {
+            try FileBytes.writeAtomically(SkippedSweeps.csv(summary.skipped), to: skippedList)
+        } else if manager.fileExists(atPath: skippedList) {
+            try manager.removeItem(atPath: skippedList)
+        }
         summary.runTimings.wall = seconds(since: runStart)
         return summary
+    }
+
+    /// Removes what an earlier run cached for a frame whose sweep this run skipped, so the folder
+    /// holds what an uninterrupted run leaves.
+    private static func forgetFrame(_ name: String, cache: String) throws {
+        for suffix in [".detections.json", ".preview.json"] {
+            let path = PathComponent.file(in: cache, name: name, suffix: suffix)
+            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+        }
     }
 
     /// Removes the files of `folder` whose names end with `suffix` and are not in `kept`, and then
@@ -449,7 +524,7 @@ public enum PrelabelRunner {
     /// files it names itself (the cache, the previews, per-frame label folders). The command line checks
     /// them against the inputs before the run.
     public static func outputs(in output: String, formats: [LabelFormat]) -> (files: [String], folders: [String]) {
-        var files = [output + "/review_queue.csv"], folders = [output + "/cache", output + "/preview"]
+        var files = [output + "/review_queue.csv", output + "/" + SkippedSweeps.fileName], folders = [output + "/cache", output + "/preview"]
         for format in formats {
             if format.isFolder { folders.append(output + "/" + outputName(format)) } else { files.append(output + "/" + outputName(format)) }
         }

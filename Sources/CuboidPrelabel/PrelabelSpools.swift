@@ -1,3 +1,4 @@
+import CuboidDatasets
 import CuboidFormats
 import CuboidGeometry
 import CuboidIO
@@ -21,11 +22,6 @@ private struct RecordReader {
         defer { offset += 8 }
         return Double(bitPattern: UInt64(littleEndian: bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self) }))
     }
-}
-
-/// A CSV field: quoted (quotes doubled) when it holds a comma, a quote or a line break.
-func csvField(_ text: String) -> String {
-    text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
 }
 
 /// Small integers for class (and camera) names, so spooled records have a fixed size.
@@ -226,7 +222,7 @@ struct ReviewItem {
         let view = previews ? camera.map { "preview/" + PrelabelRunner.previewName(frameNames[frame], camera: codes.names[$0]) } ?? "" : ""
         let xyz = (0..<3).map { position[$0].isFinite ? String(format: "%.2f", position[$0]) : "" }.joined(separator: ",")
         return "\(rank),\(frameNames[frame]),\(trackID),\(codes.names[category]),\(String(format: "%.3f", score)),\(String(format: "%.3f", doubt)),\"\(reasons.joined(separator: "; "))\","
-            + "\(xyz),\(csvField(bev)),\(csvField(view))\n"
+            + "\(xyz),\(CSVText.field(bev)),\(CSVText.field(view))\n"
     }
 }
 

@@ -132,7 +132,7 @@ struct CommandErrorTests {
     func topLevelExitCodes() throws {
         let result = try runCuboid(["--help"])
         #expect(result.status == 0)
-        for code in ["0 success", "1 an input", "2 `labels check`", "3 a tasker", "64 invalid arguments"] {
+        for code in ["0 success", "1 an input", "2 `labels check`", "3 a tasker", "4 a run with", "64 invalid arguments"] {
             #expect(result.stdout.contains(code), "\(code)")
         }
     }

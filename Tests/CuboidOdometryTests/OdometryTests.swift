@@ -369,3 +369,56 @@ struct LabelPoseChoiceTests {
         }
     }
 }
+
+/// What `estimate` is given in place of frame 1's sweep of SampleData/sequence.
+struct UnreadableSweep: CustomTestStringConvertible, Sendable {
+    var name: String
+    var bytes: [UInt8]
+    var testDescription: String { name }
+    static let all = [
+        UnreadableSweep(name: "truncated to 1001 bytes", bytes: Array(repeating: 0, count: 1001)),
+        UnreadableSweep(name: "text in place of the sweep", bytes: Array("not a point cloud\n".utf8)),
+    ]
+}
+
+@Suite("Odometry through unreadable sweeps")
+struct OdometryGapTests {
+    @Test("coast() keeps the constant-velocity prediction, as registering an empty sweep does")
+    func coastIsAnEmptySweep() {
+        var coasted = LidarOdometer(), registered = LidarOdometer()
+        let world = SyntheticDrive.world
+        for frame in 0..<3 {
+            let sweep = world.renderSweep(frame: frame, threads: 2).cloud
+            _ = coasted.register(sweep)
+            _ = registered.register(sweep)
+        }
+        let step = coasted.coast()
+        let empty = registered.register(PointCloud(x: [], y: [], z: []))
+        #expect(step.predicted && step.sourcePoints == 0)
+        #expect(step.pose == empty.pose && coasted.threshold == registered.threshold)
+        let poses = coasted.trajectory
+        let expected = poses[2].composed(with: poses[1].inverse.composed(with: poses[2]))
+        #expect(simd_distance(step.pose.translation, expected.translation) < 1e-9)
+        let next = world.renderSweep(frame: 4, threads: 2).cloud
+        #expect(coasted.register(next) == registered.register(next))
+    }
+
+    @Test("skip: one pose a frame, those of the sequence with an empty sweep there, the sweep listed; stop: the error names the file",
+          arguments: UnreadableSweep.all)
+    func skipPredictsThroughTheGap(_ broken: UnreadableSweep) throws {
+        let root = try scratchFolder("odometry-gap")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for name in ["broken", "empty"] { try FileManager.default.copyItem(atPath: SharedData.sampleData + "/sequence", toPath: root + "/" + name) }
+        let sequence = try SensorSequence.open(root + "/broken"), emptied = try SensorSequence.open(root + "/empty")
+        let path = try sequence.pointCloudFile(at: 1)
+        try Data(broken.bytes).write(to: URL(fileURLWithPath: path))
+        try Data().write(to: URL(fileURLWithPath: try emptied.pointCloudFile(at: 1)))
+        let skipped = try LidarOdometer.estimate(sequence, onError: .skip)
+        let reference = try LidarOdometer.estimate(emptied)
+        #expect(skipped.steps.count == sequence.count && skipped.poses == reference.poses)
+        #expect(skipped.skipped.map(\.frame) == [1] && skipped.skipped[0].path == path && skipped.skipped[0].error.contains(path))
+        #expect(skipped.notes.contains { $0.contains("1 unreadable sweep skipped") })
+        #expect(reference.skipped.isEmpty)
+        #expect { try LidarOdometer.estimate(sequence) } throws: { "\($0)".contains(path) }
+    }
+}
