@@ -16,7 +16,7 @@ public struct OdometryRun: Sendable {
     public var pointCounts: [Int]
     /// Things the user should know (sweeps not motion-compensated, sweeps that kept the prediction).
     public var notes: [String]
-    /// The sweeps left out under ``SweepErrorPolicy/skip``: each has a step (the constant-velocity
+    /// The sweeps left out under `SweepErrorPolicy/skip`: each has a step (the constant-velocity
     /// prediction, see ``LidarOdometer/coast()``), no returns and no reading or registration time.
     public var skipped: [SkippedSweep] = []
 
@@ -178,8 +178,14 @@ public enum SequencePoses {
     }
 
     /// The sequence with the poses `requested` (nil: ``defaultSource(for:)``).
-    /// - Parameter onError: What an unreadable sweep does when the poses are estimated (see
-    ///   ``LidarOdometer/estimate(_:configuration:threads:onError:progress:)``).
+    /// - Parameters:
+    ///   - sequence: The recording.
+    ///   - requested: Which poses to use; nil for the default.
+    ///   - configuration: The odometer's settings, when the poses are estimated.
+    ///   - threads: Threads for each sweep's registration.
+    ///   - onError: What an unreadable sweep does when the poses are estimated (see
+    ///     ``LidarOdometer/estimate(_:configuration:threads:onError:progress:)``).
+    ///   - progress: Called with the number of frames estimated.
     public static func choose(_ sequence: SensorSequence, requested: PoseSource?, configuration: OdometryConfiguration = OdometryConfiguration(),
                               threads: Int = 1, onError: SweepErrorPolicy = .stop, progress: (Int) -> Void = { _ in }) throws -> PosedSequence {
         let source = requested ?? defaultSource(for: sequence)

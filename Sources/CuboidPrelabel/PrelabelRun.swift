@@ -68,7 +68,7 @@ public struct PrelabelSummary: Sendable {
     /// What the outputs could not keep of an OpenLABEL `--detections` file, one line per kind with
     /// its count (see ``PrelabelRunner/run(_:output:options:progress:)``).
     public var notes: [String] = []
-    /// The sweeps left out under ``SweepErrorPolicy/skip``, in frame order (also in
+    /// The sweeps left out under `SweepErrorPolicy/skip`, in frame order (also in
     /// `OUT/skipped_sweeps.csv`).
     public var skipped: [SkippedSweep] = []
 }
@@ -127,7 +127,7 @@ private func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().
 /// (`BackgroundWork`), each file by one task, so the bytes do not depend on the threads' timing.
 /// ``PrelabelSummary/runTimings`` says where the time went.
 ///
-/// Under ``SweepErrorPolicy/skip`` (``PrelabelOptions/onError``) a sweep that cannot be read or
+/// Under `SweepErrorPolicy/skip` (``PrelabelOptions/onError``) a sweep that cannot be read or
 /// decoded is a gap: the frame keeps its place (its number, its pose and time), the tracker sees
 /// it as a frame with no detections (tracks coast through it on their constant-velocity model, as
 /// through an occlusion), and it gets no labels (an empty frame in every format), no review-queue
@@ -136,7 +136,7 @@ private func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().
 /// listed with the image's path, though its detections fed the tracker. The skipped sweeps are in ``PrelabelSummary/skipped`` and
 /// `OUT/skipped_sweeps.csv` (header only when none was skipped). Since a skipped sweep leaves no
 /// cache, a restarted run reads it again and skips it again: the outputs and the list are the same
-/// as an uninterrupted run's. Under ``SweepErrorPolicy/stop`` a `skipped_sweeps.csv` of an earlier
+/// as an uninterrupted run's. Under `SweepErrorPolicy/stop` a `skipped_sweeps.csv` of an earlier
 /// run in the folder is removed.
 public enum PrelabelRunner {
     /// Frames whose labels are built at once in stage 2.
