@@ -88,7 +88,9 @@ public struct InterpolationOptions: Sendable, Hashable {
     /// ``InterpolationMethod/worldSmooth`` fills each gap between two keyframes with its curve or
     /// with the straight world line, by how well each predicts the gap's own keyframes, each held
     /// out in turn (the curve through the others against the line between its neighbours; error:
-    /// mean bird's-eye-view corner distance, metres). A track that travels at least
+    /// mean bird's-eye-view corner distance, metres). The first and last gap hold out one keyframe
+    /// each, predicted by the curve through the keyframes that gap's own curve uses (the first and
+    /// third; the last and third from the end), so a change of speed beyond them does not count. A track that travels at least
     /// ``curvePriorTravel`` of its length per gap, or moves at ``curvePriorSpeed`` or faster, moves
     /// with momentum: the curve is its default, and a gap takes the line only when the line's
     /// held-out error is below this fraction of the curve's. A track that creeps or drifts (parked cars
