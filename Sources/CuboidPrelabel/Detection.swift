@@ -172,7 +172,14 @@ public struct LidarDetector: Sendable {
     }
 
     func classify(_ cluster: ClusterPoints, footprint: BEVBox, surroundings: Surroundings, refusedAsPerson: inout Bool) -> Detection? {
-        let features = ClusterFeatures(cluster, footprint: footprint, topSlope: surroundings.topSlope, occlusion: surroundings.occlusion)
+        var features = ClusterFeatures(cluster, footprint: footprint, topSlope: surroundings.topSlope, occlusion: surroundings.occlusion)
+        if let overhead = surroundings.overhead { features.overheadShare = overhead.share(of: cluster.footprint) }
+        // The hidden-end look-up costs an arc tangent per return: only for a narrow footprint some
+        // class holds to its width when seen at an angle.
+        let obliqueWidths = configuration.classes.compactMap { model in model.minimumObliqueWidthShare.map { $0 * model.minimum[1] } }
+        if let widest = obliqueWidths.max(), footprint.width < widest, seenAtAnAngle(footprint), cluster.hiddenEnd(surroundings.occlusion) == 0 {
+            features.obliqueWidth = footprint.width
+        }
         var best: (model: ClassModel, score: Double)? = nil
         for model in configuration.classes {
             let score = features.score(for: model, vehicles: configuration.vehicles, persons: configuration.persons)
@@ -183,7 +190,7 @@ public struct LidarDetector: Sendable {
             refusedAsPerson = true
             return nil
         }
-        if model.name == "Car" && footprint.width < singleFaceWidth && liesOnLongerSurface(footprint, than: model, surroundings.returns) {
+        if model.refusedOnLongerSurface && footprint.width < singleFaceWidth && liesOnLongerSurface(footprint, than: model, surroundings.returns) {
             return nil
         }
         let completed: BEVBox
@@ -234,10 +241,11 @@ extension LidarDetector {
 /// rear.
 ///
 /// The surface runs on from each end of the face through returns within 0.2 m of its line, across
-/// gaps of at most ``surfaceGap``. Only a Car is held to this: a Van or Truck piece so judged was
-/// often a truck's side, whose track then broke (measured on the synthetic highway drive: Car
-/// recall 0.955 -> 0.894 when applied to every vehicle class, no change when applied to Car only;
-/// KITTI and SUSTechPOINTS lose 5 false cars and no true one).
+/// gaps of at most ``surfaceGap``. Only the classes with ``ClassModel/refusedOnLongerSurface`` are
+/// held to this (Car and Truck): a Van piece so judged was often a truck's side, whose track then
+/// broke (measured on the synthetic highway drive: Car recall 0.955 -> 0.894 when applied to every
+/// vehicle class, no change when applied to Car only; KITTI and SUSTechPOINTS lose 5 false cars
+/// and no true one).
 /// - Complexity: O(returns within the class's maximum length of the face).
 func liesOnLongerSurface(_ face: BEVBox, than model: ClassModel, _ returns: ReturnGrid) -> Bool {
     let longest = model.maximum[0]
@@ -392,6 +400,9 @@ struct Surroundings: Sendable {
     var topSlope: Double?
     /// The above-ground returns, for the surface a face lies on.
     var returns: ReturnGrid
+    /// The returns above the classes' heights, for ``ClassModel/maximumOverheadShare``; nil when no
+    /// class sets one.
+    var overhead: OverheadGrid?
 
     init(_ cloud: PointCloud, heights: [Float], configuration: PrelabelConfiguration) {
         road = RoadLevelGrid(x: cloud.x, y: cloud.y, z: cloud.z, heights: heights, below: Float(configuration.clustering.minimumHeight),
@@ -401,6 +412,8 @@ struct Surroundings: Sendable {
         topSlope = highestRingSlope(x: cloud.x, y: cloud.y, z: cloud.z)
         returns = ReturnGrid(x: cloud.x, y: cloud.y, heights: heights, low: Float(configuration.clustering.minimumHeight),
                              high: Float(configuration.clustering.maximumHeight), maximumRange: configuration.regionOfInterest.maximumRange)
+        let ceilings = configuration.classes.filter { $0.maximumOverheadShare != nil }.map { $0.maximum[2] + ClassModel.overheadClearance }
+        overhead = ceilings.min().map { OverheadGrid(x: cloud.x, y: cloud.y, heights: heights, above: Float($0), maximumRange: configuration.regionOfInterest.maximumRange) }
     }
 }
 
@@ -458,6 +471,13 @@ func sightAngle(_ footprint: BEVBox) -> Double {
     let sight = footprint.center
     let along = abs((sight * footprint.heading).sum()), across = abs(sight.x * footprint.heading.y - sight.y * footprint.heading.x)
     return atan2(min(along, across), max(along, across))
+}
+
+/// Whether the sensor (the origin) sees a footprint's long side at an angle: its foot on the side's
+/// line lies more than ``ClassModel/obliqueMargin`` beyond the side's ends, so a box would show
+/// one of its ends as well.
+func seenAtAnAngle(_ footprint: BEVBox) -> Bool {
+    abs((footprint.center * footprint.heading).sum()) > footprint.length / 2 + ClassModel.obliqueMargin
 }
 
 /// Footprints narrower than this are one face of an object, metres.
