@@ -48,6 +48,12 @@ struct ClusterFeatures {
     /// azimuth span lies, metres (0 when none is nearer): something that far in front may hide its
     /// lower part. 0 when not looked up (no occlusion map, or a cluster of no person's size).
     var shadowDepth = 0.0
+    /// The share of the cluster's 0.5 m bird's-eye-view cells over which the sweep holds returns
+    /// above the overhead grid's floor (see ``ClassModel/maximumOverheadShare``); 0 when not looked up.
+    var overheadShare = 0.0
+    /// The footprint's width when the sensor sees its long side at an angle and neither end is
+    /// hidden (see ``ClassModel/minimumObliqueWidthShare``); nil otherwise or when not looked up.
+    var obliqueWidth: Double?
 
     /// - Parameter topSlope: The sensor's highest ring as a slope z / range, when known.
     /// - Parameter occlusion: The sweep's nearest returns by azimuth, for ``shadowDepth``.
@@ -109,6 +115,8 @@ struct ClusterFeatures {
 
     /// The least upper span of a vehicle class whose model gives none, metres.
     static let vehicleUpperSpan = 0.9
+    /// The least shell fraction of a vehicle class whose model gives none.
+    static let vehicleShellFraction = 0.5
 
     /// The largest footprint length and height, metres, of a cluster whose person shape is measured:
     /// beyond them every person class scores 0 (their largest sizes plus the bands' tolerances).
@@ -226,7 +234,11 @@ struct ClusterFeatures {
             // at least the class's smallest width long (a piece of a hedge or a facade is not).
             score.apply("whole side seen", band(length, vehicles.minimumSeenWidthShare * model.minimum[1], .infinity, tolerance: 0.3 * model.minimum[1]))
             score.apply("returns on its sides", band(edgeFraction, 0.4, 1, tolerance: 0.3))
-            score.apply("opaque shell", band(shellFraction, 0.5, 1, tolerance: 0.3))
+            score.apply("opaque shell", band(shellFraction, model.minimumShellFraction ?? Self.vehicleShellFraction, 1, tolerance: 0.3))
+            if let share = model.maximumOverheadShare { score.apply("returns above it", band(overheadShare, 0, share, tolerance: 0.1)) }
+            if let share = model.minimumObliqueWidthShare, let obliqueWidth, length > model.maximum[1] {
+                score.apply("end seen at an angle", band(obliqueWidth, share * model.minimum[1], .infinity, tolerance: 0.3 * model.minimum[1]))
+            }
             score.apply("roof width", band(upperSpan, model.minimumUpperSpan ?? Self.vehicleUpperSpan, .infinity, tolerance: 0.5))
             score.apply("gaps in the body", band(bodyGap, 0, max(Self.maximumBodyGap, Self.maximumBodyGapSteps * beamStep), tolerance: 0.1))
         }

@@ -178,7 +178,14 @@ public struct LidarDetector: Sendable {
     }
 
     func classify(_ cluster: ClusterPoints, footprint: BEVBox, surroundings: Surroundings, refusedAsPerson: inout Bool) -> Detection? {
-        let features = ClusterFeatures(cluster, footprint: footprint, topSlope: surroundings.topSlope, occlusion: surroundings.occlusion)
+        var features = ClusterFeatures(cluster, footprint: footprint, topSlope: surroundings.topSlope, occlusion: surroundings.occlusion)
+        if let overhead = surroundings.overhead { features.overheadShare = overhead.share(of: cluster.footprint) }
+        // The hidden-end look-up costs an arc tangent per return: only for a narrow footprint some
+        // class holds to its width when seen at an angle.
+        let obliqueWidths = configuration.classes.compactMap { model in model.minimumObliqueWidthShare.map { $0 * model.minimum[1] } }
+        if let widest = obliqueWidths.max(), footprint.width < widest, seenAtAnAngle(footprint), cluster.hiddenEnd(surroundings.occlusion) == 0 {
+            features.obliqueWidth = footprint.width
+        }
         var best: (model: ClassModel, factors: FactorProduct)? = nil
         for model in configuration.classes {
             let factors = features.factors(for: model, vehicles: configuration.vehicles, persons: configuration.persons)
@@ -242,8 +249,8 @@ extension LidarDetector {
 /// rear.
 ///
 /// The surface runs on from each end of the face through returns within 0.2 m of its line, across
-/// gaps of at most ``surfaceGap``. Only classes with ``ClassModel/refuseAlongLongerSurface`` are
-/// held to this (by default Car).
+/// gaps of at most ``surfaceGap``. Only the classes with ``ClassModel/refuseAlongLongerSurface``
+/// are held to this (Car and Truck).
 /// - Complexity: O(returns within the class's maximum length of the face).
 func liesOnLongerSurface(_ face: BEVBox, than model: ClassModel, _ returns: ReturnGrid) -> Bool {
     let longest = model.maximum[0]
@@ -434,6 +441,9 @@ struct Surroundings: Sendable {
     var topSlope: Double?
     /// The above-ground returns, for the surface a face lies on.
     var returns: ReturnGrid
+    /// The returns above the classes' heights, for ``ClassModel/maximumOverheadShare``; nil when no
+    /// class sets one.
+    var overhead: OverheadGrid?
 
     init(_ cloud: PointCloud, heights: [Float], configuration: PrelabelConfiguration) {
         road = RoadLevelGrid(x: cloud.x, y: cloud.y, z: cloud.z, heights: heights, below: Float(configuration.clustering.minimumHeight),
@@ -443,6 +453,8 @@ struct Surroundings: Sendable {
         topSlope = highestRingSlope(x: cloud.x, y: cloud.y, z: cloud.z)
         returns = ReturnGrid(x: cloud.x, y: cloud.y, heights: heights, low: Float(configuration.clustering.minimumHeight),
                              high: Float(configuration.clustering.maximumHeight), maximumRange: configuration.regionOfInterest.maximumRange)
+        let ceilings = configuration.classes.filter { $0.maximumOverheadShare != nil }.map { $0.maximum[2] + ClassModel.overheadClearance }
+        overhead = ceilings.min().map { OverheadGrid(x: cloud.x, y: cloud.y, heights: heights, above: Float($0), maximumRange: configuration.regionOfInterest.maximumRange) }
     }
 }
 
@@ -500,6 +512,13 @@ func sightAngle(_ footprint: BEVBox) -> Double {
     let sight = footprint.center
     let along = abs((sight * footprint.heading).sum()), across = abs(sight.x * footprint.heading.y - sight.y * footprint.heading.x)
     return atan2(min(along, across), max(along, across))
+}
+
+/// Whether the sensor (the origin) sees a footprint's long side at an angle: its foot on the side's
+/// line lies more than ``ClassModel/obliqueMargin`` beyond the side's ends, so a box would show
+/// one of its ends as well.
+func seenAtAnAngle(_ footprint: BEVBox) -> Bool {
+    abs((footprint.center * footprint.heading).sum()) > footprint.length / 2 + ClassModel.obliqueMargin
 }
 
 /// Footprints narrower than this are one face of an object, metres.

@@ -187,3 +187,36 @@ func highestRingSlope(x: [Float], y: [Float], z: [Float]) -> Double? {
     guard let top = counts.lastIndex(where: { $0 >= 10 }) else { return nil }
     return lowest + Double(top + 1) * binWidth
 }
+
+/// Where the sweep holds returns higher than a floor above the ground: 0.5 m cells of a
+/// bird's-eye-view grid in the sensor frame (x forward, y left, metres) marked occupied.
+///
+/// What the lidar sees straight above an object's returns, higher than any object of its class,
+/// belongs to something taller standing there: a facade, its pillars, a tree.
+struct OverheadGrid: Sendable {
+    static let cellSize = 0.5
+    let grid: SquareGrid
+    private var occupied: [Bool]
+
+    /// - Parameters: heights: Height above the ground per point; only points higher than `above` count.
+    /// - Complexity: O(n + cells).
+    init(x: [Float], y: [Float], heights: [Float], above floor: Float, maximumRange: Double) {
+        grid = SquareGrid(cellSize: Self.cellSize, maximumRange: maximumRange)
+        occupied = [Bool](repeating: false, count: grid.cellCount)
+        for i in x.indices where heights[i] > floor && heights[i].isFinite {
+            if let c = grid.cell(x[i], y[i]) { occupied[c] = true }
+        }
+    }
+
+    /// The share of the cells holding at least one of `footprint`'s points that are occupied; 0
+    /// for no points.
+    /// - Complexity: O(points log points).
+    func share(of footprint: [SIMD2<Double>]) -> Double {
+        var cells = Set<Int>(), above = 0
+        for p in footprint {
+            guard let c = grid.cell(Float(p.x), Float(p.y)), cells.insert(c).inserted else { continue }
+            if occupied[c] { above += 1 }
+        }
+        return cells.isEmpty ? 0 : Double(above) / Double(cells.count)
+    }
+}
