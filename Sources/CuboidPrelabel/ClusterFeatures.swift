@@ -278,7 +278,8 @@ struct FactorProduct {
 /// what the review queue gives as the reason a detection scored low (`height`, `length`, `width`,
 /// `silhouette seen`, `gap under it`, `returns`; for people `top cut off`, `upper body length`,
 /// `height to length`, `person shape`, `floats in the open`; for vehicles `whole side seen`,
-/// `returns on its sides`, `opaque shell`, `roof width`, `gaps in the body`).
+/// `returns on its sides`, `opaque shell`, `returns above it`, `end seen at an angle`, `roof width`,
+/// `gaps in the body`).
 public struct ScoreFactor: Sendable, Hashable, Codable {
     /// What the factor measures.
     public var name: String
