@@ -370,13 +370,6 @@ public struct ClassModel: Sendable, Hashable, Codable {
     /// seen at an angle (see ``minimumObliqueWidthShare``), metres.
     public static let obliqueMargin = 1.0
 
-    /// Returns this much above a class's largest height count as overhead (see
-    /// ``maximumOverheadShare``), metres: a truck's roof returns lie below its largest height.
-    public static let overheadClearance = 0.3
-    /// How far beyond a side's end the sensor's foot on the side's line must lie for the side to be
-    /// seen at an angle (see ``minimumObliqueWidthShare``), metres.
-    public static let obliqueMargin = 1.0
-
     public init(name: String, kind: ObjectKind, typical: [Double], minimum: [Double], maximum: [Double], minimumUpperSpan: Double? = nil,
                 minimumHeightToLength: Double? = nil, refuseAlongLongerSurface: Bool = false, fasterClass: String? = nil,
                 silhouette: ProjectionSilhouette = .cuboid, minimumShellFraction: Double? = nil, maximumOverheadShare: Double? = nil,
