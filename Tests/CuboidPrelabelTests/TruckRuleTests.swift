@@ -61,6 +61,9 @@ struct TruckLookalikeScenario: CustomTestStringConvertible, Sendable {
     /// Whether the scenario is run with Truck's ``ClassModel/minimumObliqueWidthShare`` at 0.85
     /// (off by default; see its documentation).
     var obliqueRule = false
+    /// Whether the scenario is run with Truck's ``ClassModel/refuseAlongLongerSurface`` on (off by
+    /// default; see its documentation).
+    var surfaceRule = false
     var testDescription: String { name }
 
     /// A truck's body on its wheels: a box from 0.5 m up to `top`, wheels under it, its body's
@@ -85,7 +88,7 @@ struct TruckLookalikeScenario: CustomTestStringConvertible, Sendable {
         TruckLookalikeScenario(name: "a wall in pieces along a 30 m stretch",
                                solids: [Solid(x: 18...18.3, y: -15.5...(-5.4), height: 0...3.3), Solid(x: 18...18.3, y: -4.6...4.6, height: 0...3.3),
                                         Solid(x: 18...18.3, y: 5.4...15.5, height: 0...3.3)],
-                               near: SIMD2(18, 0), truck: false),
+                               near: SIMD2(18, 0), truck: false, surfaceRule: true),
         TruckLookalikeScenario(name: "a wall 10 m long seen at an angle along the street", solids: [Solid(x: 20...30, y: -6.8...(-6.5), height: 0...3.3)],
                                near: SIMD2(24, -6.5), truck: false, obliqueRule: true),
     ]
@@ -96,8 +99,9 @@ struct TruckLookalikeScenario: CustomTestStringConvertible, Sendable {
     @Test(arguments: TruckLookalikeScenario.all)
     func onlyATruckIsATruck(_ scenario: TruckLookalikeScenario) {
         var configuration = PrelabelConfiguration()
-        for k in configuration.classes.indices where scenario.obliqueRule && configuration.classes[k].name == "Truck" {
-            configuration.classes[k].minimumObliqueWidthShare = 0.85
+        for k in configuration.classes.indices where configuration.classes[k].name == "Truck" {
+            if scenario.obliqueRule { configuration.classes[k].minimumObliqueWidthShare = 0.85 }
+            if scenario.surfaceRule { configuration.classes[k].refuseAlongLongerSurface = true }
         }
         let detections = LidarDetector(configuration: configuration).detect(castSweep(scenario.solids)).detections
         let trucks = detections.filter { $0.category == "Truck" }
