@@ -48,19 +48,12 @@ public enum SegmentsAIFile {
     /// - Complexity: O(cuboids + frames).
     public static func encode(_ set: LabelSet) -> [(name: String, bytes: [UInt8])] {
         // Objects: one per (track id, class), or per untracked box; categories in order of first appearance.
-        var objectKeys: [String: Int] = [:]
-        var owners: [String?] = []
+        let objects = CuboidObjects(set)
+        let perFrame = objects.perFrame, owners = objects.owners
         var categories: [String] = []
         var categoryAttributes: [[(String, String)]] = []
-        var perFrame: [[(object: LabeledObject, owner: Int)]] = []
-        for (f, frame) in set.frames.enumerated() {
-            var boxes: [(LabeledObject, Int)] = []
-            for (k, object) in frame.objects.enumerated() where object.cuboid != nil {
-                let key = object.trackID.map { $0 + "\u{0}" + object.category } ?? "\u{1}\(f)/\(k)"
-                if objectKeys[key] == nil {
-                    objectKeys[key] = owners.count
-                    owners.append(object.trackID)
-                }
+        for boxes in perFrame {
+            for (object, _) in boxes {
                 if !categories.contains(object.category) {
                     categories.append(object.category)
                     categoryAttributes.append([])
@@ -75,9 +68,7 @@ public enum SegmentsAIFile {
                         categoryAttributes[c].append((name, type))
                     }
                 }
-                boxes.append((object, objectKeys[key]!))
             }
-            perFrame.append(boxes)
         }
         var ids = CVATFile.trackIDs(owners)
         if ids.contains(0) { ids = ids.map { $0 + 1 } }

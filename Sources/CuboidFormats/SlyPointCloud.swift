@@ -33,20 +33,13 @@ public enum SlyPointCloudFile {
     /// - Complexity: O(cuboids + frames).
     public static func encode(_ set: LabelSet) -> [(path: String, bytes: [UInt8])] {
         // Objects: one per (track id, class), or per untracked box.
-        var objectKeys: [String: Int] = [:]
-        var owners: [String?] = []
-        var perFrame: [[(object: LabeledObject, index: Int)]] = []
+        let objects = CuboidObjects(set)
+        let perFrame = objects.perFrame, owners = objects.owners
         var classes: [String] = []
         var tags: [String: String] = [:]
         var tagOrder: [String] = []
-        for (f, frame) in set.frames.enumerated() {
-            var boxes: [(LabeledObject, Int)] = []
-            for (k, object) in frame.objects.enumerated() where object.cuboid != nil {
-                let key = object.trackID.map { $0 + "\u{0}" + object.category } ?? "\u{1}\(f)/\(k)"
-                if objectKeys[key] == nil {
-                    objectKeys[key] = owners.count
-                    owners.append(object.trackID)
-                }
+        for boxes in perFrame {
+            for (object, _) in boxes {
                 if !classes.contains(object.category) { classes.append(object.category) }
                 for (name, value) in tagValues(object) {
                     let type = value.number != nil ? "any_number" : "any_string"
@@ -54,9 +47,7 @@ public enum SlyPointCloudFile {
                     // A tag with numbers and text is text (its numbers are written as text then).
                     tags[name] = tags[name] == nil || tags[name] == type ? type : "any_string"
                 }
-                boxes.append((object, objectKeys[key]!))
             }
-            perFrame.append(boxes)
         }
         var ids = CVATFile.trackIDs(owners)
         if ids == Array(owners.indices) { ids = ids.map { $0 + 1 } }

@@ -210,13 +210,16 @@ public enum PrelabelRunner {
             }
             // The sweep's bytes identify it in the cache key and, when the cache cannot serve, are decoded.
             let read = try SkippedSweeps.reading(sequence, at: index, policy: options.onError, skipped: &summary.skipped) { try reading.value() }
-            guard let sweep = read else {
-                // Unreadable and skipped: a frame with no detections for the tracker, nothing cached.
+            // An unreadable sweep that is skipped: a frame with no detections for the tracker, nothing cached.
+            func leaveGap() throws {
                 try forgetFrame(frame.name, cache: cache)
                 skippedFrames.insert(index)
                 try track(index, detections: [], evidence: [])
                 summary.runTimings.frames[index] = seconds(since: frameStart)
                 progress("detect", index + 1, sequence.count)
+            }
+            guard let sweep = read else {
+                try leaveGap()
                 continue
             }
             let key = DetectionCacheKey(tool: CuboidVersion.build, sweep: sweep?.key ?? "unused", configuration: configurationDigest,
@@ -244,11 +247,7 @@ public enum PrelabelRunner {
                     }
                     summary.runTimings.reading += seconds(since: decodeStart)
                     guard let cloud = decoded else {
-                        try forgetFrame(frame.name, cache: cache)
-                        skippedFrames.insert(index)
-                        try track(index, detections: [], evidence: [])
-                        summary.runTimings.frames[index] = seconds(since: frameStart)
-                        progress("detect", index + 1, sequence.count)
+                        try leaveGap()
                         continue
                     }
                     let (found, weak, timings) = detector.detectWithEvidence(cloud, threads: options.threads)

@@ -370,17 +370,6 @@ struct LabelPoseChoiceTests {
     }
 }
 
-/// What `estimate` is given in place of frame 1's sweep of SampleData/sequence.
-struct UnreadableSweep: CustomTestStringConvertible, Sendable {
-    var name: String
-    var bytes: [UInt8]
-    var testDescription: String { name }
-    static let all = [
-        UnreadableSweep(name: "truncated to 1001 bytes", bytes: Array(repeating: 0, count: 1001)),
-        UnreadableSweep(name: "text in place of the sweep", bytes: Array("not a point cloud\n".utf8)),
-    ]
-}
-
 @Suite("Odometry through unreadable sweeps")
 struct OdometryGapTests {
     @Test("coast() keeps the constant-velocity prediction, as registering an empty sweep does")

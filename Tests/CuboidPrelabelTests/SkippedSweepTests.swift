@@ -6,22 +6,11 @@ import CuboidTestSupport
 import Foundation
 import Testing
 
-/// What frame 1's sweep of SampleData/sequence is replaced by.
-struct BrokenSweep: CustomTestStringConvertible, Sendable {
-    var name: String
-    var bytes: [UInt8]
-    var testDescription: String { name }
-    static let all = [
-        BrokenSweep(name: "truncated to 1001 bytes", bytes: Array(repeating: 0, count: 1001)),
-        BrokenSweep(name: "text in place of the sweep", bytes: Array("not a point cloud\n".utf8)),
-    ]
-}
-
 @Suite("Pre-labelling through unreadable sweeps")
 struct SkippedSweepTests {
     @Test("skip: the frame stays with no labels and no cache, the others are labelled as with an empty sweep there, and the list is written; stop: the error names the file",
-          arguments: BrokenSweep.all)
-    func skipLeavesAGap(_ broken: BrokenSweep) throws {
+          arguments: UnreadableSweep.all)
+    func skipLeavesAGap(_ broken: UnreadableSweep) throws {
         let root = try scratchFolder("prelabel-gap")
         defer { try? FileManager.default.removeItem(atPath: root) }
         for name in ["broken", "empty"] { try FileManager.default.copyItem(atPath: SharedData.sampleData + "/sequence", toPath: root + "/" + name) }
