@@ -13,7 +13,7 @@ import PackageDescription
 //   CuboidSynthesis               synthetic sensor scenes with exact gold (lidar ray casting, camera rendering)
 //   CuboidPrelabel                pre-labelling: model-free lidar detection, tracking, refinement, scoring, previews
 //   CuboidQA                      scoring taskers against gold: matching, metrics, AP, tracking, feedback, reports, history
-//   CuboidQAHistory               QA runs per tasker and batch in an embedded SQLite database (GRDB)
+//   CuboidQAHistory               QA runs per tasker and batch in an embedded SQLite database (GRDB, via Packages/CuboidSQLite)
 //   CuboidOdometry                lidar odometry: ego poses estimated from the sweeps (frame-to-map ICP), pose accuracy
 //   CuboidInterpolation           filling frames between human keyframes (world frame, smooth, snapped), flags, accuracy
 //   Cuboid                        umbrella: re-exports the public modules
@@ -43,7 +43,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
-        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // GRDB 7.10 through a one-module local package (see Packages/CuboidSQLite/Package.swift).
+        .package(path: "Packages/CuboidSQLite"),
     ],
     targets: [
         // System libraries and the tiny C shim that turns their longjmp/exit errors into return codes.
@@ -68,7 +69,7 @@ let package = Package(
             name: "CuboidQA",
             dependencies: ["CuboidDatasets", "CuboidFormats", "CuboidGeometry", "CuboidKernels", "CuboidPointClouds", "CuboidPreviews", "CuboidImages",
                            "CuboidIO"]),
-        .target(name: "CuboidQAHistory", dependencies: ["CuboidQA", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "CuboidQAHistory", dependencies: ["CuboidQA", .product(name: "CuboidSQLite", package: "CuboidSQLite")]),
         .target(name: "CuboidImages", dependencies: ["CuboidIO", "CCodecShims"]),
         .target(name: "CuboidPointClouds", dependencies: ["CuboidIO", "CuboidKernels"]),
         .target(
@@ -113,7 +114,7 @@ let package = Package(
         .testTarget(
             name: "CuboidQATests",
             dependencies: ["CuboidQA", "CuboidQAHistory", "CuboidDatasets", "CuboidFormats", "CuboidKernels", "CuboidTestSupport",
-                           .product(name: "GRDB", package: "GRDB.swift")]),
+                           .product(name: "CuboidSQLite", package: "CuboidSQLite")]),
         .testTarget(name: "CuboidOdometryTests", dependencies: ["CuboidOdometry", "CuboidSynthesis", "CuboidDatasets", "CuboidFormats", "CuboidPointClouds", "CuboidTestSupport"]),
         .testTarget(name: "CuboidImagesTests", dependencies: ["CuboidImages", "CuboidTestSupport"]),
         .testTarget(name: "CuboidPreviewsTests", dependencies: ["CuboidPreviews", "CuboidFormats", "CuboidGeometry", "CuboidImages", "CuboidPointClouds"]),

@@ -1,6 +1,6 @@
 public import CuboidQA
 public import Foundation
-import GRDB
+import CuboidSQLite
 
 /// One stored QA run of one tasker on one batch.
 public struct QAHistoryEntry: Sendable, Hashable, Codable {

@@ -3,7 +3,7 @@ import CuboidGeometry
 import CuboidQA
 import CuboidQAHistory
 import Foundation
-import GRDB
+import CuboidSQLite
 import Testing
 
 private func box(_ x: Double, _ y: Double, _ category: String = "Car", yaw: Double = 0) -> LabeledObject {

@@ -4,7 +4,7 @@ import CuboidGeometry
 import CuboidKernels
 import CuboidQA
 import CuboidQAHistory
-import GRDB
+import CuboidSQLite
 import CuboidTestSupport
 import Foundation
 import Testing
