@@ -111,16 +111,20 @@ struct FrameMatcher {
     /// ``GoldFilter/maximumRange`` and ``GoldFilter/minimumHeight``. The others are not applied to
     /// labelled boxes: occlusion and truncation are the gold's judgement (a box on such gold is already
     /// ignored), and a labelled box holding fewer than ``GoldFilter/minimumPoints`` returns on no gold is
-    /// an extra worth reporting (a box on empty ground).
+    /// an extra worth reporting (a box on empty ground). The camera view is applied after matching
+    /// (see ``inCameraView(_:)``).
     func labelPassesFilters(_ object: PreparedObject) -> Bool {
         let filter = configuration.gold
         if let range = filter.maximumRange, let cuboid = object.cuboid, horizontalRange(cuboid) > range { return false }
-        if !inCameraView(object) { return false }
         return filter.admitsLabel(height: object.box?.height)
     }
 
     /// ``GoldFilter/cameraViewOnly``: whether the camera sees a labelled cuboid's centre (in front of
     /// it, inside the image). True when the filter is off, for 2D boxes, and without a camera.
+    ///
+    /// Applied to the labelled boxes no gold box takes, as a DontCare region is: gold is kept when
+    /// its centre lies beyond the image's edge (a truncated car beside the ego), so a labelled box on
+    /// it must be able to match it; a box outside the view on no gold is ignored, not an extra.
     func inCameraView(_ object: PreparedObject) -> Bool {
         guard configuration.gold.cameraViewOnly, let camera, let cuboid = object.cuboid else { return true }
         guard let (pixel, _) = camera.project(cuboid.center) else { return false }
@@ -192,8 +196,11 @@ struct FrameMatcher {
                 result.ignoredGold.append(object)
             }
         }
+        var outOfView: Set<Int> = []
         for object in labelled where object.category == category && hasGeometry(object) {
-            if symmetric || labelPassesFilters(object) { result.labelled.append(object) } else { result.filteredLabels += 1 }
+            guard symmetric || labelPassesFilters(object) else { result.filteredLabels += 1; continue }
+            if !symmetric && !inCameraView(object) { outOfView.insert(result.labelled.count) }
+            result.labelled.append(object)
         }
         guard !result.labelled.isEmpty else { return result }
         let gate = gates[category]!, threshold = threshold(category)
@@ -226,7 +233,7 @@ struct FrameMatcher {
         let matched = Set(result.matches.map(\.label))
         for l in result.labelled.indices where !matched.contains(l) {
             let onIgnored = (0..<ignored.columns).contains { ignored[l, $0] >= threshold }
-            if onIgnored || result.dontCareShares[l] >= dontCareLimit(category) { result.ignoredLabels.insert(l) }
+            if onIgnored || outOfView.contains(l) || result.dontCareShares[l] >= dontCareLimit(category) { result.ignoredLabels.insert(l) }
         }
         return result
     }

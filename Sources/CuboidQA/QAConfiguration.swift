@@ -62,9 +62,10 @@ public struct GoldFilter: Sendable, Hashable, Codable {
     /// COCOeval applies to crowd regions too, and which the AP uses whatever this is).
     public var dontCareShare: Double?
     /// Labelled boxes whose centre the camera (``QAConfiguration/camera``) does not see, or that lie
-    /// behind it, are left out of scoring (not extras), for gold that covers one camera's view (KITTI
-    /// labels only what camera 2 sees). Gold is kept: a truncated gold box centred beyond the image's
-    /// edge still counts. Needs the camera's calibration; default false.
+    /// behind it, are ignored unless they match a gold box (neither hits nor extras, as in a DontCare
+    /// region), for gold that covers one camera's view (KITTI labels only what camera 2 sees). Gold is
+    /// kept: a truncated gold box centred beyond the image's edge still counts, and a labelled box on
+    /// it is a hit. Needs the camera's calibration; default false.
     public var cameraViewOnly: Bool
 
     public init(maximumRange: Double? = nil, minimumPoints: Int = 0, maximumOcclusion: Int? = nil, maximumTruncation: Double? = nil,

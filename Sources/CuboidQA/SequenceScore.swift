@@ -146,7 +146,8 @@ public enum SequenceScoring {
     /// The QA configuration of one threshold, KITTI's evaluation rules: BEV IoU `threshold` for every
     /// class; gold counted within 40 m (horizontal range) holding at least 10 lidar returns, the rest
     /// of the class ignored, and so are neighbouring classes (Van for Car, Person_sitting for
-    /// Pedestrian); with a region camera, predictions whose centre it does not see are left out and
+    /// Pedestrian); with a region camera, predictions whose centre it does not see are ignored unless
+    /// they match a gold box (gold beside the ego, centred beyond the image's edge, counts) and
     /// an unmatched box whose 2D box lies inside one DontCare region by more than the
     /// threshold is ignored (the devkit's rule); predictions beyond 40 m are left out.
     public static func configuration(threshold: Double, regionCamera: String?, classes: [String] = classes) -> QAConfiguration {

@@ -76,6 +76,41 @@ struct SequenceScoringTests {
         #expect(score.classes[0].gold == 1 && car.falseNegatives == 1 && car.truePositives == 0 && car.falsePositives == 0)
     }
 
+    @Test("camera view: a box on truncated gold centred beyond the image's edge is a hit; outside the view on no gold, ignored")
+    func cameraView() throws {
+        let folder = try scratchFolder("sequence-scoring-view")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let training = folder + "/training"
+        for sub in ["velodyne/0000", "calib", "label_02"] {
+            try FileManager.default.createDirectory(atPath: training + "/" + sub, withIntermediateDirectories: true)
+        }
+        // Camera 2 looks along the lidar's x axis, 720 px focal length, principal point 600 px: a
+        // centre 45 degrees to the right (x 4, y -4) projects to column 1320, beyond a 1242 px image.
+        var calib = ""
+        for k in 0..<4 { calib += "P\(k): 7.2e2 0 6.0e2 0 0 7.2e2 1.8e2 0 0 0 1 0\n" }
+        calib += "R0_rect: 1 0 0 0 1 0 0 0 1\nTr_velo_to_cam: 0 -1 0 0 0 0 -1 0 1 0 0 0\nTr_imu_to_velo: 1 0 0 0 0 1 0 0 0 0 1 0\n"
+        try Data(calib.utf8).write(to: URL(fileURLWithPath: training + "/calib/0000.txt"))
+        try Data().write(to: URL(fileURLWithPath: training + "/label_02/0000.txt"))
+        // 12 returns inside the gold car at (4, -4), 12 inside the one at (20, 0).
+        let xs = (0..<12).map { Float(3.5) + Float($0) * 0.1 } + (0..<12).map { Float(19.5) + Float($0) * 0.1 }
+        let ys = (0..<12).map { _ in Float(-4) } + (0..<12).map { _ in Float(0) }
+        try PointCloudCodec.write(PointCloud(x: xs, y: ys, z: Array(repeating: -1, count: xs.count)),
+                                  to: training + "/velodyne/0000/000000.bin", format: .kittiBin)
+        let sequence = try SensorSequence.open(training)
+        let gold = [box(4, -4), box(20, 0)]
+        // On the truncated gold (centre out of view), on the gold in view, and two on nothing: one
+        // out of view (ignored), one in view (an extra).
+        let predictions = [box(4.2, -4), box(20, 0), box(3, 8), box(30, 0)]
+        let score = try SequenceScoring.score(set([predictions]), gold: set([gold]), sequence: sequence, regionCamera: "image_02", tracked: false)
+        let car = score.classes[0].thresholds[0]
+        #expect(score.classes[0].gold == 2)
+        #expect(car.truePositives == 2 && car.falseNegatives == 0 && car.falsePositives == 1)
+        // Without the truncated gold's box the gold is missed; the box out of view on nothing stays ignored.
+        let without = try SequenceScoring.score(set([Array(predictions.dropFirst())]), gold: set([gold]), sequence: sequence,
+                                                regionCamera: "image_02", tracked: false).classes[0].thresholds[0]
+        #expect(without.truePositives == 1 && without.falseNegatives == 1 && without.falsePositives == 1)
+    }
+
     @Test("the criteria as QA configuration: KITTI's DontCare rule, camera view, 40 m, 10 returns")
     func configuration() throws {
         let configuration = SequenceScoring.configuration(threshold: 0.7, regionCamera: "image_02")
