@@ -396,16 +396,15 @@ public struct StreamingTracker: Sendable {
             let duration = states.last!.time - states.first!.time
             isMoving = displacement >= persons.minimumWalkDisplacement && duration > 0 && displacement / duration >= persons.minimumWalkSpeed
         }
-        if tracklet.kind == .vehicle && isMoving && median(states.map(\.velocity.length)) < configuration.minimumVehicleSpeed {
-            // A parked vehicle's completed boxes wander by a metre or two over a long track.
-            isMoving = false
-        }
         if tracklet.kind == .vehicle && isMoving {
             // A vehicle drives along its axis, never sideways: a track that slides across its
             // boxes' axis joins pieces of different things (a facade's pieces as the ego passes).
             let sideways = states.filter { $0.velocity.length >= configuration.minimumVehicleSpeed }
                 .map { abs(sin(atan2($0.velocity.y, $0.velocity.x) - trackAxis)) }
             if !sideways.isEmpty && median(sideways) > sin(configuration.maximumVehicleSidewaysDegrees * .pi / 180) { return nil }
+            // A parked vehicle's completed boxes wander by a metre or two as the ego passes it
+            // (its rear, side and front seen in turn), slower than anything drives.
+            if median(states.map(\.velocity.length)) < configuration.parkedVehicleSpeed { isMoving = false }
         }
         // A person's shape faster than anyone walks or jogs rides a bicycle: one sweep cannot tell a
         // cyclist whose bicycle is hidden, or seen end-on, from a pedestrian; the track's speed can.

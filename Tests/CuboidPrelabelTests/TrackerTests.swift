@@ -330,6 +330,26 @@ private func parkedCarTrack(_ frames: [TrackerFrame], step: Double) -> [(frame: 
     }
 }
 
+@Suite struct ParkedVehicleSpeedTests {
+    /// A car whose detected centre creeps along its axis over 40 frames (10 Hz) at `speed` m/s, as a
+    /// parked car's completed boxes do while the ego passes it: static below
+    /// `parkedVehicleSpeed` (one box), moving at a vehicle's crawl above it, and moving with the rule
+    /// off.
+    @Test(arguments: [("wandering parked car", 0.35, 0.5, false), ("the rule off", 0.35, 0.0, true),
+                      ("a car crawling at 1 m/s", 1.0, 0.5, true)] as [(String, Double, Double, Bool)])
+    func wanderingAlongItsAxis(name: String, speed: Double, parkedSpeed: Double, moving: Bool) throws {
+        let frames = parkedCarFrames(40, step: 0.8) { k in (SIMD3(20 + speed * Double(k) / 10, 6, -0.9), 0, 200) }
+        var configuration = TrackingConfiguration()
+        configuration.parkedVehicleSpeed = parkedSpeed
+        let tracks = Tracker(configuration: configuration).track(frames)
+        let track = try #require(tracks.count == 1 ? tracks.first : nil, "\(name): \(tracks.count) tracks")
+        #expect(track.isMoving == moving, "\(name)")
+        let xs = track.boxes.sorted { $0.key < $1.key }.map { k, box in box.cuboid.transformed(by: RigidPose(yaw: 0, translation: SIMD3(0.8 * Double(k), 0, 0))).x }
+        let spread = (xs.max() ?? 0) - (xs.min() ?? 0)
+        #expect(moving ? spread > 1 : spread < 1e-6, "\(name): boxes spread \(spread) m along x")
+    }
+}
+
 @Suite struct WrongWayDetectionTests {
     /// A parked car whose detections alternate: right (axis along x, centre on the car) and
     /// completed the wrong way round (axis across, centre 1.2 m to the side). The track keeps the
