@@ -66,6 +66,7 @@ public struct PrelabelConfiguration: Sendable, Hashable, Codable {
                   "classes", "a fasterClass that names one of the classes")
         try check(tracking.maximumMissedFrames >= 0 && tracking.minimumHits >= 1 && tracking.gateDistance > 0 && tracking.backwardExtensionFrames >= 0,
                   "tracking", "maximumMissedFrames >= 0, minimumHits >= 1, gateDistance > 0, backwardExtensionFrames >= 0")
+        try check(tracking.maximumMeasurementNoiseScale >= 1, "tracking.maximumMeasurementNoiseScale", ">= 1")
         try check((0...1).contains(tracking.minimumTrackScore), "tracking.minimumTrackScore", "a value in [0, 1]")
         try check(tracking.maximumPedestrianSpeed > 0 && tracking.maximumCyclistSpeed > tracking.maximumPedestrianSpeed,
                   "tracking", "0 < maximumPedestrianSpeed < maximumCyclistSpeed")
@@ -80,8 +81,8 @@ public struct PrelabelConfiguration: Sendable, Hashable, Codable {
         try check(vehicles.heightToleranceBelow > 0, "vehicles.heightToleranceBelow", "a value > 0")
         try check(persons.minimumUpperWidth >= 0 && persons.upperWidthTolerance > 0 && persons.maximumOpenBottomGap >= 0 && persons.bottomGapTolerance > 0 && persons.occluderClearance >= 0
                     && (0...1).contains(persons.minimumTrackScore) && (0...1).contains(persons.minimumTrackDetectionShare) && persons.minimumTrackHeight >= 0
-                    && persons.minimumWalkSpeed >= 0 && persons.minimumWalkDisplacement >= 0,
-                  "persons", "minimumUpperWidth >= 0, upperWidthTolerance > 0, maximumOpenBottomGap >= 0, bottomGapTolerance > 0, occluderClearance >= 0, minimumTrackScore and minimumTrackDetectionShare in [0, 1], minimumTrackHeight >= 0, minimumWalkSpeed >= 0, minimumWalkDisplacement >= 0")
+                    && persons.minimumWalkSpeed >= 0 && persons.minimumWalkDisplacement >= 0 && (0...1).contains(persons.minimumDetectedBoxShare),
+                  "persons", "minimumUpperWidth >= 0, upperWidthTolerance > 0, maximumOpenBottomGap >= 0, bottomGapTolerance > 0, occluderClearance >= 0, minimumTrackScore and minimumTrackDetectionShare in [0, 1], minimumTrackHeight >= 0, minimumWalkSpeed >= 0, minimumWalkDisplacement >= 0, minimumDetectedBoxShare in [0, 1]")
     }
 
     /// Parses a configuration file's bytes: the file's keys override the defaults, keys it leaves
@@ -291,6 +292,13 @@ public struct TrackingConfiguration: Sendable, Hashable, Codable {
     public var accelerationNoise: Double = 2.0
     /// Measurement noise of a detection's centre, metres (standard deviation).
     public var measurementNoise: Double = 0.3
+    /// Offline, a track is filtered again with each detection's measurement noise scaled by the
+    /// square root of the track's most returns over the detection's own (a box completed from a few
+    /// returns, far away or half hidden, can be metres off), at most this; a detection whose axis
+    /// disagrees with the track's (completed the wrong way round) takes this scale. Default 3.
+    /// Larger values trust the constant-velocity model further than it holds: 5 cost KITTI
+    /// tracking 0000 (tracked) Car precision 0.768 -> 0.692 and Cyclist recall 0.955 -> 0.740.
+    public var maximumMeasurementNoiseScale: Double = 3
     /// Tracks whose smoothed centre moves less than this over their life are static. Default 1 m.
     public var staticDisplacement: Double = 1.0
     /// How far back (frames) a newly confirmed track looks for the detections it missed before it
@@ -464,5 +472,17 @@ public struct PersonConfiguration: Sendable, Hashable, Codable {
     public var minimumWalkSpeed: Double = 0.5
     /// See ``minimumWalkSpeed``, metres. Default 0.3.
     public var minimumWalkDisplacement: Double = 0.3
+    /// A static person's box may extend before its first and after its last detection on weak
+    /// evidence (clusters no class fitted whose footprint overlaps the box) only as far as at least
+    /// this share of the track's boxes still rests on its detections; the frames nearest the
+    /// detections come first, alternating sides. A person standing in view is detected in most
+    /// sweeps, while a pole or a trunk that passed the person rules for a few sweeps keeps its
+    /// evidence for as long as it is in view. 0 sets no bound. Default 0.5. Measured (tracked with
+    /// poses), against no bound: KITTI tracking 0000's false Pedestrian boxes 194 -> 159 at the same
+    /// recall (one pole's track, 7 detections in 10 frames, had been carried 35 frames on
+    /// evidence), KITTI raw 0005's (estimated poses) 104 -> 78; no figure of the synthetic drives
+    /// changes (a bound of 0 frames cost the urban drive Pedestrian recall 0.971 -> 0.912: people
+    /// undetected in the drive's first 5 frames, seen again later).
+    public var minimumDetectedBoxShare: Double = 0.5
     public init() {}
 }

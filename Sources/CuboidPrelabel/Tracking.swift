@@ -377,8 +377,9 @@ public struct StreamingTracker: Sendable {
         let bestPoints = measured.map(\.points).max() ?? 0
         let states = bestPoints > 0
             ? tracklet.refiltered(times: times, configuration) { d in
-                guard agrees(d) else { return 3 }
-                return d.points > 0 ? min(3, max(1, (Double(bestPoints) / Double(d.points)).squareRoot())) : 1
+                let largest = configuration.maximumMeasurementNoiseScale
+                guard agrees(d) else { return largest }
+                return d.points > 0 ? min(largest, max(1, (Double(bestPoints) / Double(d.points)).squareRoot())) : 1
             }.smoothed()
             : tracklet.smoothed()
         var votes: [String: Double] = [:]
@@ -474,7 +475,8 @@ public struct StreamingTracker: Sendable {
         // and every frame between the furthest such evidence and the detections gets the box (a
         // refined track has one in every frame from its first to its last).
         // A vehicle's reaches at most ``TrackingConfiguration/vehicleEvidenceFramesBeyondDetections``
-        // frames beyond them when that is not negative.
+        // frames beyond them when that is not negative; a person's only as far as
+        // ``PersonConfiguration/minimumDetectedBoxShare`` of its boxes stay on detections.
         if !isMoving, let firstState = states.first, let lastState = states.last {
             let bound = configuration.vehicleEvidenceFramesBeyondDetections
             let reach = tracklet.kind == .vehicle && bound >= 0 ? bound : Int.max
@@ -482,14 +484,29 @@ public struct StreamingTracker: Sendable {
             let seen = tracklet.evidence.filter {
                 intersectionArea(footprint, $0.box.bev) > 0 && firstState.frame - $0.frame <= reach && $0.frame - lastState.frame <= reach
             }.map(\.frame)
-            let before = seen.filter { $0 < firstState.frame }.min() ?? firstState.frame
-            let after = seen.filter { $0 > lastState.frame }.max() ?? lastState.frame
-            for f in Array(before..<firstState.frame) + Array((lastState.frame + 1)..<(after + 1)) {
+            var before = firstState.frame - (seen.filter { $0 < firstState.frame }.min() ?? firstState.frame)
+            var after = (seen.filter { $0 > lastState.frame }.max() ?? lastState.frame) - lastState.frame
+            if tracklet.kind == .person && persons.minimumDetectedBoxShare > 0 {
+                let span = lastState.frame - firstState.frame + 1
+                let budget = max(0, Int((Double(measured.count) / persons.minimumDetectedBoxShare + 1e-9).rounded(.down)) - span)
+                (before, after) = nearestFirst(before: before, after: after, budget: budget)
+            }
+            for f in Array((firstState.frame - before)..<firstState.frame) + Array((lastState.frame + 1)..<(lastState.frame + after + 1)) {
                 boxes[f] = TrackedBox(cuboid: staticBox.transformed(by: poses[f].inverse), detection: nil)
             }
         }
         return Track(id: id, category: category, kind: tracklet.kind, score: score, isMoving: isMoving, headingKnown: headingKnown, boxes: boxes)
     }
+}
+
+/// How many of `before` and `after` frames beside a track's detections to keep within `budget`
+/// frames: the nearest first, alternating sides (before first at equal distance).
+func nearestFirst(before: Int, after: Int, budget: Int) -> (before: Int, after: Int) {
+    var kept = (before: 0, after: 0)
+    while kept.before + kept.after < budget && (kept.before < before || kept.after < after) {
+        if kept.before < before && (kept.before <= kept.after || kept.after == after) { kept.before += 1 } else { kept.after += 1 }
+    }
+    return kept
 }
 
 /// The mean axis (yaw modulo pi) of `yaws`: the double-angle mean, halved. Sums run in the

@@ -240,6 +240,39 @@ private func detection(_ x: Double, _ y: Double, yaw: Double, category: String =
         #expect(tracks.first?.boxes.keys.sorted() == expected)
     }
 
+    /// A person standing still, detected in frames 10 to 13 only, with a few unclassified returns
+    /// on them (evidence) in every other frame of 30 (`evidenceAfter`) or in frames 0 to 9 only.
+    /// Beyond the detections the box extends only as far as `minimumDetectedBoxShare` of the
+    /// boxes stay on detections, the nearest frames first: 0.5 of 4 detections allows 4 more boxes
+    /// (2 either side, or 4 before when evidence lies only before), 0.25 twelve, 0 every frame with
+    /// evidence.
+    @Test(arguments: [("half: two frames either side", 0.5, true, Array(8...15)),
+                      ("half: four frames before when evidence lies only before", 0.5, false, Array(6...13)),
+                      ("a quarter: six frames either side", 0.25, true, Array(4...19)),
+                      ("zero sets no bound", 0.0, true, Array(0..<30)),
+                      ("zero, evidence only before", 0.0, false, Array(0...13))] as [(String, Double, Bool, [Int])])
+    func evidenceBeyondAPersonsDetections(name: String, share: Double, evidenceAfter: Bool, expected: [Int]) {
+        var persons = PersonConfiguration()
+        persons.minimumDetectedBoxShare = share
+        let frames = (0..<30).map { k in
+            let person = Detection(category: "Pedestrian", cuboid: Box3D(x: 12, y: 3, z: -0.9, length: 0.6, width: 0.6, height: 1.7, yaw: 0), score: 0.9, pointCount: 60)
+            let returns = Detection(category: Detection.unknownCategory, cuboid: Box3D(x: 12, y: 3, z: -1.2, length: 0.4, width: 0.3, height: 0.8, yaw: 0),
+                                    score: 0, pointCount: 8, source: Detection.weakSource)
+            let detected = (10...13).contains(k)
+            return TrackerFrame(detections: detected ? [person] : [], evidence: !detected && (k < 10 || evidenceAfter) ? [returns] : [],
+                                worldFromSensor: .identity, time: Double(k) / 10)
+        }
+        let tracks = Tracker(persons: persons).track(frames)
+        #expect(tracks.count == 1)
+        #expect(tracks.first?.boxes.keys.sorted() == expected)
+    }
+
+    @Test(arguments: [(3, 5, 4, 2, 2), (1, 5, 4, 1, 3), (5, 0, 4, 4, 0), (2, 2, 9, 2, 2), (0, 0, 3, 0, 0), (4, 4, 0, 0, 0), (3, 3, 3, 2, 1)])
+    func nearestFramesFirst(before: Int, after: Int, budget: Int, keptBefore: Int, keptAfter: Int) {
+        let kept = nearestFirst(before: before, after: after, budget: budget)
+        #expect(kept.before == keptBefore && kept.after == keptAfter)
+    }
+
     @Test func evidenceKeepsAStaticTrackInItsFrames() {
         let configuration = TrackingConfiguration()
         let tracks = Tracker(configuration: configuration).track(frames(evidenceOnCar: true))
