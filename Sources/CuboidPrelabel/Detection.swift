@@ -118,11 +118,13 @@ public struct LidarDetector: Sendable {
         let candidates = clusters.members.filter { $0.count >= smallest }
         // Clusters are fitted independently, largest first so the threads' shares even out.
         let order = candidates.indices.sorted { candidates[$0].count > candidates[$1].count }
-        let fitted: [Detection?] = parallelArray(count: order.count, threads: threads, chunkSize: 4) { range, slots in
+        let persons = configuration.persons, minimumPoints = configuration.clustering.minimumPoints
+        let personClasses = Set(configuration.classes.filter { $0.kind == .person }.map(\.name))
+        let fitted: [[Detection]] = parallelArray(count: order.count, threads: threads, chunkSize: 4) { range, slots in
             for k in range {
                 let members = candidates[order[k]]
                 let cluster = ClusterPoints(members, cloud: cloud, heights: ground.heightAboveGround, road: surroundings.road)
-                var result: Detection? = nil
+                var result: Detection? = nil, pieces: [Detection] = []
                 // One footprint serves the classifier and, when no class fits, the evidence.
                 // Clusters too large for any fit to pass the diagonal skip the fit (the outcome is the same).
                 if !cluster.footprintExceeds(configuration.clustering.maximumDiagonal, trimFraction: fitter.trimFraction),
@@ -133,8 +135,18 @@ public struct LidarDetector: Sendable {
                     var refused = false
                     if members.count >= configuration.clustering.minimumPoints {
                         result = classify(cluster, footprint: footprint, surroundings: surroundings, refusedAsPerson: &refused)
+                        // People standing before a wall or a fence that clustering joined to them.
+                        if result == nil, !refused {
+                            for piece in cluster.piecesBesideFace(band: persons.besideFaceBand, link: persons.besideFaceLink, margin: persons.besideFaceMargin,
+                                                                  minimumFaceShare: persons.minimumBesideFaceShare, minimumPoints: minimumPoints) {
+                                guard let pieceFootprint = fitter.fit(piece.footprint),
+                                      let found = classify(piece, footprint: pieceFootprint, surroundings: surroundings),
+                                      personClasses.contains(found.category), found.score >= persons.minimumBesideFaceScore else { continue }
+                                pieces.append(found)
+                            }
+                        }
                         // An object beside a wall that clustering joined to it: classified again without the wall.
-                        if result == nil, !refused, let rest = cluster.withoutTallFace(), rest.count >= configuration.clustering.minimumPoints,
+                        if result == nil, pieces.isEmpty, !refused, let rest = cluster.withoutTallFace(), rest.count >= configuration.clustering.minimumPoints,
                            let restFootprint = fitter.fit(rest.footprint) {
                             result = classify(rest, footprint: restFootprint, surroundings: surroundings, refusedAsPerson: &refused)
                         }
@@ -143,11 +155,11 @@ public struct LidarDetector: Sendable {
                         result = weakEvidence(cluster, footprint: footprint)
                     }
                 }
-                (slots.baseAddress! + k).initialize(to: result)
+                (slots.baseAddress! + k).initialize(to: (result.map { [$0] } ?? []) + pieces)
             }
         }
         var detections: [Detection] = [], evidence: [Detection] = []
-        for case let found? in fitted {
+        for found in fitted.joined() {
             if found.source == Detection.weakSource { evidence.append(found) } else { detections.append(found) }
         }
         detections = withoutPeopleInsideVehicles(detections, kinds: ClassKinds(classes: configuration.classes, external: []))
