@@ -84,16 +84,23 @@ public func minimumAreaRectangle(_ points: [SIMD2<Double>]) -> BEVBox? {
 public func principalAxisRectangle(_ points: [SIMD2<Double>]) -> BEVBox? {
     let finite = points.filter { $0.x.isFinite && $0.y.isFinite }
     guard !finite.isEmpty else { return nil }
-    let mean = centroid(finite)
+    let axis = principalAxis(finite)
+    return rectangle(around: finite, yaw: axis.angle, origin: axis.mean)
+}
+
+/// The mean of non-empty, finite `points` and the angle of their principal axis (largest
+/// eigenvector of their 2 x 2 covariance), radians from +x in (-pi/2, pi/2].
+/// - Complexity: O(n).
+package func principalAxis(_ points: [SIMD2<Double>]) -> (mean: SIMD2<Double>, angle: Double) {
+    let mean = centroid(points)
     var sxx = 0.0, sxy = 0.0, syy = 0.0
-    for p in finite {
+    for p in points {
         let d = p - mean
         sxx += d.x * d.x
         sxy += d.x * d.y
         syy += d.y * d.y
     }
-    let angle = 0.5 * atan2(2 * sxy, sxx - syy)
-    return rectangle(around: finite, yaw: angle, origin: mean)
+    return (mean, 0.5 * atan2(2 * sxy, sxx - syy))
 }
 
 /// The mean of non-empty `points`, summed relative to the first point for precision far from the origin.

@@ -133,7 +133,7 @@ public struct LidarDetector: Sendable {
                     // A piece the vehicle classes let go of (see `wouldBeVehicle`) is no person
                     // and no evidence for a person's track either: it stays out.
                     var refused = false
-                    if members.count >= configuration.clustering.minimumPoints {
+                    if members.count >= minimumPoints {
                         result = classify(cluster, footprint: footprint, surroundings: surroundings, refusedAsPerson: &refused)
                         // People standing before a wall or a fence that clustering joined to them.
                         if result == nil, !refused {
@@ -146,7 +146,7 @@ public struct LidarDetector: Sendable {
                             }
                         }
                         // An object beside a wall that clustering joined to it: classified again without the wall.
-                        if result == nil, pieces.isEmpty, !refused, let rest = cluster.withoutTallFace(), rest.count >= configuration.clustering.minimumPoints,
+                        if result == nil, pieces.isEmpty, !refused, let rest = cluster.withoutTallFace(), rest.count >= minimumPoints,
                            let restFootprint = fitter.fit(rest.footprint) {
                             result = classify(rest, footprint: restFootprint, surroundings: surroundings, refusedAsPerson: &refused)
                         }
@@ -392,11 +392,16 @@ struct ClusterPoints {
             farthest = max(farthest, offsets[k] * side)
         }
         guard farthest - nearest >= TallFace.minimumDepth else { return nil }
-        var rest = self
-        rest.footprint = kept.map { footprint[$0] }
-        rest.z = kept.map { z[$0] }
-        rest.heights = kept.map { heights[$0] }
-        return rest
+        return subset(kept)
+    }
+
+    /// The cluster's returns at `indices` (positions in its arrays), on the cluster's ground level.
+    func subset(_ indices: [Int]) -> ClusterPoints {
+        var part = self
+        part.footprint = indices.map { footprint[$0] }
+        part.z = indices.map { z[$0] }
+        part.heights = indices.map { heights[$0] }
+        return part
     }
 
     /// The limits of ``withoutTallFace()``, metres.

@@ -31,16 +31,9 @@ extension ClusterPoints {
         var offsets = [Double](repeating: 0, count: count)
         for _ in 0..<3 {
             guard !inliers.isEmpty else { return [] }
-            mean = .zero
-            for i in inliers { mean += footprint[i] }
-            mean /= Double(inliers.count)
-            var sxx = 0.0, sxy = 0.0, syy = 0.0
-            for i in inliers {
-                let d = footprint[i] - mean
-                sxx += d.x * d.x; sxy += d.x * d.y; syy += d.y * d.y
-            }
-            let angle = 0.5 * atan2(2 * sxy, sxx - syy)
-            normal = SIMD2(-sin(angle), cos(angle))
+            let axis = principalAxis(inliers.map { footprint[$0] })
+            mean = axis.mean
+            normal = SIMD2(-sin(axis.angle), cos(axis.angle))
             for i in footprint.indices { offsets[i] = ((footprint[i] - mean) * normal).sum() }
             var inlierOffsets = inliers.map { offsets[$0] }
             centre = select(&inlierOffsets, inlierOffsets.count / 2)
@@ -70,13 +63,7 @@ extension ClusterPoints {
             }
             return first - low >= margin && high - last >= margin
         }
-        return linkedPieces(rest, link: link).filter { $0.count >= minimumPoints && before($0) }.map { piece in
-            var cluster = self
-            cluster.footprint = piece.map { footprint[$0] }
-            cluster.z = piece.map { z[$0] }
-            cluster.heights = piece.map { heights[$0] }
-            return cluster
-        }
+        return linkedPieces(rest, link: link).filter { $0.count >= minimumPoints && before($0) }.map(subset)
     }
 
     /// The connected groups of `indices` (returns within `link` of each other, bird's-eye view),
