@@ -66,6 +66,8 @@ public struct PrelabelConfiguration: Sendable, Hashable, Codable {
                   "classes", "a fasterClass that names one of the classes")
         try check(tracking.maximumMissedFrames >= 0 && tracking.minimumHits >= 1 && tracking.gateDistance > 0 && tracking.backwardExtensionFrames >= 0,
                   "tracking", "maximumMissedFrames >= 0, minimumHits >= 1, gateDistance > 0, backwardExtensionFrames >= 0")
+        try check(tracking.movingVehicleEvidenceFramesAfter >= 0 && tracking.movingVehicleEvidenceFramesBefore >= 0 && (0...1).contains(tracking.movingVehicleEvidenceInside),
+                  "tracking", "movingVehicleEvidenceFramesAfter >= 0, movingVehicleEvidenceFramesBefore >= 0, movingVehicleEvidenceInside in [0, 1]")
         try check(tracking.maximumMeasurementNoiseScale >= 1, "tracking.maximumMeasurementNoiseScale", ">= 1")
         try check((0...1).contains(tracking.minimumTrackScore), "tracking.minimumTrackScore", "a value in [0, 1]")
         try check(tracking.maximumPedestrianSpeed > 0 && tracking.maximumCyclistSpeed > tracking.maximumPedestrianSpeed,
@@ -388,6 +390,23 @@ public struct TrackingConfiguration: Sendable, Hashable, Codable {
     /// start with a few returns of evidence on them, and a bound of 3 cost the residential drive
     /// of seed 12 Car recall 0.925 -> 0.862 (0 cost seed 0's 0.935 -> 0.895).
     public var vehicleEvidenceFramesBeyondDetections: Int = -1
+    /// How many frames after its last detection a moving vehicle track's box may extend, carried on
+    /// at its smoothed velocity, on weak evidence (a cluster no class fits) lying inside it (see
+    /// ``movingVehicleEvidenceInside``); 0 turns this off. A car leaving a camera-cropped sweep shows
+    /// only the part still in view, which no class fits. Default 3. Measured on KITTI tracking 0000
+    /// (tracked with its poses): 0 -> 3 raised Car recall@0.5 0.912 -> 0.925 and MOTA 0.637 -> 0.650
+    /// (a car crossing out of the camera's view, 3 frames), with the same false boxes, and moved no
+    /// synthetic drive's figure down.
+    public var movingVehicleEvidenceFramesAfter: Int = 3
+    /// The same as ``movingVehicleEvidenceFramesAfter``, before a moving vehicle track's first
+    /// detection. Default 0, since the real and the synthetic data disagree: 3 raised the synthetic
+    /// drives' Car recall@0.5 (highway 0.955 -> 0.962, residential 0.935 -> 0.941, a car entering
+    /// the view labelled from its first returns) but added 3 false Car boxes on KITTI tracking 0000,
+    /// whose labellers start a car 3 frames after it first shows (MOTA 0.650 -> 0.637).
+    public var movingVehicleEvidenceFramesBefore: Int = 0
+    /// The least share of the evidence's footprint inside the carried box for
+    /// ``movingVehicleEvidenceFramesAfter`` and ``movingVehicleEvidenceFramesBefore``. Default 0.5.
+    public var movingVehicleEvidenceInside: Double = 0.5
     public init() {}
 }
 

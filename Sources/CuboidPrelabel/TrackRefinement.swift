@@ -106,6 +106,7 @@ extension StreamingTracker {
             staticBox = refit
         }
         var boxes: [Int: TrackedBox] = [:]
+        var worldBoxes: [Int: Box3D] = [:]
         var headingKnown = false
         let detectionOfFrame = Dictionary(tracklet.steps.compactMap { step in step.detection.map { (step.frame, $0.index) } }, uniquingKeysWith: { a, _ in a })
         for state in states {
@@ -132,12 +133,20 @@ extension StreamingTracker {
                 world = Box3D(center: SIMD3(state.position.x, state.position.y, centreZ), size: size, yaw: yaw)
             }
             boxes[f] = TrackedBox(cuboid: world.transformed(by: poses[f].inverse), detection: detectionOfFrame[f])
+            worldBoxes[f] = world
+        }
+        // A moving vehicle's box goes on beside its detections where evidence lies inside it.
+        if isMoving && tracklet.kind == .vehicle, let firstState = states.first, let lastState = states.last,
+           let firstBox = worldBoxes[firstState.frame], let lastBox = worldBoxes[lastState.frame] {
+            for (f, box) in movingEvidenceExtension(tracklet.evidence, from: (firstState, firstBox), to: (lastState, lastBox)) {
+                boxes[f] = TrackedBox(cuboid: box.transformed(by: poses[f].inverse), detection: nil)
+            }
         }
         // Frames beyond the detections where evidence showed a static object: it stays where it is.
-        // (A moving track's evidence is not used: fragments near an extrapolated path are as often
-        // another object as this one.) Only evidence whose footprint overlaps the track's box counts,
-        // and every frame between the furthest such evidence and the detections gets the box (a
-        // refined track has one in every frame from its first to its last).
+        // (A moving vehicle's evidence counts only inside its carried box, above; a moving person's
+        // not at all.) Only evidence whose footprint overlaps the track's box counts, and every
+        // frame between the furthest such evidence and the detections gets the box (a refined track
+        // has one in every frame from its first to its last).
         // A vehicle's reaches at most ``TrackingConfiguration/vehicleEvidenceFramesBeyondDetections``
         // frames beyond them when that is not negative; a person's only as far as
         // ``PersonConfiguration/minimumDetectedBoxShare`` of its boxes stay on detections.
@@ -160,6 +169,38 @@ extension StreamingTracker {
             }
         }
         return Track(id: id, category: category, kind: tracklet.kind, score: score, isMoving: isMoving, headingKnown: headingKnown, boxes: boxes)
+    }
+}
+
+extension StreamingTracker {
+    /// The frames beside a moving vehicle track's detections where weak evidence lies inside its
+    /// box carried on at its smoothed velocity, with those boxes (world frame): a car leaving a
+    /// camera-cropped sweep shows only the part still in view, a fragment no class fits. Frames run
+    /// outward from the detections, one after another, at most
+    /// ``TrackingConfiguration/movingVehicleEvidenceFramesBefore`` before the first and
+    /// ``TrackingConfiguration/movingVehicleEvidenceFramesAfter`` after the last, and stop at the
+    /// first without such evidence: at least ``TrackingConfiguration/movingVehicleEvidenceInside``
+    /// of the evidence's footprint inside the carried box.
+    /// - Parameter first: The first smoothed state and its box; `last` the last.
+    func movingEvidenceExtension(_ evidence: [EvidenceSighting], from first: (state: Tracklet.State, box: Box3D),
+                                 to last: (state: Tracklet.State, box: Box3D)) -> [(frame: Int, box: Box3D)] {
+        var byFrame: [Int: Box3D] = [:]
+        for sighting in evidence { byFrame[sighting.frame] = sighting.box }
+        var extended: [(frame: Int, box: Box3D)] = []
+        for (end, step, reach) in [(first, -1, configuration.movingVehicleEvidenceFramesBefore), (last, 1, configuration.movingVehicleEvidenceFramesAfter)] {
+            for k in stride(from: 1, through: reach, by: 1) {
+                let f = end.state.frame + step * k
+                guard let seen = byFrame[f] else { break }
+                let shift = end.state.velocity * (times[f] - end.state.time)
+                var carried = end.box
+                carried.center.x += shift.x
+                carried.center.y += shift.y
+                let footprint = seen.bev
+                guard footprint.area > 0, intersectionArea(carried.bev, footprint) >= configuration.movingVehicleEvidenceInside * footprint.area else { break }
+                extended.append((f, carried))
+            }
+        }
+        return extended
     }
 }
 

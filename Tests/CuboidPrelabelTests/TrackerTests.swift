@@ -289,25 +289,48 @@ private func detection(_ x: Double, _ y: Double, yaw: Double, category: String =
         #expect(without.first?.boxes.keys.sorted() == Array(4...7))
     }
 
-    /// Evidence alone never makes a track, and a moving track does not coast on it.
-    @Test func evidenceNeverStartsOrCarriesAMovingTrack() {
+    /// Evidence alone never makes a track.
+    @Test func evidenceNeverStartsATrack() {
         let alone = (0..<10).map { k in
             TrackerFrame(detections: [], evidence: [Detection(category: "Unknown", cuboid: Box3D(x: 20, y: 0, z: -1, length: 1, width: 1, height: 1, yaw: 0),
                                                               score: 0, pointCount: 5, source: "weak")],
                          worldFromSensor: .identity, time: Double(k) / 10)
         }
         #expect(Tracker().track(alone).isEmpty)
-        // A car driving at 10 m/s, detected in frames 0 to 4; evidence follows its path in 5 to 9.
-        let moving = (0..<10).map { k in
+    }
+
+    /// A car driving along x at 10 m/s (centre at x = 10 + frame), detected in `detected`; a
+    /// fragment no class fits (1 m square) lies on its path at `offset` metres across it in every
+    /// other frame of 0 to 11 but `gap`. The box extends on it, carried at the track's velocity,
+    /// `movingVehicleEvidenceFramesAfter` frames after the last detection (default 3) and
+    /// `movingVehicleEvidenceFramesBefore` before the first (default 0), up to the first frame
+    /// without such evidence; a fragment beside the path is another object's.
+    @Test(arguments: [("by default three frames after the last detection", 0..<5, 0.0, nil, nil, nil, Array(0..<8)),
+                      ("zero turns it off", 0..<5, 0.0, nil, 0, nil, Array(0..<5)),
+                      ("five frames after", 0..<5, 0.0, nil, 5, nil, Array(0..<10)),
+                      ("a frame without evidence stops it", 0..<5, 0.0, 6, nil, nil, Array(0..<6)),
+                      ("a fragment 2.5 m beside the path is not the car", 0..<5, 2.5, nil, nil, nil, Array(0..<5)),
+                      ("by default not before the first detection", 5..<10, 0.0, nil, nil, nil, Array(5..<12)),
+                      ("three frames before when asked", 5..<10, 0.0, nil, nil, 3, Array(2..<12))]
+                     as [(String, Range<Int>, Double, Int?, Int?, Int?, [Int])])
+    func evidenceBesideAMovingVehiclesDetections(name: String, detected: Range<Int>, offset: Double, gap: Int?, after: Int?, before: Int?, expected: [Int]) {
+        var configuration = TrackingConfiguration()
+        if let after { configuration.movingVehicleEvidenceFramesAfter = after }
+        if let before { configuration.movingVehicleEvidenceFramesBefore = before }
+        let frames = (0..<12).map { k in
             let x = 10 + Double(k)
-            return TrackerFrame(detections: k < 5 ? [detection(x, 0, yaw: 0)] : [],
-                                evidence: k >= 5 ? [Detection(category: "Unknown", cuboid: Box3D(x: x, y: 0, z: -1, length: 1, width: 1, height: 1, yaw: 0),
-                                                              score: 0, pointCount: 5, source: "weak")] : [],
-                                worldFromSensor: .identity, time: Double(k) / 10)
+            let fragment = Detection(category: Detection.unknownCategory, cuboid: Box3D(x: x, y: offset, z: -1, length: 1, width: 1, height: 1, yaw: 0),
+                                     score: 0, pointCount: 30, source: Detection.weakSource)
+            return TrackerFrame(detections: detected.contains(k) ? [detection(x, 0, yaw: 0)] : [],
+                                evidence: !detected.contains(k) && k != gap ? [fragment] : [], worldFromSensor: .identity, time: Double(k) / 10)
         }
-        let tracks = Tracker().track(moving)
+        let tracks = Tracker(configuration: configuration).track(frames)
         #expect(tracks.count == 1 && tracks.first?.isMoving == true)
-        #expect(tracks.first?.boxes.keys.sorted() == Array(0..<5))
+        #expect(tracks.first?.boxes.keys.sorted() == expected)
+        for (k, box) in tracks.first?.boxes ?? [:] {
+            #expect(abs(box.cuboid.x - (10 + Double(k))) < 0.05 && abs(box.cuboid.y) < 0.05, "frame \(k): \(box.cuboid.x), \(box.cuboid.y)")
+            #expect(detected.contains(k) == (box.detection != nil))
+        }
     }
 }
 
