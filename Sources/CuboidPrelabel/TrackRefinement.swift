@@ -106,7 +106,8 @@ extension StreamingTracker {
             staticBox = refit
         }
         var boxes: [Int: TrackedBox] = [:]
-        var worldBoxes: [Int: Box3D] = [:]
+        // The first and last boxes (world frame), which a moving vehicle's box is carried on from.
+        var ends: (first: Box3D, last: Box3D)?
         var headingKnown = false
         let detectionOfFrame = Dictionary(tracklet.steps.compactMap { step in step.detection.map { (step.frame, $0.index) } }, uniquingKeysWith: { a, _ in a })
         for state in states {
@@ -133,12 +134,11 @@ extension StreamingTracker {
                 world = Box3D(center: SIMD3(state.position.x, state.position.y, centreZ), size: size, yaw: yaw)
             }
             boxes[f] = TrackedBox(cuboid: world.transformed(by: poses[f].inverse), detection: detectionOfFrame[f])
-            worldBoxes[f] = world
+            ends = (ends?.first ?? world, world)
         }
         // A moving vehicle's box goes on beside its detections where evidence lies inside it.
-        if isMoving && tracklet.kind == .vehicle, let firstState = states.first, let lastState = states.last,
-           let firstBox = worldBoxes[firstState.frame], let lastBox = worldBoxes[lastState.frame] {
-            for (f, box) in movingEvidenceExtension(tracklet.evidence, from: (firstState, firstBox), to: (lastState, lastBox)) {
+        if isMoving && tracklet.kind == .vehicle, let firstState = states.first, let lastState = states.last, let ends {
+            for (f, box) in movingEvidenceExtension(tracklet.evidence, from: (firstState, ends.first), to: (lastState, ends.last)) {
                 boxes[f] = TrackedBox(cuboid: box.transformed(by: poses[f].inverse), detection: nil)
             }
         }
